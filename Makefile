@@ -1,0 +1,42 @@
+# cbpf: the two commands README.md promises (`make conform`, `make test`)
+# and their parts. Everything installs what it needs first (`make deps`).
+BUILD     ?= build
+SAN_BUILD ?= build-asan
+JOBS      ?= $(shell nproc)
+PYTHON    ?= /usr/bin/python3
+
+# Debian packages the build, the tests and the conformance run need.
+DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
+       python3 python3-pytest python3-hypothesis
+
+.PHONY: deps build test conform bench clean install-check
+
+deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+# Unit, round-trip and live-kernel tests, under ASan and UBSan.
+test: deps
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCBPF_SANITIZE=ON >/dev/null
+	cmake --build $(SAN_BUILD) -j$(JOBS)
+	cd $(SAN_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+conform: build
+	@echo "conform: the conformance suite is not built yet (see docs/status.md)"
+
+bench: build
+	cmake --build $(BUILD) -j$(JOBS) --target $$(cd bench && ls bench_*.c 2>/dev/null | sed 's/\.c$$//')
+	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD) reports/out

@@ -1,0 +1,107 @@
+/*
+ * cbpf/vm.h - the virtual machine: runs a validated program with the exact
+ * run-time semantics of Linux (x86-64, JIT or interpreter), returning the
+ * u32 the kernel's program would return and why it ended.
+ *
+ * A VM is immutable once created: run it from any number of threads at
+ * once; a run allocates nothing.
+ */
+#ifndef CBPF_VM_H
+#define CBPF_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cbpf/insn.h"
+#include "cbpf/validate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CBPF_MAX_PACKET (4u << 20) /* 4 MiB */
+
+/* Sentinel for the optional integer fields of struct cbpf_ctx. */
+#define CBPF_CTX_UNSET INT64_MIN
+/* poff value asking the VM to run the flow dissector on the packet. */
+#define CBPF_POFF_AUTO (INT64_MIN + 1)
+
+/*
+ * What the filter sees besides the packet bytes. cbpf_ctx_init() gives
+ * exactly what a filter sees on an AF_UNIX SOCK_DGRAM socket pair: len =
+ * packet length, every skb field 0, no device, network header at offset
+ * 0, mac header unset, the whole packet linear.
+ */
+struct cbpf_ctx {
+	int64_t len;          /* ld #len; CBPF_CTX_UNSET = packet length */
+	uint32_t protocol;    /* SKF_AD_PROTOCOL (host order, already ntohs'ed) */
+	uint32_t pkttype;
+	bool has_dev;         /* false: ifidx/hatype end the program with A */
+	uint32_t ifindex;
+	uint32_t hatype;
+	uint32_t mark;
+	uint32_t queue;
+	uint32_t rxhash;
+	uint32_t cpu;
+	uint32_t vlan_tci;
+	uint32_t vlan_avail;
+	uint32_t vlan_tpid;
+	int64_t poff;         /* value, or CBPF_POFF_AUTO */
+	uint32_t random;
+	int64_t net_off;      /* network header, relative to packet start */
+	int64_t mac_off;      /* mac header; CBPF_CTX_UNSET = unset */
+	int64_t headlen;      /* linear part; CBPF_CTX_UNSET = packet length */
+};
+
+void cbpf_ctx_init(struct cbpf_ctx *ctx);
+
+/* Why a run ended. */
+enum cbpf_abort {
+	CBPF_END_RET = 0,     /* a ret instruction */
+	CBPF_ABORT_LOAD,      /* failed packet load: returns 0 */
+	CBPF_ABORT_DIV0,      /* div/mod by X == 0: returns 0 */
+	CBPF_ABORT_NODEV      /* ifidx/hatype without a device: returns A */
+};
+
+/* "ret" -> NULL in the plugin protocol; "load", "div0", "nodev". */
+const char *cbpf_abort_name(enum cbpf_abort a);
+
+struct cbpf_result {
+	uint32_t verdict;
+	enum cbpf_abort end;
+};
+
+struct cbpf_vm;
+
+/*
+ * Validate the program for the profile and build a VM. Returns 0, or the
+ * errno the kernel would give (problem, when not NULL, says why), or
+ * ENOMEM when allocation fails.
+ */
+int cbpf_vm_create(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
+		   struct cbpf_vm **out, struct cbpf_problem *problem);
+void cbpf_vm_free(struct cbpf_vm *vm);
+
+/*
+ * Run on a packet (profile LINUX) or on a struct seccomp_data (profile
+ * SECCOMP: pkt must be the 64-byte record in host byte order, len 64).
+ * ctx may be NULL for the defaults. len may exceed CBPF_MAX_PACKET; the
+ * result is still defined.
+ */
+struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
+			       const struct cbpf_ctx *ctx);
+
+/* struct seccomp_data, host byte order (64 bytes). */
+struct cbpf_seccomp_data {
+	int32_t nr;
+	uint32_t arch;
+	uint64_t instruction_pointer;
+	uint64_t args[6];
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * attach.h - attaching classic BPF programs to real sockets: the smallest
+ * kernel oracle (load accept/reject), and what the full oracles build on.
+ */
+#ifndef CBPF_KERNEL_ATTACH_H
+#define CBPF_KERNEL_ATTACH_H
+
+#include <stddef.h>
+
+#include "cbpf/insn.h"
+
+/* SO_ATTACH_FILTER on fd. Returns 0 or the kernel's errno. n must be
+ * <= 65535 (sock_fprog.len is a u16). */
+int kc_attach(int fd, const struct cbpf_insn *insns, size_t n);
+
+/* Attach to the receiving end of a fresh AF_UNIX SOCK_DGRAM socket pair
+ * (never reuse a socket: replacing a filter charges both programs) and
+ * close it again. Returns 0 or the kernel's errno. */
+int kc_try_attach(const struct cbpf_insn *insns, size_t n);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * strbuf.c - the growable byte buffer behind every printer.
+ */
+#include "strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool sb_reserve(struct strbuf *b, size_t extra)
+{
+	size_t need;
+
+	if (b->failed)
+		return false;
+	if (extra > (size_t)-1 / 2 - b->len) {
+		b->failed = true;
+		return false;
+	}
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	char *n = realloc(b->s, cap);
+	if (n == NULL) {
+		b->failed = true;
+		return false;
+	}
+	b->s = n;
+	b->cap = cap;
+	return true;
+}
+
+void sb_putn(struct strbuf *b, const void *p, size_t n)
+{
+	if (!sb_reserve(b, n))
+		return;
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void sb_putc(struct strbuf *b, char c)
+{
+	sb_putn(b, &c, 1);
+}
+
+void sb_puts(struct strbuf *b, const char *s)
+{
+	sb_putn(b, s, strlen(s));
+}
+
+void sb_printf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char small[256];
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		sb_putn(b, small, (size_t)n);
+		return;
+	}
+	if (!sb_reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+char *sb_finish(struct strbuf *b, size_t *len)
+{
+	char *s = b->s;
+
+	if (!b->failed && s == NULL)
+		s = calloc(1, 1);
+	if (b->failed) {
+		free(s);
+		s = NULL;
+	}
+	if (len != NULL)
+		*len = s ? b->len : 0;
+	b->s = NULL;
+	b->len = b->cap = 0;
+	b->failed = false;
+	return s;
+}

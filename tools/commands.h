@@ -1,0 +1,31 @@
+/*
+ * commands.h - the subcommands of the cbpf command (one file each,
+ * tools/cmd_NAME.c) and the small helpers they share.
+ */
+#ifndef CBPF_TOOLS_COMMANDS_H
+#define CBPF_TOOLS_COMMANDS_H
+
+#include <stddef.h>
+
+/* Each returns the process exit status: 0 ok, 1 "no" (a rejected program,
+ * a divergence), 2 usage or unreadable input. */
+int cmd_asm(int argc, char **argv);
+int cmd_disasm(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_plugin(int argc, char **argv);
+int cmd_kernel(int argc, char **argv);
+
+/* Read a whole file ("-" or NULL = stdin) into a malloc'd buffer with a
+ * NUL after the last byte. Returns 0, or -1 after printing
+ * "cbpf: PATH: reason" to stderr. */
+int tool_read_input(const char *path, char **buf, size_t *len);
+
+/* Write len bytes to path ("-" or NULL = stdout) atomically (temp file +
+ * rename for real files). Returns 0, or -1 after printing the error. */
+int tool_write_output(const char *path, const void *buf, size_t len);
+
+/* The name to show for an input path in messages. */
+const char *tool_input_name(const char *path);
+
+#endif
