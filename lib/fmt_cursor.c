@@ -1,0 +1,326 @@
+/*
+ * fmt_cursor.c - the line/column-aware text cursor and integer scanner
+ * shared by the tcpdump, dd, ddd, bytecode and C-array parsers.
+ */
+#include "fmt_cursor.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void fc_init(struct fmt_cursor *c, const char *buf, size_t len, struct cbpf_diag *d)
+{
+	c->buf = buf;
+	c->len = buf == NULL ? 0 : len;
+	c->pos = 0;
+	c->line_start = 0;
+	c->line = 1;
+	c->diag = d;
+}
+
+int fc_peek(const struct fmt_cursor *c)
+{
+	return c->pos < c->len ? (unsigned char)c->buf[c->pos] : -1;
+}
+
+static int fc_peek_at(const struct fmt_cursor *c, size_t ahead)
+{
+	return ahead < c->len - c->pos ? (unsigned char)c->buf[c->pos + ahead] : -1;
+}
+
+bool fc_at_end(const struct fmt_cursor *c)
+{
+	return c->pos >= c->len;
+}
+
+unsigned fc_col(const struct fmt_cursor *c)
+{
+	size_t col = c->pos - c->line_start + 1;
+	return col > 0xffffffu ? 0xffffffu : (unsigned)col;
+}
+
+static bool is_blank(int ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+static bool is_digit(int ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static bool is_ident_start(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+}
+
+static bool is_ident_char(int ch)
+{
+	return is_ident_start(ch) || is_digit(ch);
+}
+
+static int hex_value(int ch)
+{
+	if (is_digit(ch))
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+void fc_skip_blanks(struct fmt_cursor *c)
+{
+	while (is_blank(fc_peek(c)))
+		c->pos++;
+}
+
+void fc_newline(struct fmt_cursor *c)
+{
+	if (fc_peek(c) != '\n')
+		return;
+	c->pos++;
+	c->line++;
+	c->line_start = c->pos;
+}
+
+void fc_skip_space(struct fmt_cursor *c)
+{
+	for (;;) {
+		fc_skip_blanks(c);
+		if (fc_peek(c) != '\n')
+			return;
+		fc_newline(c);
+	}
+}
+
+/* Skip one C comment starting at the cursor ("/" already seen as next). */
+static int skip_comment(struct fmt_cursor *c)
+{
+	unsigned line = c->line, col = fc_col(c);
+
+	if (fc_peek_at(c, 1) == '/') {
+		while (!fc_at_end(c) && fc_peek(c) != '\n')
+			c->pos++;
+		return 0;
+	}
+	c->pos += 2;
+	for (;;) {
+		int ch = fc_peek(c);
+		if (ch < 0)
+			return fc_error_at(c, line, col, "unterminated comment");
+		if (ch == '*' && fc_peek_at(c, 1) == '/') {
+			c->pos += 2;
+			return 0;
+		}
+		if (ch == '\n')
+			fc_newline(c);
+		else
+			c->pos++;
+	}
+}
+
+int fc_skip_space_comments(struct fmt_cursor *c)
+{
+	for (;;) {
+		fc_skip_space(c);
+		if (fc_peek(c) != '/' || (fc_peek_at(c, 1) != '*' && fc_peek_at(c, 1) != '/'))
+			return 0;
+		if (skip_comment(c) < 0)
+			return -1;
+	}
+}
+
+bool fc_at_eol(struct fmt_cursor *c)
+{
+	fc_skip_blanks(c);
+	return fc_at_end(c) || fc_peek(c) == '\n';
+}
+
+const char *fc_describe(const struct fmt_cursor *c, char *tmp, size_t tmplen)
+{
+	int ch = fc_peek(c);
+
+	if (ch < 0)
+		return "end of input";
+	if (ch == '\n')
+		return "end of line";
+	if (ch > 0x20 && ch < 0x7f)
+		snprintf(tmp, tmplen, "'%c'", ch);
+	else
+		snprintf(tmp, tmplen, "byte 0x%02x", (unsigned)ch);
+	return tmp;
+}
+
+int fc_expect(struct fmt_cursor *c, char ch, const char *what)
+{
+	char tmp[16];
+
+	if (fc_peek(c) == (unsigned char)ch) {
+		c->pos++;
+		return 0;
+	}
+	return fc_error(c, "expected %s, found %s", what, fc_describe(c, tmp, sizeof(tmp)));
+}
+
+bool fc_accept(struct fmt_cursor *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > c->len - c->pos || memcmp(c->buf + c->pos, s, n) != 0)
+		return false;
+	c->pos += n;
+	return true;
+}
+
+bool fc_accept_word(struct fmt_cursor *c, const char *w)
+{
+	size_t n = strlen(w);
+
+	if (n > c->len - c->pos || memcmp(c->buf + c->pos, w, n) != 0 ||
+	    is_ident_char(fc_peek_at(c, n)))
+		return false;
+	c->pos += n;
+	return true;
+}
+
+size_t fc_ident_len(const struct fmt_cursor *c)
+{
+	size_t n = 0;
+
+	if (!is_ident_start(fc_peek(c)))
+		return 0;
+	while (is_ident_char(fc_peek_at(c, n)))
+		n++;
+	return n;
+}
+
+/* Accumulate digits of `base` into *mag, saturating; returns the count. */
+static size_t scan_digits(struct fmt_cursor *c, unsigned base, uint64_t *mag)
+{
+	size_t n = 0;
+	int v;
+
+	while ((v = hex_value(fc_peek(c))) >= 0 && (unsigned)v < base) {
+		if (*mag > (UINT64_MAX - (uint64_t)v) / base)
+			*mag = UINT64_MAX;
+		else
+			*mag = *mag * base + (uint64_t)v;
+		c->pos++;
+		n++;
+	}
+	return n;
+}
+
+static unsigned number_base(const struct fmt_cursor *c, unsigned allowed, size_t *prefix)
+{
+	int x = fc_peek_at(c, 1);
+
+	*prefix = 0;
+	if ((allowed & FC_HEX) && fc_peek(c) == '0' && (x == 'x' || x == 'X')) {
+		*prefix = 2;
+		return 16;
+	}
+	if ((allowed & FC_OCT) && fc_peek(c) == '0')
+		return 8;
+	return 10;
+}
+
+int fc_number(struct fmt_cursor *c, unsigned allowed, struct fc_number *out)
+{
+	char tmp[16];
+	size_t prefix, ndigits;
+	unsigned base;
+
+	out->line = c->line;
+	out->col = fc_col(c);
+	out->mag = 0;
+	out->neg = false;
+	if ((allowed & FC_MINUS) && fc_peek(c) == '-' && is_digit(fc_peek_at(c, 1))) {
+		out->neg = true;
+		c->pos++;
+	}
+	if (!is_digit(fc_peek(c)))
+		return fc_error(c, "expected a number, found %s", fc_describe(c, tmp, sizeof(tmp)));
+	base = number_base(c, allowed, &prefix);
+	if (out->neg && base != 10)
+		return fc_error_at(c, out->line, out->col, "a negative number must be decimal");
+	if (base == 10 && !(allowed & FC_DEC) && !(fc_peek(c) == '0' && !is_digit(fc_peek_at(c, 1))))
+		return fc_error_at(c, out->line, out->col, "expected a hexadecimal number (0x...)");
+	c->pos += prefix;
+	ndigits = scan_digits(c, base, &out->mag);
+	if (ndigits == 0)
+		return fc_error(c, "expected hexadecimal digits after 0x");
+	if (is_ident_char(fc_peek(c)) || fc_peek(c) == '.')
+		return fc_error(c, "invalid character %s in number", fc_describe(c, tmp, sizeof(tmp)));
+	return 0;
+}
+
+int fc_to_unsigned(struct fmt_cursor *c, const struct fc_number *n, uint64_t max,
+		   const char *what, uint64_t *out)
+{
+	if ((n->neg && n->mag != 0) || n->mag > max)
+		return fc_error_at(c, n->line, n->col, "%s out of range (0..%llu)", what,
+				   (unsigned long long)max);
+	*out = n->mag;
+	return 0;
+}
+
+int fc_to_u32_signed(struct fmt_cursor *c, const struct fc_number *n, const char *what,
+		     uint32_t *out)
+{
+	if (n->neg) {
+		if (n->mag > 0x80000000u)
+			return fc_error_at(c, n->line, n->col,
+					   "%s out of range (-2147483648..4294967295)", what);
+		*out = (uint32_t)(0u - (uint32_t)n->mag);
+		return 0;
+	}
+	if (n->mag > UINT32_MAX)
+		return fc_error_at(c, n->line, n->col, "%s out of range (-2147483648..4294967295)",
+				   what);
+	*out = (uint32_t)n->mag;
+	return 0;
+}
+
+static int vset(struct fmt_cursor *c, unsigned line, unsigned col, const char *fmt, va_list ap)
+{
+	char msg[sizeof(((struct cbpf_diag *)0)->msg)];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return cbpf_diag_set(c->diag, line, col, -1, "%s", msg);
+}
+
+int fc_error(struct fmt_cursor *c, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vset(c, c->line, fc_col(c), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int fc_error_at(struct fmt_cursor *c, unsigned line, unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vset(c, line, col, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int fc_push(struct fmt_cursor *c, struct cbpf_prog *p, struct cbpf_insn insn, unsigned line,
+	    unsigned col)
+{
+	if (cbpf_prog_push(p, insn) == 0)
+		return 0;
+	if (p->len >= CBPF_PARSE_MAXINSNS)
+		return fc_error_at(c, line, col, "too many instructions (the limit is %d)",
+				   CBPF_PARSE_MAXINSNS);
+	return fc_error_at(c, line, col, "out of memory");
+}
