@@ -23,6 +23,40 @@ enum cbpf_profile { CBPF_PROFILE_LINUX = 0, CBPF_PROFILE_SECCOMP = 1 };
 const char *cbpf_profile_name(enum cbpf_profile p);
 int cbpf_profile_from_name(const char *name, enum cbpf_profile *out);
 
+/*
+ * Stable rule names (struct cbpf_problem.rule), in the kernel's order.
+ * Every one gives EINVAL except "nomem" (the validator ran out of memory).
+ *   length          1..4096 instructions (bpf_check_basics_ok)       rule 3
+ *   opcode          not one of the 49 codes (chk_code_allowed)       rule 5
+ *   div-zero        div #0 / mod #0                                  rule 6
+ *   shift-range     lsh/rsh #k with k >= 32                          rule 7
+ *   scratch-index   ld/ldx M[k], st/stx M[k] with k >= 16            rule 8
+ *   ja-range        ja target past the last instruction              rule 9
+ *   jump-range      jt or jf target past the last instruction        rule 10
+ *   ancillary       ld/ldh/ldb [k], k >= SKF_AD_OFF, no extension    rule 11
+ *   last-ret        the last instruction is not ret #k / ret a       rule 12
+ *   scratch-uninit  M[k] read where some path has not written it    rule 13
+ *   seccomp-opcode  opcode seccomp_check_filter refuses (mod #k/x,
+ *                   ldh/ldb [k], ld/ldh/ldb [x+k], ldxb)             seccomp
+ *   seccomp-load    ld [k] with k >= 64 or k % 4 != 0                seccomp
+ *   ebpf-jump-range after the eBPF expansion a jump offset does not
+ *                   fit in s16 (bpf_convert_filter)                  rule 14
+ */
+#define CBPF_RULE_LENGTH "length"
+#define CBPF_RULE_OPCODE "opcode"
+#define CBPF_RULE_DIV_ZERO "div-zero"
+#define CBPF_RULE_SHIFT_RANGE "shift-range"
+#define CBPF_RULE_SCRATCH_INDEX "scratch-index"
+#define CBPF_RULE_JA_RANGE "ja-range"
+#define CBPF_RULE_JUMP_RANGE "jump-range"
+#define CBPF_RULE_ANCILLARY "ancillary"
+#define CBPF_RULE_LAST_RET "last-ret"
+#define CBPF_RULE_SCRATCH_UNINIT "scratch-uninit"
+#define CBPF_RULE_SECCOMP_OPCODE "seccomp-opcode"
+#define CBPF_RULE_SECCOMP_LOAD "seccomp-load"
+#define CBPF_RULE_EBPF_JUMP_RANGE "ebpf-jump-range"
+#define CBPF_RULE_NOMEM "nomem"
+
 struct cbpf_problem {
 	long insn;          /* instruction index, -1 for the whole program */
 	const char *rule;   /* stable short name, e.g. "shift-range" */
