@@ -1,0 +1,69 @@
+/*
+ * fmt_raw.c - the raw binary format: consecutive 8-byte struct sock_filter
+ * records {u16 code; u8 jt; u8 jf; u32 k} in host byte order, exactly the
+ * bytes a sock_fprog points to.
+ */
+#include "cbpf/format.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { RAW_RECORD = 8 };
+
+_Static_assert(sizeof(struct cbpf_insn) == RAW_RECORD, "struct cbpf_insn is 8 bytes");
+
+static struct cbpf_insn raw_record(const unsigned char *p)
+{
+	struct cbpf_insn in;
+
+	memcpy(&in.code, p, 2);
+	in.jt = p[2];
+	in.jf = p[3];
+	memcpy(&in.k, p + 4, 4);
+	return in;
+}
+
+int cbpf_raw_parse(const void *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
+{
+	const unsigned char *p = buf;
+	size_t whole = len - len % RAW_RECORD;
+
+	if (len % RAW_RECORD != 0)
+		return cbpf_diag_set(d, 0, 0, (long)(whole / RAW_RECORD),
+				     "%zu trailing bytes at offset %zu: the input (%zu bytes) is "
+				     "not a whole number of 8-byte instructions",
+				     len - whole, whole, len);
+	if (len / RAW_RECORD > CBPF_PARSE_MAXINSNS)
+		return cbpf_diag_set(d, 0, 0, CBPF_PARSE_MAXINSNS,
+				     "too many instructions (%zu; the limit is %d)",
+				     len / RAW_RECORD, CBPF_PARSE_MAXINSNS);
+	for (size_t off = 0; off < len; off += RAW_RECORD) {
+		if (cbpf_prog_push(out, raw_record(p + off)) < 0) {
+			cbpf_prog_free(out);
+			return cbpf_diag_set(d, 0, 0, (long)(off / RAW_RECORD), "out of memory");
+		}
+	}
+	return 0;
+}
+
+char *cbpf_raw_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
+{
+	char *out;
+
+	if (n > ((size_t)-1 - 1) / RAW_RECORD)
+		return NULL;
+	out = malloc(n * RAW_RECORD + 1);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *p = (unsigned char *)out + i * RAW_RECORD;
+		memcpy(p, &insns[i].code, 2);
+		p[2] = insns[i].jt;
+		p[3] = insns[i].jf;
+		memcpy(p + 4, &insns[i].k, 4);
+	}
+	out[n * RAW_RECORD] = '\0';
+	if (outlen != NULL)
+		*outlen = n * RAW_RECORD;
+	return out;
+}
