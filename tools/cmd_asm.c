@@ -1,14 +1,34 @@
 /*
- * cmd_asm.c - `cbpf asm` (placeholder until its issue lands it).
+ * cmd_asm.c - `cbpf asm`: assemble the kernel's bpf_asm text into a
+ * program in any output format (default: tcpdump -ddd style).
  */
-#include <stdio.h>
-
 #include "commands.h"
+#include "convert.h"
+
+static const char usage[] =
+	"usage: cbpf asm [-o FORMAT] [-O OUTFILE] [FILE|-]\n"
+	"\n"
+	"Assemble bpf_asm text (tools/bpf/bpf_asm syntax: labels, comments, every\n"
+	"addressing mode and extension) read from FILE or stdin.\n"
+	"\n"
+	"  -o FORMAT   output format: ddd (default), bytecode, c, json, raw, dd,\n"
+	"              tcpdump, bpfasm\n"
+	"  -O OUTFILE  write to OUTFILE (atomically: temporary file + rename)\n"
+	"              instead of stdout\n"
+	"  -h, --help  this text\n"
+	"\n"
+	"Exit status: 0 assembled, 1 the input was rejected (FILE:LINE:COL: why\n"
+	"on stderr), 2 usage error or unreadable input / unwritable output.\n";
 
 int cmd_asm(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "cbpf asm: not implemented yet\n");
-	return 2;
+	static const struct convert_spec spec = {
+		.command = "asm",
+		.usage = usage,
+		.input_format_option = 0,
+		.in_format = CBPF_FMT_BPFASM,
+		.out_format = CBPF_FMT_DDD,
+	};
+
+	return convert_main(&spec, argc, argv);
 }
