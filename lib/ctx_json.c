@@ -103,15 +103,6 @@ static int64_t i64_of(const struct cbpf_ctx *ctx, size_t off)
 	return *(const int64_t *)((const char *)ctx + off);
 }
 
-static const char *type_name(enum json_type t)
-{
-	static const char *const names[] = {
-		[JSON_NULL] = "null", [JSON_BOOL] = "a boolean", [JSON_NUMBER] = "a number",
-		[JSON_STRING] = "a string", [JSON_ARRAY] = "an array", [JSON_OBJECT] = "an object",
-	};
-	return names[t];
-}
-
 /* An integer in [lo, hi], or an error naming key and the literal. */
 static int read_int(const char *key, const struct json_value *v, int64_t lo, int64_t hi,
 		    const char *also, int64_t *out, char *err, size_t errlen)
@@ -120,7 +111,7 @@ static int read_int(const char *key, const struct json_value *v, int64_t lo, int
 
 	if (v->type != JSON_NUMBER)
 		return set_err(err, errlen, "%s: expected an integer %" PRId64 "..%" PRId64 "%s, got %s",
-			       key, lo, hi, also, type_name(v->type));
+			       key, lo, hi, also, json_type_name(v->type));
 	if (json_i64(v, &x) != 0)
 		return set_err(err, errlen, "%s: %.40s%s is not an integer in %" PRId64 "..%" PRId64 "%s",
 			       key, v->str, v->str_len > 40 ? "..." : "", lo, hi, also);
@@ -211,7 +202,7 @@ static int apply_field(const struct field *f, const struct json_value *v, struct
 		if (v->type != JSON_OBJECT)
 			return set_err(err, errlen,
 				       "dev: expected null or {\"ifindex\": N, \"type\": N}, got %s",
-				       type_name(v->type));
+				       json_type_name(v->type));
 		return apply_dev_object(v, ctx, err, errlen);
 	case FIELD_DEV_IFINDEX:
 	case FIELD_DEV_TYPE:
@@ -230,7 +221,7 @@ int ctx_apply_json_value(const struct json_value *obj, struct cbpf_ctx *ctx, cha
 	struct cbpf_ctx work = *ctx;
 
 	if (obj->type != JSON_OBJECT)
-		return set_err(err, errlen, "ctx must be a JSON object, got %s", type_name(obj->type));
+		return set_err(err, errlen, "ctx must be a JSON object, got %s", json_type_name(obj->type));
 	for (size_t i = 0; i < obj->n; i++) {
 		const struct field *f = find_field(obj->keys[i], false);
 		if (f == NULL)

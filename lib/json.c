@@ -580,6 +580,18 @@ const struct json_value *json_get(const struct json_value *obj, const char *key)
 	return found;
 }
 
+const char *json_type_name(enum json_type t)
+{
+	static const char *const names[] = {
+		[JSON_NULL] = "null", [JSON_BOOL] = "a boolean", [JSON_NUMBER] = "a number",
+		[JSON_STRING] = "a string", [JSON_ARRAY] = "an array", [JSON_OBJECT] = "an object",
+	};
+
+	if ((unsigned)t >= sizeof(names) / sizeof(names[0]))
+		return "a value";
+	return names[t];
+}
+
 /* ---- integer accessors ---- */
 
 /*

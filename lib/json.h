@@ -38,6 +38,10 @@ void json_free(struct json_value *v);
 /* Object member by key (last one wins), or NULL. */
 const struct json_value *json_get(const struct json_value *obj, const char *key);
 
+/* "null", "a boolean", "a number", "a string", "an array", "an object":
+ * for messages such as "expected an integer, got a string". */
+const char *json_type_name(enum json_type t);
+
 /* Integer accessors: 0 on success; -1 if v is not a number, has a fraction
  * or exponent that leaves a non-integer, or is out of range. */
 int json_u64(const struct json_value *v, uint64_t *out);
