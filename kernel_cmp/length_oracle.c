@@ -1,0 +1,329 @@
+/*
+ * length_oracle.c - planning the kernel runs that turn min(v, len)
+ * observations into the exact 32-bit verdict (see length_oracle.h).
+ */
+#include "length_oracle.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cbpf/validate.h"
+#include "errname.h"
+
+enum step { STEP_OK = 0, STEP_UNFIT, STEP_ENV };
+
+/* What a run shows: 0 = dropped, else min(v, q) with q = max(len, 1). */
+struct obs_alphabet {
+	uint32_t q;
+};
+
+static uint32_t floor_log2(uint32_t x)
+{
+	return x ? 31u - (uint32_t)__builtin_clz(x) : 0;
+}
+
+static uint32_t low_mask(uint32_t bits)
+{
+	return bits >= 32 ? UINT32_MAX : (1u << bits) - 1u;
+}
+
+int kc_len_load(struct kc_len_engine *e, const struct kc_len_channel *ch,
+		const struct cbpf_insn *insns, size_t n, struct kc_load *out)
+{
+	struct kc_variant first = { .kind = KC_VAR_ORIG };
+	bool env_limit = false;
+	size_t len;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	memset(e, 0, sizeof(*e));
+	e->ch = *ch;
+	e->insns = malloc((n ? n : 1) * sizeof(*insns));
+	e->buf = malloc((n + KC_EPILOGUE_MAX) * sizeof(*insns));
+	if (e->insns == NULL || e->buf == NULL || kc_shape_init(&e->shape, insns, n) != 0) {
+		kc_len_unload(e);
+		out->errnum = ENOMEM;
+		out->env_limit = true;
+		snprintf(out->msg, sizeof(out->msg), "ENOMEM: out of memory in the oracle");
+		return -1;
+	}
+	if (n)
+		memcpy(e->insns, insns, n * sizeof(*insns));
+	e->plain_only = e->shape.uses_random || e->shape.uses_nodev;
+	/* Without `ret a` the ids variant only changes ret constants: it loads
+	 * exactly when the original does, and answers most inputs at once. */
+	if (!e->plain_only && !e->shape.has_ret_a) {
+		first.kind = KC_VAR_IDS;
+		first.base = 1;
+	}
+	len = kc_variant_build(&first, &e->shape, e->insns, e->buf);
+	err = ch->attach(ch->self, e->buf, len, &env_limit);
+	out->errnum = err;
+	out->env_limit = env_limit;
+	if (err != 0) {
+		snprintf(out->msg, sizeof(out->msg), "%s: the kernel refused the program%s",
+			 kc_errno_name(err),
+			 env_limit ? " (ENOMEM again on a fresh socket: an optmem_max limit)" : "");
+		kc_len_unload(e);
+		return -1;
+	}
+	out->readback_ok = ch->readback == NULL || ch->readback(ch->self, e->buf, len);
+	e->attached = first;
+	e->have_attached = true;
+	e->loaded = true;
+	return 0;
+}
+
+void kc_len_unload(struct kc_len_engine *e)
+{
+	free(e->insns);
+	free(e->buf);
+	kc_shape_free(&e->shape);
+	e->insns = NULL;
+	e->buf = NULL;
+	e->loaded = false;
+	e->have_attached = false;
+}
+
+static void set_note(struct kc_verdict *out, const char *fmt, const char *a, const char *b)
+{
+	snprintf(out->note, sizeof(out->note), fmt, a, b);
+}
+
+/* Attach variant v unless it already is, then send the input once. */
+static enum step run_variant(struct kc_len_engine *e, const struct kc_variant *v,
+			     const uint8_t *pkt, size_t len, uint32_t q, uint32_t *sym,
+			     struct kc_verdict *out)
+{
+	char what[64];
+	long got;
+	int err;
+
+	if (!e->have_attached || !kc_variant_equal(&e->attached, v)) {
+		size_t n = kc_variant_build(v, &e->shape, e->insns, e->buf);
+		bool env_limit = false;
+
+		kc_variant_describe(v, what, sizeof(what));
+		if (n == 0) {
+			set_note(out, "the %s rewrite needs more than 4096 instructions%s", what, "");
+			return STEP_UNFIT;
+		}
+		if (v->kind != KC_VAR_ORIG && e->shape.has_ret_a) {
+			struct cbpf_load_prediction p;
+			cbpf_predict_load(e->buf, n, &p);
+			if (!p.jumps_fit) {
+				set_note(out, "the %s rewrite overflows an eBPF s16 jump%s", what, "");
+				return STEP_UNFIT;
+			}
+		}
+		e->have_attached = false;
+		err = e->ch.attach(e->ch.self, e->buf, n, &env_limit);
+		out->attaches++;
+		if (err != 0) {
+			set_note(out, "the %s rewrite does not load: %s", what, kc_errno_name(err));
+			if (v->kind == KC_VAR_ORIG) {
+				out->error = err;
+				return STEP_ENV;
+			}
+			return STEP_UNFIT;
+		}
+		e->attached = *v;
+		e->have_attached = true;
+	}
+	err = e->ch.observe(e->ch.self, pkt, len, &got, out->note, sizeof(out->note));
+	out->runs++;
+	if (err != 0) {
+		out->error = err;
+		return STEP_ENV;
+	}
+	if (got < 0)
+		*sym = 0;
+	else if (len == 0 || got == 0)
+		*sym = 1;
+	else
+		*sym = (uint64_t)got >= q ? q : (uint32_t)got;
+	return STEP_OK;
+}
+
+static void set_exact(struct kc_verdict *out, uint32_t v, bool abort)
+{
+	out->verdict = v;
+	out->exact = true;
+	out->abort_known = true;
+	out->abort = abort;
+}
+
+/* Plain observation: exact only when the value is below the alphabet. */
+static void observe_plain(struct kc_len_engine *e, const uint8_t *pkt, size_t len, uint32_t q,
+			  struct kc_verdict *out)
+{
+	struct kc_variant orig = { .kind = KC_VAR_ORIG };
+	uint32_t sym;
+
+	if (run_variant(e, &orig, pkt, len, q, &sym, out) != STEP_OK)
+		return;
+	out->verdict = sym;
+	out->exact = sym < q;
+	out->abort_known = false;
+}
+
+/* The remaining bits from `shift` up, abort already ruled out: `ret #0`
+ * (a drop) is then just the slice value 0. */
+static enum step slice_rest(struct kc_len_engine *e, const uint8_t *pkt, size_t len,
+			    uint32_t q, uint32_t shift, uint32_t value, struct kc_verdict *out)
+{
+	uint32_t bits = floor_log2(q + 1u);
+	struct kc_variant v = { .kind = KC_VAR_SLICE };
+
+	if (bits > 16)
+		bits = 16;
+	v.mask = low_mask(bits);
+	for (uint32_t s = shift; s < 32; s += bits) {
+		uint32_t sym;
+		enum step st;
+
+		v.shift = s;
+		st = run_variant(e, &v, pkt, len, q, &sym, out);
+		if (st != STEP_OK)
+			return st;
+		if (sym > v.mask) {
+			snprintf(out->note, sizeof(out->note),
+				 "slice >>%u gave %u > %#x: the program is not deterministic", s,
+				 sym, v.mask);
+			return STEP_UNFIT;
+		}
+		value |= sym << s;
+	}
+	set_exact(out, value, false);
+	return STEP_OK;
+}
+
+/* Discovery without a usable hint: ids (or a +1 slice), then slices. */
+static enum step discover(struct kc_len_engine *e, const uint8_t *pkt, size_t len, uint32_t q,
+			  bool known_zero, struct kc_verdict *out)
+{
+	uint32_t m = (uint32_t)e->shape.nconsts, sym;
+	bool has_a = e->shape.has_ret_a;
+	struct kc_variant v = { .kind = KC_VAR_IDS, .base = 1 };
+	enum step st;
+
+	if ((uint64_t)m + has_a <= q) {
+		v.span = has_a ? q - m : 0;
+		st = run_variant(e, &v, pkt, len, q, &sym, out);
+		if (st != STEP_OK)
+			return st;
+		if (sym == 0) {
+			set_exact(out, 0, true);
+			return STEP_OK;
+		}
+		if (sym <= m) {
+			set_exact(out, e->shape.consts[sym - 1], false);
+			return STEP_OK;
+		}
+		if (!has_a || sym > m + v.span) {
+			snprintf(out->note, sizeof(out->note), "ids run gave %u of %u symbols", sym,
+				 m + v.span);
+			return STEP_UNFIT;
+		}
+		if (sym < m + v.span || known_zero) {
+			set_exact(out, known_zero ? 0 : sym - m - 1, false);
+			return STEP_OK;
+		}
+		return slice_rest(e, pkt, len, q, 0, 0, out);
+	}
+	/* Too many constants for the alphabet: a +1 slice separates aborts. */
+	v.kind = KC_VAR_SLICE;
+	v.shift = 0;
+	v.mask = low_mask(floor_log2(q) > 16 ? 16 : floor_log2(q));
+	v.add = 1;
+	st = run_variant(e, &v, pkt, len, q, &sym, out);
+	if (st != STEP_OK)
+		return st;
+	if (sym == 0) {
+		set_exact(out, 0, true);
+		return STEP_OK;
+	}
+	if (sym - 1 > v.mask) {
+		snprintf(out->note, sizeof(out->note), "first slice gave %u > %#x", sym - 1, v.mask);
+		return STEP_UNFIT;
+	}
+	if (known_zero) {
+		set_exact(out, 0, false);
+		return STEP_OK;
+	}
+	return slice_rest(e, pkt, len, q, (uint32_t)__builtin_popcount(v.mask), sym - 1, out);
+}
+
+/* Check the hint in one run. Returns true when that settled the verdict. */
+static bool verify_hint(struct kc_len_engine *e, const struct kc_hint *h, const uint8_t *pkt,
+			size_t len, uint32_t q, struct kc_verdict *out, enum step *st)
+{
+	struct kc_variant v = { .kind = KC_VAR_VERIFY, .expect = h->verdict };
+	uint32_t sym;
+
+	if (h->abort) {
+		v.expect = 0;
+		v.match = v.mismatch = 1; /* every ret is a mismatch */
+	} else {
+		v.match = q >= 2 ? 2 : 1;
+		v.mismatch = q >= 2 ? 1 : 0;
+	}
+	*st = run_variant(e, &v, pkt, len, q, &sym, out);
+	if (*st != STEP_OK)
+		return true;
+	if (sym == 0 && (h->abort || q >= 2)) {
+		set_exact(out, 0, true);
+		return true;
+	}
+	if (!h->abort && sym == v.match && sym != 0) {
+		set_exact(out, h->verdict, false);
+		return true;
+	}
+	return false;
+}
+
+void kc_len_verdict(struct kc_len_engine *e, const uint8_t *pkt, size_t len,
+		    const struct kc_hint *hint, struct kc_verdict *out)
+{
+	uint32_t q = len == 0 ? 1 : len > (1u << 30) ? (1u << 30) : (uint32_t)len;
+	bool zero = false, at_least_q = false;
+	struct kc_variant orig = { .kind = KC_VAR_ORIG };
+	enum step st;
+
+	out->random = e->shape.uses_random;
+	if (!e->loaded) {
+		out->error = EINVAL;
+		snprintf(out->note, sizeof(out->note), "no program is loaded");
+		return;
+	}
+	if (e->plain_only) {
+		observe_plain(e, pkt, len, q, out);
+		return;
+	}
+	/* The original is attached anyway (programs with ret a): one send. */
+	if (e->shape.has_ret_a && e->have_attached && kc_variant_equal(&e->attached, &orig)) {
+		uint32_t sym;
+		if (run_variant(e, &orig, pkt, len, q, &sym, out) != STEP_OK)
+			return;
+		if (sym > 0 && sym < q) {
+			set_exact(out, sym, false);
+			return;
+		}
+		zero = sym == 0;
+		at_least_q = sym == q;
+	}
+	if (hint != NULL && hint->valid) {
+		bool fits = zero ? (hint->abort || hint->verdict == 0)
+			  : at_least_q ? (!hint->abort && hint->verdict >= q) : true;
+		if (fits && verify_hint(e, hint, pkt, len, q, out, &st)) {
+			if (st == STEP_UNFIT)
+				observe_plain(e, pkt, len, q, out);
+			return;
+		}
+	}
+	st = discover(e, pkt, len, q, zero, out);
+	if (st == STEP_UNFIT)
+		observe_plain(e, pkt, len, q, out);
+}

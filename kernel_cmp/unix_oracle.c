@@ -1,0 +1,273 @@
+/*
+ * unix_oracle.c - the AF_UNIX socket-pair channel: attach with the optmem
+ * rules in mind, send, receive the trimmed length.
+ */
+#include "unix_oracle.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "cbpf/validate.h"
+#include "envrec.h"
+#include "length_oracle.h"
+
+/* unix_dgram_sendmsg: len > sk_sndbuf - 32 gives EMSGSIZE. */
+#define UNIX_DGRAM_OVERHEAD 32
+/* Datagrams up to SKB_MAX_ALLOC (4K pages) are linear; larger ones put
+ * PAGE_ALIGN(min(len - 16064, MAX_SKB_FRAGS * 4096)) bytes in frags. */
+#define UNIX_LINEAR_MAX 16064
+#define UNIX_FRAG_MAX (17 * 4096)
+
+struct kc_unix {
+	int sv[2];               /* sv[0] sends, sv[1] has the filter */
+	long optmem_max;
+	bool cap_net_admin;
+	size_t attached_bytes;   /* bpf_prog_size of the attached filter, 0 = none */
+	size_t max_dgram;
+	struct kc_len_engine eng;
+	struct cbpf_insn rb[CBPF_MAXINSNS + KC_EPILOGUE_MAX];
+};
+
+static int open_pair(struct kc_unix *u)
+{
+	int sndbuf = 0;
+	socklen_t sl = sizeof(sndbuf);
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, u->sv) != 0) {
+		u->sv[0] = u->sv[1] = -1;
+		return errno;
+	}
+	u->attached_bytes = 0;
+	u->max_dgram = 0;
+	if (getsockopt(u->sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) == 0 &&
+	    sndbuf > UNIX_DGRAM_OVERHEAD)
+		u->max_dgram = (size_t)sndbuf - UNIX_DGRAM_OVERHEAD;
+	return 0;
+}
+
+static void close_pair(struct kc_unix *u)
+{
+	for (int i = 0; i < 2; i++) {
+		if (u->sv[i] >= 0)
+			close(u->sv[i]);
+		u->sv[i] = -1;
+	}
+}
+
+int kc_unix_open(struct kc_unix **out, struct kc_error *err)
+{
+	struct kc_unix *u = calloc(1, sizeof(*u));
+	struct kc_env env;
+	int e;
+
+	*out = NULL;
+	if (u == NULL) {
+		if (err != NULL) {
+			err->errnum = ENOMEM;
+			snprintf(err->msg, sizeof(err->msg), "ENOMEM: out of memory");
+		}
+		return ENOMEM;
+	}
+	kc_env_collect(&env);
+	u->optmem_max = env.optmem_max;
+	u->cap_net_admin = env.cap_net_admin;
+	e = open_pair(u);
+	if (e != 0) {
+		if (err != NULL) {
+			err->errnum = e;
+			snprintf(err->msg, sizeof(err->msg), "socketpair(AF_UNIX, SOCK_DGRAM): %s",
+				 strerror(e));
+		}
+		free(u);
+		return e;
+	}
+	*out = u;
+	return 0;
+}
+
+void kc_unix_close(struct kc_unix *u)
+{
+	if (u == NULL)
+		return;
+	kc_len_unload(&u->eng);
+	close_pair(u);
+	free(u);
+}
+
+static void detach(struct kc_unix *u)
+{
+	setsockopt(u->sv[1], SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+	u->attached_bytes = 0;
+}
+
+/* Replacing a filter charges old and new together (__sk_attach_prog), so
+ * detach first when both would not fit; ENOMEM is retried after a detach
+ * and then once on a fresh pair before it counts as an environment limit. */
+static int unix_attach(void *self, const struct cbpf_insn *insns, size_t n, bool *env_limit)
+{
+	struct kc_unix *u = self;
+	struct cbpf_load_prediction p;
+	int err;
+
+	*env_limit = false;
+	cbpf_predict_load(insns, n, &p);
+	if (u->attached_bytes != 0 &&
+	    (long)(u->attached_bytes + p.prog_bytes) >= u->optmem_max)
+		detach(u);
+	err = kc_attach(u->sv[1], insns, n);
+	if (err == ENOMEM && u->attached_bytes != 0) {
+		detach(u);
+		err = kc_attach(u->sv[1], insns, n);
+	}
+	if (err == ENOMEM) {
+		close_pair(u);
+		err = open_pair(u);
+		if (err == 0)
+			err = kc_attach(u->sv[1], insns, n);
+		*env_limit = err == ENOMEM;
+	}
+	if (err == 0)
+		u->attached_bytes = p.prog_bytes;
+	return err;
+}
+
+size_t kc_unix_max_packet(struct kc_unix *u)
+{
+	int want = (int)(CBPF_MAX_PACKET / 2 + 4096), sndbuf = 0;
+	socklen_t sl = sizeof(sndbuf);
+
+	if (u->max_dgram >= CBPF_MAX_PACKET)
+		return u->max_dgram;
+	/* SO_SNDBUF doubles the value and caps it at wmem_max; root may force. */
+	if (!u->cap_net_admin ||
+	    setsockopt(u->sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) != 0)
+		setsockopt(u->sv[0], SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+	if (getsockopt(u->sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) == 0 &&
+	    sndbuf > UNIX_DGRAM_OVERHEAD)
+		u->max_dgram = (size_t)sndbuf - UNIX_DGRAM_OVERHEAD;
+	return u->max_dgram;
+}
+
+static int unix_observe(void *self, const uint8_t *pkt, size_t len, long *got, char *note,
+			size_t notelen)
+{
+	static const uint8_t empty[1];
+	struct kc_unix *u = self;
+	uint8_t byte;
+	ssize_t r;
+
+	if (len > u->max_dgram && len > kc_unix_max_packet(u)) {
+		snprintf(note, notelen,
+			 "a %zu-byte packet exceeds the largest datagram this socket allows "
+			 "(%zu bytes; wmem_max and CAP_NET_ADMIN decide)", len, u->max_dgram);
+		return EMSGSIZE;
+	}
+	r = send(u->sv[0], pkt != NULL ? pkt : empty, len, MSG_DONTWAIT);
+	if (r < 0 || (size_t)r != len) {
+		int e = r < 0 ? errno : EIO;
+		snprintf(note, notelen, "send of %zu bytes: %s", len, strerror(e));
+		return e;
+	}
+	r = recv(u->sv[1], &byte, sizeof(byte), MSG_DONTWAIT | MSG_TRUNC);
+	if (r >= 0) {
+		*got = (long)r;
+		return 0;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		*got = -1;
+		return 0;
+	}
+	snprintf(note, notelen, "recv: %s", strerror(errno));
+	return errno;
+}
+
+static bool unix_readback(void *self, const struct cbpf_insn *insns, size_t n)
+{
+	struct kc_unix *u = self;
+	socklen_t count = (socklen_t)n;
+
+	if (n > sizeof(u->rb) / sizeof(u->rb[0]))
+		return false;
+	if (getsockopt(u->sv[1], SOL_SOCKET, SO_GET_FILTER, u->rb, &count) != 0)
+		return false;
+	return count == n && memcmp(u->rb, insns, n * sizeof(*insns)) == 0;
+}
+
+int kc_unix_load(struct kc_unix *u, const struct cbpf_insn *insns, size_t n, struct kc_load *out)
+{
+	struct kc_len_channel ch = { u, unix_attach, unix_observe, unix_readback };
+
+	kc_len_unload(&u->eng);
+	if (u->sv[0] < 0 && open_pair(u) != 0) {
+		memset(out, 0, sizeof(*out));
+		out->errnum = EMFILE;
+		out->env_limit = true;
+		snprintf(out->msg, sizeof(out->msg), "no socket pair: %s", strerror(errno));
+		return -1;
+	}
+	return kc_len_load(&u->eng, &ch, insns, n, out);
+}
+
+/* The skb an AF_UNIX datagram of len bytes becomes. */
+static void unix_ctx(size_t len, struct cbpf_ctx *ctx)
+{
+	cbpf_ctx_init(ctx);
+	if (len > UNIX_LINEAR_MAX) {
+		size_t frag = len - UNIX_LINEAR_MAX;
+		if (frag > UNIX_FRAG_MAX)
+			frag = UNIX_FRAG_MAX;
+		frag = (frag + 4095) & ~(size_t)4095;
+		ctx->headlen = (int64_t)(len - frag);
+	}
+}
+
+void kc_unix_verdict(struct kc_unix *u, const uint8_t *pkt, size_t len, const struct kc_hint *hint,
+		     struct kc_verdict *out)
+{
+	cpu_set_t saved, one;
+	bool pinned = false;
+
+	memset(out, 0, sizeof(*out));
+	unix_ctx(len, &out->ctx);
+	/* `cpu` is the sender's CPU: pin this thread where it runs (no
+	 * migration, so it is cheap) and restore its mask afterwards. */
+	if (u->eng.shape.uses_cpu && sched_getaffinity(0, sizeof(saved), &saved) == 0) {
+		int cpu = sched_getcpu();
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		pinned = cpu >= 0 && sched_setaffinity(0, sizeof(one), &one) == 0;
+		out->ctx.cpu = (uint32_t)(cpu >= 0 ? cpu : 0);
+	}
+	kc_len_verdict(&u->eng, pkt, len, hint, out);
+	if (pinned)
+		sched_setaffinity(0, sizeof(saved), &saved);
+}
+
+int kc_unix_request(const struct cbpf_insn *insns, size_t n, const uint8_t *const *pkts,
+		    const size_t *lens, size_t npkts, const struct kc_hint *hints,
+		    struct kc_load *load, struct kc_verdict *verdicts)
+{
+	struct kc_error err;
+	struct kc_unix *u;
+	int rc;
+
+	if (kc_unix_open(&u, &err) != 0) {
+		memset(load, 0, sizeof(*load));
+		load->errnum = err.errnum;
+		load->env_limit = true;
+		snprintf(load->msg, sizeof(load->msg), "%s", err.msg);
+		return -1;
+	}
+	rc = kc_unix_load(u, insns, n, load);
+	for (size_t i = 0; rc == 0 && i < npkts; i++)
+		kc_unix_verdict(u, pkts[i], lens[i], hints != NULL ? &hints[i] : NULL, &verdicts[i]);
+	kc_unix_close(u);
+	return rc;
+}
