@@ -733,7 +733,7 @@ static int check_trailing_labels(struct parser *ps)
 	const struct label *l = &ps->labels[i];
 	struct asm_token tok = { .type = ASM_TOK_IDENT, .text = l->name, .len = l->len,
 				 .line = l->line, .col = l->col };
-	return label_error(ps, &tok, "labels no instruction (it is at the end of the program)");
+	return label_error(ps, &tok, "labels nothing: no instruction follows it");
 }
 
 static int parse_all(struct parser *ps)
