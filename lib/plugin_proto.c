@@ -317,6 +317,8 @@ static int parse_hex_packet(struct parse *p, const struct json_value *v, size_t 
 		if (hi < 0 || lo < 0) {
 			size_t at = hi < 0 ? 2 * j : 2 * j + 1;
 			unsigned char c = (unsigned char)v->str[at];
+			free(out->data);
+			out->data = NULL;
 			if (c >= 0x21 && c < 0x7f)
 				return bad(p, "packets[%zu]: '%c' at position %zu is not a hex digit", i,
 					   c, at);
