@@ -63,9 +63,10 @@ int kc_sock_attach(int fd, const struct cbpf_insn *insns, size_t n, struct kc_er
 
 int kc_sock_detach(int fd, struct kc_error *err)
 {
-	int e;
+	int zero = 0, e;
 
-	if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0) == 0)
+	/* sk_setsockopt() wants an int-sized optval even where it is unused */
+	if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof(zero)) == 0)
 		return ok(err);
 	e = errno;
 	return fail(err, e, "SO_DETACH_FILTER",

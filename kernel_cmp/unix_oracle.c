@@ -103,7 +103,9 @@ void kc_unix_close(struct kc_unix *u)
 
 static void detach(struct kc_unix *u)
 {
-	setsockopt(u->sv[1], SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+	int zero = 0;
+
+	setsockopt(u->sv[1], SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof(zero));
 	u->attached_bytes = 0;
 }
 

@@ -202,6 +202,31 @@ static void test_wide_values(void)
 	EXPECT_VERDICT(70000, 70000, false, S(0x80, 0), RET_A);
 }
 
+/* 1.4: replacing a filter charges old and new together; the oracle
+ * detaches first when both would not fit, so a program that fits a fresh
+ * socket loads on a reused one too. A program too big for optmem_max is
+ * ENOMEM on a fresh socket as well: an environment limit. */
+static void test_optmem(void)
+{
+	static struct cbpf_insn p[4096];
+	struct kc_load l;
+
+	for (size_t i = 0; i < 2500; i++)
+		p[i] = S(0x20, AD(8)); /* ld ifidx: 4 eBPF instructions */
+	p[2499] = RET_K(1);
+	for (int round = 0; round < 3; round++) {
+		CHECK_EQ(kc_unix_load(oracle, p, 2500, &l), 0);
+		CHECK_EQ(l.errnum, 0);
+	}
+	for (size_t i = 0; i < 4095; i++)
+		p[i] = S(0x40, 1); /* ld [x+1]: 9 eBPF instructions */
+	p[4095] = RET_A;
+	CHECK_EQ(kc_unix_load(oracle, p, 4096, &l), -1);
+	CHECK_EQ(l.errnum, ENOMEM);
+	CHECK(l.env_limit);
+	CHECK(strstr(l.msg, "optmem_max") != NULL);
+}
+
 static void test_max_packet(void)
 {
 	size_t max = kc_unix_max_packet(oracle);
@@ -325,6 +350,7 @@ int main(void)
 	test_extensions();
 	test_abort_detection();
 	test_wide_values();
+	test_optmem();
 	test_max_packet();
 	test_too_big();
 	test_random_vs_plain();
