@@ -204,7 +204,8 @@ struct one {
 
 static const struct one ones[] = {
 	/* ld: A <- k | len | ext | M[k] | P[k] | P[X+k] */
-	{ "ld #5", 0x00, 5 }, { "ld #len", 0x80, 0 }, { "ld len", 0x80, 0 },
+	{ "ld #5", 0x00, 5 }, { "ld #len", 0x80, 0 }, { "ld len", 0x80, 0 }, { "ld # len", 0x80, 0 },
+	{ "ld # proto", 0x20, 0xfffff000 }, { "ld #-0", 0x00, 0 },
 	{ "ld #proto", 0x20, 0xfffff000 }, { "ld proto", 0x20, 0xfffff000 },
 	{ "ld M[3]", 0x60, 3 }, { "ld [12]", 0x20, 12 }, { "ld [x+4]", 0x40, 4 },
 	{ "ld [%x+4]", 0x40, 4 }, { "ld [ x + 4 ]", 0x40, 4 }, { "ld [x + -4]", 0x40, 0xfffffffc },
