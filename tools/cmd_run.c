@@ -1,14 +1,538 @@
 /*
- * cmd_run.c - `cbpf run` (placeholder until its issue lands it).
+ * cmd_run.c - `cbpf run`: load a program in any format, refuse it exactly
+ * as Linux would, else run it with the VM on packets given in hex, as
+ * seccomp_data specs, or read from a pcap file, printing one verdict line
+ * per input.
  */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "cbpf/ctx_json.h"
+#include "cbpf/format.h"
+#include "cbpf/pcap_file.h"
+#include "cbpf/validate.h"
+#include "cbpf/vm.h"
 #include "commands.h"
+
+static const char usage_text[] =
+	"usage: cbpf run [OPTIONS] FILE [HEXPACKET...]\n"
+	"\n"
+	"Run a classic BPF program on packets with the Linux-exact VM and print one\n"
+	"line per packet: the value the program returns (decimal; for a socket filter\n"
+	"0 drops the packet and N keeps its first N bytes), followed by\n"
+	"\" (abort: KIND)\" when the run ended without a ret:\n"
+	"  load   a packet load failed (out of bounds, no mac header, ...): returns 0\n"
+	"  div0   div or mod by X == 0: returns 0\n"
+	"  nodev  ld ifidx / ld hatype without a device: returns A\n"
+	"If Linux would refuse the program, the validator's problems are printed\n"
+	"instead (FILE: insn N: rule: why) and the exit status is 1.\n"
+	"\n"
+	"FILE is the program in any format (`-` = stdin): bpf_asm text, tcpdump -d,\n"
+	"-dd, -ddd, bpf_asm bytecode or -c, JSON [[code,jt,jf,k],...], raw 8-byte\n"
+	"records; the format is detected unless -f says it.\n"
+	"\n"
+	"Inputs, run in the order given:\n"
+	"  HEXPACKET          packet bytes in hex, e.g. 0806 or \"\" (empty packet)\n"
+	"  --pcap PCAPFILE    every packet of a classic pcap file (not pcapng); the\n"
+	"                     filter sees the captured bytes, and len (ld #len) is\n"
+	"                     the captured length unless --ctx len=N says otherwise\n"
+	"  --seccomp SPEC     (profile seccomp) one struct seccomp_data:\n"
+	"                     nr=N,arch=A,ip=I,args=A0:A1:...  (all optional, 0 if\n"
+	"                     omitted; numbers decimal or 0x hex; arch may be a name:\n"
+	"                     x86_64 i386 aarch64 arm riscv64). With profile seccomp\n"
+	"                     a HEXPACKET is the 64-byte record in host byte order.\n"
+	"\n"
+	"Options:\n"
+	"  -f, --format FMT   input format: auto (default), bpfasm, tcpdump, dd, ddd,\n"
+	"                     bytecode, c, json, raw\n"
+	"  --profile P        linux (default: SO_ATTACH_FILTER rules) or seccomp\n"
+	"  --ctx KEY=VALUE    set one field of what the filter sees besides the\n"
+	"                     bytes (repeatable; one context for every packet, a\n"
+	"                     field given twice keeps its last value):\n"
+	"                       len protocol pkttype mark queue rxhash cpu vlan_tci\n"
+	"                       vlan_avail vlan_tpid random headlen: integers\n"
+	"                       dev=null | dev.ifindex=N | dev.type=N (a device)\n"
+	"                       poff=N|auto   net_off=N   mac_off=N|null\n"
+	"                     Default: an AF_UNIX datagram socket (no device, every\n"
+	"                     field 0, network header at 0, no mac header).\n"
+	"  --ctx-json JSON    the same fields as one JSON object, e.g.\n"
+	"                     '{\"random\":42,\"dev\":{\"ifindex\":2,\"type\":1}}'\n"
+	"  -h, --help         this text\n"
+	"\n"
+	"Example (select ARP frames):\n"
+	"  printf 'ldh [12]\\njne #0x806, drop\\nret #4096\\ndrop: ret #0\\n' > arp.bpf\n"
+	"  cbpf run arp.bpf ffffffffffff0000000000010806 ffffffffffff0000000000010800\n"
+	"  4096\n"
+	"  0\n"
+	"\n"
+	"Exit status: 0 ran, 1 Linux would refuse the program, 2 usage error,\n"
+	"unreadable or unparsable program, bad packet, or a corrupt pcap file.\n";
+
+enum input_kind { INPUT_HEX, INPUT_SECCOMP, INPUT_PCAP };
+
+struct input {
+	enum input_kind kind;
+	const char *arg;      /* as given: for messages, and the pcap path */
+	uint8_t *data;        /* HEX, SECCOMP */
+	size_t len;
+};
+
+struct run_opts {
+	const char *file;
+	enum cbpf_format format;
+	enum cbpf_profile profile;
+	struct cbpf_ctx ctx;
+	bool ctx_given;
+	struct input *inputs;
+	size_t ninputs;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "cbpf run: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n(`cbpf run --help` for usage)\n");
+	return 2;
+}
+
+static int add_input(struct run_opts *o, enum input_kind kind, const char *arg)
+{
+	struct input *n = realloc(o->inputs, (o->ninputs + 1) * sizeof(*n));
+
+	if (n == NULL) {
+		fprintf(stderr, "cbpf run: out of memory\n");
+		return 2;
+	}
+	o->inputs = n;
+	memset(&n[o->ninputs], 0, sizeof(n[0]));
+	n[o->ninputs].kind = kind;
+	n[o->ninputs].arg = arg;
+	o->ninputs++;
+	return 0;
+}
+
+/* ---- packets ---- */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int decode_hex(struct input *in)
+{
+	size_t n = strlen(in->arg);
+
+	if (n % 2 != 0)
+		return usage_error("packet '%s': odd number of hex digits", in->arg);
+	in->data = malloc(n / 2 + 1);
+	if (in->data == NULL)
+		return usage_error("packet '%s': out of memory", in->arg);
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hexval(in->arg[i]), lo = hexval(in->arg[i + 1]);
+		if (hi < 0 || lo < 0)
+			return usage_error("packet '%s': not a hex string", in->arg);
+		in->data[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	in->len = n / 2;
+	return 0;
+}
+
+/* A number for a --seccomp field: decimal or 0x hex, '-' allowed for nr. */
+static int spec_number(const char *s, size_t n, bool allow_neg, uint64_t *out)
+{
+	char buf[40];
+	char *end;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (buf[0] == '-' && !allow_neg)
+		return -1;
+	if (buf[0] == '+' || buf[0] == ' ' || (buf[0] == '-' && (buf[1] == '-' || buf[1] == '+')))
+		return -1;
+	errno = 0;
+	if (buf[0] == '-') {
+		long long v = strtoll(buf, &end, 0);
+		if (errno || *end != '\0' || v < INT32_MIN)
+			return -1;
+		*out = (uint64_t)v;
+		return 0;
+	}
+	*out = strtoull(buf, &end, 0);
+	return errno || *end != '\0' ? -1 : 0;
+}
+
+static int arch_by_name(const char *s, size_t n, uint32_t *out)
+{
+	/* AUDIT_ARCH_* values (linux/audit.h) */
+	static const struct {
+		const char *name;
+		uint32_t value;
+	} arches[] = {
+		{ "x86_64", 0xc000003e }, { "i386", 0x40000003 }, { "aarch64", 0xc00000b7 },
+		{ "arm", 0x40000028 },    { "riscv64", 0xc00000f3 },
+	};
+
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+		if (strlen(arches[i].name) == n && memcmp(arches[i].name, s, n) == 0) {
+			*out = arches[i].value;
+			return 0;
+		}
+	return -1;
+}
+
+static int spec_args(const char *v, size_t n, struct cbpf_seccomp_data *sd)
+{
+	size_t i = 0, start = 0;
+
+	for (size_t p = 0; p <= n; p++) {
+		if (p < n && v[p] != ':')
+			continue;
+		if (i == 6 || spec_number(v + start, p - start, false, &sd->args[i]) != 0)
+			return -1;
+		i++;
+		start = p + 1;
+	}
+	return 0;
+}
+
+/* One key=value of a --seccomp spec. */
+static int spec_field(const char *f, size_t n, struct cbpf_seccomp_data *sd)
+{
+	const char *eq = memchr(f, '=', n);
+	size_t klen, vlen;
+	const char *v;
+	uint64_t x;
+
+	if (eq == NULL)
+		return -1;
+	klen = (size_t)(eq - f);
+	v = eq + 1;
+	vlen = n - klen - 1;
+	if (klen == 2 && memcmp(f, "nr", 2) == 0) {
+		if (spec_number(v, vlen, true, &x) != 0 ||
+		    ((int64_t)x > (int64_t)UINT32_MAX))
+			return -1;
+		sd->nr = (int32_t)(uint32_t)(x & 0xffffffff);
+		return 0;
+	}
+	if (klen == 4 && memcmp(f, "arch", 4) == 0) {
+		if (arch_by_name(v, vlen, &sd->arch) == 0)
+			return 0;
+		if (spec_number(v, vlen, false, &x) != 0 || x > UINT32_MAX)
+			return -1;
+		sd->arch = (uint32_t)x;
+		return 0;
+	}
+	if (klen == 2 && memcmp(f, "ip", 2) == 0)
+		return spec_number(v, vlen, false, &sd->instruction_pointer);
+	if (klen == 4 && memcmp(f, "args", 4) == 0)
+		return spec_args(v, vlen, sd);
+	return -1;
+}
+
+static int decode_seccomp(struct input *in)
+{
+	struct cbpf_seccomp_data sd;
+	const char *s = in->arg;
+
+	memset(&sd, 0, sizeof(sd));
+	while (*s != '\0') {
+		size_t n = strcspn(s, ",");
+		if (spec_field(s, n, &sd) != 0)
+			return usage_error("--seccomp '%s': expected nr=N,arch=A,ip=I,args=A0:A1:... "
+					   "with numbers in range", in->arg);
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	in->data = malloc(sizeof(sd));
+	if (in->data == NULL)
+		return usage_error("--seccomp '%s': out of memory", in->arg);
+	memcpy(in->data, &sd, sizeof(sd));
+	in->len = sizeof(sd);
+	return 0;
+}
+
+/* Decode every HEX and SECCOMP input before anything runs. */
+static int decode_inputs(struct run_opts *o)
+{
+	for (size_t i = 0; i < o->ninputs; i++) {
+		struct input *in = &o->inputs[i];
+		int r = 0;
+		if (in->kind == INPUT_HEX)
+			r = decode_hex(in);
+		else if (in->kind == INPUT_SECCOMP)
+			r = decode_seccomp(in);
+		if (r != 0)
+			return r;
+		if (o->profile == CBPF_PROFILE_SECCOMP && in->kind == INPUT_HEX && in->len != 64)
+			return usage_error("packet '%s': a seccomp_data record is 64 bytes (128 hex "
+					   "digits)", in->arg);
+		if (o->profile != CBPF_PROFILE_SECCOMP && in->kind == INPUT_SECCOMP)
+			return usage_error("--seccomp '%s' needs --profile seccomp", in->arg);
+		if (o->profile == CBPF_PROFILE_SECCOMP && in->kind == INPUT_PCAP)
+			return usage_error("--pcap '%s' is for profile linux", in->arg);
+	}
+	return 0;
+}
+
+/* ---- options ---- */
+
+/* Does a match option name, as "--name" or "--name=VALUE"? */
+static bool is_option(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
+}
+
+/* The value of "NAME VALUE" or "NAME=VALUE" at argv[*i]; NULL when the
+ * value is missing. */
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+static int apply_ctx(struct run_opts *o, const char *opt, const char *value, bool json)
+{
+	char err[300];
+	int rc = json ? cbpf_ctx_from_json(value, strlen(value), &o->ctx, err, sizeof(err))
+		      : cbpf_ctx_set(value, &o->ctx, err, sizeof(err));
+
+	if (rc != 0) {
+		fprintf(stderr, "cbpf run: %s '%s': %s\n", opt, value, err);
+		return 2;
+	}
+	o->ctx_given = true;
+	return 0;
+}
+
+/* One option at argv[*i]: 0, -1 after --help, or an exit status. */
+static int parse_option(struct run_opts *o, int argc, char **argv, int *i)
+{
+	static const char *const with_value[] = { "--format", "--profile", "--ctx-json", "--ctx",
+						  "--pcap", "--seccomp", "-f" };
+	const char *a = argv[*i], *name = NULL, *v;
+
+	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		fputs(usage_text, stdout);
+		return -1;
+	}
+	for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]) && !name; k++)
+		if (is_option(a, with_value[k]))
+			name = with_value[k];
+	if (name == NULL)
+		return usage_error("unknown option '%s'", a);
+	v = option_value(argc, argv, i, name);
+	if (v == NULL)
+		return usage_error("%s needs a value", name);
+	if (strcmp(name, "-f") == 0 || strcmp(name, "--format") == 0) {
+		if (cbpf_format_from_name(v, &o->format) != 0)
+			return usage_error("unknown format '%s'", v);
+		return 0;
+	}
+	if (strcmp(name, "--profile") == 0) {
+		if (cbpf_profile_from_name(v, &o->profile) != 0)
+			return usage_error("unknown profile '%s' (linux or seccomp)", v);
+		return 0;
+	}
+	if (strcmp(name, "--ctx") == 0 || strcmp(name, "--ctx-json") == 0)
+		return apply_ctx(o, name, v, strcmp(name, "--ctx-json") == 0);
+	return add_input(o, strcmp(name, "--pcap") == 0 ? INPUT_PCAP : INPUT_SECCOMP, v);
+}
+
+static int parse_args(struct run_opts *o, int argc, char **argv)
+{
+	bool only_positional = false;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int r;
+		if (!only_positional && strcmp(a, "--") == 0) {
+			only_positional = true;
+			continue;
+		}
+		if (only_positional || a[0] != '-' || strcmp(a, "-") == 0) {
+			if (o->file == NULL)
+				o->file = a;
+			else if ((r = add_input(o, INPUT_HEX, a)) != 0)
+				return r;
+			continue;
+		}
+		if ((r = parse_option(o, argc, argv, &i)) != 0)
+			return r;
+	}
+	if (o->file == NULL)
+		return usage_error("%s", "no program FILE given");
+	if (o->ctx_given && o->profile == CBPF_PROFILE_SECCOMP)
+		return usage_error("%s", "--ctx and --ctx-json are for profile linux (seccomp "
+					 "programs see only seccomp_data)");
+	return 0;
+}
+
+/* ---- the program ---- */
+
+static void print_problems(const char *name, const struct cbpf_insn *insns, size_t n,
+			   enum cbpf_profile profile)
+{
+	struct cbpf_problem probs[32];
+	size_t count = 0;
+
+	cbpf_validate(insns, n, profile, probs, 32, &count);
+
+	for (size_t i = 0; i < count && i < 32; i++) {
+		if (probs[i].insn >= 0)
+			fprintf(stderr, "%s: insn %ld: %s: %s\n", name, probs[i].insn, probs[i].rule,
+				probs[i].msg);
+		else
+			fprintf(stderr, "%s: %s: %s\n", name, probs[i].rule, probs[i].msg);
+	}
+	if (count > 32)
+		fprintf(stderr, "%s: ... and %zu more problems\n", name, count - 32);
+}
+
+static int load_program(const struct run_opts *o, struct cbpf_vm **vm)
+{
+	const char *name = tool_input_name(o->file);
+	struct cbpf_prog prog = { 0 };
+	struct cbpf_diag d;
+	struct cbpf_problem prob;
+	char *buf, msg[512];
+	size_t len;
+	int err;
+
+	if (tool_read_input(o->file, &buf, &len) != 0)
+		return 2;
+	if (cbpf_parse(o->format, buf, len, &prog, &d) != 0) {
+		cbpf_diag_format(&d, name, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+		free(buf);
+		return 2;
+	}
+	free(buf);
+	memset(&prob, 0, sizeof(prob));
+	prob.insn = -1;
+	err = cbpf_vm_create(prog.insns, prog.len, o->profile, vm, &prob);
+	if (err == ENOMEM && prob.rule == NULL) {
+		fprintf(stderr, "cbpf run: out of memory\n");
+		cbpf_prog_free(&prog);
+		return 2;
+	}
+	if (err != 0) {
+		print_problems(name, prog.insns, prog.len, o->profile);
+		if (prob.rule != NULL && cbpf_validate(prog.insns, prog.len, o->profile, NULL, 0, NULL) == 0)
+			fprintf(stderr, "%s: %s: %s\n", name, prob.rule, prob.msg);
+		fprintf(stderr, "%s: Linux would refuse this program (%s)\n", name,
+			err == EINVAL ? "EINVAL" : err == ENOMEM ? "ENOMEM" : strerror(err));
+		cbpf_prog_free(&prog);
+		return 1;
+	}
+	cbpf_prog_free(&prog);
+	return 0;
+}
+
+/* ---- running ---- */
+
+static void print_result(struct cbpf_result r)
+{
+	if (r.end == CBPF_END_RET)
+		printf("%" PRIu32 "\n", r.verdict);
+	else
+		printf("%" PRIu32 " (abort: %s)\n", r.verdict, cbpf_abort_name(r.end));
+}
+
+static const struct cbpf_ctx *ctx_for(const struct run_opts *o)
+{
+	return o->profile == CBPF_PROFILE_LINUX ? &o->ctx : NULL;
+}
+
+static int run_pcap(const struct run_opts *o, const struct cbpf_vm *vm, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct cbpf_pcap_reader r;
+	struct cbpf_pcap_record rec;
+	char err[300];
+	int rc;
+
+	if (f == NULL) {
+		fprintf(stderr, "cbpf: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	rc = cbpf_pcap_open(&r, f, err, sizeof(err));
+	while (rc == 0 && (rc = cbpf_pcap_next(&r, &rec, err, sizeof(err))) == 1) {
+		print_result(cbpf_vm_run(vm, rec.data, rec.caplen, ctx_for(o)));
+		rc = 0;
+	}
+	cbpf_pcap_close(&r);
+	fclose(f);
+	if (rc < 0) {
+		fflush(stdout);
+		fprintf(stderr, "cbpf: %s: %s\n", path, err);
+		return 2;
+	}
+	return 0;
+}
+
+static int run_inputs(const struct run_opts *o, const struct cbpf_vm *vm)
+{
+	for (size_t i = 0; i < o->ninputs; i++) {
+		const struct input *in = &o->inputs[i];
+		if (in->kind == INPUT_PCAP) {
+			int r = run_pcap(o, vm, in->arg);
+			if (r != 0)
+				return r;
+			continue;
+		}
+		print_result(cbpf_vm_run(vm, in->data, in->len, ctx_for(o)));
+	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "cbpf run: <stdout>: %s\n", strerror(errno));
+		return 2;
+	}
+	return 0;
+}
+
+static void free_opts(struct run_opts *o)
+{
+	for (size_t i = 0; i < o->ninputs; i++)
+		free(o->inputs[i].data);
+	free(o->inputs);
+}
 
 int cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "cbpf run: not implemented yet\n");
-	return 2;
+	struct run_opts o;
+	struct cbpf_vm *vm = NULL;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.format = CBPF_FMT_AUTO;
+	o.profile = CBPF_PROFILE_LINUX;
+	cbpf_ctx_init(&o.ctx);
+	r = parse_args(&o, argc, argv);
+	if (r == 0)
+		r = decode_inputs(&o);
+	if (r == 0)
+		r = load_program(&o, &vm);
+	if (r == 0)
+		r = run_inputs(&o, vm);
+	cbpf_vm_free(vm);
+	free_opts(&o);
+	return r < 0 ? 0 : r;
 }
