@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""generate.py: writes the generated case files of corpus/ (the committed
+cases are the files; this script is how they were made).
+
+    /usr/bin/python3 corpus/generate/generate.py [--corpus DIR]
+
+Families: opcodes/, validator/, quirks/, random/ (Python generators in this
+directory), pcap/ (one case per line of pcap/expressions.txt, run over
+pcap/lan.pcap) and seccomp/ (policies exported by libseccomp, built from
+seccomp_policies.c with cc -lseccomp). A case whose program and packets are
+unchanged keeps its recorded expectation; new or changed cases have none
+until `cbpf corpus record` (harness/conform.py record) fills them in.
+Files of a family that the generator no longer produces are removed;
+corpus/regress/ is never touched.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "harness", "cbpfconform"))
+
+import casefile  # noqa: E402
+import expressions  # noqa: E402
+import frames  # noqa: E402
+import gen_opcodes  # noqa: E402
+import gen_quirks  # noqa: E402
+import gen_random  # noqa: E402
+import gen_validator  # noqa: E402
+
+FAMILIES = ("opcodes", "validator", "quirks", "random", "pcap/expr", "seccomp/policies")
+
+
+def slug(text, n=48):
+    s = re.sub(r"[^a-zA-Z0-9]+", "_", text).strip("_").lower()
+    return s[:n] or "x"
+
+
+def pcap_cases():
+    for i, expr in enumerate(expressions.expressions()):
+        yield casefile.Case(id=f"pcap/expr/{i:03d}_{slug(expr)}", path="",
+                            description=f"libpcap-compiled filter '{expr}' over pcap/lan.pcap",
+                            tags=["pcap"], pcap_expr=expr, packets_from="pcap/lan.pcap")
+
+
+def seccomp_cases():
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = os.path.join(tmp, "seccomp_policies")
+        subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O1", "-o", exe,
+                        os.path.join(HERE, "seccomp_policies.c"), "-lseccomp"], check=True)
+        out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        d = json.loads(line)
+        c = casefile.Case(id=f"seccomp/policies/{d['name']}", path="", profile="seccomp",
+                          description=f"libseccomp policy: {d['description']} "
+                                      f"(inputs reach the default and every rule)",
+                          tags=["seccomp", "libseccomp"], program=d["program"],
+                          program_comments=[""] * len(d["program"]))
+        c.inputs = d["inputs"]
+        c.packets = [casefile.seccomp_data(t, d["name"], 0) for t in d["inputs"]]
+        yield c
+
+
+def keep_recording(new, old):
+    """Copy the recorded expectation of old when it ran the same thing."""
+    same = (old.program == new.program and old.pcap_expr == new.pcap_expr and
+            old.packets == new.packets and old.packets_from == new.packets_from and
+            old.profile == new.profile and old.ctx == new.ctx)
+    if same and old.has_expectation():
+        new.expect_load, new.expect, new.recorded = old.expect_load, old.expect, old.recorded
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", default=os.path.normpath(os.path.join(HERE, "..")))
+    args = ap.parse_args()
+    root = args.corpus
+    pcap_dir = os.path.join(root, "pcap")
+    os.makedirs(pcap_dir, exist_ok=True)
+    expressions.write(os.path.join(pcap_dir, "expressions.txt"))
+    frs = frames.frames()
+    frames.write_pcap(os.path.join(pcap_dir, "lan.pcap"), frs)
+    frames.write_listing(os.path.join(pcap_dir, "lan.txt"), frs)
+
+    written = set()
+    counts = {}
+    for gen in (gen_opcodes.cases, gen_validator.cases, gen_quirks.cases, gen_random.cases,
+                pcap_cases, seccomp_cases):
+        for c in gen():
+            path = os.path.join(root, c.id + ".case")
+            if path in written:
+                sys.exit(f"generate.py: duplicate case id {c.id}")
+            if os.path.exists(path):
+                try:
+                    keep_recording(c, casefile.parse(path, root))
+                except casefile.CaseError:
+                    pass
+            text = casefile.render(c)
+            old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
+            if old != text:
+                casefile.write_atomic(path, text)
+            written.add(path)
+            fam = c.id.split("/")[0]
+            counts[fam] = counts.get(fam, 0) + 1
+    for fam in FAMILIES:
+        for p in casefile.discover(os.path.join(root, fam)):
+            if p not in written:
+                os.unlink(p)
+    for fam, n in sorted(counts.items()):
+        print(f"{fam:10s} {n:5d}")
+    print(f"{'total':10s} {sum(counts.values()):5d}")
+
+
+if __name__ == "__main__":
+    main()

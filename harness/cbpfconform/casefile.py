@@ -1,0 +1,345 @@
+"""casefile: reading and writing one conformance case (corpus/README.md).
+
+A case file is UTF-8 text of `key: value` lines. Block keys (program, asm,
+expect) take the following lines indented by two spaces. `#` starts a
+comment line. Every parse error names the file and the line.
+"""
+import dataclasses
+import os
+import re
+import struct
+import tempfile
+
+SINGLE_KEYS = {"description", "profile", "tags", "pcap-expr", "linktype",
+               "packets-from", "ctx", "expect-load", "recorded", "nondeterministic"}
+BLOCK_KEYS = {"program", "asm", "expect"}
+MULTI_KEYS = {"packet", "input"}
+PROFILES = ("linux", "seccomp")
+ABORTS = ("load", "div0", "nodev")
+NONDET = ("random", "cpu")
+
+
+class CaseError(Exception):
+    """A broken case file: str() is 'FILE:LINE: why'."""
+
+    def __init__(self, path, line, msg):
+        super().__init__(f"{path}:{line}: {msg}")
+        self.path, self.line, self.msg = path, line, msg
+
+
+@dataclasses.dataclass
+class Expected:
+    verdict: int
+    abort: str | None = None
+    exact: bool = True
+
+
+@dataclasses.dataclass
+class Case:
+    id: str                       # path relative to the corpus root, without .case
+    path: str
+    description: str = ""
+    profile: str = "linux"
+    tags: list = dataclasses.field(default_factory=list)
+    program: list | None = None   # [[code, jt, jf, k], ...]
+    program_comments: list | None = None
+    asm: str | None = None        # bpf_asm text (assembled by `cbpf asm`)
+    pcap_expr: str | None = None  # compiled by libpcap at build time
+    linktype: str = "EN10MB"
+    packets: list = dataclasses.field(default_factory=list)   # bytes
+    packet_lines: list = dataclasses.field(default_factory=list)
+    inputs: list = dataclasses.field(default_factory=list)    # seccomp input text
+    packets_from: str | None = None
+    ctx: dict | None = None
+    expect_load: str | None = None   # "ok" | "rejected EINVAL" | ...
+    expect: list | None = None       # [Expected]
+    recorded: str | None = None
+    nondeterministic: str | None = None
+
+    def has_expectation(self):
+        return self.expect_load is not None
+
+
+def _int(text, path, line, what):
+    try:
+        v = int(text, 0)
+    except ValueError:
+        raise CaseError(path, line, f"{what}: '{text}' is not a number") from None
+    return v
+
+
+def parse_program_line(text, path, line):
+    """'code jt jf k  ; comment' -> ([code, jt, jf, k], comment)."""
+    body, _, comment = text.partition(";")
+    fields = body.split()
+    if len(fields) != 4:
+        raise CaseError(path, line, f"program line needs 'code jt jf k', got '{body.strip()}'")
+    code, jt, jf, k = (_int(f, path, line, "program") for f in fields)
+    for v, lim, name in ((code, 0xffff, "code"), (jt, 0xff, "jt"), (jf, 0xff, "jf"),
+                         (k, 0xffffffff, "k")):
+        if not 0 <= v <= lim:
+            raise CaseError(path, line, f"program: {name} {v:#x} out of range")
+    return [code, jt, jf, k], comment.strip()
+
+
+def pattern(length):
+    """The synthetic packet `pattern N`: byte i is (i + 5) & 0xff."""
+    return bytes((i + 5) & 0xff for i in range(length))
+
+
+def parse_packet(value, path, line):
+    """'HEX' or 'pattern N' -> bytes."""
+    if value.startswith("pattern"):
+        n = _int(value[7:].strip(), path, line, "pattern length")
+        if not 0 <= n <= 4 << 20:
+            raise CaseError(path, line, f"pattern length {n} out of range (0..4 MiB)")
+        return pattern(n)
+    try:
+        return bytes.fromhex(value.replace(" ", ""))
+    except ValueError:
+        raise CaseError(path, line, "packet: neither hex nor 'pattern N'") from None
+
+
+def format_packet(p):
+    if len(p) > 64 and p == pattern(len(p)):
+        return f"pattern {len(p)}"
+    return p.hex()
+
+
+SECCOMP_FIELDS = ("nr", "arch", "ip", "args")
+
+
+def seccomp_data(text, path, line):
+    """'nr=59 arch=0xc000003e ip=0 args=1,2,3' -> 64 bytes of struct
+    seccomp_data in host (little-endian x86-64) byte order."""
+    vals = {"nr": 0, "arch": 0xc000003e, "ip": 0, "args": [0] * 6}
+    for tok in text.split():
+        key, eq, val = tok.partition("=")
+        if not eq or key not in SECCOMP_FIELDS:
+            raise CaseError(path, line, f"input: expected nr=/arch=/ip=/args=, got '{tok}'")
+        if key == "args":
+            args = [_int(a, path, line, "args") for a in val.split(",")]
+            if len(args) > 6:
+                raise CaseError(path, line, "input: at most 6 args")
+            vals["args"] = args + [0] * (6 - len(args))
+        else:
+            vals[key] = _int(val, path, line, key)
+    try:
+        return struct.pack("<iIQ6Q", vals["nr"], vals["arch"] & 0xffffffff, vals["ip"],
+                           *[a & 0xffffffffffffffff for a in vals["args"]])
+    except struct.error as e:
+        raise CaseError(path, line, f"input: {e}") from None
+
+
+def parse_expect_line(text, path, line):
+    fields = text.split()
+    if not fields:
+        raise CaseError(path, line, "expect: empty line")
+    v = _int(fields[0], path, line, "verdict")
+    if not 0 <= v <= 0xffffffff:
+        raise CaseError(path, line, f"verdict {v} is not a u32")
+    e = Expected(v)
+    for f in fields[1:]:
+        if f.startswith("abort="):
+            e.abort = f[6:]
+            if e.abort not in ABORTS:
+                raise CaseError(path, line, f"unknown abort '{e.abort}' (load, div0, nodev)")
+        elif f == "inexact":
+            e.exact = False
+        else:
+            raise CaseError(path, line, f"expect: unknown word '{f}'")
+    return e
+
+
+def parse(path, root):
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    cid = os.path.relpath(path, root)
+    if cid.endswith(".case"):
+        cid = cid[:-5]
+    c = Case(id=cid, path=path)
+    seen = set()
+    i = 0
+    block = None
+    block_start = 0
+    while i < len(lines):
+        raw = lines[i]
+        lineno = i + 1
+        i += 1
+        if raw.startswith("  ") and block is not None:
+            text = raw.strip()
+            if not text or text.startswith("#"):
+                continue
+            if block == "program":
+                insn, comment = parse_program_line(text, path, lineno)
+                c.program.append(insn)
+                c.program_comments.append(comment)
+            elif block == "asm":
+                c.asm += raw[2:] + "\n"
+            else:
+                c.expect.append(parse_expect_line(text, path, lineno))
+            continue
+        block = None
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        key, colon, value = raw.partition(":")
+        key = key.strip()
+        value = value.strip()
+        if not colon or raw[0].isspace():
+            raise CaseError(path, lineno, f"expected 'key: value', got '{raw.strip()}'")
+        if key in BLOCK_KEYS:
+            if value:
+                raise CaseError(path, lineno, f"'{key}:' takes indented lines, not a value")
+            if key in seen:
+                raise CaseError(path, lineno, f"duplicate key '{key}'")
+            seen.add(key)
+            block, block_start = key, lineno
+            if key == "program":
+                c.program, c.program_comments = [], []
+            elif key == "asm":
+                c.asm = ""
+            else:
+                c.expect = []
+            continue
+        if key in MULTI_KEYS:
+            if key == "packet":
+                c.packets.append(parse_packet(value, path, lineno))
+                c.packet_lines.append(lineno)
+            else:
+                c.inputs.append(value)
+                c.packets.append(seccomp_data(value, path, lineno))
+                c.packet_lines.append(lineno)
+            continue
+        if key not in SINGLE_KEYS:
+            raise CaseError(path, lineno, f"unknown key '{key}'")
+        if key in seen:
+            raise CaseError(path, lineno, f"duplicate key '{key}'")
+        seen.add(key)
+        if key == "description":
+            c.description = value
+        elif key == "profile":
+            if value not in PROFILES:
+                raise CaseError(path, lineno, f"profile must be linux or seccomp, got '{value}'")
+            c.profile = value
+        elif key == "tags":
+            c.tags = value.split()
+        elif key == "pcap-expr":
+            c.pcap_expr = value
+        elif key == "linktype":
+            c.linktype = value
+        elif key == "packets-from":
+            c.packets_from = value
+        elif key == "ctx":
+            import json
+            try:
+                c.ctx = json.loads(value)
+            except ValueError as e:
+                raise CaseError(path, lineno, f"ctx: not JSON ({e})") from None
+            if not isinstance(c.ctx, dict):
+                raise CaseError(path, lineno, "ctx: must be a JSON object")
+        elif key == "expect-load":
+            if not (value == "ok" or re.fullmatch(r"rejected E[A-Z0-9]+", value)):
+                raise CaseError(path, lineno, f"expect-load: 'ok' or 'rejected ERRNO', got '{value}'")
+            c.expect_load = value
+        elif key == "recorded":
+            c.recorded = value
+        elif key == "nondeterministic":
+            if value not in NONDET:
+                raise CaseError(path, lineno, f"nondeterministic: random or cpu, got '{value}'")
+            c.nondeterministic = value
+    _check(c, path, block_start)
+    return c
+
+
+def _check(c, path, last_line):
+    sources = [s for s in (c.program is not None, c.asm is not None, c.pcap_expr is not None) if s]
+    if len(sources) != 1:
+        raise CaseError(path, 1, "exactly one of program:, asm:, pcap-expr: is required")
+    if c.program is not None and not c.program:
+        raise CaseError(path, 1, "program: is empty (write the instructions indented by two spaces)")
+    if not c.description:
+        raise CaseError(path, 1, "description: is required")
+    if c.packets_from and c.packets:
+        raise CaseError(path, 1, "packets-from: and packet:/input: exclude each other")
+    if c.inputs and c.profile != "seccomp":
+        raise CaseError(path, 1, "input: lines are seccomp_data; set profile: seccomp")
+    if c.expect is not None and c.expect_load != "ok":
+        raise CaseError(path, 1, "expect: needs expect-load: ok")
+    if c.expect_load == "ok" and c.expect is not None and c.packets and \
+            len(c.expect) != len(c.packets):
+        raise CaseError(path, 1, f"expect: has {len(c.expect)} lines for {len(c.packets)} packets")
+
+
+def discover(root, only=None):
+    """All *.case files under root, sorted by id."""
+    out = []
+    for d, dirs, files in os.walk(root):
+        dirs.sort()
+        for f in sorted(files):
+            if f.endswith(".case"):
+                out.append(os.path.join(d, f))
+    out.sort(key=lambda p: os.path.relpath(p, root))
+    return out
+
+
+def format_expect(e):
+    s = str(e.verdict)
+    if e.abort:
+        s += f" abort={e.abort}"
+    if not e.exact:
+        s += " inexact"
+    return s
+
+
+def render(c):
+    """The text of a case file (the inverse of parse)."""
+    out = [f"description: {c.description}", f"profile: {c.profile}"]
+    if c.tags:
+        out.append("tags: " + " ".join(c.tags))
+    if c.nondeterministic:
+        out.append(f"nondeterministic: {c.nondeterministic}")
+    if c.program is not None:
+        out.append("program:")
+        comments = c.program_comments or [""] * len(c.program)
+        for (code, jt, jf, k), cm in zip(c.program, comments):
+            line = f"  {code:#06x} {jt:3d} {jf:3d} {k:#010x}"
+            out.append(line + (f"  ; {cm}" if cm else ""))
+    if c.asm is not None:
+        out.append("asm:")
+        out.extend("  " + l for l in c.asm.rstrip("\n").split("\n"))
+    if c.pcap_expr is not None:
+        out.append(f"pcap-expr: {c.pcap_expr}")
+        out.append(f"linktype: {c.linktype}")
+    if c.ctx is not None:
+        import json
+        out.append("ctx: " + json.dumps(c.ctx, sort_keys=True))
+    if c.packets_from:
+        out.append(f"packets-from: {c.packets_from}")
+    elif c.inputs:
+        out.extend(f"input: {t}" for t in c.inputs)
+    else:
+        out.extend(f"packet: {format_packet(p)}" for p in c.packets)
+    if c.expect_load is not None:
+        out.append(f"expect-load: {c.expect_load}")
+        if c.expect is not None:
+            out.append("expect:")
+            out.extend("  " + format_expect(e) for e in c.expect)
+    if c.recorded:
+        out.append(f"recorded: {c.recorded}")
+    return "\n".join(out) + "\n"
+
+
+def write_atomic(path, text):
+    d = os.path.dirname(path) or "."
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

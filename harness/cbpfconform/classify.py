@@ -1,0 +1,85 @@
+"""classify: names the known cause of a peer's divergence from the kernel.
+
+The rules are data (harness/causes.json); this module computes the
+program features they refer to and applies the first matching rule.
+"""
+import json
+import os
+import re
+
+SKF_AD_OFF = 0xfffff000
+
+# Linux's chk_code_allowed() list (semantics page 1.2), used here only to
+# name the "invalid-opcode" feature of a program.
+LINUX_CODES = frozenset((
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x0c, 0x14, 0x1c, 0x24, 0x2c, 0x34, 0x3c, 0x44, 0x4c, 0x54,
+    0x5c, 0x64, 0x6c, 0x74, 0x7c, 0x84, 0x94, 0x9c, 0xa4, 0xac, 0x05, 0x15, 0x1d, 0x25, 0x2d,
+    0x35, 0x3d, 0x45, 0x4d, 0x06, 0x16, 0x07, 0x87, 0x20, 0x28, 0x30, 0x40, 0x48, 0x50, 0x80,
+    0x81, 0x60, 0x61, 0xb1))
+JCOND = frozenset((0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d))
+
+
+def load_rules(path=None):
+    path = path or os.path.join(os.path.dirname(__file__), "..", "causes.json")
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)["rules"]
+
+
+def features(prog):
+    f = set()
+    n = len(prog)
+    if n > 4096:
+        f.add("len>4096")
+    if n >= 500:
+        f.add("long-program")
+    if prog and prog[-1][0] not in (0x06, 0x16):
+        f.add("last-not-ret")
+    for pc, (c, jt, jf, k) in enumerate(prog):
+        if c not in LINUX_CODES:
+            f.add("invalid-opcode")
+            continue
+        if c in (0x02, 0x03, 0x60, 0x61) and k >= 16:
+            f.add("scratch-index")
+        if c in (0x60, 0x61):
+            f.add("scratch-read")
+        if c in (0x64, 0x74) and k >= 32:
+            f.add("shift-k-ge-32")
+        if c in (0x6c, 0x7c):
+            f.add("shift-x")
+        if c in (0x34, 0x94) and k == 0:
+            f.add("div-k-zero")
+        if c in (0x40, 0x48, 0x50):
+            f.add("ind-load")
+        if c in (0x20, 0x28, 0x30):
+            if k >= SKF_AD_OFF:
+                off = k - SKF_AD_OFF
+                f.add("extension" if off % 4 == 0 and off < 64 else "abs-unknown-ad")
+            elif k >= 0x80000000:
+                f.add("negative-abs")
+        if c == 0xb1 and k >= 0x80000000:
+            f.add("msh-negative")
+        if c == 0x84:
+            f.add("neg")
+        if c == 0x05 and pc + 1 + k > n - 1:
+            f.add("jump-out-of-range")
+        if c in JCOND and (pc + 1 + jt > n - 1 or pc + 1 + jf > n - 1):
+            f.add("jump-out-of-range")
+    return f
+
+
+def classify(rules, prog, outcome, ref, got):
+    """-> the cause name, or 'new'."""
+    feats = features(prog)
+    notes = " ".join(str(r.get("note", "")) for r in (got.get("results") or []))
+    notes += " " + str(got.get("reason", ""))
+    for rule in rules:
+        if outcome not in rule["outcome"]:
+            continue
+        if not feats & set(rule.get("features_any", [])):
+            continue
+        if rule.get("kernel_errno") and ref.get("errno") not in rule["kernel_errno"]:
+            continue
+        if rule.get("note_regex") and not re.search(rule["note_regex"], notes):
+            continue
+        return rule["cause"]
+    return "new"

@@ -1,0 +1,112 @@
+"""impls: the implementations under test and how to start their plugins.
+
+  kernel    the live kernel, the reference: `cbpf kernel plugin --via unix`
+            for socket cases, `--via seccomp` for seccomp cases
+  vm        our VM: `cbpf plugin`
+  libpcap   libpcap's bpf_validate/bpf_filter: build/harness/cbpf-pcap-plugin
+  xnet      Go's golang.org/x/net/bpf: build/harness/cbpf-xnet-plugin
+            (built when the Go toolchain and golang-golang-x-net-dev exist)
+  NAME=CMD  a third-party VM: CMD is its plugin command (split like a shell)
+
+Each implementation is probed with a one-instruction request per profile
+before the run; one that cannot start or answer is skipped with the reason.
+"""
+import dataclasses
+import os
+import shlex
+
+from plugin import Plugin, PluginError
+
+BUILTIN = ("kernel", "vm", "libpcap", "xnet")
+PROBE = {"linux": {"id": "probe", "profile": "linux", "program": [[6, 0, 0, 7]],
+                   "packets": ["0001020304050607"]},
+         "seccomp": {"id": "probe", "profile": "seccomp", "program": [[6, 0, 0, 0x7fff0000]],
+                     "packets": ["27000000" + "3e0000c0" + "00" * 56]}}
+
+
+@dataclasses.dataclass
+class Impl:
+    name: str
+    commands: dict            # profile -> argv
+    reference: bool = False
+    available: dict = dataclasses.field(default_factory=dict)   # profile -> bool
+    reasons: dict = dataclasses.field(default_factory=dict)     # profile -> why skipped
+    plugins: dict = dataclasses.field(default_factory=dict)
+
+    def describe(self):
+        return {p: " ".join(shlex.quote(a) for a in argv) for p, argv in self.commands.items()}
+
+
+def builtin(name, build):
+    cbpf = os.path.join(build, "bin", "cbpf")
+    h = os.path.join(build, "harness")
+    if name == "kernel":
+        return Impl("kernel", {"linux": [cbpf, "kernel", "plugin", "--via", "unix"],
+                               "seccomp": [cbpf, "kernel", "plugin", "--via", "seccomp"]},
+                    reference=True)
+    if name == "vm":
+        return Impl("vm", {"linux": [cbpf, "plugin"], "seccomp": [cbpf, "plugin"]})
+    if name == "libpcap":
+        return Impl("libpcap", {"linux": [os.path.join(h, "cbpf-pcap-plugin")]})
+    if name == "xnet":
+        return Impl("xnet", {"linux": [os.path.join(h, "cbpf-xnet-plugin")]})
+    raise ValueError(name)
+
+
+def parse_impls(spec, build):
+    """'vm,libpcap,mine=./my-plugin --flag' -> [Impl]; the kernel always first."""
+    names = [s.strip() for s in spec.split(",") if s.strip()] if spec else list(BUILTIN)
+    out = []
+    for n in names:
+        if "=" in n:
+            name, cmd = n.split("=", 1)
+            argv = shlex.split(cmd)
+            out.append(Impl(name.strip(), {"linux": argv, "seccomp": argv}))
+        elif n in BUILTIN:
+            out.append(builtin(n, build))
+        else:
+            raise ValueError(f"unknown implementation '{n}' (known: {', '.join(BUILTIN)}, "
+                             f"or NAME=COMMAND)")
+    out.sort(key=lambda i: not i.reference)
+    return out
+
+
+SKIP_HINTS = {"xnet": "Go toolchain or golang-golang-x-net-dev not installed "
+                      "(apt-get install golang-go golang-golang-x-net-dev)",
+              "libpcap": "libpcap plugin not built (libpcap-dev missing?)"}
+
+
+def probe(impl, log_dir):
+    """Start each profile's plugin and send one request; fill available/reasons."""
+    for profile, argv in impl.commands.items():
+        if not os.path.exists(argv[0]) and os.sep in argv[0]:
+            impl.available[profile] = False
+            impl.reasons[profile] = SKIP_HINTS.get(impl.name, f"{argv[0]} does not exist")
+            continue
+        log = os.path.join(log_dir, f"{impl.name}-{profile}.stderr") if log_dir else None
+        key = tuple(argv)
+        shared = next((p for p in impl.plugins.values() if tuple(p.argv) == key), None)
+        plug = shared or Plugin(argv, impl.name, log)
+        try:
+            resp = plug.run([PROBE[profile]])[0]
+        except PluginError as e:
+            impl.available[profile] = False
+            impl.reasons[profile] = str(e)
+            continue
+        if resp.get("load") == "error":
+            impl.available[profile] = False
+            impl.reasons[profile] = resp.get("reason", "probe failed")
+            if not shared:
+                plug.close()
+            continue
+        impl.available[profile] = True
+        impl.plugins[profile] = plug
+
+
+def close_all(impls):
+    seen = set()
+    for i in impls:
+        for p in i.plugins.values():
+            if id(p) not in seen:
+                seen.add(id(p))
+                p.close()

@@ -1,0 +1,149 @@
+"""runner: runs the selected cases on every available implementation and
+compares each with the reference.
+
+Every implementation runs in its own thread (one plugin process per
+profile, all of its requests streamed at once); the main thread shows
+progress. Then each case gets, per implementation, a status (pass /
+diverge / skipped) with a detail, and each peer divergence a cause.
+"""
+import sys
+import threading
+import time
+
+import classify
+import compare
+import impls as impls_mod
+
+
+def request(case, idx):
+    r = {"id": idx, "profile": case.profile, "program": case.program,
+         "packets": [p.hex() for p in case.packets]}
+    if case.ctx is not None:
+        r["ctx"] = case.ctx
+    return r
+
+
+class Progress:
+    def __init__(self, totals, stream=sys.stderr):
+        self.totals = totals
+        self.done = {k: 0 for k in totals}
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.lock = threading.Lock()
+        self.last = 0.0
+        self.last_pct = -1
+
+    def tick(self, name):
+        with self.lock:
+            self.done[name] += 1
+
+    def show(self, final=False):
+        total = sum(self.totals.values()) or 1
+        done = sum(self.done.values())
+        parts = "  ".join(f"{k} {self.done[k]}/{self.totals[k]}" for k in self.totals)
+        if self.tty:
+            self.stream.write(f"\r\x1b[Kconform: {parts}")
+            if final:
+                self.stream.write("\n")
+            self.stream.flush()
+        else:
+            pct = done * 100 // total
+            if final or pct // 10 > self.last_pct // 10:
+                self.last_pct = pct
+                self.stream.write(f"conform: {pct:3d}%  {parts}\n")
+                self.stream.flush()
+
+
+def run_impl(impl, cases, progress, sink):
+    """Run every case this implementation supports; sink[name][idx] = response."""
+    out = sink.setdefault(impl.name, {})
+    for profile, plug in impl.plugins.items():
+        idxs = [i for i, c in enumerate(cases) if c.profile == profile]
+        reqs = [request(cases[i], i) for i in idxs]
+        if not reqs:
+            continue
+        def on_resp(_r, name=impl.name):
+            progress.tick(name)
+        for resp, i in zip(plug.run(reqs, on_resp), idxs):
+            out[i] = resp
+
+
+def run_all(impls, cases):
+    totals = {}
+    for impl in impls:
+        totals[impl.name] = sum(1 for c in cases if impl.available.get(c.profile))
+    progress = Progress(totals)
+    sink = {}
+    threads = [threading.Thread(target=run_impl, args=(i, cases, progress, sink), daemon=True)
+               for i in impls if any(i.available.values())]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        progress.show()
+        time.sleep(0.5)
+    progress.show(final=True)
+    return sink
+
+
+def evaluate(impls, cases, sink, rules):
+    """Per case and implementation: status, detail, cause. Returns the case
+    records (without packets) for results.json."""
+    kernel = next((i for i in impls if i.reference), None)
+    records = []
+    for idx, c in enumerate(cases):
+        recorded = compare.expected_response(c)
+        live = sink.get(kernel.name, {}).get(idx) if kernel else None
+        ref = live if live is not None and live.get("load") != "error" else recorded
+        ref_name = "kernel" if ref is live and live is not None else "recorded"
+        rec = {"id": c.id, "description": c.description, "profile": c.profile, "tags": c.tags,
+               "nondeterministic": c.nondeterministic, "program": c.program,
+               "npackets": len(c.packets), "packet_lens": [len(p) for p in c.packets],
+               "reference": ref_name, "recorded": recorded, "responses": {}, "outcomes": {}}
+        for impl in impls:
+            if not impl.available.get(c.profile):
+                reason = impl.reasons.get(c.profile) or f"no {c.profile} profile"
+                if c.profile not in impl.commands:
+                    reason = f"no {c.profile} profile"
+                rec["outcomes"][impl.name] = {"status": "skipped", "detail": reason}
+                continue
+            resp = sink.get(impl.name, {}).get(idx)
+            if resp is None:
+                rec["outcomes"][impl.name] = {"status": "skipped", "detail": "not run"}
+                continue
+            rec["responses"][impl.name] = _slim(resp)
+            if impl.reference:
+                if recorded is None:
+                    o = {"status": "skipped", "detail": "no recorded expectation "
+                                                        "(run `cbpf corpus record`)"}
+                    if resp.get("load") == "error":
+                        o["detail"] = f"kernel could not run it: {resp.get('reason')}"
+                else:
+                    st, outcome, detail, mism = compare.compare(recorded, resp, c.packets,
+                                                                c.nondeterministic)
+                    o = {"status": st, "detail": detail}
+                    if st == "diverge":
+                        o["detail"] = "the live kernel differs from the recording: " + detail
+                        o["mismatches"] = mism[:8]
+                rec["outcomes"][impl.name] = o
+                continue
+            if ref is None:
+                rec["outcomes"][impl.name] = {"status": "skipped",
+                                              "detail": "no reference (no kernel, nothing recorded)"}
+                continue
+            st, outcome, detail, mism = compare.compare(ref, resp, c.packets, c.nondeterministic)
+            o = {"status": st, "detail": detail}
+            if st == "diverge":
+                o["outcome"] = outcome
+                o["mismatches"] = mism[:8]
+                o["cause"] = classify.classify(rules, c.program, outcome, ref, resp)
+            rec["outcomes"][impl.name] = o
+        records.append(rec)
+    return records
+
+
+def _slim(resp):
+    """A response without bulky per-result context dumps."""
+    r = {k: v for k, v in resp.items() if k != "id"}
+    if "results" in r:
+        r["results"] = [{k: v for k, v in x.items() if k != "ctx"} for x in r["results"]]
+    return r

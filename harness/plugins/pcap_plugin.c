@@ -1,0 +1,267 @@
+/*
+ * pcap_plugin.c - libpcap's user-space BPF (bpf_validate + bpf_filter)
+ * behind the plugin protocol (docs/plugin-protocol.md): one JSON request per
+ * line on stdin, one response per line on stdout.
+ *
+ * bpf_validate() accepts opcodes bpf_filter() then abort()s on, and accepts
+ * backward jumps that loop forever, so every request runs in a forked child
+ * with an alarm: a crash or a hang becomes a "load":"error" response naming
+ * the signal instead of killing the plugin. libpcap has no seccomp profile.
+ */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "strbuf.h"
+
+#define CHILD_SECONDS 10
+
+static void put_id(struct strbuf *b, const struct json_value *req)
+{
+	const struct json_value *id = req ? json_get(req, "id") : NULL;
+	sb_puts(b, "{\"id\":");
+	if (id)
+		json_put_value(b, id);
+	else
+		sb_puts(b, "null");
+}
+
+static void respond_error(struct strbuf *b, const struct json_value *req, const char *why)
+{
+	put_id(b, req);
+	sb_puts(b, ",\"load\":\"error\",\"reason\":");
+	json_put_string(b, why, strlen(why));
+	sb_puts(b, "}");
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode a hex string; returns a malloc'd buffer (never NULL on success,
+ * even for 0 bytes) or NULL for bad hex. */
+static unsigned char *unhex(const struct json_value *v, size_t *n)
+{
+	if (v->type != JSON_STRING || v->str_len % 2)
+		return NULL;
+	unsigned char *out = malloc(v->str_len / 2 + 1);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < v->str_len / 2; i++) {
+		int hi = hexval(v->str[2 * i]), lo = hexval(v->str[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			free(out);
+			return NULL;
+		}
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	*n = v->str_len / 2;
+	return out;
+}
+
+/* Parse "program" into a bpf_insn array. Returns NULL and sets why. */
+static struct bpf_insn *read_program(const struct json_value *req, size_t *n, const char **why)
+{
+	const struct json_value *p = json_get(req, "program");
+	if (!p || p->type != JSON_ARRAY) {
+		*why = "request has no \"program\" array";
+		return NULL;
+	}
+	struct bpf_insn *insns = calloc(p->n ? p->n : 1, sizeof(*insns));
+	if (!insns) {
+		*why = "out of memory";
+		return NULL;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		const struct json_value *in = &p->items[i];
+		uint32_t f[4];
+		if (in->type != JSON_ARRAY || in->n != 4 || json_u32(&in->items[0], &f[0]) ||
+		    json_u32(&in->items[1], &f[1]) || json_u32(&in->items[2], &f[2]) ||
+		    json_u32(&in->items[3], &f[3]) || f[0] > 0xffff || f[1] > 0xff || f[2] > 0xff) {
+			free(insns);
+			*why = "program: each instruction must be [code,jt,jf,k] in range";
+			return NULL;
+		}
+		insns[i].code = (u_short)f[0];
+		insns[i].jt = (u_char)f[1];
+		insns[i].jf = (u_char)f[2];
+		insns[i].k = f[3];
+	}
+	*n = p->n;
+	return insns;
+}
+
+/* The work done in the child: validate, then run every packet. */
+static void serve_in_child(const struct json_value *req, struct strbuf *b)
+{
+	const struct json_value *prof = json_get(req, "profile");
+	if (prof && (prof->type != JSON_STRING || strcmp(prof->str, "linux") != 0)) {
+		respond_error(b, req, "libpcap has no seccomp profile (socket filters only)");
+		return;
+	}
+	const char *why = NULL;
+	size_t n = 0;
+	struct bpf_insn *insns = read_program(req, &n, &why);
+	if (!insns) {
+		respond_error(b, req, why);
+		return;
+	}
+	const struct json_value *pk = json_get(req, "packets");
+	if (!pk || pk->type != JSON_ARRAY) {
+		free(insns);
+		respond_error(b, req, "request has no \"packets\" array");
+		return;
+	}
+	if (n > 0x7fffffff || !bpf_validate(insns, (int)n)) {
+		put_id(b, req);
+		sb_puts(b, ",\"load\":\"rejected\",\"errno\":\"EINVAL\",\"reason\":\"bpf_validate\"}");
+		free(insns);
+		return;
+	}
+	struct strbuf res = { 0 };
+	for (size_t i = 0; i < pk->n; i++) {
+		size_t len = 0;
+		unsigned char *pkt = unhex(&pk->items[i], &len);
+		if (!pkt) {
+			free(insns);
+			free(sb_finish(&res, NULL));
+			respond_error(b, req, "packets: not an even-length hex string");
+			return;
+		}
+		u_int v = bpf_filter(insns, pkt, (u_int)len, (u_int)len);
+		sb_printf(&res, "%s{\"verdict\":%u,\"abort\":null}", i ? "," : "", v);
+		free(pkt);
+	}
+	put_id(b, req);
+	sb_puts(b, ",\"load\":\"ok\",\"results\":[");
+	if (res.s)
+		sb_puts(b, res.s);
+	sb_puts(b, "]}");
+	free(sb_finish(&res, NULL));
+	free(insns);
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Fork, let the child answer into a pipe, and turn a crash into an error. */
+static void serve(const struct json_value *req, struct strbuf *out)
+{
+	int fds[2];
+	if (pipe(fds) < 0) {
+		respond_error(out, req, "pipe failed");
+		return;
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		respond_error(out, req, "fork failed");
+		return;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		alarm(CHILD_SECONDS);
+		struct strbuf b = { 0 };
+		serve_in_child(req, &b);
+		size_t len = 0;
+		char *s = sb_finish(&b, &len);
+		int rc = s && write_all(fds[1], s, len) == 0 ? 0 : 1;
+		_exit(rc);
+	}
+	close(fds[1]);
+	struct strbuf got = { 0 };
+	char buf[65536];
+	for (;;) {
+		ssize_t r = read(fds[0], buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		sb_putn(&got, buf, (size_t)r);
+	}
+	close(fds[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	size_t glen = 0;
+	char *s = sb_finish(&got, &glen);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && s && glen) {
+		sb_putn(out, s, glen);
+	} else if (WIFSIGNALED(status)) {
+		char why[128];
+		int sig = WTERMSIG(status);
+		snprintf(why, sizeof(why), "bpf_filter %s (signal %d, %s)",
+			 sig == SIGALRM ? "did not finish (loop)" : "crashed", sig, strsignal(sig));
+		respond_error(out, req, why);
+	} else {
+		respond_error(out, req, "the child exited without an answer");
+	}
+	free(s);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1) {
+		printf("usage: %s  (JSON Lines plugin protocol on stdin/stdout; see "
+		       "docs/plugin-protocol.md)\nlibpcap %s: bpf_validate + bpf_filter\n",
+		       argv[0], pcap_lib_version());
+		return strcmp(argv[1], "--help") == 0 ? 0 : 2;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, stdin)) >= 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		char err[128];
+		struct json_value *req = json_parse(line, (size_t)n, err, sizeof(err));
+		struct strbuf out = { 0 };
+		if (!req || req->type != JSON_OBJECT) {
+			char why[200];
+			snprintf(why, sizeof(why), "request is not a JSON object: %s",
+				 req ? "wrong type" : err);
+			respond_error(&out, NULL, why);
+		} else {
+			serve(req, &out);
+		}
+		json_free(req);
+		size_t len = 0;
+		char *s = sb_finish(&out, &len);
+		if (!s || write_all(1, s, len) || write_all(1, "\n", 1)) {
+			free(s);
+			break;
+		}
+		free(s);
+	}
+	free(line);
+	return 0;
+}
