@@ -1,0 +1,201 @@
+/*
+ * test_kernel_seccomp.c - the seccomp oracle: verdicts known from
+ * peers.md 2.3 ("Seccomp on the same kernel"), the seccomp_data the
+ * filter sees, abort by a kill, the requested syscall never running, load
+ * parity with the validator's seccomp profile, and agreement with the VM.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cbpf/validate.h"
+#include "cbpf/vm.h"
+#include "check.h"
+#include "randprog.h"
+#include "seccomp_oracle.h"
+
+#define S(code, k) cbpf_stmt((code), (k))
+#define RET_A S(0x16, 0)
+#define RET_K(k) S(0x06, (k))
+
+static const struct kc_seccomp_input getpid_in = { SYS_getpid, { 0x1111222233334444ull, 5, 6, 7, 8, 9 } };
+
+static struct kc_verdict run(const struct cbpf_insn *p, size_t n, int *load_err,
+			     struct cbpf_seccomp_data *seen)
+{
+	struct kc_verdict v;
+	struct kc_load l;
+
+	memset(&v, 0, sizeof(v));
+	kc_seccomp_request(p, n, &getpid_in, 1, NULL, &l, &v, seen);
+	*load_err = l.errnum;
+	return v;
+}
+
+#define EXPECT(want, want_abort, ...)                                           \
+	do {                                                                   \
+		const struct cbpf_insn p_[] = { __VA_ARGS__ };                 \
+		struct cbpf_seccomp_data s_;                                   \
+		int e_;                                                        \
+		struct kc_verdict v_ = run(p_, sizeof(p_) / sizeof(p_[0]), &e_, &s_); \
+		CHECK_EQ(e_, 0);                                               \
+		CHECK_EQ(v_.error, 0);                                         \
+		CHECK(v_.exact);                                               \
+		CHECK_EQ(v_.verdict, (want));                                  \
+		CHECK_EQ(v_.abort, (want_abort));                              \
+	} while (0)
+
+#define EXPECT_LOAD_ERR(err, ...)                                               \
+	do {                                                                   \
+		const struct cbpf_insn p_[] = { __VA_ARGS__ };                 \
+		struct kc_load l_;                                             \
+		kc_seccomp_load(p_, sizeof(p_) / sizeof(p_[0]), &l_);          \
+		CHECK_EQ(l_.errnum, (err));                                    \
+	} while (0)
+
+static void test_peers(void)
+{
+	EXPECT(6, false, S(0x00, 3), S(0x01, 33), S(0x6c, 0), RET_A); /* shift & 31 */
+	EXPECT(7, false, S(0x00, 7), S(0x07, 0), S(0x00, 0), S(0x87, 0), RET_A);
+	EXPECT(64, false, S(0x80, 0), RET_A);                          /* len is 64 */
+	EXPECT(0, true, S(0x00, 7), S(0x3c, 0), RET_K(9));             /* div x, X=0: killed */
+	EXPECT_LOAD_ERR(EINVAL, S(0x94, 3), RET_A);                    /* mod */
+	EXPECT_LOAD_ERR(EINVAL, S(0x30, 0), RET_A);                    /* ldb [0] */
+	EXPECT_LOAD_ERR(EINVAL, S(0x20, 1), RET_A);                    /* ld [1] */
+	EXPECT_LOAD_ERR(EINVAL, S(0x20, 64), RET_A);                   /* ld [64] */
+	EXPECT_LOAD_ERR(EINVAL, S(0x40, 0), RET_A);                    /* ld [x+0] */
+	EXPECT_LOAD_ERR(EINVAL, S(0xb1, 0), RET_A);                    /* ldxb */
+	EXPECT_LOAD_ERR(EINVAL, S(0x20, (uint32_t)CBPF_SKF_AD_OFF + 40), RET_A);
+	EXPECT_LOAD_ERR(0, RET_K(0x7fff0000));
+}
+
+/* What the filter sees: nr and args as requested (host order), the real
+ * arch, and the ip of the child's syscall instruction, reported. */
+static void test_seccomp_data(void)
+{
+	EXPECT(SYS_getpid, false, S(0x20, 0), RET_A);
+	EXPECT(AUDIT_ARCH_X86_64, false, S(0x20, 4), RET_A);
+	EXPECT(0x33334444, false, S(0x20, 16), RET_A);
+	EXPECT(0x11112222, false, S(0x20, 20), RET_A);
+	EXPECT(9, false, S(0x20, 56), RET_A);
+	{
+		const struct cbpf_insn lo[] = { S(0x20, 8), RET_A }, hi[] = { S(0x20, 12), RET_A };
+		struct cbpf_seccomp_data s;
+		int e;
+		struct kc_verdict v = run(lo, 2, &e, &s);
+		CHECK(v.exact);
+		CHECK(s.instruction_pointer != 0);
+		CHECK_EQ(v.verdict, (uint32_t)s.instruction_pointer);
+		v = run(hi, 2, &e, &s);
+		CHECK_EQ(v.verdict, (uint32_t)(s.instruction_pointer >> 32));
+		CHECK_EQ(s.arch, AUDIT_ARCH_X86_64);
+		CHECK_EQ(s.nr, SYS_getpid);
+	}
+}
+
+/* Every rewritten return is TRAP: an ALLOW verdict never lets the
+ * requested write(2) through. */
+static void test_syscall_never_runs(void)
+{
+	const struct cbpf_insn allow[] = { RET_K(0x7fff0000) };
+	const struct cbpf_insn allow_a[] = { S(0x00, 0x7fff0000), RET_A };
+	struct kc_seccomp_input in = { SYS_write, { 0, 0, 1, 0, 0, 0 } };
+	struct kc_verdict v;
+	struct kc_load l;
+	int pfd[2];
+	char c;
+
+	CHECK_EQ(pipe2(pfd, O_NONBLOCK | O_CLOEXEC), 0);
+	in.args[0] = (uint64_t)pfd[1];
+	in.args[1] = (uint64_t)(uintptr_t)"x";
+	CHECK_EQ(kc_seccomp_request(allow, 1, &in, 1, NULL, &l, &v, NULL), 0);
+	CHECK_EQ(v.verdict, 0x7fff0000);
+	CHECK(v.exact);
+	CHECK_EQ(kc_seccomp_request(allow_a, 2, &in, 1, NULL, &l, &v, NULL), 0);
+	CHECK_EQ(v.verdict, 0x7fff0000);
+	CHECK(read(pfd[0], &c, 1) < 0 && errno == EAGAIN);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+/* ret #0 (KILL_THREAD) is a value, not an abort; hints are checked. */
+static void test_values_and_hints(void)
+{
+	const struct cbpf_insn p[] = { S(0x20, 16), S(0x04, 0x10000), RET_A };
+	struct kc_hint good = { true, 0x33334444u + 0x10000u, false }, bad = { true, 5, false };
+	struct kc_verdict v;
+	struct kc_load l;
+
+	EXPECT(0, false, RET_K(0));
+	EXPECT(0xdeadbeef, false, RET_K(0xdeadbeef));
+	kc_seccomp_request(p, 3, &getpid_in, 1, &good, &l, &v, NULL);
+	CHECK(v.exact);
+	CHECK_EQ(v.verdict, 0x33344444);
+	CHECK_EQ(v.runs, 1);
+	kc_seccomp_request(p, 3, &getpid_in, 1, &bad, &l, &v, NULL);
+	CHECK(v.exact);
+	CHECK_EQ(v.verdict, 0x33344444);
+	CHECK_EQ(v.runs, 3);
+}
+
+/* Load parity: the kernel's seccomp answer equals the validator's, on
+ * random programs (some corrupted) - and the VM agrees with every exact
+ * verdict on the seccomp_data the kernel reports. */
+static void test_random(void)
+{
+	struct cbpf_insn p[16];
+	struct kc_rng rng;
+	int agree = 0, refused = 0, compared = 0;
+
+	kc_rng_seed(&rng, 99);
+	for (int i = 0; i < 120; i++) {
+		struct kc_randprog_opts o = { 12, 64, false, i % 2 == 0 };
+		size_t n = kc_randprog(&rng, &o, p);
+		struct kc_seccomp_input in = { (int32_t)kc_rng_below(&rng, 400), { 0 } };
+		struct cbpf_seccomp_data seen;
+		struct kc_verdict v;
+		struct kc_load l;
+		int want;
+
+		for (int a = 0; a < 6; a++)
+			in.args[a] = kc_rng_next(&rng);
+		want = cbpf_validate(p, n, CBPF_PROFILE_SECCOMP, NULL, 0, NULL);
+		if (kc_seccomp_request(p, n, &in, 1, NULL, &l, &v, &seen) != 0) {
+			refused++;
+			CHECK_EQ(l.errnum, want);
+			agree += l.errnum == want;
+			continue;
+		}
+		CHECK_EQ(want, 0);
+		agree += want == 0;
+		CHECK(v.exact);
+		{
+			struct cbpf_vm *vm;
+			if (cbpf_vm_create(p, n, CBPF_PROFILE_SECCOMP, &vm, NULL) == 0) {
+				struct cbpf_result r = cbpf_vm_run(vm, (const uint8_t *)&seen,
+								   sizeof(seen), NULL);
+				CHECK_EQ(r.verdict, v.verdict);
+				CHECK_EQ(r.end != CBPF_END_RET, v.abort);
+				cbpf_vm_free(vm);
+				compared++;
+			}
+		}
+	}
+	fprintf(stderr, "seccomp random: %d agree on load, %d refused, %d VM-compared\n", agree,
+		refused, compared);
+	CHECK(refused > 10);
+	CHECK(compared > 10);
+}
+
+int main(void)
+{
+	test_peers();
+	test_seccomp_data();
+	test_syscall_never_runs();
+	test_values_and_hints();
+	test_random();
+	return CHECK_DONE();
+}
