@@ -1,0 +1,352 @@
+/*
+ * test_run_cmd.c - `cbpf run` end to end through CBPF_BIN.
+ *
+ * First the documentation: every `$ command` in the console blocks of
+ * docs/examples.md (and of README.md once the section is pasted there) is
+ * run in a scratch directory, and its output (stdout and stderr) must be
+ * exactly the text that follows it, so the examples cannot rot. Then the
+ * command's other behaviour: inputs in order, contexts, seccomp, pcap files,
+ * and every error with its exit status.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "strbuf.h"
+
+static char scratch[] = "/tmp/cbpf-test-run-XXXXXX";
+
+/* Run cmd (sh syntax; `cbpf` is CBPF_BIN) in the scratch directory;
+ * returns the merged output and sets *status to the exit status. */
+static char *sh(const char *cmd, int *status)
+{
+	struct strbuf b = { 0 };
+	char buf[4096];
+	size_t n;
+	FILE *p;
+
+	sb_printf(&b, "cd '%s' && cbpf() { \"$CBPF_BIN\" \"$@\"; } && (\n%s\n) 2>&1", scratch, cmd);
+	char *full = sb_finish(&b, NULL);
+	p = popen(full, "r");
+	free(full);
+	if (p == NULL) {
+		*status = -1;
+		return strdup("popen failed");
+	}
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		sb_putn(&b, buf, n);
+	int st = pclose(p);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	char *out = sb_finish(&b, NULL);
+	return out ? out : strdup("");
+}
+
+/* Run and compare output and status exactly. */
+static void expect(const char *cmd, const char *want, int want_status)
+{
+	int status;
+	char *got = sh(cmd, &status);
+
+	CHECK_STR(got, want);
+	CHECK_EQ(status, want_status);
+	if (strcmp(got, want) != 0 || status != want_status)
+		fprintf(stderr, "  command: %s\n", cmd);
+	free(got);
+}
+
+/* ---- the documented examples ---- */
+
+struct doc_command {
+	char *cmd;     /* the command, continuation lines joined with '\n' */
+	char *output;  /* the text shown after it */
+};
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct strbuf b = { 0 };
+	char buf[4096];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_putn(&b, buf, n);
+	fclose(f);
+	return sb_finish(&b, NULL);
+}
+
+/* The commands of every ```console block after `heading` (the whole
+ * text when NULL), up to the next heading of the same level ("## "). */
+static size_t parse_doc(const char *text, struct doc_command *cmds, size_t max)
+{
+	size_t n = 0;
+	bool in_block = false;
+	struct strbuf cmd = { 0 }, out = { 0 };
+	bool have = false;
+	const char *line = text;
+
+	while (line != NULL && *line != '\0') {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		bool fence = len >= 3 && strncmp(line, "```", 3) == 0;
+		bool close_cmd = fence || (in_block && len >= 2 && strncmp(line, "$ ", 2) == 0);
+		if (in_block && have && close_cmd) {
+			if (n < max) {
+				cmds[n].cmd = sb_finish(&cmd, NULL);
+				cmds[n].output = sb_finish(&out, NULL);
+				n++;
+			}
+			have = false;
+		}
+		if (fence) {
+			in_block = !in_block && strncmp(line, "```console", 10) == 0;
+		} else if (in_block && len >= 2 && strncmp(line, "$ ", 2) == 0) {
+			sb_putn(&cmd, line + 2, len - 2);
+			have = true;
+		} else if (in_block && have && len >= 2 && strncmp(line, "> ", 2) == 0 &&
+			   out.len == 0) {
+			sb_putc(&cmd, '\n');
+			sb_putn(&cmd, line + 2, len - 2);
+		} else if (in_block && have) {
+			sb_putn(&out, line, len);
+			sb_putc(&out, '\n');
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(sb_finish(&cmd, NULL));
+	free(sb_finish(&out, NULL));
+	return n;
+}
+
+/* Commands whose exit status is not 0. */
+static int doc_status(const char *cmd)
+{
+	return strstr(cmd, "cbpf run shift.bpf") != NULL ? 1 : 0;
+}
+
+static size_t run_doc(const char *path, const char *section)
+{
+	struct doc_command cmds[64];
+	char *text = read_file(path);
+	size_t n;
+
+	if (text == NULL)
+		return 0;
+	const char *from = section ? strstr(text, section) : text;
+	if (from == NULL) {
+		free(text);
+		return 0;
+	}
+	/* the section ends at the next "\n## " heading */
+	char *end = strstr(from + 1, "\n## ");
+	if (end != NULL)
+		end[1] = '\0';
+	n = parse_doc(from, cmds, 64);
+	for (size_t i = 0; i < n; i++) {
+		expect(cmds[i].cmd, cmds[i].output, doc_status(cmds[i].cmd));
+		free(cmds[i].cmd);
+		free(cmds[i].output);
+	}
+	free(text);
+	return n;
+}
+
+/* The two classic filters must stay in the examples, with these results. */
+static void test_doc_has_the_classics(const char *path)
+{
+	char *text = read_file(path);
+
+	CHECK(text != NULL);
+	if (text == NULL)
+		return;
+	CHECK(strstr(text, "> ldh [12]") != NULL);
+	CHECK(strstr(text, "> jne #0x806, drop") != NULL);
+	CHECK(strstr(text, "> ld rand") != NULL);
+	CHECK(strstr(text, "> jge #42949673, drop") != NULL);
+	CHECK(strstr(text, "$ cbpf run sample.bpf --ctx random=42949672 ffffffffffff0200000000010800\n"
+			   "4096\n") != NULL);
+	CHECK(strstr(text, "$ cbpf run sample.bpf --ctx random=42949673 ffffffffffff0200000000010800\n"
+			   "0\n") != NULL);
+	CHECK(strstr(text, "$ cbpf run arp.bpf 0102\n0 (abort: load)\n") != NULL);
+	free(text);
+}
+
+static void test_docs(void)
+{
+	const char *src = getenv("CBPF_SRC");
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/docs/examples.md", src ? src : ".");
+	test_doc_has_the_classics(path);
+	size_t n = run_doc(path, NULL);
+	CHECK_EQ(n, 14); /* every command of docs/examples.md was found and run */
+	/* README.md, once the section is pasted there: the same commands */
+	snprintf(path, sizeof(path), "%s/README.md", src ? src : ".");
+	size_t r = run_doc(path, "## Examples people start from");
+	CHECK(r == 0 || r == n);
+	fprintf(stderr, "docs/examples.md: %zu commands; README.md: %zu\n", n, r);
+}
+
+/* ---- the rest of `cbpf run` ---- */
+
+static void test_inputs_and_ctx(void)
+{
+	expect("printf 'ld #len\\nret a\\n' > len.bpf && cbpf run len.bpf '' 00 0000", "0\n1\n2\n", 0);
+	/* the context: len, a device, JSON, the last value wins */
+	expect("cbpf run len.bpf --ctx len=1000 00", "1000\n", 0);
+	expect("cbpf run --ctx-json '{\"len\":7}' len.bpf --ctx len=9 00", "9\n", 0);
+	expect("cbpf run --ctx len=9 --ctx-json '{\"len\":7}' len.bpf 00", "7\n", 0);
+	expect("printf 'ld #77\\nld ifidx\\nret a\\n' > ifidx.bpf && cbpf run ifidx.bpf 00", "77 (abort: nodev)\n", 0);
+	expect("cbpf run ifidx.bpf --ctx dev.ifindex=2 00", "2\n", 0);
+	expect("cbpf run ifidx.bpf --ctx-json '{\"dev\":{\"ifindex\":5,\"type\":1}}' --ctx=dev=null 00",
+	       "77 (abort: nodev)\n", 0);
+	/* div by X == 0 ends the program returning 0 */
+	expect("printf 'ld #7\\ndiv x\\nret #9\\n' > div.bpf && cbpf run div.bpf 00", "0 (abort: div0)\n", 0);
+	/* every format is detected: JSON and raw here */
+	expect("echo '[[6,0,0,5]]' > five.json && cbpf run five.json 00", "5\n", 0);
+	expect("printf '\\006\\000\\000\\000\\011\\000\\000\\000' > nine.raw && cbpf run -f raw nine.raw 00",
+	       "9\n", 0);
+	expect("cbpf run --format=json five.json 00", "5\n", 0);
+	/* no packets: nothing to print */
+	expect("cbpf run five.json", "", 0);
+	/* after --, a leading dash is a file name */
+	expect("cp five.json ./-x && cbpf run -- -x 00", "5\n", 0);
+}
+
+static void test_seccomp(void)
+{
+	/* ld [0] is nr, ld [4] is arch (host byte order) */
+	expect("printf 'ld [0]\\njeq #59, kill\\nret #0x7fff0000\\nkill: ret #0\\n' > sc.bpf && "
+	       "cbpf run --profile seccomp sc.bpf --seccomp nr=59,arch=x86_64 --seccomp nr=1",
+	       "0\n2147418112\n", 0);
+	expect("printf 'ld [4]\\nret a\\n' > arch.bpf && cbpf run --profile=seccomp arch.bpf "
+	       "--seccomp arch=x86_64 --seccomp arch=0x40000003 --seccomp arch=aarch64",
+	       "3221225534\n1073741827\n3221225655\n", 0);
+	/* args, high word of args[5]; nr may be negative */
+	expect("printf 'ld [60]\\nret a\\n' > a5.bpf && cbpf run --profile seccomp a5.bpf "
+	       "--seccomp args=0:0:0:0:0:0x0123456789abcdef --seccomp nr=-1",
+	       "19088743\n0\n", 0);
+	expect("cbpf run --profile seccomp sc.bpf "
+	       "3b000000000000000000000000000000000000000000000000000000000000000000000000000000"
+	       "000000000000000000000000000000000000000000000000",
+	       "0\n", 0);
+	/* ld #len is 64; seccomp refuses mod */
+	expect("printf 'ld #len\\nret a\\n' > slen.bpf && cbpf run --profile seccomp slen.bpf --seccomp nr=0",
+	       "64\n", 0);
+	expect("printf 'ld #9\\nmod #4\\nret a\\n' > mod.bpf && cbpf run --profile seccomp mod.bpf --seccomp nr=0",
+	       "mod.bpf: insn 1: seccomp-opcode: opcode 0x94 (mod) is not allowed by seccomp\n"
+	       "mod.bpf: Linux would refuse this program (EINVAL)\n", 1);
+	expect("cbpf run mod.bpf 00", "1\n", 0);
+	/* seccomp input errors */
+	expect("cbpf run --profile seccomp sc.bpf 3b000000",
+	       "cbpf run: packet '3b000000': a seccomp_data record is 64 bytes (128 hex digits)\n"
+	       "(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run --profile seccomp sc.bpf --seccomp nr=1,args=1:2:3:4:5:6:7",
+	       "cbpf run: --seccomp 'nr=1,args=1:2:3:4:5:6:7': expected nr=N,arch=A,ip=I,args=A0:A1:... "
+	       "with numbers in range\n(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run --profile seccomp sc.bpf --seccomp arch=0x100000000",
+	       "cbpf run: --seccomp 'arch=0x100000000': expected nr=N,arch=A,ip=I,args=A0:A1:... "
+	       "with numbers in range\n(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run --profile seccomp sc.bpf --seccomp sysno=1",
+	       "cbpf run: --seccomp 'sysno=1': expected nr=N,arch=A,ip=I,args=A0:A1:... "
+	       "with numbers in range\n(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run sc.bpf --seccomp nr=1",
+	       "cbpf run: --seccomp 'nr=1' needs --profile seccomp\n(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run --profile seccomp --ctx mark=1 sc.bpf",
+	       "cbpf run: --ctx and --ctx-json are for profile linux (seccomp programs see only "
+	       "seccomp_data)\n(`cbpf run --help` for usage)\n", 2);
+}
+
+/* A pcap file written with libpcap's layout by printf: 24-byte header,
+ * records of 16 bytes + data (little-endian). */
+static void test_pcap(void)
+{
+	const char *make =
+		"{ printf '\\324\\303\\262\\241\\002\\000\\004\\000\\000\\000\\000\\000\\000\\000\\000\\000"
+		"\\377\\377\\000\\000\\001\\000\\000\\000';"
+		"  printf '\\001\\000\\000\\000\\000\\000\\000\\000\\016\\000\\000\\000\\074\\000\\000\\000';"
+		"  printf '\\377\\377\\377\\377\\377\\377\\002\\000\\000\\000\\000\\001\\010\\006';"
+		"  printf '\\002\\000\\000\\000\\000\\000\\000\\000\\016\\000\\000\\000\\016\\000\\000\\000';"
+		"  printf '\\377\\377\\377\\377\\377\\377\\002\\000\\000\\000\\000\\001\\010\\000';"
+		"  printf '\\003\\000\\000\\000\\000\\000\\000\\000\\002\\000\\000\\000\\002\\000\\000\\000\\001\\002';"
+		"} > three.pcap";
+	expect(make, "", 0);
+	expect("printf 'ldh [12]\\njne #0x806, drop\\nret #4096\\ndrop: ret #0\\n' > arp.bpf && "
+	       "cbpf run arp.bpf --pcap three.pcap",
+	       "4096\n0\n0 (abort: load)\n", 0);
+	/* inputs run in the order given */
+	expect("cbpf run arp.bpf 0000000000000000000000000806 --pcap=three.pcap 00",
+	       "4096\n4096\n0\n0 (abort: load)\n0 (abort: load)\n", 0);
+	/* ld #len is the captured length (the first record has len 60) */
+	expect("printf 'ld #len\\nret a\\n' > len.bpf && cbpf run len.bpf --pcap three.pcap", "14\n14\n2\n", 0);
+	/* truncated: the good records print, then the error names the offset */
+	expect("head -c 100 three.pcap > cut.pcap && cbpf run arp.bpf --pcap cut.pcap",
+	       "4096\n0\ncbpf: cut.pcap: offset 100: truncated packet data (0 of 2 bytes)\n", 2);
+	expect("head -c 90 three.pcap > cut.pcap && cbpf run arp.bpf --pcap cut.pcap",
+	       "4096\n0\ncbpf: cut.pcap: offset 84: truncated record header (6 of 16 bytes)\n", 2);
+	expect("printf '\\012\\015\\015\\012' > ng.pcap && cbpf run arp.bpf --pcap ng.pcap",
+	       "cbpf: ng.pcap: offset 0: this is a pcapng file, which is not supported; convert it "
+	       "with `editcap -F pcap IN OUT` or `tcpdump -r IN -w OUT`\n", 2);
+	expect("cbpf run arp.bpf --pcap missing.pcap",
+	       "cbpf: missing.pcap: No such file or directory\n", 2);
+	expect("cbpf run --profile seccomp arp.bpf --pcap three.pcap",
+	       "cbpf run: --pcap 'three.pcap' is for profile linux\n(`cbpf run --help` for usage)\n", 2);
+}
+
+static void test_errors(void)
+{
+	expect("cbpf run", "cbpf run: no program FILE given\n(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run --bogus x", "cbpf run: unknown option '--bogus'\n(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run --ctx", "cbpf run: --ctx needs a value\n(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run -f nope x", "cbpf run: unknown format 'nope'\n(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run --profile bsd x",
+	       "cbpf run: unknown profile 'bsd' (linux or seccomp)\n(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run nofile.bpf 00", "cbpf: nofile.bpf: No such file or directory\n", 2);
+	expect("echo '[[6,0,0,5]]' > five.json && cbpf run five.json 0", 
+	       "cbpf run: packet '0': odd number of hex digits\n(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run five.json zz",
+	       "cbpf run: packet 'zz': not a hex string\n(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run five.json --ctx pkttype=8 00", "cbpf run: --ctx 'pkttype=8': pkttype: 8 is out of range 0..7\n", 2);
+	expect("cbpf run five.json --ctx-json '{\"x\":1}' 00", "cbpf run: --ctx-json '{\"x\":1}': unknown key \"x\"\n", 2);
+	expect("cbpf run five.json --ctx-json '{' 00",
+	       "cbpf run: --ctx-json '{': col 2: unexpected end of input, expected a string key\n", 2);
+	/* a program that does not parse: the diagnostic names the place */
+	expect("printf 'ld [12]\\nfoo\\nret a\\n' > bad.bpf && cbpf run -f bpfasm bad.bpf 00 2>&1 | cut -d: -f1,2",
+	       "bad.bpf:2\n", 0);
+	expect("cbpf run -f bpfasm bad.bpf 00 >/dev/null 2>&1; echo $?", "2\n", 0);
+	/* rejected: every problem (in the kernel's checking order), then the errno */
+	expect("printf 'ld M[3]\\nrsh #40\\n' > two.bpf && cbpf run two.bpf 00",
+	       "two.bpf: insn 1: shift-range: rsh #40 shifts by 32 or more\n"
+	       "two.bpf: insn 1: last-ret: the last instruction (code 0x74) is not ret #k or ret a\n"
+	       "two.bpf: insn 0: scratch-uninit: ld M[3] may be read before it is written\n"
+	       "two.bpf: Linux would refuse this program (EINVAL)\n", 1);
+	/* --help documents everything and succeeds */
+	expect("cbpf run --help | grep -c -e '--ctx KEY=VALUE' -e '--ctx-json' -e '--pcap' -e '--seccomp' "
+	       "-e '--profile' -e 'abort: KIND' -e 'Exit status'", "7\n", 0);
+}
+
+int main(void)
+{
+	if (getenv("CBPF_BIN") == NULL) {
+		fprintf(stderr, "CBPF_BIN not set\n");
+		return CHECK_SKIP;
+	}
+	if (mkdtemp(scratch) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_docs();
+	test_inputs_and_ctx();
+	test_seccomp();
+	test_pcap();
+	test_errors();
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", scratch);
+	return CHECK_DONE();
+}
