@@ -7,7 +7,8 @@ PYTHON    ?= /usr/bin/python3
 
 # Debian packages the build, the tests and the conformance run need.
 DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
-       python3 python3-pytest python3-hypothesis
+       python3 python3-pytest python3-hypothesis \
+       golang-go golang-golang-x-net-dev chromium
 
 .PHONY: deps build test conform bench clean install-check
 
@@ -31,8 +32,11 @@ test: deps
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# The conformance suite (corpus/README.md): every case on every available
+# implementation, the live kernel as reference; reports in reports/out/.
+# Options go in CONFORM_ARGS, e.g. CONFORM_ARGS="--only pcap/ --impl vm,kernel".
 conform: build
-	@echo "conform: the conformance suite is not built yet (see docs/status.md)"
+	$(PYTHON) harness/conform.py run --build $(BUILD) $(CONFORM_ARGS)
 
 bench: build
 	cmake --build $(BUILD) -j$(JOBS) --target $$(cd bench && ls bench_*.c 2>/dev/null | sed 's/\.c$$//')
