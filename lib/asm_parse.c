@@ -703,18 +703,19 @@ static int parse_directive(struct parser *ps)
 
 static int parse_statement(struct parser *ps)
 {
-	const struct asm_token *next;
+	const struct asm_token *next = NULL;
 	struct mnemonic m;
 
 	if (ps->tok.type == ASM_TOK_DIRECTIVE)
 		return parse_directive(ps);
 	if (ps->tok.type != ASM_TOK_IDENT)
 		return expected(ps, "an instruction or a label");
-	if (peek(ps, &next) < 0)
-		return -1;
-	if (is_punct(next, ':'))
+	bool known = lookup_mnemonic(&ps->tok, &m);
+	if (peek(ps, &next) < 0 && known)
+		return -1; /* else the unknown word, which comes first, is the error */
+	if (ps->has_next && is_punct(next, ':'))
 		return define_label(ps);
-	if (lookup_mnemonic(&ps->tok, &m))
+	if (known)
 		return parse_instruction(ps, &m);
 	char ex[48];
 	asm_excerpt(ex, ps->tok.text, ps->tok.len, 40);

@@ -484,6 +484,8 @@ static void test_errors(void)
 	/* Statements */
 	ERR("ret #0\n  foo\n", 2, 3, "unknown instruction 'foo'");
 	ERR("ret #0\n  foo ret #1\n", 2, 3, "unknown instruction 'foo'");
+	ERR("foo $", 1, 1, "unknown instruction 'foo'");   /* the earlier error wins */
+	ERR("tax $", 1, 5, "unexpected character '$'");
 	ERR("  # x", 1, 3, "expected an instruction or a label, found '#'");
 	ERR("ret #1 ret #2 3", 1, 15, "expected an instruction or a label, found number 3");
 	ERR(".foo 1", 1, 1, "unknown directive '.foo' (the only one is .insn)");
