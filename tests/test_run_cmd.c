@@ -2,7 +2,8 @@
  * test_run_cmd.c - `cbpf run` end to end through CBPF_BIN.
  *
  * First the documentation: every `$ command` in the console blocks of
- * docs/examples.md (and of README.md once the section is pasted there) is
+ * docs/examples.md, docs/plugin-protocol.md (and of README.md once the
+ * examples section is pasted there) is
  * run in a scratch directory, and its output (stdout and stderr) must be
  * exactly the text that follows it, so the examples cannot rot. Then the
  * command's other behaviour: inputs in order, contexts, seccomp, pcap files,
@@ -79,8 +80,9 @@ static char *read_file(const char *path)
 	return sb_finish(&b, NULL);
 }
 
-/* The commands of every ```console block after `heading` (the whole
- * text when NULL), up to the next heading of the same level ("## "). */
+/* The commands of every ```console block in text: "$ " starts a command,
+ * "> " lines continue it, the other lines up to the next command or the
+ * closing fence are its output. */
 static size_t parse_doc(const char *text, struct doc_command *cmds, size_t max)
 {
 	size_t n = 0;
@@ -141,8 +143,8 @@ static size_t run_doc(const char *path, const char *section)
 		free(text);
 		return 0;
 	}
-	/* the section ends at the next "\n## " heading */
-	char *end = strstr(from + 1, "\n## ");
+	/* a section ends at the next "\n## " heading */
+	char *end = section ? strstr(from + 1, "\n## ") : NULL;
 	if (end != NULL)
 		end[1] = '\0';
 	n = parse_doc(from, cmds, 64);
@@ -189,6 +191,9 @@ static void test_docs(void)
 	size_t r = run_doc(path, "## Examples people start from");
 	CHECK(r == 0 || r == n);
 	fprintf(stderr, "docs/examples.md: %zu commands; README.md: %zu\n", n, r);
+	/* the protocol's examples */
+	snprintf(path, sizeof(path), "%s/docs/plugin-protocol.md", src ? src : ".");
+	CHECK_EQ(run_doc(path, NULL), 2);
 }
 
 /* ---- the rest of `cbpf run` ---- */
