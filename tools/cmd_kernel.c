@@ -1,14 +1,571 @@
 /*
- * cmd_kernel.c - `cbpf kernel` (placeholder until its issue lands it).
+ * cmd_kernel.c - `cbpf kernel`: ask the live kernel. Subcommands: env (the
+ * environment record), run (verdicts for a program, like `cbpf run`, plus
+ * exact/inexact) and plugin (the plugin protocol served by an oracle).
  */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "cbpf/ctx_json.h"
+#include "cbpf/format.h"
+#include "cbpf/plugin.h"
 #include "commands.h"
+#include "envrec.h"
+#include "errname.h"
+#include "oracle.h"
+#include "packet_oracle.h"
+#include "seccomp_oracle.h"
+#include "unix_oracle.h"
+
+static const char usage_main[] =
+	"usage: cbpf kernel SUBCOMMAND [OPTIONS] [ARGS]\n"
+	"\n"
+	"Ask the live Linux kernel instead of cbpf's VM.\n"
+	"\n"
+	"subcommands:\n"
+	"  env      print the environment record (kernel release, arch, JIT and\n"
+	"           optmem/wmem sysctls, privileges) every kernel result depends on\n"
+	"  run      attach a program for real and print the kernel's verdicts\n"
+	"  plugin   serve the plugin protocol with a kernel oracle\n"
+	"\n"
+	"`cbpf kernel SUBCOMMAND --help` describes each.\n";
+
+static const char usage_env[] =
+	"usage: cbpf kernel env [--json]\n"
+	"\n"
+	"Print the environment record: kernel release and arch, the sysctls\n"
+	"net.core.bpf_jit_enable, bpf_jit_harden, optmem_max (decides ENOMEM) and\n"
+	"wmem_max (decides the largest datagram), online CPUs, the effective uid\n"
+	"and whether CAP_NET_ADMIN, CAP_NET_RAW and CAP_SYS_ADMIN are effective.\n"
+	"  --json   one JSON object instead of `key value` lines\n";
+
+static const char usage_run[] =
+	"usage: cbpf kernel run [--via unix|seccomp|packet] [-f FMT] [--mark N] FILE [INPUT...]\n"
+	"\n"
+	"Attach the program to a real kernel hook and print one line per input:\n"
+	"  VALUE exact              the program's 32-bit return value\n"
+	"  VALUE exact (abort)      the run ended early returning 0 (div/mod by 0,\n"
+	"                           a failed load; seccomp: the child was killed)\n"
+	"  >=VALUE inexact (why)    only min(value, len) could be seen\n"
+	"  error: ERRNO: why        the environment kept the kernel from answering\n"
+	"If the kernel refuses the program: `FILE: kernel: ERRNO: ...`, status 1.\n"
+	"\n"
+	"  --via unix      (default) an AF_UNIX datagram socket pair, unprivileged;\n"
+	"                  INPUT is a packet in hex (\"\" = empty), up to 4 MiB\n"
+	"  --via seccomp   a seccomp filter in a forked child; INPUT is\n"
+	"                  nr=N,args=A0:A1:...:A5 (numbers decimal or 0x hex); the\n"
+	"                  seccomp_data the filter saw (real arch and ip) is printed\n"
+	"  --via packet    AF_PACKET on lo in a private network namespace (root);\n"
+	"                  INPUT is an Ethernet frame in hex (14..65550 bytes); the\n"
+	"                  context the program saw is printed as JSON\n"
+	"  --mark N        (packet) the sender's SO_MARK\n"
+	"  -f, --format F  program format (default: detected): bpfasm, tcpdump, dd,\n"
+	"                  ddd, bytecode, c, json, raw\n"
+	"\n"
+	"Example:\n"
+	"  printf 'ld #5\\nneg\\nret a\\n' > neg.bpf && cbpf kernel run neg.bpf 00\n"
+	"  4294967291 exact\n"
+	"\n"
+	"Exit status: 0 ran, 1 the kernel refused the program, 2 usage error or\n"
+	"unreadable program, 3 the oracle cannot run here.\n";
+
+static const char usage_plugin[] =
+	"usage: cbpf kernel plugin [--via unix|seccomp|packet] [--mark N]\n"
+	"\n"
+	"Serve the plugin protocol (one JSON request per line on stdin, one\n"
+	"response line each on stdout; see `cbpf plugin --help`) with a live-kernel\n"
+	"oracle. Requests with profile \"seccomp\" always use the seccomp oracle;\n"
+	"profile \"linux\" uses --via (default unix). A request's \"ctx\" cannot be\n"
+	"given to the kernel: each result carries the context the program really\n"
+	"saw instead. Each result adds:\n"
+	"  \"exact\": true|false   whether verdict is the full 32-bit value (else it\n"
+	"                        is the lower bound min(value, len))\n"
+	"  \"abort\"               null (a ret), \"abort\" (ended early returning 0:\n"
+	"                        div/mod by 0 or a failed load), \"unknown\"\n"
+	"  \"ctx\" / \"seccomp_data\"  what the program saw\n"
+	"  \"random\": true        the program reads SKF_AD_RANDOM (never compare)\n"
+	"  \"error\"               an environment failure for this input\n"
+	"Rejections carry \"env_limit\": true when ENOMEM survived a fresh socket.\n"
+	"The first response carries \"env\": the environment record.\n";
+
+static int is_help(const char *a)
+{
+	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+static int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "cbpf kernel: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage);
+	return 2;
+}
+
+static int cmd_env(int argc, char **argv)
+{
+	struct strbuf b = { 0 };
+	struct kc_env e;
+	bool json = false;
+	char *s;
+
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fputs(usage_env, stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--json") != 0)
+			return usage_error(usage_env, "env: unknown argument '%s'", argv[i]);
+		json = true;
+	}
+	kc_env_collect(&e);
+	if (json) {
+		kc_env_json(&e, &b);
+		sb_putc(&b, '\n');
+	} else {
+		kc_env_text(&e, &b);
+	}
+	s = sb_finish(&b, NULL);
+	if (s == NULL)
+		return 2;
+	fputs(s, stdout);
+	free(s);
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* 0 and a malloc'd buffer, or -1 for odd length / non-hex. */
+static int decode_hex(const char *s, uint8_t **out, size_t *len)
+{
+	size_t n = strlen(s);
+	uint8_t *b;
+
+	if (n % 2 != 0)
+		return -1;
+	b = malloc(n / 2 + 1);
+	if (b == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		if (hi < 0 || lo < 0) {
+			free(b);
+			return -1;
+		}
+		b[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	*out = b;
+	*len = n / 2;
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (*s == '\0' || *s == '-')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+/* "nr=N,args=A0:A1:..." */
+static int parse_seccomp_spec(const char *spec, struct kc_seccomp_input *in)
+{
+	char buf[512], *save = NULL, *field;
+
+	memset(in, 0, sizeof(*in));
+	if (strlen(spec) >= sizeof(buf))
+		return -1;
+	strcpy(buf, spec);
+	for (field = strtok_r(buf, ",", &save); field; field = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+		if (strncmp(field, "nr=", 3) == 0) {
+			char *end;
+			long long nr;
+			errno = 0;
+			nr = strtoll(field + 3, &end, 0);
+			if (errno || *end || field[3] == '\0' || nr < INT32_MIN || nr > INT32_MAX)
+				return -1;
+			in->nr = (int32_t)nr;
+		} else if (strncmp(field, "args=", 5) == 0) {
+			char *asave = NULL, *a;
+			size_t i = 0;
+			for (a = strtok_r(field + 5, ":", &asave); a; a = strtok_r(NULL, ":", &asave)) {
+				if (i >= 6 || parse_u64(a, &v) != 0)
+					return -1;
+				in->args[i++] = v;
+			}
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void print_verdict(const struct kc_verdict *v)
+{
+	if (v->error != 0) {
+		printf("error: %s: %s\n", kc_errno_name(v->error), v->note);
+		return;
+	}
+	if (!v->exact) {
+		printf(">=%" PRIu32 " inexact (%s)\n", v->verdict,
+		       v->random ? "reads random" : v->note[0] ? v->note : "value >= len");
+		return;
+	}
+	printf("%" PRIu32 " exact%s%s\n", v->verdict,
+	       v->abort_known && v->abort ? " (abort)" : "", v->random ? " (random)" : "");
+}
+
+struct run_opts {
+	enum kc_via via;
+	enum cbpf_format format;
+	uint32_t mark;
+	const char *file;
+	char **inputs;
+	int ninputs;
+};
+
+static int parse_run_args(int argc, char **argv, struct run_opts *o, const char *usage)
+{
+	memset(o, 0, sizeof(*o));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (is_help(a)) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (strcmp(a, "--via") == 0 && i + 1 < argc) {
+			if (kc_via_from_name(argv[++i], &o->via) != 0)
+				return usage_error(usage, "unknown --via '%s'", argv[i]);
+		} else if ((strcmp(a, "-f") == 0 || strcmp(a, "--format") == 0) && i + 1 < argc) {
+			if (cbpf_format_from_name(argv[++i], &o->format) != 0)
+				return usage_error(usage, "unknown format '%s'", argv[i]);
+		} else if (strcmp(a, "--mark") == 0 && i + 1 < argc) {
+			uint64_t v;
+			if (parse_u64(argv[++i], &v) != 0 || v > UINT32_MAX)
+				return usage_error(usage, "bad --mark '%s'", argv[i]);
+			o->mark = (uint32_t)v;
+		} else if (a[0] == '-' && a[1] != '\0' && o->file == NULL) {
+			return usage_error(usage, "unknown option '%s'", a);
+		} else if (o->file == NULL) {
+			o->file = a;
+		} else {
+			o->inputs = argv + i;
+			o->ninputs = argc - i;
+			break;
+		}
+	}
+	return -1;
+}
+
+static int load_program(const struct run_opts *o, struct cbpf_prog *prog)
+{
+	struct cbpf_diag d;
+	char *buf, msg[512];
+	size_t len;
+
+	if (tool_read_input(o->file, &buf, &len) != 0)
+		return -1;
+	memset(prog, 0, sizeof(*prog));
+	if (cbpf_parse(o->format, buf, len, prog, &d) != 0) {
+		cbpf_diag_format(&d, tool_input_name(o->file), msg, sizeof(msg));
+		fprintf(stderr, "cbpf kernel: %s\n", msg);
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	return 0;
+}
+
+static int report_load(const struct run_opts *o, const struct kc_load *l)
+{
+	fprintf(stderr, "%s: kernel: %s%s\n", tool_input_name(o->file), l->msg,
+		l->env_limit ? " [environment limit]" : "");
+	return 1;
+}
+
+static int run_seccomp(const struct run_opts *o, const struct cbpf_prog *p)
+{
+	int n = o->ninputs, rc;
+	struct kc_seccomp_input *in = calloc((size_t)n + 1, sizeof(*in));
+	struct kc_verdict *v = calloc((size_t)n + 1, sizeof(*v));
+	struct cbpf_seccomp_data *seen = calloc((size_t)n + 1, sizeof(*seen));
+	struct kc_load l;
+
+	rc = in == NULL || v == NULL || seen == NULL ? 2 : 0;
+	for (int i = 0; rc == 0 && i < n; i++)
+		if (parse_seccomp_spec(o->inputs[i], &in[i]) != 0)
+			rc = usage_error(usage_run, "bad seccomp input '%s' (nr=N,args=A0:A1:...)",
+					 o->inputs[i]);
+	if (rc == 0 && kc_seccomp_request(p->insns, p->len, in, (size_t)n, NULL, &l, v, seen) != 0)
+		rc = report_load(o, &l);
+	for (int i = 0; rc == 0 && i < n; i++) {
+		print_verdict(&v[i]);
+		printf("  seccomp_data: nr=%" PRId32 " arch=%#" PRIx32 " ip=%#" PRIx64 "\n",
+		       seen[i].nr, seen[i].arch, seen[i].instruction_pointer);
+	}
+	free(in);
+	free(v);
+	free(seen);
+	return rc;
+}
+
+static int run_packets(const struct run_opts *o, const struct cbpf_prog *p)
+{
+	size_t n = (size_t)o->ninputs;
+	uint8_t **pk = calloc(n + 1, sizeof(*pk));
+	size_t *lens = calloc(n + 1, sizeof(*lens));
+	struct kc_verdict *v = calloc(n + 1, sizeof(*v));
+	struct kc_load l;
+	int rc = pk == NULL || lens == NULL || v == NULL ? 2 : 0, loaded;
+
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (decode_hex(o->inputs[i], &pk[i], &lens[i]) != 0)
+			rc = usage_error(usage_run, "packet '%s': not an even-length hex string",
+					 o->inputs[i]);
+	if (rc == 0) {
+		if (o->via == KC_VIA_PACKET)
+			loaded = kc_packet_request(p->insns, p->len, (const uint8_t *const *)pk, lens,
+						   n, NULL, o->mark, &l, v);
+		else
+			loaded = kc_unix_request(p->insns, p->len, (const uint8_t *const *)pk, lens,
+						 n, NULL, &l, v);
+		if (loaded != 0)
+			rc = report_load(o, &l);
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		print_verdict(&v[i]);
+		if (o->via == KC_VIA_PACKET) {
+			char *ctx = cbpf_ctx_to_json(&v[i].ctx);
+			printf("  ctx: %s\n", ctx ? ctx : "?");
+			free(ctx);
+		}
+	}
+	for (size_t i = 0; pk != NULL && i < n; i++)
+		free(pk[i]);
+	free(pk);
+	free(lens);
+	free(v);
+	return rc;
+}
+
+static int cmd_run_kernel(int argc, char **argv)
+{
+	struct run_opts o;
+	struct cbpf_prog prog;
+	int rc = parse_run_args(argc, argv, &o, usage_run);
+
+	if (rc >= 0)
+		return rc;
+	if (o.file == NULL)
+		return usage_error(usage_run, "run: no program file%s", "");
+	if (o.via == KC_VIA_PACKET && kc_packet_unavailable() != NULL) {
+		fprintf(stderr, "cbpf kernel: --via packet: %s\n", kc_packet_unavailable());
+		return 3;
+	}
+	if (load_program(&o, &prog) != 0)
+		return 2;
+	rc = o.via == KC_VIA_SECCOMP ? run_seccomp(&o, &prog) : run_packets(&o, &prog);
+	cbpf_prog_free(&prog);
+	return rc;
+}
+
+/* ---- plugin ---- */
+
+struct plugin_state {
+	enum kc_via via;
+	uint32_t mark;
+	bool env_sent;
+};
+
+static int extra_raw(struct cbpf_plugin_extra *e, const char *key, const char *json)
+{
+	size_t add = strlen(key) + strlen(json) + 4;
+	char *n = realloc(e->json, e->len + add + 1);
+
+	if (n == NULL)
+		return -1;
+	e->json = n;
+	e->len += (size_t)snprintf(n + e->len, add + 1, ",\"%s\":%s", key, json);
+	return 0;
+}
+
+static void fill_result(struct cbpf_plugin_result *r, const struct kc_verdict *v)
+{
+	r->verdict = v->verdict;
+	r->abort = !v->abort_known ? "unknown" : v->abort ? "abort" : NULL;
+	cbpf_plugin_extra_bool(&r->extra, "exact", v->exact && v->error == 0);
+	if (v->random)
+		cbpf_plugin_extra_bool(&r->extra, "random", true);
+	if (v->error != 0) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "%s: %s", kc_errno_name(v->error), v->note);
+		cbpf_plugin_extra_string(&r->extra, "error", msg);
+		r->abort = "unknown";
+	}
+}
+
+static void exec_seccomp(const struct cbpf_plugin_request *req, struct cbpf_plugin_response *resp,
+			 struct kc_load *l)
+{
+	size_t n = req->npackets;
+	struct kc_seccomp_input *in = calloc(n + 1, sizeof(*in));
+	struct kc_verdict *v = calloc(n + 1, sizeof(*v));
+	struct cbpf_seccomp_data *seen = calloc(n + 1, sizeof(*seen));
+
+	if (in == NULL || v == NULL || seen == NULL) {
+		cbpf_plugin_response_error(resp, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cbpf_seccomp_data sd;
+		memcpy(&sd, req->packets[i].data, sizeof(sd));
+		in[i].nr = sd.nr;
+		memcpy(in[i].args, sd.args, sizeof(in[i].args));
+	}
+	if (kc_seccomp_request(req->insns, req->ninsns, in, n, NULL, l, v, seen) != 0) {
+		cbpf_plugin_response_reject(resp, l->errnum, "%s", l->msg);
+		goto out;
+	}
+	if (cbpf_plugin_response_ok(resp, n) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		char sd[256];
+		fill_result(&resp->results[i], &v[i]);
+		if (resp->results[i].abort != NULL && v[i].abort_known && v[i].abort)
+			resp->results[i].abort = "div0"; /* the only abort seccomp has */
+		snprintf(sd, sizeof(sd), "{\"nr\":%" PRId32 ",\"arch\":%" PRIu32 ",\"ip\":%" PRIu64 "}",
+			 seen[i].nr, seen[i].arch, seen[i].instruction_pointer);
+		extra_raw(&resp->results[i].extra, "seccomp_data", sd);
+	}
+out:
+	free(in);
+	free(v);
+	free(seen);
+}
+
+static void exec_packets(const struct plugin_state *st, const struct cbpf_plugin_request *req,
+			 struct cbpf_plugin_response *resp, struct kc_load *l)
+{
+	size_t n = req->npackets;
+	const uint8_t **pk = calloc(n + 1, sizeof(*pk));
+	size_t *lens = calloc(n + 1, sizeof(*lens));
+	struct kc_verdict *v = calloc(n + 1, sizeof(*v));
+	int rc;
+
+	if (pk == NULL || lens == NULL || v == NULL) {
+		cbpf_plugin_response_error(resp, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pk[i] = req->packets[i].data;
+		lens[i] = req->packets[i].len;
+	}
+	if (st->via == KC_VIA_PACKET)
+		rc = kc_packet_request(req->insns, req->ninsns, pk, lens, n, NULL, st->mark, l, v);
+	else
+		rc = kc_unix_request(req->insns, req->ninsns, pk, lens, n, NULL, l, v);
+	if (rc != 0) {
+		cbpf_plugin_response_reject(resp, l->errnum, "%s", l->msg);
+		goto out;
+	}
+	if (cbpf_plugin_response_ok(resp, n) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		char *ctx = cbpf_ctx_to_json(&v[i].ctx);
+		fill_result(&resp->results[i], &v[i]);
+		if (ctx != NULL)
+			extra_raw(&resp->results[i].extra, "ctx", ctx);
+		free(ctx);
+	}
+out:
+	free(pk);
+	free(lens);
+	free(v);
+}
+
+static void kernel_exec(void *opaque, const struct cbpf_plugin_request *req,
+			struct cbpf_plugin_response *resp)
+{
+	struct plugin_state *st = opaque;
+	struct kc_load l;
+
+	memset(&l, 0, sizeof(l));
+	if (req->profile == CBPF_PROFILE_SECCOMP)
+		exec_seccomp(req, resp, &l);
+	else if (st->via == KC_VIA_PACKET && kc_packet_unavailable() != NULL)
+		cbpf_plugin_response_error(resp, "packet oracle: %s", kc_packet_unavailable());
+	else
+		exec_packets(st, req, resp, &l);
+	if (resp->load == CBPF_PLUGIN_LOAD_REJECTED && l.env_limit)
+		cbpf_plugin_extra_bool(&resp->extra, "env_limit", true);
+	if (!st->env_sent) {
+		struct strbuf b = { 0 };
+		struct kc_env e;
+		char *s;
+		kc_env_collect(&e);
+		kc_env_json(&e, &b);
+		s = sb_finish(&b, NULL);
+		if (s != NULL && extra_raw(&resp->extra, "env", s) == 0)
+			st->env_sent = true;
+		free(s);
+	}
+}
+
+static int cmd_plugin_kernel(int argc, char **argv)
+{
+	struct plugin_state st = { KC_VIA_UNIX, 0, false };
+	struct run_opts o;
+	int rc = parse_run_args(argc, argv, &o, usage_plugin);
+
+	if (rc >= 0)
+		return rc;
+	if (o.file != NULL)
+		return usage_error(usage_plugin, "plugin: unexpected argument '%s'", o.file);
+	st.via = o.via;
+	st.mark = o.mark;
+	if (st.via == KC_VIA_SECCOMP)
+		st.via = KC_VIA_UNIX; /* seccomp requests choose themselves */
+	signal(SIGPIPE, SIG_IGN);
+	if (cbpf_plugin_serve(stdin, stdout, kernel_exec, &st) != 0) {
+		fprintf(stderr, "cbpf kernel plugin: %s\n",
+			ferror(stdout) ? "cannot write to stdout" : "cannot read stdin");
+		return 2;
+	}
+	return 0;
+}
 
 int cmd_kernel(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "cbpf kernel: not implemented yet\n");
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return 2;
+	}
+	if (is_help(argv[1])) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "env") == 0)
+		return cmd_env(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run_kernel(argc - 1, argv + 1);
+	if (strcmp(argv[1], "plugin") == 0)
+		return cmd_plugin_kernel(argc - 1, argv + 1);
+	fprintf(stderr, "cbpf kernel: unknown subcommand '%s'\n%s", argv[1], usage_main);
 	return 2;
 }
