@@ -51,7 +51,7 @@ int kc_len_load(struct kc_len_engine *e, const struct kc_len_channel *ch,
 	}
 	if (n)
 		memcpy(e->insns, insns, n * sizeof(*insns));
-	e->plain_only = e->shape.uses_random || e->shape.uses_nodev;
+	e->plain_only = e->shape.uses_random || (e->shape.uses_nodev && !ch->has_device);
 	/* Without `ret a` the ids variant only changes ret constants: it loads
 	 * exactly when the original does, and answers most inputs at once. */
 	if (!e->plain_only && !e->shape.has_ret_a) {

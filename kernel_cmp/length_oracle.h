@@ -18,8 +18,8 @@
  *      floor(log2(len+1))), abort being ruled out by then so slice value
  *      0 may be sent as "drop".
  *
- * Programs that read SKF_AD_RANDOM (non-deterministic across runs) or
- * ifidx/hatype (which exit with the raw A when there is no device) are only
+ * Programs that read SKF_AD_RANDOM (non-deterministic across runs) or,
+ * without a device, ifidx/hatype (which then exit with the raw A) are only
  * observed as they are: exact only when 0 <= v < len.
  * A variant that cannot load (over 4096 instructions, an eBPF jump out of
  * s16 range as cbpf_predict_load predicts, or refused by the kernel) falls
@@ -48,6 +48,8 @@ struct kc_len_channel {
 		       size_t notelen);
 	/* Optional: 1 when SO_GET_FILTER returns exactly insns. */
 	bool (*readback)(void *self, const struct cbpf_insn *insns, size_t n);
+	/* The skb has a device: ifidx/hatype load values instead of exiting. */
+	bool has_device;
 };
 
 struct kc_len_engine {

@@ -248,7 +248,7 @@ static _Noreturn void child_main(struct shared *sh, const struct cbpf_insn *insn
 				 const struct kc_hint *hints, uint32_t mark)
 {
 	static struct pk_chan c;
-	struct kc_len_channel ch = { &c, pk_attach, pk_observe, pk_readback };
+	struct kc_len_channel ch = { &c, pk_attach, pk_observe, pk_readback, true };
 	struct kc_len_engine eng;
 	int e;
 

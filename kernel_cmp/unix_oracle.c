@@ -204,7 +204,7 @@ static bool unix_readback(void *self, const struct cbpf_insn *insns, size_t n)
 
 int kc_unix_load(struct kc_unix *u, const struct cbpf_insn *insns, size_t n, struct kc_load *out)
 {
-	struct kc_len_channel ch = { u, unix_attach, unix_observe, unix_readback };
+	struct kc_len_channel ch = { u, unix_attach, unix_observe, unix_readback, false };
 
 	kc_len_unload(&u->eng);
 	if (u->sv[0] < 0 && open_pair(u) != 0) {
