@@ -75,8 +75,14 @@ def test_classify_known_causes():
     assert classify.classify(RULES, lsh32, "peer-accepts", {"errno": "EINVAL"}, {}) == "shift-k-ge-32"
     neg = [[0x84, 0, 0, 0], [0x16, 0, 0, 0]]
     assert classify.classify(RULES, neg, "verdict", OK7,
-                             {"results": [{"note": "unknown Instruction at index 0: bpf.NegateA"}]}) \
+                             {"results": [{"note": "unknown Instruction at index 0: bpf.NegateA"}]}, "xnet") \
         == "neg-unsupported"
+
+
+def test_classify_ldx_len():
+    prog = [[0x81, 0, 0, 0], [0x87, 0, 0, 0], [0x16, 0, 0, 0]]
+    assert classify.classify(RULES, prog, "verdict", OK7, {}, "xnet") == "ldx-len-into-a"
+    assert classify.classify(RULES, prog, "verdict", OK7, {}, "libpcap") == "new"
 
 
 def test_classify_unknown_is_new():

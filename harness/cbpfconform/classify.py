@@ -60,6 +60,8 @@ def features(prog):
             f.add("msh-negative")
         if c == 0x84:
             f.add("neg")
+        if c == 0x81:
+            f.add("ldx-len")
         if c == 0x05 and pc + 1 + k > n - 1:
             f.add("jump-out-of-range")
         if c in JCOND and (pc + 1 + jt > n - 1 or pc + 1 + jf > n - 1):
@@ -67,7 +69,7 @@ def features(prog):
     return f
 
 
-def classify(rules, prog, outcome, ref, got):
+def classify(rules, prog, outcome, ref, got, peer=None):
     """-> the cause name, or 'new'."""
     feats = features(prog)
     notes = " ".join(str(r.get("note", "")) for r in (got.get("results") or []))
@@ -76,6 +78,8 @@ def classify(rules, prog, outcome, ref, got):
         if outcome not in rule["outcome"]:
             continue
         if not feats & set(rule.get("features_any", [])):
+            continue
+        if rule.get("peers") and peer not in rule["peers"]:
             continue
         if rule.get("kernel_errno") and ref.get("errno") not in rule["kernel_errno"]:
             continue

@@ -3,15 +3,17 @@
 The reference is the live kernel's response (or, without a kernel, the
 verdicts recorded in the case file). Rules, in order:
   * reference "error"                  -> skipped (the reference could not run it)
-  * reference ENOMEM marked env_limit  -> skipped (an optmem_max limit, not a rule)
+  * reference ENOMEM                   -> skipped (an optmem_max limit, not a rule;
+                                          the kernel's row still checks it against
+                                          the recording)
   * peer "error"                       -> diverge, outcome peer-error
   * load ok/rejected differ            -> diverge, outcome peer-accepts / peer-rejects
   * both rejected, errno differs       -> diverge, outcome errno
   * both ok: per packet, the verdicts must be equal. A reference result
     with "exact": false only knows min(verdict, packet length), so the
     peer's verdict is clamped the same way first. Packets whose reference
-    result carries an "error" (an environment failure) and cases marked
-    nondeterministic are not compared. Aborts are reported, not compared
+    result carries an "error" (an environment failure) or "random" (it
+    read SKF_AD_RANDOM), and cases marked nondeterministic, are not compared. Aborts are reported, not compared
     (every abort but nodev returns 0, which the verdict already shows).
 """
 
@@ -30,12 +32,14 @@ def _clamp(v, n):
     return min(v, n)
 
 
-def compare(ref, got, packets, nondeterministic=None):
-    """-> (status, outcome, detail, mismatches); status is pass/diverge/skipped."""
+def compare(ref, got, packets, nondeterministic=None, env_limits=True):
+    """-> (status, outcome, detail, mismatches); status is pass/diverge/skipped.
+    env_limits=False compares ENOMEM like any other answer (the live kernel
+    against its own recording)."""
     rl, gl = ref.get("load"), got.get("load")
     if rl == "error":
         return "skipped", None, f"reference could not run it: {ref.get('reason', '?')}", []
-    if rl == "rejected" and ref.get("env_limit"):
+    if rl == "rejected" and env_limits and (ref.get("env_limit") or ref.get("errno") == "ENOMEM"):
         return "skipped", None, f"environment limit ({ref.get('errno')}): {ref.get('reason', '')}", []
     if gl == "error":
         return "diverge", "peer-error", f"error: {got.get('reason', '?')}", []
@@ -59,6 +63,8 @@ def compare(ref, got, packets, nondeterministic=None):
         if r.get("error"):
             continue
         compared += 1
+        if r.get("random"):
+            continue
         rv, gv = r.get("verdict"), g.get("verdict")
         if r.get("exact") is False and gv is not None and i < len(packets):
             gv = _clamp(gv, len(packets[i]))

@@ -29,7 +29,7 @@ def _run(argv):
 
 def record(cbpf, src_dir, pcap_programs=None):
     env = {}
-    out = _run([cbpf, "kernel", "env"])
+    out = _run([cbpf, "kernel", "env", "--json"])
     if out:
         try:
             env["kernel_env"] = json.loads(out)

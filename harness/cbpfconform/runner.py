@@ -119,7 +119,8 @@ def evaluate(impls, cases, sink, rules):
                         o["detail"] = f"kernel could not run it: {resp.get('reason')}"
                 else:
                     st, outcome, detail, mism = compare.compare(recorded, resp, c.packets,
-                                                                c.nondeterministic)
+                                                                c.nondeterministic,
+                                                                env_limits=False)
                     o = {"status": st, "detail": detail}
                     if st == "diverge":
                         o["detail"] = "the live kernel differs from the recording: " + detail
@@ -135,7 +136,7 @@ def evaluate(impls, cases, sink, rules):
             if st == "diverge":
                 o["outcome"] = outcome
                 o["mismatches"] = mism[:8]
-                o["cause"] = classify.classify(rules, c.program, outcome, ref, resp)
+                o["cause"] = classify.classify(rules, c.program, outcome, ref, resp, impl.name)
             rec["outcomes"][impl.name] = o
         records.append(rec)
     return records
