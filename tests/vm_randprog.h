@@ -69,7 +69,9 @@ static inline uint32_t randprog_offset(struct rng *r, bool abs_load)
 		return randprog_edge(r);
 	case 3: return randprog_edge(r);
 	case 4: return rng_below(r, 70010);
-	default: return rng_below(r, 320);
+	case 5:
+	case 6: return rng_below(r, 320);
+	default: return rng_below(r, 48);
 	}
 }
 
@@ -130,8 +132,8 @@ static inline struct cbpf_insn randprog_insn(struct rng *r, uint16_t code, size_
 
 /*
  * A random program of 1..max instructions (max >= 2) ending in a ret.
- * kernel_mode avoids SKF_AD_RANDOM (not reproducible). Stores after early
- * loads of M[] are encouraged by a leading st when the draw says so.
+ * kernel_mode avoids SKF_AD_RANDOM (not reproducible). A leading ld #k or
+ * ldx #k (small, non-zero) keeps A and X from being 0 too often.
  */
 static inline size_t randprog_gen(struct rng *r, struct cbpf_insn *out, size_t max,
 				  bool kernel_mode)
@@ -141,6 +143,10 @@ static inline size_t randprog_gen(struct rng *r, struct cbpf_insn *out, size_t m
 
 	if (rng_chance(r, 30) && n + 1 <= max) {
 		out[pc++] = cbpf_stmt(CBPF_LD | CBPF_IMM, randprog_edge(r));
+		n++;
+	}
+	if (rng_chance(r, 40) && n + 1 <= max) {
+		out[pc++] = cbpf_stmt(CBPF_LDX | CBPF_IMM, 1 + rng_below(r, 40));
 		n++;
 	}
 	for (; pc + 1 < n; pc++) {
