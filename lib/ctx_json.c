@@ -107,17 +107,21 @@ static int64_t i64_of(const struct cbpf_ctx *ctx, size_t off)
 static int read_int(const char *key, const struct json_value *v, int64_t lo, int64_t hi,
 		    const char *also, int64_t *out, char *err, size_t errlen)
 {
+	const char *more = v->str_len > 40 ? "..." : "";
 	int64_t x;
+	uint64_t big;
 
 	if (v->type != JSON_NUMBER)
 		return set_err(err, errlen, "%s: expected an integer %" PRId64 "..%" PRId64 "%s, got %s",
 			       key, lo, hi, also, json_type_name(v->type));
-	if (json_i64(v, &x) != 0)
+	/* an integer above INT64_MAX is simply out of range */
+	bool integral = json_i64(v, &x) == 0;
+	if (!integral && json_u64(v, &big) != 0)
 		return set_err(err, errlen, "%s: %.40s%s is not an integer in %" PRId64 "..%" PRId64 "%s",
-			       key, v->str, v->str_len > 40 ? "..." : "", lo, hi, also);
-	if (x < lo || x > hi)
+			       key, v->str, more, lo, hi, also);
+	if (!integral || x < lo || x > hi)
 		return set_err(err, errlen, "%s: %.40s%s is out of range %" PRId64 "..%" PRId64 "%s",
-			       key, v->str, v->str_len > 40 ? "..." : "", lo, hi, also);
+			       key, v->str, more, lo, hi, also);
 	*out = x;
 	return 0;
 }
@@ -247,9 +251,10 @@ int cbpf_ctx_from_json(const char *json, size_t len, struct cbpf_ctx *ctx, char 
 	return rc;
 }
 
-/* "0x..." with up to 16 hex digits, optionally negative, as a decimal
- * JSON literal in out; false when s is not such a literal. */
-static bool hex_to_decimal(const char *s, char *out, size_t outlen)
+/* "0x..." (optionally negative) as a decimal JSON literal in out: 1 when
+ * written, 0 when s is not a hex literal, -1 when it does not fit in 64
+ * bits. */
+static int hex_to_decimal(const char *s, char *out, size_t outlen)
 {
 	bool neg = *s == '-';
 	uint64_t v = 0;
@@ -258,7 +263,7 @@ static bool hex_to_decimal(const char *s, char *out, size_t outlen)
 	if (neg)
 		s++;
 	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-		return false;
+		return 0;
 	for (s += 2; *s != '\0'; s++, digits++) {
 		int d;
 		if (*s >= '0' && *s <= '9')
@@ -268,16 +273,15 @@ static bool hex_to_decimal(const char *s, char *out, size_t outlen)
 		else if (*s >= 'A' && *s <= 'F')
 			d = *s - 'A' + 10;
 		else
-			return false;
+			return 0;
 		if (v >> 60)
-			v = UINT64_MAX; /* saturate: reported as out of range */
-		else
-			v = v * 16 + (uint64_t)d;
+			return -1;
+		v = v * 16 + (uint64_t)d;
 	}
 	if (digits == 0)
-		return false;
-	snprintf(out, outlen, "%s%" PRIu64 "%s", neg ? "-" : "", v, v == UINT64_MAX ? "0" : "");
-	return true;
+		return 0;
+	snprintf(out, outlen, "%s%" PRIu64, neg ? "-" : "", v);
+	return 1;
 }
 
 int cbpf_ctx_set(const char *assignment, struct cbpf_ctx *ctx, char *err, size_t errlen)
@@ -302,7 +306,9 @@ int cbpf_ctx_set(const char *assignment, struct cbpf_ctx *ctx, char *err, size_t
 	val = eq + 1;
 	if (strcmp(val, "auto") == 0)
 		val = "\"auto\"";
-	else if (hex_to_decimal(val, lit, sizeof(lit)))
+	else if ((rc = hex_to_decimal(val, lit, sizeof(lit))) < 0)
+		return set_err(err, errlen, "%s: %.60s is out of range", key, val);
+	else if (rc > 0)
 		val = lit;
 	v = json_parse(val, strlen(val), why, sizeof(why));
 	if (v == NULL)

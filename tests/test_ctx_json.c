@@ -290,8 +290,8 @@ static void test_kv_errors(void)
 	kv_fails("pkttype=8", "pkttype: 8 is out of range 0..7");
 	kv_fails("pkttype=0x8", "pkttype: 8 is out of range 0..7");
 	kv_fails("mark=0x100000000", "mark: 4294967296 is out of range 0..4294967295");
-	kv_fails("mark=0x10000000000000000",
-		 "mark: 184467440737095516150 is not an integer in 0..4294967295");
+	kv_fails("mark=0x10000000000000000", "mark: 0x10000000000000000 is out of range");
+	kv_fails("mark=0xffffffffffffffff", "mark: 18446744073709551615 is out of range 0..4294967295");
 	kv_fails("mark=-0x1", "mark: -1 is out of range 0..4294967295");
 	kv_fails("dev.type=65536", "dev.type: 65536 is out of range 0..65535");
 	kv_fails("dev.ifindex=null", "dev.ifindex: expected an integer 0..4294967295, got null");

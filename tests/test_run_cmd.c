@@ -235,6 +235,20 @@ static void test_seccomp(void)
 	expect("printf 'ld [60]\\nret a\\n' > a5.bpf && cbpf run --profile seccomp a5.bpf "
 	       "--seccomp args=0:0:0:0:0:0x0123456789abcdef --seccomp nr=-1",
 	       "19088743\n0\n", 0);
+	/* nr is an int: negatives and their u32 spellings agree; no octal */
+	expect("printf 'ld [0]\\nret a\\n' > nr.bpf && cbpf run --profile seccomp nr.bpf --seccomp nr=-1 "
+	       "--seccomp nr=0xffffffff --seccomp nr=-2147483648 --seccomp nr=010 --seccomp nr=4294967295",
+	       "4294967295\n4294967295\n2147483648\n10\n4294967295\n", 0);
+	static const char *const bad_specs[] = { "nr=-2147483649", "nr=4294967296", "nr=-", "nr=0x",
+						 "nr=+1", "nr= 1", "args=1::2", "arch=-1",
+						 "ip=18446744073709551616", "nr", "=1", "nr=1,,arch=2" };
+	for (size_t i = 0; i < sizeof(bad_specs) / sizeof(bad_specs[0]); i++) {
+		char cmd[256], want[512];
+		snprintf(cmd, sizeof(cmd), "cbpf run --profile seccomp nr.bpf --seccomp '%s'", bad_specs[i]);
+		snprintf(want, sizeof(want), "cbpf run: --seccomp '%s': expected nr=N,arch=A,ip=I,"
+			 "args=A0:A1:... with numbers in range\n(`cbpf run --help` for usage)\n", bad_specs[i]);
+		expect(cmd, want, 2);
+	}
 	expect("cbpf run --profile seccomp sc.bpf "
 	       "3b000000000000000000000000000000000000000000000000000000000000000000000000000000"
 	       "000000000000000000000000000000000000000000000000",

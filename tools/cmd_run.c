@@ -146,30 +146,41 @@ static int decode_hex(struct input *in)
 	return 0;
 }
 
-/* A number for a --seccomp field: decimal or 0x hex, '-' allowed for nr. */
-static int spec_number(const char *s, size_t n, bool allow_neg, uint64_t *out)
+/* A number for a --seccomp field: an optional '-', then decimal digits or
+ * 0x and hex digits, exactly n bytes; the magnitude must fit in a u64. */
+static int spec_number(const char *s, size_t n, bool *neg, uint64_t *mag)
 {
-	char buf[40];
-	char *end;
+	unsigned base = 10;
+	size_t i = 0;
+	uint64_t v = 0;
 
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (buf[0] == '-' && !allow_neg)
-		return -1;
-	if (buf[0] == '+' || buf[0] == ' ' || (buf[0] == '-' && (buf[1] == '-' || buf[1] == '+')))
-		return -1;
-	errno = 0;
-	if (buf[0] == '-') {
-		long long v = strtoll(buf, &end, 0);
-		if (errno || *end != '\0' || v < INT32_MIN)
-			return -1;
-		*out = (uint64_t)v;
-		return 0;
+	*neg = n > 0 && s[0] == '-';
+	if (*neg)
+		i++;
+	if (n - i > 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
+		base = 16;
+		i += 2;
 	}
-	*out = strtoull(buf, &end, 0);
-	return errno || *end != '\0' ? -1 : 0;
+	if (i == n)
+		return -1;
+	for (; i < n; i++) {
+		int d = hexval(s[i]);
+		if (d < 0 || (unsigned)d >= base || v > (UINT64_MAX - (uint64_t)d) / base)
+			return -1;
+		v = v * base + (uint64_t)d;
+	}
+	*mag = v;
+	return 0;
+}
+
+/* An unsigned field: no '-', at most max. */
+static int spec_unsigned(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+	bool neg;
+
+	if (spec_number(s, n, &neg, out) != 0 || neg || *out > max)
+		return -1;
+	return 0;
 }
 
 static int arch_by_name(const char *s, size_t n, uint32_t *out)
@@ -198,7 +209,7 @@ static int spec_args(const char *v, size_t n, struct cbpf_seccomp_data *sd)
 	for (size_t p = 0; p <= n; p++) {
 		if (p < n && v[p] != ':')
 			continue;
-		if (i == 6 || spec_number(v + start, p - start, false, &sd->args[i]) != 0)
+		if (i == 6 || spec_unsigned(v + start, p - start, UINT64_MAX, &sd->args[i]) != 0)
 			return -1;
 		i++;
 		start = p + 1;
@@ -220,22 +231,23 @@ static int spec_field(const char *f, size_t n, struct cbpf_seccomp_data *sd)
 	v = eq + 1;
 	vlen = n - klen - 1;
 	if (klen == 2 && memcmp(f, "nr", 2) == 0) {
-		if (spec_number(v, vlen, true, &x) != 0 ||
-		    ((int64_t)x > (int64_t)UINT32_MAX))
+		/* an int in the kernel; the u32 spelling of negatives works too */
+		bool neg;
+		if (spec_number(v, vlen, &neg, &x) != 0 || x > (neg ? 0x80000000u : UINT32_MAX))
 			return -1;
-		sd->nr = (int32_t)(uint32_t)(x & 0xffffffff);
+		sd->nr = (int32_t)(uint32_t)(neg ? 0u - (uint32_t)x : (uint32_t)x);
 		return 0;
 	}
 	if (klen == 4 && memcmp(f, "arch", 4) == 0) {
 		if (arch_by_name(v, vlen, &sd->arch) == 0)
 			return 0;
-		if (spec_number(v, vlen, false, &x) != 0 || x > UINT32_MAX)
+		if (spec_unsigned(v, vlen, UINT32_MAX, &x) != 0)
 			return -1;
 		sd->arch = (uint32_t)x;
 		return 0;
 	}
 	if (klen == 2 && memcmp(f, "ip", 2) == 0)
-		return spec_number(v, vlen, false, &sd->instruction_pointer);
+		return spec_unsigned(v, vlen, UINT64_MAX, &sd->instruction_pointer);
 	if (klen == 4 && memcmp(f, "args", 4) == 0)
 		return spec_args(v, vlen, sd);
 	return -1;
