@@ -1,6 +1,7 @@
 /*
- * attach.h - attaching classic BPF programs to real sockets: the smallest
- * kernel oracle (load accept/reject), and what the full oracles build on.
+ * attach.h - attaching classic BPF programs to real sockets, and loading
+ * them as seccomp filters: the smallest kernel oracles (load
+ * accept/reject), and what the full oracles build on.
  */
 #ifndef CBPF_KERNEL_ATTACH_H
 #define CBPF_KERNEL_ATTACH_H
@@ -17,5 +18,12 @@ int kc_attach(int fd, const struct cbpf_insn *insns, size_t n);
  * (never reuse a socket: replacing a filter charges both programs) and
  * close it again. Returns 0 or the kernel's errno. */
 int kc_try_attach(const struct cbpf_insn *insns, size_t n);
+
+/* Install the program as a seccomp filter (SECCOMP_SET_MODE_FILTER after
+ * PR_SET_NO_NEW_PRIVS) in a forked child, which is then discarded: the
+ * calling process is never filtered. Returns 0 when the kernel accepted
+ * the filter, the kernel's errno when it refused it, or -1 (errno set)
+ * when the probe itself could not run (fork, mmap). */
+int kc_try_seccomp_load(const struct cbpf_insn *insns, size_t n);
 
 #endif
