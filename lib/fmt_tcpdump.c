@@ -122,23 +122,30 @@ static void format_operand(char *out, size_t outlen, const struct cbpf_opinfo *o
 	}
 }
 
+/* bpf_image() adds the jt/jf targets to every JMP-class code but ja, even
+ * to an unknown one ("unimp    0x5d             jt 2\tjf 3"). */
+static int shows_targets(uint16_t code)
+{
+	return CBPF_CLASS(code) == CBPF_JMP && CBPF_OP(code) != CBPF_JA;
+}
+
 static void print_one(struct strbuf *b, struct cbpf_insn in, size_t n)
 {
 	const struct cbpf_opinfo *o = cbpf_opinfo(in.code);
+	const char *name = o != NULL ? o->pcap_name : "unimp";
 	char operand[64];
 
-	if (o == NULL) {
-		sb_printf(b, "(%03zu) %-8s 0x%x\n", n, "unimp", (unsigned)in.code);
-		return;
-	}
-	format_operand(operand, sizeof(operand), o, in, n);
-	if (o->kind == CBPF_KIND_JCOND)
-		sb_printf(b, "(%03zu) %-8s %-16s jt %zu\tjf %zu\n", n, o->pcap_name, operand,
+	if (o != NULL)
+		format_operand(operand, sizeof(operand), o, in, n);
+	else
+		snprintf(operand, sizeof(operand), "0x%x", (unsigned)in.code);
+	if (shows_targets(in.code))
+		sb_printf(b, "(%03zu) %-8s %-16s jt %zu\tjf %zu\n", n, name, operand,
 			  n + 1 + in.jt, n + 1 + in.jf);
 	else if (operand[0] == '\0')
-		sb_printf(b, "(%03zu) %s\n", n, o->pcap_name);
+		sb_printf(b, "(%03zu) %s\n", n, name);
 	else
-		sb_printf(b, "(%03zu) %-8s %s\n", n, o->pcap_name, operand);
+		sb_printf(b, "(%03zu) %-8s %s\n", n, name, operand);
 }
 
 char *cbpf_tcpdump_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
@@ -404,7 +411,9 @@ static int jump_fields(struct fmt_cursor *c, const struct listing_line *l,
 			return fc_error_at(c, l->line, l->operand_col,
 					   "jump target -%llu is not after this instruction",
 					   (unsigned long long)l->target);
-		if (relative(c, l->line, l->operand_col, l->target, index, UINT32_MAX, &k) < 0)
+		/* libpcap prints the target with %d: larger ones are never printed */
+		if (relative(c, l->line, l->operand_col, l->target, index,
+			     (uint64_t)INT32_MAX - (index + 1), &k) < 0)
 			return -1;
 		in->k = (uint32_t)k;
 	}
