@@ -29,10 +29,99 @@ static uint32_t low_mask(uint32_t bits)
 	return bits >= 32 ? UINT32_MAX : (1u << bits) - 1u;
 }
 
-int kc_len_load(struct kc_len_engine *e, const struct kc_len_channel *ch,
-		const struct cbpf_insn *insns, size_t n, struct kc_load *out)
+static uint32_t alphabet(size_t len)
 {
-	struct kc_variant first = { .kind = KC_VAR_ORIG };
+	return len == 0 ? 1 : len > (1u << 30) ? (1u << 30) : (uint32_t)len;
+}
+
+/* The verify variant for hint h at alphabet q (see verify_hint). */
+static struct kc_variant verify_variant(const struct kc_hint *h, uint32_t q)
+{
+	struct kc_variant v = { .kind = KC_VAR_VERIFY, .expect = h->verdict };
+
+	if (h->abort) {
+		v.expect = 0;
+		v.match = v.mismatch = 1; /* every ret is a mismatch */
+	} else {
+		v.match = q >= 2 ? 2 : 1;
+		v.mismatch = q >= 2 ? 1 : 0;
+	}
+	return v;
+}
+
+/* Whether a `ret a` variant of insns loads only if insns does (see the
+ * header): the rewrite cannot make a rejected program acceptable. */
+static bool rewrite_load_safe(const struct cbpf_insn *insns, size_t n)
+{
+	uint16_t last;
+
+	if (n == 0)
+		return false;
+	last = insns[n - 1].code;
+	if (last != 0x06 && last != 0x16)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint16_t c = insns[i].code;
+		if (c == 0x60 || c == 0x61) /* ld/ldx M[k] */
+			return false;
+		if (c == 0x05 && (uint64_t)i + 1 + insns[i].k >= n)
+			return false;
+		if (CBPF_CLASS(c) == CBPF_JMP && c != 0x05 &&
+		    (i + 1 + insns[i].jt >= n || i + 1 + insns[i].jf >= n))
+			return false;
+	}
+	return true;
+}
+
+/* The first variant to attach: the one the first input needs, when that
+ * is safe (see the header), else the original. */
+static struct kc_variant first_variant(const struct kc_len_engine *e,
+				       const struct kc_len_input *first)
+{
+	struct kc_variant v = { .kind = KC_VAR_ORIG };
+	uint32_t q, m = (uint32_t)e->shape.nconsts;
+
+	if (e->plain_only)
+		return v;
+	if (!e->shape.has_ret_a) {
+		/* only ret constants change: loads exactly when the original does */
+		v.kind = KC_VAR_IDS;
+		v.base = 1;
+		return v;
+	}
+	if (first == NULL || !rewrite_load_safe(e->insns, e->shape.n))
+		return v;
+	q = alphabet(first->len);
+	if (first->hint != NULL && first->hint->valid)
+		return verify_variant(first->hint, q);
+	if ((uint64_t)m + 1 <= q) {
+		v.kind = KC_VAR_IDS;
+		v.base = 1;
+		v.span = q - m;
+	}
+	return v;
+}
+
+static int attach_variant(struct kc_len_engine *e, const struct kc_variant *v, bool *env_limit,
+			  size_t *len)
+{
+	*len = kc_variant_build(v, &e->shape, e->insns, e->buf);
+	if (*len == 0 && e->shape.n != 0)
+		return E2BIG; /* the rewrite would exceed 4096 instructions */
+	if (v->kind != KC_VAR_ORIG && e->shape.has_ret_a) {
+		struct cbpf_load_prediction p;
+		cbpf_predict_load(e->buf, *len, &p);
+		if (!p.jumps_fit)
+			return EINVAL;
+	}
+	return e->ch.attach(e->ch.self, e->buf, *len, env_limit);
+}
+
+int kc_len_load(struct kc_len_engine *e, const struct kc_len_channel *ch,
+		const struct cbpf_insn *insns, size_t n, const struct kc_len_input *first,
+		struct kc_load *out)
+{
+	struct kc_variant v;
 	bool env_limit = false;
 	size_t len;
 	int err;
@@ -52,14 +141,14 @@ int kc_len_load(struct kc_len_engine *e, const struct kc_len_channel *ch,
 	if (n)
 		memcpy(e->insns, insns, n * sizeof(*insns));
 	e->plain_only = e->shape.uses_random || (e->shape.uses_nodev && !ch->has_device);
-	/* Without `ret a` the ids variant only changes ret constants: it loads
-	 * exactly when the original does, and answers most inputs at once. */
-	if (!e->plain_only && !e->shape.has_ret_a) {
-		first.kind = KC_VAR_IDS;
-		first.base = 1;
+	v = first_variant(e, first);
+	err = attach_variant(e, &v, &env_limit, &len);
+	if (err != 0 && v.kind != KC_VAR_ORIG && e->shape.has_ret_a) {
+		/* the rewrite did not load: ask about the program itself */
+		v.kind = KC_VAR_ORIG;
+		env_limit = false;
+		err = attach_variant(e, &v, &env_limit, &len);
 	}
-	len = kc_variant_build(&first, &e->shape, e->insns, e->buf);
-	err = ch->attach(ch->self, e->buf, len, &env_limit);
 	out->errnum = err;
 	out->env_limit = env_limit;
 	if (err != 0) {
@@ -70,7 +159,7 @@ int kc_len_load(struct kc_len_engine *e, const struct kc_len_channel *ch,
 		return -1;
 	}
 	out->readback_ok = ch->readback == NULL || ch->readback(ch->self, e->buf, len);
-	e->attached = first;
+	e->attached = v;
 	e->have_attached = true;
 	e->loaded = true;
 	return 0;
@@ -260,16 +349,9 @@ static enum step discover(struct kc_len_engine *e, const uint8_t *pkt, size_t le
 static bool verify_hint(struct kc_len_engine *e, const struct kc_hint *h, const uint8_t *pkt,
 			size_t len, uint32_t q, struct kc_verdict *out, enum step *st)
 {
-	struct kc_variant v = { .kind = KC_VAR_VERIFY, .expect = h->verdict };
+	struct kc_variant v = verify_variant(h, q);
 	uint32_t sym;
 
-	if (h->abort) {
-		v.expect = 0;
-		v.match = v.mismatch = 1; /* every ret is a mismatch */
-	} else {
-		v.match = q >= 2 ? 2 : 1;
-		v.mismatch = q >= 2 ? 1 : 0;
-	}
 	*st = run_variant(e, &v, pkt, len, q, &sym, out);
 	if (*st != STEP_OK)
 		return true;
@@ -287,7 +369,7 @@ static bool verify_hint(struct kc_len_engine *e, const struct kc_hint *h, const 
 void kc_len_verdict(struct kc_len_engine *e, const uint8_t *pkt, size_t len,
 		    const struct kc_hint *hint, struct kc_verdict *out)
 {
-	uint32_t q = len == 0 ? 1 : len > (1u << 30) ? (1u << 30) : (uint32_t)len;
+	uint32_t q = alphabet(len);
 	bool zero = false, at_least_q = false;
 	struct kc_variant orig = { .kind = KC_VAR_ORIG };
 	enum step st;

@@ -63,11 +63,29 @@ struct kc_len_engine {
 	bool plain_only;
 };
 
-/* Load (attach) a program: out gets the kernel's answer. Returns 0 when
+/* The input a load may be planned for (the first one to be asked). */
+struct kc_len_input {
+	const uint8_t *pkt;
+	size_t len;
+	const struct kc_hint *hint;   /* may be NULL */
+};
+
+/*
+ * Load (attach) a program: out gets the kernel's answer. Returns 0 when
  * the program is loaded and verdicts may be asked, else -1 (out says
- * why; a failed allocation is ENOMEM with env_limit). */
+ * why; a failed allocation is ENOMEM with env_limit).
+ *
+ * With first given, a program with `ret a` is attached directly as the
+ * variant that input needs (saving an attach) when that variant provably
+ * loads only if the original does: the original ends in a ret, all its
+ * jumps land inside it (so none can reach the epilogue), and it reads no
+ * scratch cell (check_load_and_stores carries the cells written before a
+ * `ret` into the next instruction, a `ja` does not). A variant that
+ * fails to load is followed by the original, whose answer is reported.
+ */
 int kc_len_load(struct kc_len_engine *e, const struct kc_len_channel *ch,
-		const struct cbpf_insn *insns, size_t n, struct kc_load *out);
+		const struct cbpf_insn *insns, size_t n, const struct kc_len_input *first,
+		struct kc_load *out);
 
 /* The verdict for one input (hint may be NULL). The caller fills
  * out->ctx beforehand; the engine sets everything else. */

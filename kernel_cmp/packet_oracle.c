@@ -260,7 +260,10 @@ static _Noreturn void child_main(struct shared *sh, const struct cbpf_insn *insn
 		sh->done = 1;
 		_exit(0);
 	}
-	if (kc_len_load(&eng, &ch, insns, n, &sh->load) == 0) {
+	struct kc_len_input first = { nframes ? frames[0] : NULL, nframes ? lens[0] : 0,
+				      hints };
+
+	if (kc_len_load(&eng, &ch, insns, n, nframes ? &first : NULL, &sh->load) == 0) {
 		for (size_t i = 0; i < nframes; i++) {
 			struct kc_verdict *v = &sh->v[i];
 			memset(v, 0, sizeof(*v));

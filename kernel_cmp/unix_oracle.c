@@ -202,7 +202,8 @@ static bool unix_readback(void *self, const struct cbpf_insn *insns, size_t n)
 	return count == n && memcmp(u->rb, insns, n * sizeof(*insns)) == 0;
 }
 
-int kc_unix_load(struct kc_unix *u, const struct cbpf_insn *insns, size_t n, struct kc_load *out)
+static int load_with(struct kc_unix *u, const struct cbpf_insn *insns, size_t n,
+		     const struct kc_len_input *first, struct kc_load *out)
 {
 	struct kc_len_channel ch = { u, unix_attach, unix_observe, unix_readback, false };
 
@@ -214,7 +215,20 @@ int kc_unix_load(struct kc_unix *u, const struct cbpf_insn *insns, size_t n, str
 		snprintf(out->msg, sizeof(out->msg), "no socket pair: %s", strerror(errno));
 		return -1;
 	}
-	return kc_len_load(&u->eng, &ch, insns, n, out);
+	return kc_len_load(&u->eng, &ch, insns, n, first, out);
+}
+
+int kc_unix_load(struct kc_unix *u, const struct cbpf_insn *insns, size_t n, struct kc_load *out)
+{
+	return load_with(u, insns, n, NULL, out);
+}
+
+int kc_unix_load_for(struct kc_unix *u, const struct cbpf_insn *insns, size_t n,
+		     const uint8_t *pkt, size_t len, const struct kc_hint *hint, struct kc_load *out)
+{
+	struct kc_len_input first = { pkt, len, hint };
+
+	return load_with(u, insns, n, &first, out);
 }
 
 /* The skb an AF_UNIX datagram of len bytes becomes. */
@@ -267,7 +281,8 @@ int kc_unix_request(const struct cbpf_insn *insns, size_t n, const uint8_t *cons
 		snprintf(load->msg, sizeof(load->msg), "%s", err.msg);
 		return -1;
 	}
-	rc = kc_unix_load(u, insns, n, load);
+	rc = npkts > 0 ? kc_unix_load_for(u, insns, n, pkts[0], lens[0], hints, load)
+		       : kc_unix_load(u, insns, n, load);
 	for (size_t i = 0; rc == 0 && i < npkts; i++)
 		kc_unix_verdict(u, pkts[i], lens[i], hints != NULL ? &hints[i] : NULL, &verdicts[i]);
 	kc_unix_close(u);

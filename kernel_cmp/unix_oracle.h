@@ -34,6 +34,11 @@ void kc_unix_close(struct kc_unix *u);
  * when the kernel refused it (out says how). */
 int kc_unix_load(struct kc_unix *u, const struct cbpf_insn *insns, size_t n, struct kc_load *out);
 
+/* The same, planned for the first packet to be asked (and its hint, may
+ * be NULL): often saves an attach (length_oracle.h). */
+int kc_unix_load_for(struct kc_unix *u, const struct cbpf_insn *insns, size_t n,
+		     const uint8_t *pkt, size_t len, const struct kc_hint *hint, struct kc_load *out);
+
 /* The kernel's verdict on one packet (0..CBPF_MAX_PACKET bytes; hint may
  * be NULL). */
 void kc_unix_verdict(struct kc_unix *u, const uint8_t *pkt, size_t len, const struct kc_hint *hint,
