@@ -18,6 +18,7 @@
 
 #include "cbpf/plugin.h"
 #include "check.h"
+#include "json.h"
 #include "strbuf.h"
 
 /* One request line through the in-process server with our VM. */
@@ -425,6 +426,16 @@ static void test_parse_request_struct(void)
 	cbpf_plugin_request_free(&req);
 }
 
+/* Every response is one JSON object with a "load" member. */
+static void response_is_json(const char *out, size_t n)
+{
+	struct json_value *v = out ? json_parse(out, n, NULL, 0) : NULL;
+	const struct json_value *load = json_get(v, "load");
+
+	CHECK(v != NULL && v->type == JSON_OBJECT && load != NULL && load->type == JSON_STRING);
+	json_free(v);
+}
+
 /* Mutated requests never crash the server and always give one line. */
 static void test_garbage(void)
 {
@@ -445,9 +456,24 @@ static void test_garbage(void)
 		char *out = cbpf_plugin_handle_line(buf, sizeof(seed) - 1, cbpf_plugin_vm_exec, NULL, &n);
 		CHECK(out != NULL && n > 0 && out[n - 1] == '\n' && memchr(out, '\n', n) == out + n - 1);
 		ok += out != NULL && strstr(out, "\"load\":\"ok\"") != NULL;
+		response_is_json(out, n);
 		free(out);
 	}
 	CHECK(ok > 100);
+	/* raw random bytes, NULs and invalid UTF-8 included */
+	for (int iter = 0; iter < 20000; iter++) {
+		char raw[64];
+		size_t len = (size_t)(iter % 64);
+		for (size_t i = 0; i < len; i++) {
+			s = s * 1103515245u + 12345u;
+			raw[i] = (char)(s >> 16);
+		}
+		size_t n;
+		char *out = cbpf_plugin_handle_line(raw, len, cbpf_plugin_vm_exec, NULL, &n);
+		CHECK(out != NULL && strncmp(out, "{\"id\":null,\"load\":\"error\",\"reason\":\"", 36) == 0);
+		response_is_json(out, n);
+		free(out);
+	}
 }
 
 /* ---- the real process ---- */
