@@ -1,0 +1,150 @@
+/*
+ * test_kernel_cmd.c - the `cbpf kernel` command end to end ($CBPF_BIN):
+ * env, run over each oracle, plugin (load, results with exact/abort, the
+ * env record once, rejections), and --help everywhere.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "packet_oracle.h"
+
+static const char *bin;
+
+/* Run `sh -c cmd`, capture stdout (up to cap bytes); returns exit status. */
+static int run(const char *cmd, char *out, size_t cap)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n = 0;
+	int st;
+
+	if (p == NULL)
+		return -1;
+	while (n + 1 < cap) {
+		size_t got = fread(out + n, 1, cap - n - 1, p);
+		if (got == 0)
+			break;
+		n += got;
+	}
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *cmdf(const char *fmt, const char *a)
+{
+	static char buf[2048];
+	snprintf(buf, sizeof(buf), fmt, bin, a);
+	return buf;
+}
+
+static void test_help(void)
+{
+	static const char *const subs[] = { "", "env", "run", "plugin" };
+	char out[8192], cmd[512];
+
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(cmd, sizeof(cmd), "%s kernel %s --help", bin, subs[i]);
+		CHECK_EQ(run(cmd, out, sizeof(out)), 0);
+		CHECK(strncmp(out, "usage: cbpf kernel", 18) == 0);
+	}
+	snprintf(cmd, sizeof(cmd), "%s kernel bogus 2>/dev/null", bin);
+	CHECK_EQ(run(cmd, out, sizeof(out)), 2);
+}
+
+static void test_env(void)
+{
+	char out[4096];
+
+	CHECK_EQ(run(cmdf("%s kernel env%s", ""), out, sizeof(out)), 0);
+	CHECK(strstr(out, "optmem_max") != NULL && strstr(out, "bpf_jit_enable") != NULL);
+	CHECK_EQ(run(cmdf("%s kernel env --json%s", ""), out, sizeof(out)), 0);
+	CHECK(strncmp(out, "{\"release\":", 11) == 0);
+}
+
+static void test_run(void)
+{
+	char out[4096];
+	FILE *f = fopen("/tmp/cbpf_test_kernel_neg.bpf", "w");
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fputs("ld #5\nneg\nret a\n", f);
+	fclose(f);
+	CHECK_EQ(run(cmdf("%s kernel run %s 00 0011", "/tmp/cbpf_test_kernel_neg.bpf"), out,
+		     sizeof(out)), 0);
+	CHECK_STR(out, "4294967291 exact\n4294967291 exact\n");
+	CHECK_EQ(run(cmdf("%s kernel run --via seccomp %s nr=39,args=1:2", "/tmp/cbpf_test_kernel_neg.bpf"),
+		     out, sizeof(out)), 0);
+	CHECK(strncmp(out, "4294967291 exact\n  seccomp_data: nr=39 arch=0xc000003e ip=0x", 58) == 0);
+	f = fopen("/tmp/cbpf_test_kernel_neg.bpf", "w");
+	if (f != NULL) {
+		fputs("ldb [100]\nret #1\n", f);
+		fclose(f);
+	}
+	CHECK_EQ(run(cmdf("%s kernel run %s 00", "/tmp/cbpf_test_kernel_neg.bpf"), out, sizeof(out)), 0);
+	CHECK_STR(out, "0 exact (abort)\n");
+	f = fopen("/tmp/cbpf_test_kernel_neg.bpf", "w");
+	if (f != NULL) {
+		fputs("lsh #32\nret a\n", f);
+		fclose(f);
+	}
+	CHECK_EQ(run(cmdf("%s kernel run %s 00 2>&1", "/tmp/cbpf_test_kernel_neg.bpf"), out,
+		     sizeof(out)), 1);
+	CHECK(strstr(out, "kernel: EINVAL") != NULL);
+	CHECK_EQ(run(cmdf("%s kernel run %s 0 2>/dev/null", "/tmp/cbpf_test_kernel_neg.bpf"), out,
+		     sizeof(out)), 2);
+	if (kc_packet_unavailable() == NULL) {
+		f = fopen("/tmp/cbpf_test_kernel_neg.bpf", "w");
+		if (f != NULL) {
+			fputs("ld ifidx\nret a\n", f);
+			fclose(f);
+		}
+		CHECK_EQ(run(cmdf("%s kernel run --via packet %s 0000000000000000000000000800",
+				  "/tmp/cbpf_test_kernel_neg.bpf"), out, sizeof(out)), 0);
+		CHECK(strncmp(out, "1 exact\n  ctx: {", 16) == 0);
+		CHECK(strstr(out, "\"dev\":{\"ifindex\":1,\"type\":772}") != NULL);
+	}
+	unlink("/tmp/cbpf_test_kernel_neg.bpf");
+}
+
+static void test_plugin(void)
+{
+	char out[16384], cmd[4096];
+
+	snprintf(cmd, sizeof(cmd),
+		 "printf '%%s\\n' "
+		 "'{\"id\":1,\"profile\":\"linux\",\"program\":[[0,0,0,5],[132,0,0,0],[22,0,0,0]],\"packets\":[\"00\"]}' "
+		 "'{\"id\":2,\"profile\":\"linux\",\"program\":[[48,0,0,100],[6,0,0,1]],\"packets\":[\"00\",\"\"]}' "
+		 "'{\"id\":3,\"profile\":\"linux\",\"program\":[[100,0,0,32],[22,0,0,0]],\"packets\":[\"00\"]}' "
+		 "'{\"id\":4,\"profile\":\"seccomp\",\"program\":[[32,0,0,0],[22,0,0,0]],\"seccomp_data\":[{\"nr\":39}]}' "
+		 "| %s kernel plugin", bin);
+	CHECK_EQ(run(cmd, out, sizeof(out)), 0);
+	CHECK(strstr(out, "{\"id\":1,\"load\":\"ok\",\"results\":[{\"verdict\":4294967291,\"abort\":null,"
+			  "\"exact\":true,\"ctx\":{") != NULL);
+	CHECK(strstr(out, "\"env\":{\"release\":") != NULL);
+	CHECK(strstr(out, "\"env\":{\"release\":") == strstr(out, "\"env\":")); /* once */
+	CHECK(strstr(strstr(out, "\"env\":") + 1, "\"env\":") == NULL);
+	CHECK(strstr(out, "{\"id\":2,\"load\":\"ok\",\"results\":[{\"verdict\":0,\"abort\":\"abort\","
+			  "\"exact\":true") != NULL);
+	CHECK(strstr(out, "{\"id\":3,\"load\":\"rejected\",\"errno\":\"EINVAL\"") != NULL);
+	CHECK(strstr(out, "{\"id\":4,\"load\":\"ok\",\"results\":[{\"verdict\":39,\"abort\":null,"
+			  "\"exact\":true,\"seccomp_data\":{\"nr\":39,\"arch\":3221225534,\"ip\":") != NULL);
+}
+
+int main(void)
+{
+	bin = getenv("CBPF_BIN");
+	if (bin == NULL || access(bin, X_OK) != 0) {
+		fprintf(stderr, "skip: CBPF_BIN is not set to the built cbpf\n");
+		return CHECK_SKIP;
+	}
+	test_help();
+	test_env();
+	test_run();
+	test_plugin();
+	return CHECK_DONE();
+}
