@@ -1,0 +1,471 @@
+/*
+ * test_validate.c - the validator, rule by rule: each rule of
+ * bpf_check_classic(), check_load_and_stores(), seccomp_check_filter()
+ * and the eBPF jump-range limit of bpf_convert_filter(), on both sides of
+ * its edge, with the exact rule name, instruction index and errno; and
+ * the load prediction (eBPF length, bpf_prog_size). Edge values of the
+ * expansion model were measured on Linux 6.18 (test_validate_kernel.c
+ * re-checks them against the live kernel).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cbpf/validate.h"
+#include "check.h"
+#include "ebpf_expand.h"
+
+#define LINUX CBPF_PROFILE_LINUX
+#define SECCOMP CBPF_PROFILE_SECCOMP
+
+#define S(code, k) cbpf_stmt(code, k)
+#define J(code, k, jt, jf) cbpf_jump(code, k, jt, jf)
+#define RET0 S(0x06, 0)
+#define RETA S(0x16, 0)
+
+/* Expect the first problem at insn with rule (NULL = accepted), EINVAL. */
+static void expect_at(int line, const struct cbpf_insn *p, size_t n, enum cbpf_profile prof,
+		      long insn, const char *rule)
+{
+	struct cbpf_problem probs[8];
+	size_t count = 99;
+	int err = cbpf_validate(p, n, prof, probs, 8, &count);
+	int failures = check_failures;
+
+	if (rule == NULL) {
+		CHECK_EQ(err, 0);
+		CHECK_EQ(count, 0);
+	} else {
+		CHECK_EQ(err, EINVAL);
+		CHECK(count >= 1);
+		if (count >= 1) {
+			CHECK_STR(probs[0].rule, rule);
+			CHECK_EQ(probs[0].insn, insn);
+			CHECK_EQ(probs[0].errnum, EINVAL);
+			CHECK(probs[0].msg[0] != '\0');
+		}
+	}
+	if (check_failures != failures)
+		fprintf(stderr, "  (expectation at line %d: got errno %d, %zu problems%s%s)\n", line,
+			err, count, count ? ", first " : "", count ? probs[0].rule : "");
+}
+
+#define EXPECT(prof, insn, rule, ...)                                                   \
+	do {                                                                            \
+		const struct cbpf_insn p_[] = { __VA_ARGS__ };                          \
+		expect_at(__LINE__, p_, sizeof(p_) / sizeof(p_[0]), prof, insn, rule);  \
+	} while (0)
+#define ACCEPT(prof, ...) EXPECT(prof, -1, NULL, __VA_ARGS__)
+
+static struct cbpf_insn big[4200];
+
+/* Rule 3: 1..4096 instructions (bpf_check_basics_ok). */
+static void test_length(void)
+{
+	for (size_t i = 0; i < 4200; i++)
+		big[i] = RET0;
+	expect_at(__LINE__, big, 0, LINUX, -1, CBPF_RULE_LENGTH);
+	expect_at(__LINE__, big, 1, LINUX, -1, NULL);
+	expect_at(__LINE__, big, 4095, LINUX, -1, NULL);
+	expect_at(__LINE__, big, 4096, LINUX, -1, NULL);
+	expect_at(__LINE__, big, 4097, LINUX, -1, CBPF_RULE_LENGTH);
+	expect_at(__LINE__, big, 4097, SECCOMP, -1, CBPF_RULE_LENGTH);
+	expect_at(__LINE__, NULL, 1, LINUX, -1, CBPF_RULE_LENGTH);
+	/* The kernel reads none of the instructions of an over-long program. */
+	big[0] = S(0x0e, 0);
+	{
+		size_t count = 0;
+		CHECK_EQ(cbpf_validate(big, 4097, LINUX, NULL, 0, &count), EINVAL);
+		CHECK_EQ(count, 1);
+	}
+	big[0] = RET0;
+}
+
+/* Rule 5: exactly the 49 codes of chk_code_allowed; any high bit is out. */
+static void test_opcode(void)
+{
+	EXPECT(LINUX, 0, CBPF_RULE_OPCODE, S(0x0e, 0), RET0);  /* ret x */
+	EXPECT(LINUX, 0, CBPF_RULE_OPCODE, S(0x08, 1), RET0);  /* ld #k with size H */
+	EXPECT(LINUX, 0, CBPF_RULE_OPCODE, S(0x21, 0), RET0);  /* ldx [k] */
+	EXPECT(LINUX, 0, CBPF_RULE_OPCODE, S(0x8c, 0), RET0);  /* neg x */
+	EXPECT(LINUX, 0, CBPF_RULE_OPCODE, S(0x70, 0), RET0);  /* ld M[] size B */
+	EXPECT(LINUX, 1, CBPF_RULE_OPCODE, S(0x00, 0), S(0x100, 0), RET0); /* high bit */
+	EXPECT(LINUX, 0, CBPF_RULE_OPCODE, S(0xffff, 0), RET0);
+	EXPECT(LINUX, 0, CBPF_RULE_OPCODE, S(0xb2, 0), RET0);
+	ACCEPT(LINUX, S(0xb1, 14), RET0);                       /* the largest code */
+	int accepted = 0;
+	for (uint32_t code = 0; code <= 0xffff; code++) {
+		struct cbpf_insn p[2] = { S((uint16_t)code, 1), RET0 };
+		if (CBPF_CLASS(code) == CBPF_JMP)
+			p[0].k = 0;
+		if ((code & 0xfffe) == 0x60) /* ld/ldx M[1]: needs a prior store */
+			continue;
+		accepted += cbpf_validate(p, 2, LINUX, NULL, 0, NULL) == 0;
+	}
+	CHECK_EQ(accepted, 49 - 2);
+}
+
+/* Rule 6: div #0 and mod #0 (div x is checked at run time instead). */
+static void test_div_zero(void)
+{
+	EXPECT(LINUX, 1, CBPF_RULE_DIV_ZERO, S(0x00, 7), S(0x34, 0), RETA);
+	EXPECT(LINUX, 1, CBPF_RULE_DIV_ZERO, S(0x00, 7), S(0x94, 0), RETA);
+	ACCEPT(LINUX, S(0x00, 7), S(0x34, 1), RETA);
+	ACCEPT(LINUX, S(0x00, 7), S(0x94, 1), RETA);
+	ACCEPT(LINUX, S(0x00, 7), S(0x3c, 0), RETA); /* div x, k ignored */
+	ACCEPT(LINUX, S(0x00, 7), S(0x9c, 0), RETA);
+	ACCEPT(LINUX, S(0x24, 0), RETA);              /* mul #0 is fine */
+}
+
+/* Rule 7: lsh/rsh #k with k >= 32 (unsigned). */
+static void test_shift_range(void)
+{
+	ACCEPT(LINUX, S(0x64, 31), RETA);
+	EXPECT(LINUX, 0, CBPF_RULE_SHIFT_RANGE, S(0x64, 32), RETA);
+	ACCEPT(LINUX, S(0x74, 31), RETA);
+	EXPECT(LINUX, 0, CBPF_RULE_SHIFT_RANGE, S(0x74, 32), RETA);
+	EXPECT(LINUX, 0, CBPF_RULE_SHIFT_RANGE, S(0x74, 0xffffffff), RETA);
+	EXPECT(LINUX, 0, CBPF_RULE_SHIFT_RANGE, S(0x64, 0x80000000), RETA);
+	ACCEPT(LINUX, S(0x6c, 99), S(0x7c, 0xffffffff), RETA); /* by X: any k */
+}
+
+/* Rule 8: scratch cells 0..15 for ld/ldx M[], st/stx. */
+static void test_scratch_index(void)
+{
+	ACCEPT(LINUX, S(0x02, 15), S(0x60, 15), RETA);
+	ACCEPT(LINUX, S(0x03, 15), S(0x61, 15), RETA);
+	EXPECT(LINUX, 0, CBPF_RULE_SCRATCH_INDEX, S(0x02, 16), RETA);
+	EXPECT(LINUX, 0, CBPF_RULE_SCRATCH_INDEX, S(0x03, 16), RETA);
+	EXPECT(LINUX, 1, CBPF_RULE_SCRATCH_INDEX, S(0x02, 0), S(0x60, 16), RETA);
+	EXPECT(LINUX, 1, CBPF_RULE_SCRATCH_INDEX, S(0x02, 0), S(0x61, 0xffffffff), RETA);
+}
+
+/* Rule 9: ja k must satisfy k < len - pc - 1 (unsigned): no wrap-around. */
+static void test_ja_range(void)
+{
+	ACCEPT(LINUX, S(0x05, 2), S(0x00, 0), S(0x00, 0), RET0);  /* lands on the last */
+	EXPECT(LINUX, 0, CBPF_RULE_JA_RANGE, S(0x05, 3), S(0x00, 0), S(0x00, 0), RET0);
+	EXPECT(LINUX, 1, CBPF_RULE_JA_RANGE, S(0x00, 0), S(0x05, 2), S(0x00, 0), RET0);
+	EXPECT(LINUX, 0, CBPF_RULE_JA_RANGE, S(0x05, 0xffffffff), RET0, RET0); /* "ja -1" */
+	ACCEPT(LINUX, J(0x05, 0, 200, 200), RET0);                 /* jt/jf of ja ignored */
+}
+
+/* Rule 10: both jt and jf targets inside the program. */
+static void test_jump_range(void)
+{
+	ACCEPT(LINUX, J(0x15, 0, 2, 1), S(0x00, 0), S(0x00, 0), RET0);
+	EXPECT(LINUX, 0, CBPF_RULE_JUMP_RANGE, J(0x15, 0, 3, 0), S(0x00, 0), S(0x00, 0), RET0);
+	EXPECT(LINUX, 0, CBPF_RULE_JUMP_RANGE, J(0x4d, 0, 0, 3), S(0x00, 0), S(0x00, 0), RET0);
+	EXPECT(LINUX, 2, CBPF_RULE_JUMP_RANGE, S(0x00, 0), S(0x00, 0), J(0x25, 0, 1, 0), RET0);
+	ACCEPT(LINUX, S(0x00, 0), S(0x00, 0), J(0x25, 0, 0, 0), RET0);
+	/* junk jt/jf on non-jumps is ignored */
+	ACCEPT(LINUX, J(0x00, 5, 255, 255), J(0x16, 0, 255, 255));
+}
+
+/* Rule 11: LD|ABS k >= SKF_AD_OFF must be one of the 16 extensions. */
+static void test_ancillary(void)
+{
+	ACCEPT(LINUX, S(0x20, 0xfffff000), RETA);                /* proto */
+	EXPECT(LINUX, 0, CBPF_RULE_ANCILLARY, S(0x20, 0xfffff001), RETA);
+	EXPECT(LINUX, 0, CBPF_RULE_ANCILLARY, S(0x28, 0xfffff002), RETA);
+	ACCEPT(LINUX, S(0x30, 0xfffff03c), RETA);                /* vlan_tpid, size B */
+	EXPECT(LINUX, 0, CBPF_RULE_ANCILLARY, S(0x20, 0xfffff040), RETA); /* SKF_AD_MAX */
+	EXPECT(LINUX, 0, CBPF_RULE_ANCILLARY, S(0x30, 0xffffffff), RETA);
+	ACCEPT(LINUX, S(0x20, 0xffffefff), RETA);                /* SKF_AD_OFF - 1 */
+	ACCEPT(LINUX, S(0x20, 0xffe00000), RETA);                /* SKF_LL_OFF */
+	ACCEPT(LINUX, S(0x20, 0x80000000), RETA);
+	ACCEPT(LINUX, S(0x40, 0xfffff001), RETA);                /* IND: never an extension */
+	ACCEPT(LINUX, S(0xb1, 0xffffffff), RETA);                /* MSH too */
+}
+
+/* Rule 12: the last instruction is ret #k or ret a; earlier rets are fine. */
+static void test_last_ret(void)
+{
+	EXPECT(LINUX, 1, CBPF_RULE_LAST_RET, RET0, S(0x07, 0));
+	EXPECT(LINUX, 0, CBPF_RULE_LAST_RET, S(0x00, 1));
+	ACCEPT(LINUX, RET0, RETA);
+	ACCEPT(LINUX, J(0x06, 0, 9, 9));
+	/* ret x is an opcode problem first (the per-instruction pass runs first) */
+	{
+		const struct cbpf_insn p[] = { S(0x0e, 0) };
+		struct cbpf_problem probs[4];
+		size_t count = 0;
+		CHECK_EQ(cbpf_validate(p, 1, LINUX, probs, 4, &count), EINVAL);
+		CHECK_EQ(count, 2);
+		CHECK_STR(probs[0].rule, CBPF_RULE_OPCODE);
+		CHECK_STR(probs[1].rule, CBPF_RULE_LAST_RET);
+		CHECK_EQ(probs[1].insn, 0);
+	}
+}
+
+/* Rule 13: check_load_and_stores(), path-insensitive. */
+static void test_scratch_uninit(void)
+{
+	EXPECT(LINUX, 0, CBPF_RULE_SCRATCH_UNINIT, S(0x60, 0), RETA);
+	EXPECT(LINUX, 1, CBPF_RULE_SCRATCH_UNINIT, S(0x02, 1), S(0x61, 0), RETA);
+	ACCEPT(LINUX, S(0x03, 0), S(0x61, 0), RETA);
+	/* one path skips the store */
+	EXPECT(LINUX, 2, CBPF_RULE_SCRATCH_UNINIT, J(0x15, 1, 0, 1), S(0x02, 0), S(0x60, 0), RETA);
+	/* both paths store: the jump into pc 4 carries M[0] */
+	ACCEPT(LINUX, J(0x15, 1, 0, 2), S(0x02, 0), S(0x05, 1), S(0x02, 0), S(0x60, 0), RETA);
+	/* the jt path carries only M[1] to pc 3 */
+	EXPECT(LINUX, 3, CBPF_RULE_SCRATCH_UNINIT, S(0x02, 1), J(0x15, 0, 1, 0), S(0x02, 2),
+	       S(0x60, 2), RETA);
+	ACCEPT(LINUX, S(0x02, 1), J(0x15, 0, 1, 0), S(0x02, 2), S(0x60, 1), RETA);
+	/* safe at run time (same condition twice) but refused: no path sensitivity */
+	EXPECT(LINUX, 4, CBPF_RULE_SCRATCH_UNINIT, S(0x00, 0), J(0x15, 0, 0, 1), S(0x02, 0),
+	       J(0x15, 0, 0, 1), S(0x60, 0), RETA);
+	/* dead code after a jump is never refused ... */
+	ACCEPT(LINUX, S(0x05, 1), S(0x60, 5), RET0);
+	/* ... but after a ret the fall-through still carries what was written */
+	EXPECT(LINUX, 1, CBPF_RULE_SCRATCH_UNINIT, RET0, S(0x60, 5), RET0);
+	/* two jumps into one pc: the intersection counts */
+	EXPECT(LINUX, 5, CBPF_RULE_SCRATCH_UNINIT, S(0x02, 3), J(0x15, 0, 3, 0), S(0x02, 4),
+	       S(0x00, 0), J(0x15, 0, 0, 0), S(0x60, 4), RETA);
+	ACCEPT(LINUX, S(0x02, 3), J(0x15, 0, 3, 0), S(0x02, 4), S(0x00, 0), J(0x15, 0, 0, 0),
+	       S(0x60, 3), RETA);
+	/* every read is reported, in order */
+	{
+		const struct cbpf_insn p[] = { S(0x60, 0), S(0x61, 1), S(0x02, 0), S(0x60, 0), RETA };
+		struct cbpf_problem probs[4];
+		size_t count = 0;
+		CHECK_EQ(cbpf_validate(p, 5, LINUX, probs, 4, &count), EINVAL);
+		CHECK_EQ(count, 2);
+		CHECK_EQ(probs[0].insn, 0);
+		CHECK_EQ(probs[1].insn, 1);
+	}
+}
+
+/* Rule 14 and the model behind it. */
+static size_t fill(size_t at, size_t count, struct cbpf_insn in)
+{
+	for (size_t i = 0; i < count; i++)
+		big[at + i] = in;
+	return at + count;
+}
+
+/* ja over m copies of in (then r `ld #1`) and a ret. */
+static size_t ja_over(size_t m, struct cbpf_insn in, size_t r)
+{
+	size_t n = 1;
+
+	n = fill(n, m, in);
+	n = fill(n, r, S(0x00, 1));
+	big[0] = S(0x05, (uint32_t)(n - 1));
+	big[n++] = RET0;
+	return n;
+}
+
+static void test_ebpf_jump_range(void)
+{
+	const struct cbpf_insn ldxb = S(0xb1, 14);
+	struct cbpf_problem pr;
+	size_t n, count;
+
+	/* Largest accepted m, measured on 6.18 (off = m * size <= 32767). */
+	static const struct {
+		struct cbpf_insn in;
+		size_t max_m;
+		unsigned size;
+	} kinds[] = {
+		{ { 0xb1, 0, 0, 14 }, 1724, 19 },     /* ldxb 4*([14]&0xf) */
+		{ { 0xb1, 0, 0, 40000 }, 1560, 21 },  /* k > S16_MAX: 2 more */
+		{ { 0x20, 0, 0, 1000 }, 2340, 14 },   /* ld [1000] */
+		{ { 0x28, 0, 0, 40000 }, 2047, 16 },  /* ldh [40000] */
+		{ { 0x40, 0, 0, 1 }, 3640, 9 },       /* ld [x+1] */
+	};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		CHECK_EQ(cbpf_ebpf_insn_count(&kinds[i].in, false), kinds[i].size);
+		n = ja_over(kinds[i].max_m, kinds[i].in, 0);
+		expect_at(__LINE__, big, n, LINUX, -1, NULL);
+		n = ja_over(kinds[i].max_m + 1, kinds[i].in, 0);
+		expect_at(__LINE__, big, n, LINUX, 0, CBPF_RULE_EBPF_JUMP_RANGE);
+	}
+	/* the offset exactly 32767 (fits) and 32768 (does not) */
+	n = ja_over(1724, ldxb, 11);
+	expect_at(__LINE__, big, n, LINUX, -1, NULL);
+	n = ja_over(1724, ldxb, 12);
+	expect_at(__LINE__, big, n, LINUX, 0, CBPF_RULE_EBPF_JUMP_RANGE);
+	CHECK_EQ(cbpf_validate(big, n, LINUX, &pr, 1, &count), EINVAL);
+	CHECK(strstr(pr.msg, "32768") != NULL);
+	/* a ja over 4094 ldxb, the example of the semantics notes */
+	n = ja_over(4094, ldxb, 0);
+	CHECK_EQ(n, 4096);
+	expect_at(__LINE__, big, n, LINUX, 0, CBPF_RULE_EBPF_JUMP_RANGE);
+	/* seccomp expands less: 4094 div x is 20470 eBPF instructions */
+	n = ja_over(4094, S(0x3c, 0), 0);
+	expect_at(__LINE__, big, n, SECCOMP, -1, NULL);
+	expect_at(__LINE__, big, n, LINUX, -1, NULL);
+}
+
+/* The converter's first pass sees every forward target at address 0, so
+ * a jump emitted at eBPF index >= 32768 is refused however short. */
+static void test_first_pass_quirk(void)
+{
+	struct cbpf_ebpf_jump bad;
+	size_t n;
+
+	/* prologue 7 + 1724 * 19 = 32763; then r `ld #1`: the ja sits at 32763 + r */
+	for (size_t r = 3; r <= 6; r++) {
+		n = fill(fill(0, 1724, S(0xb1, 14)), r, S(0x00, 1));
+		big[n++] = S(0x05, 0);
+		big[n++] = RET0;
+		expect_at(__LINE__, big, n, LINUX, (long)n - 2,
+			  r <= 4 ? NULL : CBPF_RULE_EBPF_JUMP_RANGE);
+		CHECK_EQ(cbpf_ebpf_find_bad_jump(big, n, false, &bad), r > 4);
+		if (r > 4) {
+			CHECK_EQ(bad.ebpf_pos, 32763 + r);
+			CHECK(bad.first_pass);
+		}
+	}
+	/* jeq #-1 with jt and jf: tmp = k; jeq; ja: the ja sits 2 further */
+	for (size_t r = 1; r <= 4; r++) {
+		n = fill(fill(0, 1724, S(0xb1, 14)), r, S(0x00, 1));
+		big[n++] = J(0x15, 0xffffffff, 1, 0 + 1);
+		big[n++] = RET0;
+		big[n++] = RET0;
+		big[n++] = RET0;
+		expect_at(__LINE__, big, n, LINUX, (long)n - 4,
+			  r <= 2 ? NULL : CBPF_RULE_EBPF_JUMP_RANGE);
+	}
+	/* a 16k-instruction program without any jump after index 32767 is fine */
+	n = fill(0, 1800, S(0xb1, 14));
+	big[n++] = RET0;
+	expect_at(__LINE__, big, n, LINUX, -1, NULL);
+}
+
+/* Seccomp: seccomp_check_filter after the classic rules. */
+static void test_seccomp(void)
+{
+	ACCEPT(SECCOMP, S(0x20, 0), S(0x20, 60), RETA);
+	EXPECT(SECCOMP, 0, CBPF_RULE_SECCOMP_LOAD, S(0x20, 64), RETA);
+	EXPECT(SECCOMP, 0, CBPF_RULE_SECCOMP_LOAD, S(0x20, 1), RETA);
+	EXPECT(SECCOMP, 0, CBPF_RULE_SECCOMP_LOAD, S(0x20, 62), RETA);
+	EXPECT(SECCOMP, 0, CBPF_RULE_SECCOMP_LOAD, S(0x20, 0xfffff000), RETA); /* ext proto */
+	EXPECT(SECCOMP, 0, CBPF_RULE_SECCOMP_OPCODE, S(0x30, 0xfffff000), RETA);
+	EXPECT(SECCOMP, 0, CBPF_RULE_SECCOMP_OPCODE, S(0x28, 0), RETA);
+	EXPECT(SECCOMP, 0, CBPF_RULE_SECCOMP_OPCODE, S(0x30, 0), RETA);
+	EXPECT(SECCOMP, 0, CBPF_RULE_SECCOMP_OPCODE, S(0x40, 0), RETA);
+	EXPECT(SECCOMP, 0, CBPF_RULE_SECCOMP_OPCODE, S(0xb1, 0), RETA);
+	EXPECT(SECCOMP, 1, CBPF_RULE_SECCOMP_OPCODE, S(0x00, 7), S(0x94, 3), RETA);
+	EXPECT(SECCOMP, 0, CBPF_RULE_SECCOMP_OPCODE, S(0x9c, 0), RETA);
+	ACCEPT(LINUX, S(0x00, 7), S(0x94, 3), RETA);
+	ACCEPT(SECCOMP, S(0x80, 0), S(0x81, 0), S(0x3c, 0), S(0x07, 0), S(0x87, 0), RETA);
+	/* the classic rules come first */
+	EXPECT(SECCOMP, 1, CBPF_RULE_DIV_ZERO, S(0x00, 7), S(0x34, 0), RETA);
+	EXPECT(SECCOMP, 0, CBPF_RULE_SCRATCH_UNINIT, S(0x60, 0), RETA);
+	/* the seccomp rewrite: ld [k] and #len are one eBPF instruction */
+	{
+		const struct cbpf_insn p[] = { S(0x20, 4), S(0x80, 0), RETA };
+		CHECK_EQ(cbpf_ebpf_prog_count(p, 3, true), 3 + 1 + 1 + 1);
+		CHECK_EQ(cbpf_ebpf_prog_count(p, 3, false), 7 + 14 + 1 + 1);
+	}
+}
+
+/* cbpf_predict_load: eBPF length, bpf_prog_size = 96 + 8n on 6.18. */
+static void test_predict_load(void)
+{
+	struct cbpf_load_prediction pr;
+	size_t n;
+
+	{
+		const struct cbpf_insn p[] = { RET0 };
+		cbpf_predict_load(p, 1, &pr);
+		CHECK_EQ(pr.ebpf_insns, 5); /* 3 prologue + mov + exit */
+		CHECK_EQ(pr.prog_bytes, 136);
+		CHECK(pr.jumps_fit);
+		CHECK_EQ(pr.bad_jump_insn, -1);
+	}
+	{
+		const struct cbpf_insn p[] = { S(0x30, 0), RETA };
+		cbpf_predict_load(p, 2, &pr);
+		CHECK_EQ(pr.ebpf_insns, 7 + 12 + 1);
+	}
+	/* The largest attachable programs at optmem_max 131072 (semantics
+	 * notes 1.4): size < 131072 for these lengths, >= for one more. */
+	static const struct {
+		struct cbpf_insn in;
+		size_t largest;
+	} rows[] = {
+		{ { 0x3c, 0, 0, 0 }, 3274 },
+		{ { 0x40, 0, 0, 1 }, 1819 },
+		{ { 0x30, 0, 0, 1000 }, 1259 },
+		{ { 0x20, 0, 0, 1000 }, 1169 },
+		{ { 0xb1, 0, 0, 14 }, 862 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		n = fill(0, rows[i].largest - 1, rows[i].in);
+		big[n++] = RET0;
+		cbpf_predict_load(big, n, &pr);
+		CHECK(pr.prog_bytes < 131072);
+		n = fill(0, rows[i].largest, rows[i].in);
+		big[n++] = RET0;
+		cbpf_predict_load(big, n, &pr);
+		CHECK(pr.prog_bytes >= 131072);
+	}
+	n = fill(0, 862 - 1, S(0xb1, 14));
+	big[n++] = RET0;
+	cbpf_predict_load(big, n, &pr);
+	CHECK_EQ(pr.ebpf_insns, 7 + 861 * 19 + 2);
+	CHECK_EQ(pr.prog_bytes, 96 + 8 * (7 + 861 * 19 + 2));
+	/* a jump too far */
+	n = ja_over(1725, S(0xb1, 14), 0);
+	cbpf_predict_load(big, n, &pr);
+	CHECK(!pr.jumps_fit);
+	CHECK_EQ(pr.bad_jump_insn, 0);
+	/* extension sizes on 6.18 (vlan_avail is 3 since 6.2) */
+	static const unsigned ext_sizes[CBPF_EXT_COUNT] = { 2, 2, 4, 4, 4, 1, 1, 4,
+							    1, 4, 1, 1, 3, 4, 4, 2 };
+	for (unsigned e = 0; e < CBPF_EXT_COUNT; e++) {
+		struct cbpf_insn in = S(0x28, cbpf_ext_k((enum cbpf_ext)e));
+		CHECK_EQ(cbpf_ebpf_insn_count(&in, false), ext_sizes[e]);
+		CHECK(!cbpf_ebpf_loads_packet(&in, false));
+	}
+}
+
+/* The reporting contract: all problems counted, max stored, kernel errno. */
+static void test_reporting(void)
+{
+	const struct cbpf_insn p[] = { S(0x0e, 0), S(0x64, 40), S(0x02, 99), S(0x07, 0) };
+	struct cbpf_problem probs[2];
+	size_t count = 0;
+	enum cbpf_profile prof;
+
+	CHECK_EQ(cbpf_validate(p, 4, LINUX, probs, 2, &count), EINVAL);
+	CHECK_EQ(count, 4);
+	CHECK_STR(probs[0].rule, CBPF_RULE_OPCODE);
+	CHECK_STR(probs[1].rule, CBPF_RULE_SHIFT_RANGE);
+	CHECK_EQ(probs[1].insn, 1);
+	CHECK_EQ(cbpf_validate(p, 4, LINUX, NULL, 0, NULL), EINVAL);
+	CHECK_STR(cbpf_profile_name(LINUX), "linux");
+	CHECK_STR(cbpf_profile_name(SECCOMP), "seccomp");
+	CHECK_EQ(cbpf_profile_from_name("seccomp", &prof), 0);
+	CHECK_EQ(prof, SECCOMP);
+	CHECK_EQ(cbpf_profile_from_name("linux", &prof), 0);
+	CHECK_EQ(prof, LINUX);
+	CHECK_EQ(cbpf_profile_from_name("bsd", &prof), -1);
+	CHECK_EQ(cbpf_profile_from_name(NULL, &prof), -1);
+}
+
+int main(void)
+{
+	test_length();
+	test_opcode();
+	test_div_zero();
+	test_shift_range();
+	test_scratch_index();
+	test_ja_range();
+	test_jump_range();
+	test_ancillary();
+	test_last_ret();
+	test_scratch_uninit();
+	test_ebpf_jump_range();
+	test_first_pass_quirk();
+	test_seccomp();
+	test_predict_load();
+	test_reporting();
+	return CHECK_DONE();
+}
