@@ -69,17 +69,28 @@ def parse_args(argv):
 
 
 def opcode_names(cbpf):
+    """The 49 opcodes as `cbpf disasm` prints them (tcpdump -d style, one
+    line per instruction, operand 0, jump targets dropped)."""
+    import re
     codes = sorted(classify.LINUX_CODES)
     prog = json.dumps([[c, 0, 0, 0] for c in codes])
+    names = {f"{c:#04x}": "" for c in codes}
     try:
-        r = subprocess.run([cbpf, "disasm", "-f", "json", "-o", "bpfasm", "-"], input=prog,
+        r = subprocess.run([cbpf, "disasm", "-f", "json", "-o", "tcpdump", "-"], input=prog,
                            capture_output=True, text=True, timeout=60)
-        lines = [l.strip() for l in r.stdout.splitlines() if l.strip() and not l.strip().startswith(";")]
-        if r.returncode == 0 and len(lines) == len(codes):
-            return {f"{c:#04x}": l for c, l in zip(codes, lines)}
     except OSError:
-        pass
-    return {f"{c:#04x}": "" for c in codes}
+        return names
+    lines = [l for l in r.stdout.splitlines() if l.startswith("(")]
+    if r.returncode == 0 and len(lines) == len(codes):
+        for c, l in zip(codes, lines):
+            text = re.sub(r"^\(\d+\)\s+", "", l)
+            text = re.sub(r"\s+jt \d+\s+jf \d+$", "", text)
+            if c == 0x05:
+                text = "ja"
+            elif c == 0x16:
+                text = "ret a"
+            names[f"{c:#04x}"] = " ".join(text.split())
+    return names
 
 
 def disasm(cbpf, program):

@@ -79,6 +79,23 @@ def test_classify_known_causes():
         == "neg-unsupported"
 
 
+def test_classify_backward_jump_before_scratch():
+    # libpcap's protochain loop: stores before reads, but a backward ja.
+    prog = [[0x02, 0, 0, 0], [0x60, 0, 0, 0], [0x05, 0, 0, 0xfffffffd], [0x06, 0, 0, 0]]
+    assert classify.classify(RULES, prog, "peer-accepts", {"errno": "EINVAL"}, {}) == \
+        "backward-or-out-of-range-jump"
+
+
+def test_reads_unstored_is_path_insensitive():
+    one_path = [[0x30, 0, 0, 0], [0x15, 0, 1, 5], [0x02, 0, 0, 0], [0x60, 0, 0, 0], [0x16, 0, 0, 0]]
+    both = [[0x30, 0, 0, 0], [0x15, 0, 2, 5], [0x02, 0, 0, 0], [0x05, 0, 0, 1], [0x02, 0, 0, 0],
+            [0x60, 0, 0, 0], [0x16, 0, 0, 0]]
+    dead = [[0x05, 0, 0, 2], [0x60, 0, 0, 5], [0x16, 0, 0, 0], [0x06, 0, 0, 1]]
+    assert classify.reads_unstored(one_path) is True
+    assert classify.reads_unstored(both) is False
+    assert classify.reads_unstored(dead) is False
+
+
 def test_classify_ldx_len():
     prog = [[0x81, 0, 0, 0], [0x87, 0, 0, 0], [0x16, 0, 0, 0]]
     assert classify.classify(RULES, prog, "verdict", OK7, {}, "xnet") == "ldx-len-into-a"

@@ -25,6 +25,31 @@ def load_rules(path=None):
         return json.load(f)["rules"]
 
 
+def reads_unstored(prog):
+    """The kernel's check_load_and_stores() (semantics page 1.1): True when
+    some M[k] is read on a path without a store to it."""
+    n = len(prog)
+    masks = [0xffff] * n
+    valid = 0
+    for pc, (c, jt, jf, k) in enumerate(prog):
+        valid &= masks[pc]
+        if c in (0x02, 0x03) and k < 16:
+            valid |= 1 << k
+        elif c in (0x60, 0x61) and k < 16:
+            if not valid & (1 << k):
+                return True
+        elif c == 0x05:
+            if pc + 1 + k < n:
+                masks[pc + 1 + k] &= valid
+            valid = 0xffff
+        elif c in JCOND:
+            for t in (pc + 1 + jt, pc + 1 + jf):
+                if t < n:
+                    masks[t] &= valid
+            valid = 0xffff
+    return False
+
+
 def features(prog):
     f = set()
     n = len(prog)
@@ -66,6 +91,8 @@ def features(prog):
             f.add("jump-out-of-range")
         if c in JCOND and (pc + 1 + jt > n - 1 or pc + 1 + jf > n - 1):
             f.add("jump-out-of-range")
+    if "scratch-read" in f and reads_unstored(prog):
+        f.add("unstored-read")
     return f
 
 

@@ -78,6 +78,7 @@ def write_atomic(path, data, mode="w"):
     try:
         with os.fdopen(fd, mode, encoding="utf-8") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         try:
