@@ -231,10 +231,13 @@ static enum vm_op fused_load_jump(uint32_t load_op, uint32_t jump_op)
 }
 
 /*
- * Fuse slot pc with the plain form of pc + 1 when the pair is common in
- * compiled filters: a load or `and #k` followed by a conditional jump on a
- * constant (one dispatch, one bounds check), and `ldxb 4*([k]&0xf)`
- * followed by an indirect load (the IPv4 transport header idiom).
+ * Fuse slot pc with slot pc + 1 when the pair is common in compiled
+ * filters: a load or `and #k` followed by a conditional jump on a constant
+ * (one dispatch, one bounds check), and `ldxb 4*([k]&0xf)` followed by an
+ * indirect load, itself possibly fused with its jump (the IPv4 transport
+ * header idiom). Slots are fused back to front, so slot pc + 1 may already
+ * be a fused IND load; a conditional jump is never the first of a pair, so
+ * it is always plain.
  */
 static void fuse(struct cbpf_vm *vm, size_t pc)
 {
@@ -249,18 +252,24 @@ static void fuse(struct cbpf_vm *vm, size_t pc)
 		a->jf = b->jf;
 		return;
 	}
-	if (a->op == VM_LDX_MSH && (b->op == VM_LDIND_W || b->op == VM_LDIND_H ||
-				    b->op == VM_LDIND_B)) {
-		a->op = b->op == VM_LDIND_W ? VM_MSH_LDIND_W
-			: b->op == VM_LDIND_H ? VM_MSH_LDIND_H : VM_MSH_LDIND_B;
+	if (a->op != VM_LDX_MSH)
+		return;
+	if (b->op >= VM_LDIND_W && b->op <= VM_LDIND_B) {
+		a->op = VM_MSH_LDIND_W + (b->op - VM_LDIND_W);
 		a->k2 = b->k;
+	} else if (b->op >= VM_LDIND_W_JEQ && b->op <= VM_LDIND_B_JSET) {
+		a->op = VM_MSH_LDIND_W_JEQ + (b->op - VM_LDIND_W_JEQ);
+		a->k2 = b->k;
+		a->k3 = b->k2;
+		a->jt = b->jt;
+		a->jf = b->jf;
 	}
 }
 
 static int predecode(struct cbpf_vm *vm, const struct cbpf_insn *insns,
 		     struct cbpf_problem *problem)
 {
-	const void *const *handlers = NULL;
+	const void *const *handlers;
 	int err;
 
 	for (size_t pc = 0; pc < vm->n; pc++) {
@@ -273,10 +282,9 @@ static int predecode(struct cbpf_vm *vm, const struct cbpf_insn *insns,
 	/* The run loop never steps past the last slot: it must be a ret. */
 	if (vm->insns[vm->n - 1].op != VM_RET_K && vm->insns[vm->n - 1].op != VM_RET_A)
 		return refuse(problem, vm->n - 1, "last instruction is not ret");
-	/* Fuse front to back: slot pc + 1 is still plain when pc is fused. */
-	for (size_t pc = 0; pc + 1 < vm->n; pc++)
+	for (size_t pc = vm->n - 1; pc-- > 0;)
 		fuse(vm, pc);
-	cbpf_vm_exec(NULL, NULL, 0, NULL, &handlers);
+	handlers = cbpf_vm_handlers();
 	for (size_t pc = 0; pc < vm->n; pc++)
 		vm->insns[pc].handler = handlers != NULL ? handlers[vm->insns[pc].op] : NULL;
 	return 0;
@@ -311,16 +319,4 @@ int cbpf_vm_create(const struct cbpf_insn *insns, size_t n, enum cbpf_profile pr
 void cbpf_vm_free(struct cbpf_vm *vm)
 {
 	free(vm);
-}
-
-struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
-			       const struct cbpf_ctx *ctx)
-{
-	struct cbpf_result none = { 0, CBPF_END_RET };
-
-	if (vm == NULL)
-		return none;
-	if (pkt == NULL)
-		len = 0; /* no bytes: every packet load fails */
-	return cbpf_vm_exec(vm, pkt, len, ctx, NULL);
 }

@@ -1,5 +1,6 @@
 /*
- * vm_exec.c - the VM's run loop over the pre-decoded program (vm.c).
+ * vm_exec.c - cbpf_vm_run(): the VM's run loop over the pre-decoded program
+ * (vm.c).
  *
  * Dispatch is direct-threaded with GCC/Clang labels as values (each slot
  * holds the address of its handler), or a switch elsewhere. A run keeps A,
@@ -13,6 +14,7 @@
  *   div/mod X = 0  returns 0 at once
  *   ifidx/hatype   without a device: returns the current A at once
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "vm_internal.h"
@@ -63,11 +65,13 @@ static inline struct cbpf_result result(uint32_t v, enum cbpf_abort end)
 #define NEXT2() GOTO(ip + 2)
 #define BRANCH(cond) GOTO((cond) ? ip->jt : ip->jf)
 
-/* A <- P[off:size] through the windows; a failure ends the run. */
+/* dst <- P[off:size] through the windows; a failure ends the run. */
 #define LOAD_SLOW(off, size, dst)                                                       \
 	do {                                                                            \
-		if (!cbpf_vm_load(pkt, len, ctx, as_s32(off), (size), &(dst)))           \
+		int64_t v_ = cbpf_vm_load(pkt, len, ctx, as_s32(off), (size));          \
+		if (v_ < 0)                                                             \
 			goto fail_load;                                                 \
+		(dst) = (uint32_t)v_;                                                   \
 	} while (0)
 
 /* A <- P[ip->k - size : size] for ABS k >= 0 (ip->k = k + size). */
@@ -93,8 +97,40 @@ static inline uint32_t rd8(const uint8_t *p)
 	return p[0];
 }
 
-struct cbpf_result cbpf_vm_exec(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
-				const struct cbpf_ctx *ctx, const void *const **handlers_out)
+/* X <- 4*(P[k:1]&0xf) for k >= 0 (ip->k = k + 1); A is kept. */
+#define LOAD_MSH()                                                                      \
+	do {                                                                            \
+		if (ip->k > len)                                                        \
+			goto fail_load;                                                 \
+		X = (uint32_t)(pkt[ip->k - 1] & 0xf) << 2;                              \
+	} while (0)
+
+/* ld #len: skb->len, the packet length unless the context says. */
+static inline uint32_t len_value(const struct cbpf_ctx *ctx, size_t len)
+{
+	if (ctx == NULL || ctx->len == CBPF_CTX_UNSET)
+		return (uint32_t)len;
+	return (uint32_t)ctx->len;
+}
+
+static _Atomic(const void *const *) published_handlers;
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define VM_RUN_ATTR __attribute__((noinline, noclone))
+#elif defined(__GNUC__)
+#define VM_RUN_ATTR __attribute__((noinline))
+#else
+#define VM_RUN_ATTR
+#endif
+
+/*
+ * The run loop. Its label addresses must be those of this one function
+ * (never inlined or cloned), because slots store them; a call with vm ==
+ * NULL publishes them for cbpf_vm_handlers().
+ */
+VM_RUN_ATTR
+struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
+			       const struct cbpf_ctx *ctx)
 {
 #ifdef VM_THREADED
 #define VM_LABEL_ADDR(name) [VM_##name] = &&L_##name,
@@ -102,21 +138,18 @@ struct cbpf_result cbpf_vm_exec(const struct cbpf_vm *vm, const uint8_t *pkt, si
 #undef VM_LABEL_ADDR
 #endif
 	const struct vm_insn *ip;
-	uint32_t A = 0, X = 0, v, len_value;
+	uint32_t A = 0, X = 0;
 	uint32_t M[CBPF_MEMWORDS];
+	int64_t v;
 
 	if (vm == NULL) {
 #ifdef VM_THREADED
-		*handlers_out = labels;
-#else
-		*handlers_out = NULL;
+		atomic_store_explicit(&published_handlers, labels, memory_order_release);
 #endif
 		return result(0, CBPF_END_RET);
 	}
-	if (ctx == NULL)
-		ctx = &cbpf_vm_default_ctx;
-	/* ld #len is skb->len: the packet length unless the context says. */
-	len_value = ctx->len == CBPF_CTX_UNSET ? (uint32_t)len : (uint32_t)ctx->len;
+	if (pkt == NULL)
+		len = 0; /* no bytes: every packet load fails */
 	/* The validator proves M[k] is stored before it is read; zeroing
 	 * keeps even a wrong proof from reading indeterminate values. */
 	if (vm->uses_mem)
@@ -134,8 +167,8 @@ dispatch:
 	/* Constants, registers, scratch memory. */
 	OP(LD_IMM):  A = ip->k; NEXT();                 /* A <- k */
 	OP(LDX_IMM): X = ip->k; NEXT();                 /* X <- k */
-	OP(LD_LEN):  A = len_value; NEXT();             /* A <- len */
-	OP(LDX_LEN): X = len_value; NEXT();             /* X <- len */
+	OP(LD_LEN):  A = len_value(ctx, len); NEXT();   /* A <- len */
+	OP(LDX_LEN): X = len_value(ctx, len); NEXT();   /* X <- len */
 	OP(LD_MEM):  A = M[ip->k]; NEXT();              /* A <- M[k] */
 	OP(LDX_MEM): X = M[ip->k]; NEXT();              /* X <- M[k] */
 	OP(ST):      M[ip->k] = A; NEXT();              /* M[k] <- A */
@@ -150,22 +183,19 @@ dispatch:
 	OP(LDIND_W): LOAD_IND(rd32, 4, ip->k); NEXT();  /* A <- P[X+k:4] */
 	OP(LDIND_H): LOAD_IND(rd16, 2, ip->k); NEXT();  /* A <- P[X+k:2] */
 	OP(LDIND_B): LOAD_IND(rd8, 1, ip->k); NEXT();   /* A <- P[X+k:1] */
-	OP(LDX_MSH):                                    /* X <- 4*(P[k:1]&0xf), A kept */
-		if (ip->k > len)
-			goto fail_load;
-		X = (uint32_t)(pkt[ip->k - 1] & 0xf) << 2;
-		NEXT();
+	OP(LDX_MSH): LOAD_MSH(); NEXT();                /* X <- 4*(P[k:1]&0xf), A kept */
 	OP(LD_SLOW):                                    /* A <- P[k:size], k < 0 */
 		LOAD_SLOW(ip->k, ip->k2, A);
 		NEXT();
 	OP(LDX_MSH_SLOW):                               /* X <- 4*(P[k:1]&0xf), k < 0 */
-		LOAD_SLOW(ip->k, 1, v);
-		X = (v & 0xf) << 2;
+		LOAD_SLOW(ip->k, 1, X);
+		X = (X & 0xf) << 2;
 		NEXT();
 	OP(LD_EXT):                                     /* A <- ancillary k */
-		if (cbpf_vm_ext(ip->k, A, X, pkt, len, ctx, &v) == VM_EXT_NODEV)
+		v = cbpf_vm_ext(ip->k, A, X, pkt, len, ctx);
+		if (v < 0)
 			return result(A, CBPF_ABORT_NODEV);
-		A = v;
+		A = (uint32_t)v;
 		NEXT();
 	OP(LD_SECCOMP):                                 /* A <- host-order u32 at k */
 		if ((uint64_t)ip->k + 4 > len)
@@ -252,28 +282,38 @@ dispatch:
 	OP(AND_JSET): A &= ip->k; BRANCH((A & ip->k2) != 0);
 
 	/* Fused: X <- 4*(P[k:1]&0xf); then A <- P[X+k2:size]. */
-	OP(MSH_LDIND_W):
-		if (ip->k > len)
-			goto fail_load;
-		X = (uint32_t)(pkt[ip->k - 1] & 0xf) << 2;
-		LOAD_IND(rd32, 4, ip->k2);
-		NEXT2();
-	OP(MSH_LDIND_H):
-		if (ip->k > len)
-			goto fail_load;
-		X = (uint32_t)(pkt[ip->k - 1] & 0xf) << 2;
-		LOAD_IND(rd16, 2, ip->k2);
-		NEXT2();
-	OP(MSH_LDIND_B):
-		if (ip->k > len)
-			goto fail_load;
-		X = (uint32_t)(pkt[ip->k - 1] & 0xf) << 2;
-		LOAD_IND(rd8, 1, ip->k2);
-		NEXT2();
+	OP(MSH_LDIND_W): LOAD_MSH(); LOAD_IND(rd32, 4, ip->k2); NEXT2();
+	OP(MSH_LDIND_H): LOAD_MSH(); LOAD_IND(rd16, 2, ip->k2); NEXT2();
+	OP(MSH_LDIND_B): LOAD_MSH(); LOAD_IND(rd8, 1, ip->k2); NEXT2();
+
+	/* Fused: X <- 4*(P[k:1]&0xf); A <- P[X+k2:size]; A op k3 ? jt : jf. */
+	OP(MSH_LDIND_W_JEQ):  LOAD_MSH(); LOAD_IND(rd32, 4, ip->k2); BRANCH(A == ip->k3);
+	OP(MSH_LDIND_W_JGT):  LOAD_MSH(); LOAD_IND(rd32, 4, ip->k2); BRANCH(A > ip->k3);
+	OP(MSH_LDIND_W_JGE):  LOAD_MSH(); LOAD_IND(rd32, 4, ip->k2); BRANCH(A >= ip->k3);
+	OP(MSH_LDIND_W_JSET): LOAD_MSH(); LOAD_IND(rd32, 4, ip->k2); BRANCH((A & ip->k3) != 0);
+	OP(MSH_LDIND_H_JEQ):  LOAD_MSH(); LOAD_IND(rd16, 2, ip->k2); BRANCH(A == ip->k3);
+	OP(MSH_LDIND_H_JGT):  LOAD_MSH(); LOAD_IND(rd16, 2, ip->k2); BRANCH(A > ip->k3);
+	OP(MSH_LDIND_H_JGE):  LOAD_MSH(); LOAD_IND(rd16, 2, ip->k2); BRANCH(A >= ip->k3);
+	OP(MSH_LDIND_H_JSET): LOAD_MSH(); LOAD_IND(rd16, 2, ip->k2); BRANCH((A & ip->k3) != 0);
+	OP(MSH_LDIND_B_JEQ):  LOAD_MSH(); LOAD_IND(rd8, 1, ip->k2); BRANCH(A == ip->k3);
+	OP(MSH_LDIND_B_JGT):  LOAD_MSH(); LOAD_IND(rd8, 1, ip->k2); BRANCH(A > ip->k3);
+	OP(MSH_LDIND_B_JGE):  LOAD_MSH(); LOAD_IND(rd8, 1, ip->k2); BRANCH(A >= ip->k3);
+	OP(MSH_LDIND_B_JSET): LOAD_MSH(); LOAD_IND(rd8, 1, ip->k2); BRANCH((A & ip->k3) != 0);
 #ifndef VM_THREADED
 	}
 #endif
 
 fail_load:
 	return result(0, CBPF_ABORT_LOAD);
+}
+
+const void *const *cbpf_vm_handlers(void)
+{
+	const void *const *h = atomic_load_explicit(&published_handlers, memory_order_acquire);
+
+	if (h == NULL) {
+		cbpf_vm_run(NULL, NULL, 0, NULL);
+		h = atomic_load_explicit(&published_handlers, memory_order_acquire);
+	}
+	return h;
 }

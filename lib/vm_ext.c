@@ -104,36 +104,30 @@ static uint32_t ext_poff(const uint8_t *pkt, size_t len, const struct cbpf_ctx *
 	return (uint32_t)ctx->poff;
 }
 
-enum vm_ext_status cbpf_vm_ext(unsigned ext, uint32_t a, uint32_t x, const uint8_t *pkt,
-			       size_t len, const struct cbpf_ctx *ctx, uint32_t *out)
+int64_t cbpf_vm_ext(unsigned ext, uint32_t a, uint32_t x, const uint8_t *pkt, size_t len,
+		    const struct cbpf_ctx *ctx)
 {
+	if (ctx == NULL)
+		ctx = &cbpf_vm_default_ctx;
 	switch ((enum cbpf_ext)ext) {
-	case CBPF_EXT_PROTOCOL: *out = ctx->protocol; break;
-	case CBPF_EXT_PKTTYPE: *out = ctx->pkttype; break;
+	case CBPF_EXT_PROTOCOL: return ctx->protocol;
+	case CBPF_EXT_PKTTYPE: return ctx->pkttype;
 	case CBPF_EXT_IFINDEX:
 		/* skb->dev == NULL: the converted program exits with A. */
-		if (!ctx->has_dev)
-			return VM_EXT_NODEV;
-		*out = ctx->ifindex;
-		break;
-	case CBPF_EXT_NLATTR: *out = ext_nla(a, x, pkt, len, ctx); break;
-	case CBPF_EXT_NLATTR_NEST: *out = ext_nla_nest(a, x, pkt, len, ctx); break;
-	case CBPF_EXT_MARK: *out = ctx->mark; break;
-	case CBPF_EXT_QUEUE: *out = ctx->queue; break;
-	case CBPF_EXT_HATYPE:
-		if (!ctx->has_dev)
-			return VM_EXT_NODEV;
-		*out = ctx->hatype;
-		break;
-	case CBPF_EXT_RXHASH: *out = ctx->rxhash; break;
-	case CBPF_EXT_CPU: *out = ctx->cpu; break;
-	case CBPF_EXT_ALU_XOR_X: *out = a ^ x; break;
-	case CBPF_EXT_VLAN_TAG: *out = ctx->vlan_tci; break;
-	case CBPF_EXT_VLAN_TAG_PRESENT: *out = ctx->vlan_avail; break;
-	case CBPF_EXT_PAY_OFFSET: *out = ext_poff(pkt, len, ctx); break;
-	case CBPF_EXT_RANDOM: *out = ctx->random; break;
-	case CBPF_EXT_VLAN_TPID: *out = ctx->vlan_tpid; break;
-	default: *out = a; break; /* unreachable: vm.c decodes only the 16 */
+		return ctx->has_dev ? (int64_t)ctx->ifindex : -1;
+	case CBPF_EXT_NLATTR: return ext_nla(a, x, pkt, len, ctx);
+	case CBPF_EXT_NLATTR_NEST: return ext_nla_nest(a, x, pkt, len, ctx);
+	case CBPF_EXT_MARK: return ctx->mark;
+	case CBPF_EXT_QUEUE: return ctx->queue;
+	case CBPF_EXT_HATYPE: return ctx->has_dev ? (int64_t)ctx->hatype : -1;
+	case CBPF_EXT_RXHASH: return ctx->rxhash;
+	case CBPF_EXT_CPU: return ctx->cpu;
+	case CBPF_EXT_ALU_XOR_X: return a ^ x;
+	case CBPF_EXT_VLAN_TAG: return ctx->vlan_tci;
+	case CBPF_EXT_VLAN_TAG_PRESENT: return ctx->vlan_avail;
+	case CBPF_EXT_PAY_OFFSET: return ext_poff(pkt, len, ctx);
+	case CBPF_EXT_RANDOM: return ctx->random;
+	case CBPF_EXT_VLAN_TPID: return ctx->vlan_tpid;
+	default: return a; /* unreachable: vm.c decodes only the 16 */
 	}
-	return VM_EXT_OK;
 }

@@ -2,7 +2,7 @@
  * vm_internal.h - (library-private) the VM's pre-decoded program form and
  * the contracts between its parts:
  *   vm.c           validates and pre-decodes a program (fusing pairs)
- *   vm_exec.c      the threaded run loop over the pre-decoded form
+ *   vm_exec.c      cbpf_vm_run(): the threaded run loop
  *   vm_load.c      packet loads off the fast path: negative-offset windows
  *   vm_ext.c       the SKF_AD_* ancillary loads
  *   flow_dissect.c poff "auto": the kernel's skb_get_poff()
@@ -62,8 +62,14 @@
 	/* fused: and #k + conditional jump on k2 */                                     \
 	X(AND_JEQ) X(AND_JGT) X(AND_JGE) X(AND_JSET)                                     \
 	/* fused: ldxb 4*([k]&0xf) (k >= 0) + IND load at k2 */                          \
-	X(MSH_LDIND_W) X(MSH_LDIND_H) X(MSH_LDIND_B)
+	X(MSH_LDIND_W) X(MSH_LDIND_H) X(MSH_LDIND_B)                                     \
+	/* fused: ldxb 4*([k]&0xf) + IND load at k2 + conditional jump on k3 */          \
+	X(MSH_LDIND_W_JEQ) X(MSH_LDIND_W_JGT) X(MSH_LDIND_W_JGE) X(MSH_LDIND_W_JSET)     \
+	X(MSH_LDIND_H_JEQ) X(MSH_LDIND_H_JGT) X(MSH_LDIND_H_JGE) X(MSH_LDIND_H_JSET)     \
+	X(MSH_LDIND_B_JEQ) X(MSH_LDIND_B_JGT) X(MSH_LDIND_B_JGE) X(MSH_LDIND_B_JSET)
 
+/* vm.c relies on the order within each group above (W, H, B; jeq, jgt, jge,
+ * jset) to map plain and fused forms by offset. */
 #define VM_OP_ENUM(name) VM_##name,
 enum vm_op { VM_OP_LIST(VM_OP_ENUM) VM_OP_COUNT };
 #undef VM_OP_ENUM
@@ -71,10 +77,11 @@ enum vm_op { VM_OP_LIST(VM_OP_ENUM) VM_OP_COUNT };
 /*
  * One pre-decoded instruction. `handler` is the run loop's label for `op`
  * (direct threading) when the compiler supports labels as values.
- *   k    operand; for LDABS_*, LDX_MSH: the end bound (offset + size);
+ *   k    operand; for LDABS_*, LDX_MSH*: the end bound (offset + size);
  *        for LD_SLOW/LDX_MSH_SLOW: the offset; LD_EXT: the extension
  *   k2   second operand of a fused pair (compare value, IND offset); for
  *        LD_SLOW the load size
+ *   k3   third operand of a fused triple (compare value)
  *   jt   next instruction when a condition holds (or JA's target)
  *   jf   next instruction otherwise
  */
@@ -83,7 +90,7 @@ struct vm_insn {
 	uint32_t op;
 	uint32_t k;
 	uint32_t k2;
-	uint32_t pad_;
+	uint32_t k3;
 	const struct vm_insn *jt;
 	const struct vm_insn *jf;
 };
@@ -99,31 +106,29 @@ struct cbpf_vm {
 extern const struct cbpf_ctx cbpf_vm_default_ctx;
 
 /*
- * The run loop. With vm == NULL it only stores its label table (indexed by
- * enum vm_op; NULL without labels as values) in *handlers_out.
+ * The run loop's label table, indexed by enum vm_op (direct threading), or
+ * NULL when the compiler has no labels as values. cbpf_vm_run(NULL, ...)
+ * publishes it; this asks for it once and caches it.
  */
-struct cbpf_result cbpf_vm_exec(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
-				const struct cbpf_ctx *ctx, const void *const **handlers_out);
+const void *const *cbpf_vm_handlers(void);
 
 /*
  * A packet load as the kernel's bpf_skb_load_helper_{8,16,32}() does it
  * after the int conversion of the offset: resolve the SKF_NET_OFF /
- * SKF_LL_OFF windows against ctx, then read size (1, 2, 4) bytes big-endian
- * entirely inside the packet. Returns false when the load fails (the
- * program then returns 0).
+ * SKF_LL_OFF windows against ctx (NULL = defaults), then read size (1, 2,
+ * 4) bytes big-endian entirely inside the packet. Returns the value, or -1
+ * when the load fails (the program then returns 0).
  */
-bool cbpf_vm_load(const uint8_t *pkt, size_t len, const struct cbpf_ctx *ctx, int32_t off,
-		  unsigned size, uint32_t *out);
-
-/* Outcome of an ancillary load. */
-enum vm_ext_status { VM_EXT_OK, VM_EXT_NODEV };
+int64_t cbpf_vm_load(const uint8_t *pkt, size_t len, const struct cbpf_ctx *ctx, int32_t off,
+		     unsigned size);
 
 /*
- * The ancillary load `ext` with registers a and x. VM_EXT_NODEV means the
- * program ends returning a (ifindex/hatype without a device).
+ * The ancillary load `ext` with registers a and x (ctx NULL = defaults).
+ * Returns the value, or -1 when the program ends returning a
+ * (ifindex/hatype without a device).
  */
-enum vm_ext_status cbpf_vm_ext(unsigned ext, uint32_t a, uint32_t x, const uint8_t *pkt,
-			       size_t len, const struct cbpf_ctx *ctx, uint32_t *out);
+int64_t cbpf_vm_ext(unsigned ext, uint32_t a, uint32_t x, const uint8_t *pkt, size_t len,
+		    const struct cbpf_ctx *ctx);
 
 /*
  * skb_get_poff() for a packet whose network header is at net_off, with

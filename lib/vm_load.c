@@ -52,20 +52,21 @@ static bool resolve_offset(const struct cbpf_ctx *ctx, int32_t off, int64_t *pos
 	return false;
 }
 
-bool cbpf_vm_load(const uint8_t *pkt, size_t len, const struct cbpf_ctx *ctx, int32_t off,
-		  unsigned size, uint32_t *out)
+int64_t cbpf_vm_load(const uint8_t *pkt, size_t len, const struct cbpf_ctx *ctx, int32_t off,
+		     unsigned size)
 {
 	int64_t pos;
 	uint32_t v = 0;
 
+	if (ctx == NULL)
+		ctx = &cbpf_vm_default_ctx;
 	if (!resolve_offset(ctx, off, &pos))
-		return false;
+		return -1;
 	/* The whole read lies inside the packet: straddling the end fails
 	 * (skb_copy_bits() refuses offset > len - size). */
 	if ((uint64_t)pos > len || len - (uint64_t)pos < size)
-		return false;
+		return -1;
 	for (unsigned i = 0; i < size; i++)
 		v = (v << 8) | pkt[pos + i];
-	*out = v;
-	return true;
+	return v;
 }

@@ -422,6 +422,23 @@ static void test_fused(void)
 	EXPECT(12, RET, MSH(14), LDIND(CBPF_B, 0), TXA, RETA);
 	/* a jump to the ldx [x+k] of a fused pair uses the old X */
 	EXPECT(0x06, RET, LDXK(1), JA(1), MSH(14), LDIND(CBPF_B, 0), RETA);
+	/* ldxb + [x+k] + jump, as one fused triple */
+	EXPECT(1, RET, MSH(14), LDIND(CBPF_H, 4), JK(CBPF_JEQ, 0x1516, 0, 1), RETK(1), RETK(2));
+	EXPECT(2, RET, MSH(14), LDIND(CBPF_B, 4), JK(CBPF_JGT, 0x15, 0, 1), RETK(1), RETK(2));
+	EXPECT(1, RET, MSH(14), LDIND(CBPF_W, 0), JK(CBPF_JGE, 0x11121314, 0, 1), RETK(1),
+	       RETK(2));
+	EXPECT(1, RET, MSH(14), LDIND(CBPF_B, 0), JK(CBPF_JSET, 1, 0, 1), RETK(1), RETK(2));
+	EXPECT(0x11, RET, MSH(14), LDIND(CBPF_B, 0), JK(CBPF_JSET, 2, 1, 0), RETA, RETK(2));
+	EXPECT(0, LOADF, MSH(14), LDIND(CBPF_H, 87), JK(CBPF_JEQ, 0, 0, 1), RETK(1), RETK(2));
+	EXPECT(0, LOADF, MSH(100), LDIND(CBPF_B, 0), JK(CBPF_JEQ, 0, 0, 1), RETK(1), RETK(2));
+	EXPECT(1, RET, MSH(14), LDIND(CBPF_B, NET(0)), JK(CBPF_JEQ, 17, 0, 1), RETK(1), RETK(2));
+	/* jumps into the middle of the triple run the plain forms */
+	EXPECT(1, RET, LDXK(1), JA(1), MSH(14), LDIND(CBPF_B, 0), JK(CBPF_JEQ, 6, 0, 1), RETK(1),
+	       RETK(2));
+	EXPECT(1, RET, LDK(6), JA(2), MSH(14), LDIND(CBPF_B, 0), JK(CBPF_JEQ, 6, 0, 1), RETK(1),
+	       RETK(2));
+	EXPECT(12, RET, LDK(6), JA(0), MSH(14), LDIND(CBPF_B, 0), JK(CBPF_JEQ, 6, 0, 1), RETK(1),
+	       TXA, RETA);
 }
 
 /* ---- extensions ---- */
