@@ -52,6 +52,7 @@ def test_render_round_trip(tmp_path):
     assert [(e.verdict, e.abort, e.exact) for e in again.expect] == \
         [(e.verdict, e.abort, e.exact) for e in c.expect]
     assert "packet: pattern 70" in casefile.render(c)
+    assert casefile.render(c).startswith("# a comment\n")
 
 
 def test_seccomp_input_is_host_order_seccomp_data(tmp_path):

@@ -57,6 +57,7 @@ class Case:
     expect: list | None = None       # [Expected]
     recorded: str | None = None
     nondeterministic: str | None = None
+    comments: list = dataclasses.field(default_factory=list)  # leading '#' lines, kept
 
     def has_expectation(self):
         return self.expect_load is not None
@@ -182,6 +183,9 @@ def parse(path, root):
                 c.expect.append(parse_expect_line(text, path, lineno))
             continue
         block = None
+        if raw.startswith("#") and not seen:
+            c.comments.append(raw)
+            continue
         if not raw.strip() or raw.startswith("#"):
             continue
         key, colon, value = raw.partition(":")
@@ -295,7 +299,7 @@ def format_expect(e):
 
 def render(c):
     """The text of a case file (the inverse of parse)."""
-    out = [f"description: {c.description}", f"profile: {c.profile}"]
+    out = list(c.comments) + [f"description: {c.description}", f"profile: {c.profile}"]
     if c.tags:
         out.append("tags: " + " ".join(c.tags))
     if c.nondeterministic:
