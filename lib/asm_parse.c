@@ -614,8 +614,8 @@ static int parse_annotation(struct parser *ps, unsigned uses, const char *mnemon
 	if (advance(ps) < 0)
 		return -1;
 	for (;;) {
-		enum field f;
-		const char *name;
+		enum field f = F_K;   /* set by annotation_field(); initialised */
+		const char *name = ""; /* for -Wmaybe-uninitialized at -O2 */
 		unsigned line = ps->tok.line, col = ps->tok.col;
 		uint32_t v;
 
