@@ -137,6 +137,7 @@ def cmd_run(a):
     records = runner.evaluate(impls, cases, sink, classify.load_rules())
     for rec, c in zip(records, cases):
         if any(o["status"] == "diverge" for o in rec["outcomes"].values()):
+            rec["program"] = c.program
             rec["asm"] = disasm(cbpf, c.program)
             rec["packets"] = [casefile.format_packet(p) for p in c.packets]
     doc = results_mod.build(env, impls, records, loaded.broken, a.corpus, a.shard,

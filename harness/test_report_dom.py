@@ -20,7 +20,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 def sample_doc():
     cases = [
         {"id": "quirks/1_shift_x/lsh", "description": "lsh x by 33", "profile": "linux",
-         "tags": [], "program": [[0x01, 0, 0, 33], [0x6c, 0, 0, 0], [0x16, 0, 0, 0]],
+         "tags": ["opcode=0x01", "opcode=0x6c", "opcode=0x16"], "opcodes": [0x01, 0x6c, 0x16], "program": [[0x01, 0, 0, 33], [0x6c, 0, 0, 0], [0x16, 0, 0, 0]],
          "npackets": 1, "packet_lens": [4], "reference": "kernel", "recorded": None,
          "responses": {"kernel": {"load": "ok", "results": [{"verdict": 6, "abort": None, "exact": True}]},
                        "vm": {"load": "ok", "results": [{"verdict": 6, "abort": None}]},
@@ -31,7 +31,8 @@ def sample_doc():
                                   "outcome": "verdict", "cause": "shift-x-ge-32",
                                   "mismatches": [{"packet": 0, "kernel": 6, "peer": 0}]}},
          "asm": "ldx #33\nlsh x\nret a\n", "packets": ["01020304"]},
-        {"id": "opcodes/ret/ret_k_1", "description": "ret #1", "profile": "linux", "tags": [],
+        {"id": "opcodes/ret/ret_k_1", "description": "ret #1", "profile": "linux",
+         "tags": ["opcode=0x06"], "opcodes": [0x06],
          "program": [[0x06, 0, 0, 1]], "npackets": 1, "packet_lens": [2], "reference": "kernel",
          "recorded": None, "responses": {}, "outcomes": {
              "kernel": {"status": "pass", "detail": ""}, "vm": {"status": "pass", "detail": ""},

@@ -35,13 +35,16 @@ def _cell_class(impl, counts, reference):
 
 
 def matrix(doc):
+    """Opcode x implementation: the cases tagged with the opcode (opcode=0xNN,
+    the cases written to exercise it), as pass/diverge/skipped counts."""
     names = list(doc["impls"])
     codes = sorted(int(c, 16) for c in doc.get("opcode_names", {}))
     cells = {(c, n): {"pass": 0, "diverge": 0, "skipped": 0, "new": 0} for c in codes for n in names}
     for case in doc["cases"]:
-        used = {i[0] for i in case["program"] if i[0] in set(codes)}
+        tagged = {int(t.split("=", 1)[1], 16) for t in case.get("tags", [])
+                  if t.startswith("opcode=")}
         for n, o in case["outcomes"].items():
-            for c in used:
+            for c in tagged:
                 if (c, n) in cells:
                     cells[(c, n)][o["status"]] += 1
                     if o.get("cause") == "new":
@@ -139,7 +142,7 @@ def divergences(doc):
                 out.append(f"<li><b>{esc(n)}</b> [{esc(o.get('cause', ''))}]: {esc(o['detail'])}</li>")
         out.append("</ul>")
         out.append("<p>Program (bpf_asm):</p><pre class=\"asm\">" + esc(c.get("asm") or "") + "</pre>")
-        out.append("<p>Raw:</p><pre class=\"raw\">" + esc(json.dumps(c["program"])) + "</pre>")
+        out.append("<p>Raw:</p><pre class=\"raw\">" + esc(json.dumps(c.get("program", []))) + "</pre>")
         out.append(_verdicts(c))
         pk = c.get("packets") or []
         out.append("<p>Packets (hex):</p><pre class=\"packets\">" +
@@ -167,7 +170,7 @@ The live kernel is the reference; the kernel row compares it with the recorded e
 <h2>Summary</h2>
 {summary_table(doc)}
 <h2>Opcodes &times; implementations</h2>
-<p class="small">Cases containing the opcode: pass/diverge/skipped.</p>
+<p class="small">The cases written for each opcode (tagged <code>opcode=0xNN</code>): pass/diverge/skipped. Hover a cell for details.</p>
 {matrix(doc)}
 <h2>Divergences</h2>
 {divergences(doc)}

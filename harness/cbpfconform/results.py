@@ -7,11 +7,12 @@ results.json:
                     "available": {profile: bool}, "reasons": {profile: why}}},
    "opcode_names": {"0x00": "ld #0", ...},
    "broken": [{"case": ID, "error": "FILE:LINE: why"}],
-   "cases": [{"id", "description", "profile", "tags", "program", "npackets",
-              "packet_lens", "reference": "kernel"|"recorded", "recorded",
+   "cases": [{"id", "description", "profile", "tags", "nondeterministic",
+              "ninsns", "opcodes": [code, ...], "npackets", "packet_lens",
+              "reference": "kernel"|"recorded", "recorded",
               "responses": {NAME: response}, "outcomes": {NAME: {"status",
               "detail", ["outcome", "cause", "mismatches"]}},
-              ["asm", "packets"]  (only for cases with a divergence)}],
+              ["program", "asm", "packets"]  (only for cases with a divergence)}],
    "summary": {NAME: {"pass": n, "diverge": n, "skipped": n,
                       "skip_reasons": {why: n}, "causes": {cause: n}}}}
 """

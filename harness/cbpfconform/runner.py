@@ -96,7 +96,8 @@ def evaluate(impls, cases, sink, rules):
         ref = live if live is not None and live.get("load") != "error" else recorded
         ref_name = "kernel" if ref is live and live is not None else "recorded"
         rec = {"id": c.id, "description": c.description, "profile": c.profile, "tags": c.tags,
-               "nondeterministic": c.nondeterministic, "program": c.program,
+               "nondeterministic": c.nondeterministic, "ninsns": len(c.program),
+               "opcodes": sorted({i[0] for i in c.program}),
                "npackets": len(c.packets), "packet_lens": [len(p) for p in c.packets],
                "reference": ref_name, "recorded": recorded, "responses": {}, "outcomes": {}}
         for impl in impls:
