@@ -19,7 +19,9 @@
  *
  * The listing shows only the fields an opcode uses, so the parser can only
  * rebuild programs whose unused fields are 0; `unimp` lines (whose jt, jf
- * and k are not shown) and backward jump targets are errors.
+ * and k are not shown) and backward jump targets are errors. The one
+ * exception is 1.10.3's "unimp 0x81": ldx #pktlen uses no field, so it is
+ * read back as 0x81 like our own "ldx #pktlen".
  */
 #include "cbpf/format.h"
 #include "cbpf/opcode.h"
@@ -434,6 +436,23 @@ static int jump_fields(struct fmt_cursor *c, const struct listing_line *l,
 	return 0;
 }
 
+/* "unimp 0xCODE": only a known opcode that reads no field (0x81, which
+ * libpcap 1.10.3 cannot name) loses nothing in the listing. */
+static int unimp_insn(struct fmt_cursor *c, const struct listing_line *l, struct cbpf_insn *in)
+{
+	const struct cbpf_opinfo *o = NULL;
+
+	if (l->shape == OPD_BARE_HEX && l->target <= UINT16_MAX && !l->has_jumps)
+		o = cbpf_opinfo((uint16_t)l->target);
+	if (o == NULL || o->uses != 0)
+		return fc_error_at(c, l->line, l->mnem_col,
+				   "an 'unimp' line cannot be read back (the listing does not show "
+				   "its jt, jf and k)");
+	memset(in, 0, sizeof(*in));
+	in->code = o->code;
+	return 0;
+}
+
 static int build_insn(struct fmt_cursor *c, const struct listing_line *l, size_t index,
 		      struct cbpf_insn *in)
 {
@@ -441,9 +460,7 @@ static int build_insn(struct fmt_cursor *c, const struct listing_line *l, size_t
 	int name_known;
 
 	if (mnem_is(l, "unimp"))
-		return fc_error_at(c, l->line, l->mnem_col,
-				   "an 'unimp' line cannot be read back (the listing does not show "
-				   "its jt, jf and k)");
+		return unimp_insn(c, l, in);
 	o = find_opcode(l, &name_known);
 	if (o == NULL && !name_known)
 		return fc_error_at(c, l->line, l->mnem_col, "unknown instruction '%.*s'",

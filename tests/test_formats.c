@@ -267,15 +267,24 @@ static void test_listing_operands(void)
 {
 	struct cbpf_prog p = { 0 };
 	struct cbpf_diag d = { 0 };
-	const struct cbpf_insn unimp[] = { { 0x0e, 0, 0, 0 }, { 0x1234, 1, 2, 3 } };
+	const struct cbpf_insn unimp[] = { { 0x0e, 0, 0, 0 }, { 0x1234, 1, 2, 3 }, { 0x5d, 1, 0, 7 } };
 
 	expect_print(CBPF_FMT_TCPDUMP, every_operand, N(every_operand), every_operand_listing);
 	CHECK_EQ(cbpf_tcpdump_parse(every_operand_listing, strlen(every_operand_listing), &p, &d),
 		 0);
 	CHECK(same_prog(&p, every_operand, N(every_operand)));
 	cbpf_prog_free(&p);
-	/* opcodes Linux rejects (0x0e is bpf_asm's `ret x`) */
-	expect_print(CBPF_FMT_TCPDUMP, unimp, 2, "(000) unimp    0xe\n(001) unimp    0x1234\n");
+	/* libpcap 1.10.3 prints ldx #pktlen as "unimp 0x81": read back as 0x81 */
+	const char *old_pcap = "(000) unimp    0x81     \n(001) ret      \n";
+	const struct cbpf_insn ldx_len[] = { { 0x81, 0, 0, 0 }, { 0x16, 0, 0, 0 } };
+	CHECK_EQ(cbpf_tcpdump_parse(old_pcap, strlen(old_pcap), &p, &d), 0);
+	CHECK(same_prog(&p, ldx_len, 2));
+	cbpf_prog_free(&p);
+	/* opcodes Linux rejects (0x0e is bpf_asm's `ret x`); bpf_image shows
+	 * jt/jf for any JMP-class code but ja */
+	expect_print(CBPF_FMT_TCPDUMP, unimp, 3,
+		     "(000) unimp    0xe\n(001) unimp    0x1234\n"
+		     "(002) unimp    0x5d             jt 4\tjf 3\n");
 	/* a wide listing keeps %03d's minimum width only */
 	struct cbpf_insn wide[1001] = { 0 };
 	wide[1000] = (struct cbpf_insn){ 0x15, 255, 0, 7 };
@@ -504,6 +513,12 @@ static const struct error_case error_cases[] = {
 	/* tcpdump -d */
 	{ CBPF_FMT_TCPDUMP, "(000) ldh      [12]\n(001) foo #1\n", "f:2:7: unknown instruction 'foo'" },
 	{ CBPF_FMT_TCPDUMP, "(000) unimp    0xe\n",
+	  "f:1:7: an 'unimp' line cannot be read back (the listing does not show its jt, jf and k)" },
+	{ CBPF_FMT_TCPDUMP, "(000) unimp    0x5d             jt 2\tjf 3\n",
+	  "f:1:7: an 'unimp' line cannot be read back (the listing does not show its jt, jf and k)" },
+	{ CBPF_FMT_TCPDUMP, "(000) unimp    0x20\n",
+	  "f:1:7: an 'unimp' line cannot be read back (the listing does not show its jt, jf and k)" },
+	{ CBPF_FMT_TCPDUMP, "(000) unimp    0x10081\n",
 	  "f:1:7: an 'unimp' line cannot be read back (the listing does not show its jt, jf and k)" },
 	{ CBPF_FMT_TCPDUMP, "(000) ld       x\n", "f:1:16: invalid operand for 'ld'" },
 	{ CBPF_FMT_TCPDUMP, "(000) tax      #0x1\n", "f:1:16: invalid operand for 'tax'" },
