@@ -42,6 +42,7 @@ def opcode_whitelist():
 
 
 def length_rules():
+    yield case("validator/length/zero", "an empty program (len 0): EINVAL", [], ["rule=3"])
     yield case("validator/length/one", "a 1-instruction program is accepted",
                [I.ret_k(3)], ["rule=3"])
     yield case("validator/length/4096", "4096 instructions are accepted (BPF_MAXINSNS)",
