@@ -252,16 +252,23 @@ bool cbpf_ebpf_find_bad_jump(const struct cbpf_insn *insns, size_t n, bool secco
 	return found;
 }
 
-void cbpf_predict_load(const struct cbpf_insn *insns, size_t n, struct cbpf_load_prediction *out)
+void cbpf_predict_load_profile(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
+			       struct cbpf_load_prediction *out)
 {
+	bool seccomp = profile == CBPF_PROFILE_SECCOMP;
 	struct cbpf_ebpf_jump bad;
 
-	out->ebpf_insns = insns == NULL ? 0 : cbpf_ebpf_prog_count(insns, n, false);
+	out->ebpf_insns = insns == NULL ? 0 : cbpf_ebpf_prog_count(insns, n, seccomp);
 	out->prog_bytes = BPF_PROG_HEADER_BYTES + 8 * out->ebpf_insns;
 	out->jumps_fit = true;
 	out->bad_jump_insn = -1;
-	if (insns != NULL && cbpf_ebpf_find_bad_jump(insns, n, false, &bad)) {
+	if (insns != NULL && cbpf_ebpf_find_bad_jump(insns, n, seccomp, &bad)) {
 		out->jumps_fit = false;
 		out->bad_jump_insn = bad.insn;
 	}
+}
+
+void cbpf_predict_load(const struct cbpf_insn *insns, size_t n, struct cbpf_load_prediction *out)
+{
+	cbpf_predict_load_profile(insns, n, CBPF_PROFILE_LINUX, out);
 }

@@ -230,6 +230,24 @@ static void check_scratch_init(const struct cbpf_insn *insns, size_t n, struct r
 	free(masks);
 }
 
+/* What seccomp_check_filter() has no case for, in words. */
+static const char *seccomp_refusal(const struct cbpf_opinfo *op)
+{
+	switch (op->kind) {
+	case CBPF_KIND_ALU:
+		return op->src == CBPF_SRC_K ? "mod #k" : "mod x";
+	case CBPF_KIND_LD_ABS:
+		return op->size == CBPF_SIZE_H ? "ldh [k]: seccomp loads are 32-bit"
+					       : "ldb [k]: seccomp loads are 32-bit";
+	case CBPF_KIND_LD_IND:
+		return "ld/ldh/ldb [x+k]";
+	case CBPF_KIND_LD_MSH:
+		return "ldxb 4*([k]&0xf)";
+	default:
+		return op->asm_name;
+	}
+}
+
 /* seccomp_check_filter(): the seccomp whitelist, run after the classic
  * checks. Loads read struct seccomp_data (64 bytes, host order, W only). */
 static void check_seccomp(const struct cbpf_insn *insns, size_t n, struct report *r)
@@ -242,7 +260,8 @@ static void check_seccomp(const struct cbpf_insn *insns, size_t n, struct report
 			continue; /* already refused by chk_code_allowed */
 		if (!op->seccomp) {
 			report(r, (long)pc, CBPF_RULE_SECCOMP_OPCODE, EINVAL,
-			       "opcode %#x (%s) is not allowed by seccomp", in->code, op->asm_name);
+			       "opcode %#x (%s) is not allowed by seccomp", in->code,
+			       seccomp_refusal(op));
 			continue;
 		}
 		if (op->kind == CBPF_KIND_LD_ABS &&

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cbpf/validate.h"
 #include "check.h"
@@ -450,6 +452,86 @@ static void test_reporting(void)
 	CHECK_EQ(cbpf_profile_from_name(NULL, &prof), -1);
 }
 
+/* Run `$CBPF_BIN check ARGS < input`; returns the exit status and the
+ * first out_len-1 bytes of stdout. -1 when the command cannot run. */
+static int run_check(const char *args, const char *input, char *out, size_t out_len)
+{
+	const char *bin = getenv("CBPF_BIN");
+	char path[] = "/tmp/cbpf-test-check-XXXXXX";
+	char cmd[1024];
+	FILE *f, *p;
+	size_t got;
+	int fd, status;
+
+	if (bin == NULL)
+		return -1;
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	f = fdopen(fd, "w");
+	fputs(input, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "'%s' check %s < %s 2>/dev/null", bin, args, path);
+	p = popen(cmd, "r");
+	if (p == NULL) {
+		unlink(path);
+		return -1;
+	}
+	got = fread(out, 1, out_len - 1, p);
+	out[got] = '\0';
+	status = pclose(p);
+	unlink(path);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* `cbpf check`: verdict lines, exit status 0 / 1 / 2. */
+static void test_check_command(void)
+{
+	char out[2048];
+
+	if (getenv("CBPF_BIN") == NULL) {
+		fprintf(stderr, "CBPF_BIN unset: `cbpf check` not tested\n");
+		return;
+	}
+	CHECK_EQ(run_check("-f json -", "[[32,0,0,0],[22,0,0,0]]", out, sizeof(out)), 0);
+	CHECK_STR(out, "ok\n");
+	CHECK_EQ(run_check("-f json", "[[14,0,0,0],[100,0,0,40],[96,0,0,3],[7,0,0,0]]", out,
+			   sizeof(out)), 1);
+	CHECK_STR(out, "<stdin>: insn 0: opcode: opcode 0xe is not accepted by Linux (EINVAL)\n"
+		       "<stdin>: insn 1: shift-range: lsh #40 shifts by 32 or more (EINVAL)\n"
+		       "<stdin>: insn 3: last-ret: the last instruction (code 0x7) is not ret #k"
+		       " or ret a (EINVAL)\n"
+		       "<stdin>: insn 2: scratch-uninit: ld M[3] may be read before it is written"
+		       " (EINVAL)\n");
+	CHECK_EQ(run_check("-f json --profile seccomp", "[[148,0,0,3],[22,0,0,0]]", out,
+			   sizeof(out)), 1);
+	CHECK_STR(out, "<stdin>: insn 0: seccomp-opcode: opcode 0x94 (mod #k) is not allowed by"
+		       " seccomp (EINVAL)\n");
+	CHECK_EQ(run_check("-f json --profile=linux", "[[148,0,0,3],[22,0,0,0]]", out,
+			   sizeof(out)), 0);
+	CHECK_EQ(run_check("-f json", "[]", out, sizeof(out)), 1);
+	CHECK_STR(out, "<stdin>: length: program has 0 instructions; Linux accepts 1 to 4096"
+		       " (EINVAL)\n");
+	CHECK_EQ(run_check("-f json --profile seccomp --load", "[[32,0,0,0],[22,0,0,0]]", out,
+			   sizeof(out)), 0);
+	CHECK_STR(out, "load: 5 eBPF instructions, 136 bytes (bpf_prog_size)\n"
+		       "load: jumps fit in s16: yes\n"
+		       "load: seccomp filters are not charged to optmem_max\n"
+		       "ok\n");
+	CHECK_EQ(run_check("-f json --load", "[[32,0,0,0],[22,0,0,0]]", out, sizeof(out)),
+		 0);
+	{
+		static const char want[] = "load: 21 eBPF instructions, 264 bytes (bpf_prog_size)\n"
+					   "load: jumps fit in s16: yes\n";
+		CHECK(strncmp(out, want, sizeof(want) - 1) == 0);
+	}
+	CHECK_EQ(run_check("-f json", "[[32,0,0", out, sizeof(out)), 2);   /* unparsable */
+	CHECK_STR(out, "");
+	CHECK_EQ(run_check("--profile bsd", "", out, sizeof(out)), 2);     /* usage */
+	CHECK_EQ(run_check("--help", "", out, sizeof(out)), 0);
+	CHECK(strstr(out, "--profile linux") != NULL);
+}
+
 int main(void)
 {
 	test_length();
@@ -467,5 +549,6 @@ int main(void)
 	test_seccomp();
 	test_predict_load();
 	test_reporting();
+	test_check_command();
 	return CHECK_DONE();
 }

@@ -88,6 +88,12 @@ struct cbpf_load_prediction {
 
 void cbpf_predict_load(const struct cbpf_insn *insns, size_t n, struct cbpf_load_prediction *out);
 
+/* The same for a profile: under seccomp, seccomp_check_filter() first
+ * rewrites ld [k] and ld/ldx #len into single eBPF instructions (and
+ * seccomp filters are not charged to optmem_max). */
+void cbpf_predict_load_profile(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
+			       struct cbpf_load_prediction *out);
+
 #ifdef __cplusplus
 }
 #endif
