@@ -27,6 +27,12 @@ def test_inexact_reference_clamps_peer_to_length():
     assert compare.compare(ref, {"load": "ok", "results": [{"verdict": 9}]}, [b"x" * 10])[0] == "diverge"
 
 
+def test_inexact_empty_packet_is_accept_or_drop():
+    ref = {"load": "ok", "results": [{"verdict": 1, "exact": False}]}
+    assert compare.compare(ref, {"load": "ok", "results": [{"verdict": 77}]}, [b""])[0] == "pass"
+    assert compare.compare(ref, {"load": "ok", "results": [{"verdict": 0}]}, [b""])[0] == "diverge"
+
+
 def test_load_mismatch_and_errno():
     rej = {"load": "rejected", "errno": "EINVAL"}
     assert compare.compare(rej, OK7, [b"x"])[1] == "peer-accepts"
