@@ -192,64 +192,113 @@ static unsigned emitted_jumps(const struct cbpf_insn *in, size_t i, struct emitt
 	return 2;
 }
 
-static bool refuse(struct cbpf_ebpf_jump *bad, size_t i, long pos, long off, bool first_pass,
+/* The refusals found so far: all are counted, the first max stored. */
+struct refusals {
+	struct cbpf_ebpf_jump *out;
+	size_t max;
+	long count;
+};
+
+static void refuse(struct refusals *r, size_t i, long pos, long off, bool first_pass,
 		   bool target_out)
 {
-	if (bad != NULL)
-		*bad = (struct cbpf_ebpf_jump){ (long)i, pos, off, first_pass, target_out };
-	return true;
+	if ((size_t)r->count < r->max && r->out != NULL)
+		r->out[r->count] = (struct cbpf_ebpf_jump){ (long)i, pos, off, first_pass,
+							    target_out };
+	r->count++;
 }
 
-/* The length-only call (addrs == NULL) refuses only targets outside the
- * program; the first real pass sees addrs[target] == 0 for every forward
- * target; the second sees the final addresses. */
-static bool scan_jumps(const struct cbpf_insn *insns, size_t n, const size_t *addrs, int pass,
-		       struct cbpf_ebpf_jump *bad)
+/* The eBPF offset of one emitted jump in a pass: the length-only call
+ * (pass 0) has no addresses; the first real pass (1) sees addrs[target]
+ * still 0 for every forward target; the second (2) the final ones. */
+static long jump_off(const size_t *addrs, const struct emitted_jump *j, long pos, int pass)
+{
+	return (pass == 1 ? 0 : (long)addrs[j->target]) - pos - 1;
+}
+
+static bool off_fits(long off)
+{
+	return off >= S16_MIN && off <= S16_MAX;
+}
+
+/* Whether pass 1 refuses one of instruction i's jumps. */
+static bool first_pass_refuses(const size_t *addrs, const struct emitted_jump *j, unsigned nj,
+			       size_t i)
+{
+	for (unsigned e = 0; e < nj; e++)
+		if (!off_fits(jump_off(addrs, &j[e], (long)(addrs[i] + j[e].pos), 1)))
+			return true;
+	return false;
+}
+
+/* One pass: each refused instruction once, at its first refused jump.
+ * The kernel stops at the first; we go on, and pass 2 leaves out what
+ * pass 1 already refused. */
+static void scan_jumps(const struct cbpf_insn *insns, size_t n, const size_t *addrs, int pass,
+		       struct refusals *r)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct emitted_jump j[2];
 		unsigned nj = emitted_jumps(&insns[i], i, j);
 
+		if (pass == 2 && first_pass_refuses(addrs, j, nj, i))
+			continue;
 		for (unsigned e = 0; e < nj; e++) {
 			long pos = (long)(addrs[i] + j[e].pos);
 			long off;
 
-			if (j[e].target >= n) {
-				if (pass == 0)
-					return refuse(bad, i, pos, 0, false, true);
+			if (pass == 0) {
+				if (j[e].target >= n) {
+					refuse(r, i, pos, 0, false, true);
+					break;
+				}
 				continue;
 			}
-			if (pass == 0)
-				continue;
-			off = (pass == 1 ? 0 : (long)addrs[j[e].target]) - pos - 1;
-			if (off < S16_MIN || off > S16_MAX)
-				return refuse(bad, i, pos, off, pass == 1, false);
+			off = jump_off(addrs, &j[e], pos, pass);
+			if (!off_fits(off)) {
+				refuse(r, i, pos, off, pass == 1, false);
+				break;
+			}
 		}
 	}
-	return false;
 }
 
-bool cbpf_ebpf_find_bad_jump(const struct cbpf_insn *insns, size_t n, bool seccomp,
-			     struct cbpf_ebpf_jump *bad)
+long cbpf_ebpf_bad_jumps(const struct cbpf_insn *insns, size_t n, bool seccomp,
+			 struct cbpf_ebpf_jump *out, size_t max)
 {
+	struct refusals r = { out, max, 0 };
 	size_t *addrs;
 	size_t at;
-	bool found = false;
 
 	if (n == 0)
-		return false;
+		return 0;
 	addrs = malloc(n * sizeof(*addrs));
 	if (addrs == NULL)
-		return refuse(bad, 0, -1, 0, false, false);
+		return -1;
 	at = prologue_count(insns, n, seccomp);
 	for (size_t i = 0; i < n; i++) {
 		addrs[i] = at;
 		at += cbpf_ebpf_insn_count(&insns[i], seccomp);
 	}
-	for (int pass = 0; pass < 3 && !found; pass++)
-		found = scan_jumps(insns, n, addrs, pass, bad);
+	/* A target outside the program stops the converter before any
+	 * offset is computed (only possible when rules 9/10 failed). */
+	scan_jumps(insns, n, addrs, 0, &r);
+	if (r.count == 0) {
+		scan_jumps(insns, n, addrs, 1, &r);
+		scan_jumps(insns, n, addrs, 2, &r);
+	}
 	free(addrs);
-	return found;
+	return r.count;
+}
+
+bool cbpf_ebpf_find_bad_jump(const struct cbpf_insn *insns, size_t n, bool seccomp,
+			     struct cbpf_ebpf_jump *bad)
+{
+	long found = cbpf_ebpf_bad_jumps(insns, n, seccomp, bad, 1);
+
+	if (found < 0 && bad != NULL) /* out of memory: no answer */
+		*bad = (struct cbpf_ebpf_jump){ -1, -1, 0, false, false };
+	return found != 0;
 }
 
 void cbpf_predict_load_profile(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,

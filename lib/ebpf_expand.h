@@ -39,8 +39,16 @@ struct cbpf_ebpf_jump {
 	bool target_out; /* the target lies outside the program */
 };
 
+/* Every jump instruction bpf_convert_filter() refuses, in the kernel's
+ * order (the kernel stops at the first): those the first pass refuses,
+ * then those whose final offset does not fit. Stores up to max in out;
+ * returns how many there are, or -1 when out of memory. */
+long cbpf_ebpf_bad_jumps(const struct cbpf_insn *insns, size_t n, bool seccomp,
+			 struct cbpf_ebpf_jump *out, size_t max);
+
 /* Find the first jump bpf_convert_filter() refuses, in the kernel's order.
- * Returns true and fills *bad (when not NULL) if there is one. */
+ * Returns true and fills *bad (when not NULL) if there is one (also when
+ * out of memory, with bad->insn == -1: no answer). */
 bool cbpf_ebpf_find_bad_jump(const struct cbpf_insn *insns, size_t n, bool seccomp,
 			     struct cbpf_ebpf_jump *bad);
 

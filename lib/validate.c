@@ -273,21 +273,38 @@ static void check_seccomp(const struct cbpf_insn *insns, size_t n, struct report
 }
 
 /* Rule 14, on a program that passed every classic rule. */
+static void report_bad_jump(const struct cbpf_ebpf_jump *bad, struct report *r)
+{
+	if (bad->first_pass)
+		report(r, bad->insn, CBPF_RULE_EBPF_JUMP_RANGE, EINVAL,
+		       "its eBPF jump lands at index %ld; the converter's first pass "
+		       "refuses jumps at index 32768 or later", bad->ebpf_pos);
+	else
+		report(r, bad->insn, CBPF_RULE_EBPF_JUMP_RANGE, EINVAL,
+		       "after expansion to eBPF the jump offset %ld does not fit in s16",
+		       bad->off);
+}
+
 static void check_ebpf_jumps(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
 			     struct report *r)
 {
-	struct cbpf_ebpf_jump bad;
+	bool seccomp = profile == CBPF_PROFILE_SECCOMP;
+	struct cbpf_ebpf_jump *bad;
+	long count = cbpf_ebpf_bad_jumps(insns, n, seccomp, NULL, 0);
 
-	if (!cbpf_ebpf_find_bad_jump(insns, n, profile == CBPF_PROFILE_SECCOMP, &bad))
+	if (count == 0)
 		return;
-	if (bad.first_pass)
-		report(r, bad.insn, CBPF_RULE_EBPF_JUMP_RANGE, EINVAL,
-		       "its eBPF jump lands at index %ld; the converter's first pass "
-		       "refuses jumps at index 32768 or later", bad.ebpf_pos);
-	else
-		report(r, bad.insn, CBPF_RULE_EBPF_JUMP_RANGE, EINVAL,
-		       "after expansion to eBPF the jump offset %ld does not fit in s16",
-		       bad.off);
+	bad = count > 0 ? calloc((size_t)count, sizeof(*bad)) : NULL;
+	if (bad == NULL) {
+		report(r, -1, CBPF_RULE_NOMEM, ENOMEM, "out of memory");
+		return;
+	}
+	count = cbpf_ebpf_bad_jumps(insns, n, seccomp, bad, (size_t)count);
+	if (count <= 0)
+		report(r, -1, CBPF_RULE_NOMEM, ENOMEM, "out of memory");
+	for (long i = 0; i < count; i++)
+		report_bad_jump(&bad[i], r);
+	free(bad);
 }
 
 int cbpf_validate(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,

@@ -333,6 +333,24 @@ static void test_first_pass_quirk(void)
 		expect_at(__LINE__, big, n, LINUX, (long)n - 4,
 			  r <= 2 ? NULL : CBPF_RULE_EBPF_JUMP_RANGE);
 	}
+	/* every refused jump is reported, first-pass refusals first (kernel order) */
+	{
+		struct cbpf_problem probs[4];
+		size_t count = 0;
+
+		n = fill(1, 1725, S(0xb1, 14));
+		big[0] = S(0x05, 1725);        /* offset 1725 * 19 = 32775 */
+		big[n++] = S(0x05, 0);         /* at eBPF index 7 + 1 + 32775 */
+		big[n++] = RET0;
+		CHECK_EQ(cbpf_validate(big, n, LINUX, probs, 4, &count), EINVAL);
+		CHECK_EQ(count, 2);
+		CHECK_STR(probs[0].rule, CBPF_RULE_EBPF_JUMP_RANGE);
+		CHECK_EQ(probs[0].insn, 1726);
+		CHECK(strstr(probs[0].msg, "index 32783") != NULL);
+		CHECK_STR(probs[1].rule, CBPF_RULE_EBPF_JUMP_RANGE);
+		CHECK_EQ(probs[1].insn, 0);
+		CHECK(strstr(probs[1].msg, "offset 32775") != NULL);
+	}
 	/* a 16k-instruction program without any jump after index 32767 is fine */
 	n = fill(0, 1800, S(0xb1, 14));
 	big[n++] = RET0;
