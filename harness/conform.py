@@ -156,8 +156,7 @@ def cmd_record(a):
         print(f"record: broken case: {b['error']}", file=sys.stderr)
     kernel = impls_mod.builtin("kernel", a.build)
     impls_mod.probe(kernel, None)
-    profiles = {c.profile for c in loaded.cases}
-    for p in sorted(profiles):
+    for p in sorted({casefile.lane(c) for c in loaded.cases}):
         if not kernel.available.get(p):
             print(f"record: the kernel oracle cannot run {p} cases: {kernel.reasons.get(p)}",
                   file=sys.stderr)
@@ -185,6 +184,10 @@ def cmd_record(a):
             if errs or len(res) != len(c.packets):
                 why = f"kernel could not run a packet: {errs[0].get('note') if errs else 'count'}"
             else:
+                if c.hook == "packet" and res:
+                    # What the program saw, for the VM to run on the same input.
+                    fresh.ctx = {k: v for k, v in (res[0].get("ctx") or {}).items()
+                                 if k not in ("len", "cpu")}
                 fresh.expect_load = "ok"
                 fresh.expect = [casefile.Expected(r["verdict"] & 0xffffffff,
                                                   r.get("abort") if r.get("abort") in casefile.ABORTS else None,

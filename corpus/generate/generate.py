@@ -4,8 +4,8 @@ cases are the files; this script is how they were made).
 
     /usr/bin/python3 corpus/generate/generate.py [--corpus DIR]
 
-Families: opcodes/, validator/, quirks/, random/ (Python generators in this
-directory), pcap/ (one case per line of pcap/expressions.txt, run over
+Families: opcodes/, validator/, quirks/, random/, packet_hook/ (Python
+generators in this directory), pcap/ (one case per line of pcap/expressions.txt, run over
 pcap/lan.pcap) and seccomp/ (policies exported by libseccomp, built from
 seccomp_policies.c with cc -lseccomp). A case whose program and packets are
 unchanged keeps its recorded expectation; new or changed cases have none
@@ -29,11 +29,13 @@ import casefile  # noqa: E402
 import expressions  # noqa: E402
 import frames  # noqa: E402
 import gen_opcodes  # noqa: E402
+import gen_packet_hook  # noqa: E402
 import gen_quirks  # noqa: E402
 import gen_random  # noqa: E402
 import gen_validator  # noqa: E402
 
-FAMILIES = ("opcodes", "validator", "quirks", "random", "pcap/expr", "seccomp/policies")
+FAMILIES = ("opcodes", "validator", "quirks", "random", "packet_hook", "pcap/expr",
+            "seccomp/policies")
 
 
 def slug(text, n=48):
@@ -70,9 +72,12 @@ def keep_recording(new, old):
     """Copy the recorded expectation of old when it ran the same thing."""
     same = (old.program == new.program and old.pcap_expr == new.pcap_expr and
             old.packets == new.packets and old.packets_from == new.packets_from and
-            old.profile == new.profile and old.ctx == new.ctx)
+            old.profile == new.profile and old.hook == new.hook and
+            (old.ctx == new.ctx or new.hook == "packet"))
     if same and old.has_expectation():
         new.expect_load, new.expect, new.recorded = old.expect_load, old.expect, old.recorded
+        if new.hook == "packet":
+            new.ctx = old.ctx  # recorded with the expectation
 
 
 def main():
@@ -90,7 +95,7 @@ def main():
     written = set()
     counts = {}
     for gen in (gen_opcodes.cases, gen_validator.cases, gen_quirks.cases, gen_random.cases,
-                pcap_cases, seccomp_cases):
+                gen_packet_hook.cases, pcap_cases, seccomp_cases):
         for c in gen():
             path = os.path.join(root, c.id + ".case")
             if path in written:

@@ -10,11 +10,12 @@ import re
 import struct
 import tempfile
 
-SINGLE_KEYS = {"description", "profile", "tags", "pcap-expr", "linktype",
+SINGLE_KEYS = {"description", "profile", "hook", "tags", "pcap-expr", "linktype",
                "packets-from", "ctx", "expect-load", "recorded", "nondeterministic"}
 BLOCK_KEYS = {"program", "asm", "expect"}
 MULTI_KEYS = {"packet", "input"}
 PROFILES = ("linux", "seccomp")
+HOOKS = ("unix", "packet")
 # "abort" and "unknown" are the kernel oracle's words (it cannot tell load
 # failures from div/mod by 0).
 ABORTS = ("load", "div0", "nodev", "abort", "unknown")
@@ -42,6 +43,7 @@ class Case:
     path: str
     description: str = ""
     profile: str = "linux"
+    hook: str = "unix"            # where the kernel runs a socket filter
     tags: list = dataclasses.field(default_factory=list)
     program: list | None = None   # [[code, jt, jf, k], ...]
     program_comments: list | None = None
@@ -227,6 +229,10 @@ def parse(path, root):
             if value not in PROFILES:
                 raise CaseError(path, lineno, f"profile must be linux or seccomp, got '{value}'")
             c.profile = value
+        elif key == "hook":
+            if value not in HOOKS:
+                raise CaseError(path, lineno, f"hook must be unix or packet, got '{value}'")
+            c.hook = value
         elif key == "tags":
             c.tags = value.split()
         elif key == "pcap-expr":
@@ -265,6 +271,8 @@ def _check(c, path, last_line):
         raise CaseError(path, 1, "description: is required")
     if c.packets_from and c.packets:
         raise CaseError(path, 1, "packets-from: and packet:/input: exclude each other")
+    if c.hook != "unix" and c.profile != "linux":
+        raise CaseError(path, 1, "hook: is for profile linux only")
     if c.inputs and c.profile != "seccomp":
         raise CaseError(path, 1, "input: lines are seccomp_data; set profile: seccomp")
     if c.expect is not None and c.expect_load != "ok":
@@ -286,6 +294,13 @@ def discover(root, only=None):
     return out
 
 
+def lane(c):
+    """Which kernel oracle (and plugin) runs the case: seccomp, packet or linux."""
+    if c.profile == "seccomp":
+        return "seccomp"
+    return "packet" if c.hook == "packet" else "linux"
+
+
 def format_expect(e):
     s = str(e.verdict)
     if e.abort:
@@ -298,6 +313,8 @@ def format_expect(e):
 def render(c):
     """The text of a case file (the inverse of parse)."""
     out = list(c.comments) + [f"description: {c.description}", f"profile: {c.profile}"]
+    if c.hook != "unix":
+        out.append(f"hook: {c.hook}")
     if c.tags:
         out.append("tags: " + " ".join(c.tags))
     if c.nondeterministic:

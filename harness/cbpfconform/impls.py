@@ -1,15 +1,18 @@
 """impls: the implementations under test and how to start their plugins.
 
   kernel    the live kernel, the reference: `cbpf kernel plugin --via unix`
-            for socket cases, `--via seccomp` for seccomp cases
+            for socket cases, `--via packet` for cases with `hook: packet`
+            (AF_PACKET on lo in a private network namespace), `--via seccomp`
+            for seccomp cases
   vm        our VM: `cbpf plugin`
   libpcap   libpcap's bpf_validate/bpf_filter: build/harness/cbpf-pcap-plugin
   xnet      Go's golang.org/x/net/bpf: build/harness/cbpf-xnet-plugin
             (built when the Go toolchain and golang-golang-x-net-dev exist)
   NAME=CMD  a third-party VM: CMD is its plugin command (split like a shell)
 
-Each implementation is probed with a one-instruction request per profile
-before the run; one that cannot start or answer is skipped with the reason.
+Commands are keyed by lane (casefile.lane: linux, packet, seccomp). Each
+implementation is probed with a one-instruction request per lane before the
+run; one that cannot start or answer is skipped with the reason.
 """
 import dataclasses
 import os
@@ -21,7 +24,9 @@ BUILTIN = ("kernel", "vm", "libpcap", "xnet")
 PROBE = {"linux": {"id": "probe", "profile": "linux", "program": [[6, 0, 0, 7]],
                    "packets": ["0001020304050607"]},
          "seccomp": {"id": "probe", "profile": "seccomp", "program": [[6, 0, 0, 0x7fff0000]],
-                     "packets": ["27000000" + "3e0000c0" + "00" * 56]}}
+                     "packets": ["27000000" + "3e0000c0" + "00" * 56]},
+         "packet": {"id": "probe", "profile": "linux", "program": [[6, 0, 0, 7]],
+                    "packets": ["00" * 60]}}
 
 
 @dataclasses.dataclass
@@ -42,14 +47,17 @@ def builtin(name, build):
     h = os.path.join(build, "harness")
     if name == "kernel":
         return Impl("kernel", {"linux": [cbpf, "kernel", "plugin", "--via", "unix"],
+                               "packet": [cbpf, "kernel", "plugin", "--via", "packet"],
                                "seccomp": [cbpf, "kernel", "plugin", "--via", "seccomp"]},
                     reference=True)
     if name == "vm":
-        return Impl("vm", {"linux": [cbpf, "plugin"], "seccomp": [cbpf, "plugin"]})
+        return Impl("vm", {lane: [cbpf, "plugin"] for lane in ("linux", "packet", "seccomp")})
     if name == "libpcap":
-        return Impl("libpcap", {"linux": [os.path.join(h, "cbpf-pcap-plugin")]})
+        pl = [os.path.join(h, "cbpf-pcap-plugin")]
+        return Impl("libpcap", {"linux": pl, "packet": pl})
     if name == "xnet":
-        return Impl("xnet", {"linux": [os.path.join(h, "cbpf-xnet-plugin")]})
+        pl = [os.path.join(h, "cbpf-xnet-plugin")]
+        return Impl("xnet", {"linux": pl, "packet": pl})
     raise ValueError(name)
 
 
@@ -61,7 +69,7 @@ def parse_impls(spec, build):
         if "=" in n:
             name, cmd = n.split("=", 1)
             argv = shlex.split(cmd)
-            out.append(Impl(name.strip(), {"linux": argv, "seccomp": argv}))
+            out.append(Impl(name.strip(), {"linux": argv, "packet": argv, "seccomp": argv}))
         elif n in BUILTIN:
             out.append(builtin(n, build))
         else:
@@ -78,7 +86,7 @@ SKIP_HINTS = {"xnet": "Go toolchain or golang-golang-x-net-dev not installed "
 
 def probe(impl, log_dir):
     """Start each profile's plugin and send one request; fill available/reasons."""
-    for profile, argv in impl.commands.items():
+    for profile, argv in impl.commands.items():  # profile: the lane
         if not os.path.exists(argv[0]) and os.sep in argv[0]:
             impl.available[profile] = False
             impl.reasons[profile] = SKIP_HINTS.get(impl.name, f"{argv[0]} does not exist")

@@ -12,13 +12,15 @@ import time
 
 import classify
 import compare
-import impls as impls_mod
+from casefile import lane
 
 
-def request(case, idx):
+def request(case, idx, reference=False):
+    """The plugin request of a case. The kernel gets no ctx: it reports the
+    context it really had instead (recorded in `hook: packet` cases)."""
     r = {"id": idx, "profile": case.profile, "program": case.program,
          "packets": [p.hex() for p in case.packets]}
-    if case.ctx is not None:
+    if case.ctx is not None and not reference:
         r["ctx"] = case.ctx
     return r
 
@@ -57,9 +59,9 @@ class Progress:
 def run_impl(impl, cases, progress, sink):
     """Run every case this implementation supports; sink[name][idx] = response."""
     out = sink.setdefault(impl.name, {})
-    for profile, plug in impl.plugins.items():
-        idxs = [i for i, c in enumerate(cases) if c.profile == profile]
-        reqs = [request(cases[i], i) for i in idxs]
+    for ln, plug in impl.plugins.items():
+        idxs = [i for i, c in enumerate(cases) if lane(c) == ln]
+        reqs = [request(cases[i], i, impl.reference) for i in idxs]
         if not reqs:
             continue
         def on_resp(_r, name=impl.name):
@@ -71,7 +73,7 @@ def run_impl(impl, cases, progress, sink):
 def run_all(impls, cases):
     totals = {}
     for impl in impls:
-        totals[impl.name] = sum(1 for c in cases if impl.available.get(c.profile))
+        totals[impl.name] = sum(1 for c in cases if impl.available.get(lane(c)))
     progress = Progress(totals)
     sink = {}
     threads = [threading.Thread(target=run_impl, args=(i, cases, progress, sink), daemon=True)
@@ -95,15 +97,17 @@ def evaluate(impls, cases, sink, rules):
         live = sink.get(kernel.name, {}).get(idx) if kernel else None
         ref = live if live is not None and live.get("load") != "error" else recorded
         ref_name = "kernel" if ref is live and live is not None else "recorded"
-        rec = {"id": c.id, "description": c.description, "profile": c.profile, "tags": c.tags,
+        rec = {"id": c.id, "description": c.description, "profile": c.profile, "hook": c.hook,
+               "tags": c.tags,
                "nondeterministic": c.nondeterministic, "ninsns": len(c.program),
                "opcodes": sorted({i[0] for i in c.program}),
                "npackets": len(c.packets), "packet_lens": [len(p) for p in c.packets],
                "reference": ref_name, "recorded": recorded, "responses": {}, "outcomes": {}}
+        ln = lane(c)
         for impl in impls:
-            if not impl.available.get(c.profile):
-                reason = impl.reasons.get(c.profile) or f"no {c.profile} profile"
-                if c.profile not in impl.commands:
+            if not impl.available.get(ln):
+                reason = impl.reasons.get(ln) or f"no {ln} lane"
+                if ln not in impl.commands:
                     reason = f"no {c.profile} profile"
                 rec["outcomes"][impl.name] = {"status": "skipped", "detail": reason}
                 continue
