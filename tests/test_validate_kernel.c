@@ -9,7 +9,8 @@
  *   generators  >= 100,000 programs built to sit on each rule's edge
  *   optmem      programs whose bpf_prog_size is within a few instructions
  *               of optmem_max (ENOMEM predicted exactly)
- *   header      bpf_prog_size() fitted from optmem_max thresholds
+ *   sizes       the exact bpf_prog_size of every instruction kind and of
+ *               random programs, from optmem_max thresholds
  *   seccomp     a few thousand programs through seccomp_check_filter
  *
  * When the test can create its own network namespace it raises
@@ -595,36 +596,91 @@ static long min_optmem(const struct cbpf_insn *p, size_t n)
 	return hi;
 }
 
-/* bpf_prog_size() from the kernel: on a fresh socket the charge succeeds
- * iff size < optmem_max, so the smallest accepting optmem_max is size+1. */
-static void run_header_fit(void)
+/* One program's exact size, measured against the model; returns the
+ * header (measured bytes - 8 * predicted eBPF instructions). */
+static long measure_size(const struct cbpf_insn *p, size_t n, long *off)
 {
-	long fitted = 0, programs = 0, off = 0;
+	struct cbpf_load_prediction pr;
+	long v;
 
-	for (int i = 0; i < 4000 && programs < 40; i++) {
+	cbpf_predict_load(p, n, &pr);
+	v = min_optmem(p, n);
+	CHECK_EQ(v - 1, pr.prog_bytes);
+	if (v - 1 != (long)pr.prog_bytes && (*off)++ < SHOW_MISMATCHES) {
+		fprintf(stderr, "  size: kernel %ld bytes, predicted %zu (%zu eBPF)\n", v - 1,
+			pr.prog_bytes, pr.ebpf_insns);
+		dump_program(p, n);
+	}
+	return v - 1 - 8 * (long)pr.ebpf_insns;
+}
+
+/* Single instructions of every kind the converter expands differently:
+ * every opcode, loads around their k thresholds, all extensions, and
+ * every conditional-jump shape (negative k, jt/jf zero or not). */
+static size_t size_probe(size_t i, struct cbpf_insn *p)
+{
+	static const uint32_t load_k[] = { 0, 1, 0x7fff, 0x8000, 0x7fffffff, 0x80000000,
+					   0xffe00000, 0xffefffff };
+	static const uint16_t loads[] = { 0x20, 0x28, 0x30, 0x40, 0x48, 0x50, 0xb1 };
+	static const uint16_t jumps[] = { 0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d };
+	const size_t nloads = sizeof(loads) / sizeof(loads[0]) * 8;
+	size_t n = 0;
+
+	p[n++] = cbpf_stmt(0x02, 1); /* so that ld M[1] is valid */
+	if (i < CBPF_NOPCODES) {
+		uint16_t code = cbpf_opinfo_at(i)->code;
+		p[n++] = cbpf_stmt(code, CBPF_CLASS(code) == CBPF_JMP ? 0 : 1);
+	} else if ((i -= CBPF_NOPCODES) < nloads) {
+		p[n++] = cbpf_stmt(loads[i / 8], load_k[i % 8]);
+	} else if ((i -= nloads) < CBPF_EXT_COUNT) {
+		p[n++] = cbpf_stmt(0x20 + 8 * (uint16_t)(i % 3), cbpf_ext_k((enum cbpf_ext)i));
+	} else if ((i -= CBPF_EXT_COUNT) < 8 * 8) {
+		/* code, then bit 2: negative k, bits 0-1: jt, jf nonzero */
+		unsigned shape = (unsigned)i % 8;
+		p[n++] = cbpf_jump(jumps[i / 8], shape & 4 ? 0xfffffff0 : 5, shape & 1,
+				   (shape >> 1) & 1);
+		p[n++] = cbpf_stmt(0x06, 1);
+	} else {
+		return 0;
+	}
+	p[n++] = cbpf_stmt(0x16, 0);
+	return n;
+}
+
+/* bpf_prog_size() from the kernel: on a fresh socket the charge succeeds
+ * iff size < optmem_max, so the smallest accepting optmem_max is size+1.
+ * Measured for every kind of instruction and for random programs: the
+ * model must give every size exactly. */
+static void run_sizes(void)
+{
+	struct cbpf_insn p[4];
+	long header = -1, programs = 0, off = 0, h;
+	size_t n;
+
+	for (size_t i = 0; (n = size_probe(i, p)) > 0; i++) {
+		CHECK_EQ(cbpf_validate(p, n, CBPF_PROFILE_LINUX, NULL, 0, NULL), 0);
+		h = measure_size(p, n, &off);
+		if (header < 0)
+			header = h;
+		programs++;
+	}
+	for (int i = 0; i < 4000 && programs < 240; i++) {
 		struct cbpf_load_prediction pr;
-		size_t n = programs < 20 ? gen_random() : gen_big();
-		long v;
 
+		n = chance(85) ? gen_random() : gen_big();
 		if (n == 0 || cbpf_validate(P, n, CBPF_PROFILE_LINUX, NULL, 0, NULL) != 0)
 			continue;
 		cbpf_predict_load(P, n, &pr);
-		if (!pr.jumps_fit)
-			continue;
-		v = min_optmem(P, n);
-		programs++;
-		CHECK_EQ(v - 1, pr.prog_bytes);
-		if (v - 1 != (long)pr.prog_bytes && off++ < SHOW_MISMATCHES) {
-			fprintf(stderr, "  header fit: kernel %ld bytes, predicted %zu (%zu eBPF)\n",
-				v - 1, pr.prog_bytes, pr.ebpf_insns);
-			dump_program(P, n);
+		if (pr.jumps_fit) {
+			measure_size(P, n, &off);
+			programs++;
 		}
-		fitted = v - 1 - 8 * (long)pr.ebpf_insns;
 	}
-	printf("bpf_prog_size: %ld programs measured, header %ld bytes, %ld off the model"
-	       " (%.1fs)\n", programs, fitted, off, seconds() - phase_start);
+	printf("bpf_prog_size: %ld programs measured exactly, header %ld bytes, %ld off the"
+	       " model (%.1fs)\n", programs, header, off, seconds() - phase_start);
 	phase_start = seconds();
-	CHECK(programs >= 20);
+	CHECK_EQ(header, 96);
+	CHECK(programs >= 230);
 	CHECK(set_optmem(OPTMEM_RAISED));
 }
 
@@ -723,7 +779,7 @@ int main(void)
 	run_generator("s16-edge", gen_big, 1200);
 	run_near_optmem();
 	if (own_netns)
-		run_header_fit();
+		run_sizes();
 	run_seccomp(2500);
 	print_tally(&total);
 	CHECK(total.programs >= 100000 + 3 * 65536);
