@@ -230,46 +230,82 @@ static enum vm_op fused_load_jump(uint32_t load_op, uint32_t jump_op)
 	return VM_OP_COUNT;
 }
 
-/*
- * Fuse slot pc with slot pc + 1 when the pair is common in compiled
- * filters: a load or `and #k` followed by a conditional jump on a constant
- * (one dispatch, one bounds check), and `ldxb 4*([k]&0xf)` followed by an
- * indirect load, itself possibly fused with its jump (the IPv4 transport
- * header idiom). Slots are fused back to front, so slot pc + 1 may already
- * be a fused IND load; a conditional jump is never the first of a pair, so
- * it is always plain.
- */
-static void fuse(struct cbpf_vm *vm, size_t pc)
+/* The chained form of an op ending in jeq #c, or VM_OP_COUNT. */
+static enum vm_op chained_jeq(uint32_t op)
 {
-	struct vm_insn *a = &vm->insns[pc];
-	const struct vm_insn *b = &vm->insns[pc + 1];
-	enum vm_op f = fused_load_jump(a->op, b->op);
+	static const struct { enum vm_op jeq, chained; } chains[] = {
+		{ VM_JEQ_K, VM_JEQ_K_JEQ },
+		{ VM_AND_JEQ, VM_AND_JEQ_JEQ },
+		{ VM_LDABS_W_JEQ, VM_LDABS_W_JEQ_JEQ },
+		{ VM_LDABS_H_JEQ, VM_LDABS_H_JEQ_JEQ },
+		{ VM_LDABS_B_JEQ, VM_LDABS_B_JEQ_JEQ },
+		{ VM_LDIND_W_JEQ, VM_LDIND_W_JEQ_JEQ },
+		{ VM_LDIND_H_JEQ, VM_LDIND_H_JEQ_JEQ },
+		{ VM_LDIND_B_JEQ, VM_LDIND_B_JEQ_JEQ },
+		{ VM_MSH_LDIND_W_JEQ, VM_MSH_LDIND_W_JEQ_JEQ },
+		{ VM_MSH_LDIND_H_JEQ, VM_MSH_LDIND_H_JEQ_JEQ },
+		{ VM_MSH_LDIND_B_JEQ, VM_MSH_LDIND_B_JEQ_JEQ },
+	};
 
-	if (f != VM_OP_COUNT) {
-		a->op = f;
-		a->k2 = b->k;
-		a->jt = b->jt;
-		a->jf = b->jf;
-		return;
+	for (size_t i = 0; i < sizeof(chains) / sizeof(chains[0]); i++)
+		if (chains[i].jeq == op)
+			return chains[i].chained;
+	return VM_OP_COUNT;
+}
+
+/*
+ * The fused form of slot pc, from the plain forms of pc and what follows:
+ *   load or `and #k`, then a conditional jump on a constant: one dispatch,
+ *     one bounds check;
+ *   `ldxb 4*([k]&0xf)`, then an IND load, possibly then a conditional jump
+ *     (the IPv4 transport header idiom);
+ * and, when the result ends in jeq #c whose false edge lands on a plain
+ * jeq #k4 (A unchanged: the ethertype and port alternatives of compiled
+ * filters), the chained form that decides both.
+ */
+static struct vm_insn fused(const struct cbpf_vm *vm, const struct vm_insn *plain, size_t pc)
+{
+	struct vm_insn a = plain[pc];
+	const struct vm_insn *b = pc + 1 < vm->n ? &plain[pc + 1] : NULL;
+	const struct vm_insn *c = pc + 2 < vm->n ? &plain[pc + 2] : NULL;
+	enum vm_op f, chain;
+
+	if (a.op == VM_LDX_MSH && b != NULL && b->op >= VM_LDIND_W && b->op <= VM_LDIND_B) {
+		f = c != NULL ? fused_load_jump(b->op, c->op) : VM_OP_COUNT;
+		a.k2 = b->k;
+		if (f == VM_OP_COUNT) {
+			a.op = VM_MSH_LDIND_W + (b->op - VM_LDIND_W);
+		} else {
+			a.op = VM_MSH_LDIND_W_JEQ + (f - VM_LDIND_W_JEQ);
+			a.k3 = c->k;
+			a.jt = c->jt;
+			a.jf = c->jf;
+		}
+	} else if (b != NULL && (f = fused_load_jump(a.op, b->op)) != VM_OP_COUNT) {
+		a.op = f;
+		a.k2 = b->k;
+		a.jt = b->jt;
+		a.jf = b->jf;
 	}
-	if (a->op != VM_LDX_MSH)
-		return;
-	if (b->op >= VM_LDIND_W && b->op <= VM_LDIND_B) {
-		a->op = VM_MSH_LDIND_W + (b->op - VM_LDIND_W);
-		a->k2 = b->k;
-	} else if (b->op >= VM_LDIND_W_JEQ && b->op <= VM_LDIND_B_JSET) {
-		a->op = VM_MSH_LDIND_W_JEQ + (b->op - VM_LDIND_W_JEQ);
-		a->k2 = b->k;
-		a->k3 = b->k2;
-		a->jt = b->jt;
-		a->jf = b->jf;
+	chain = chained_jeq(a.op);
+	if (chain != VM_OP_COUNT) {
+		const struct vm_insn *second = &plain[a.jf - vm->insns];
+
+		if (second->op == VM_JEQ_K) {
+			a.op = chain;
+			a.k4 = second->k;
+			a.jt2 = second->jt;
+			a.jf = second->jf;
+		}
 	}
+	return a;
 }
 
 static int predecode(struct cbpf_vm *vm, const struct cbpf_insn *insns,
 		     struct cbpf_problem *problem)
 {
 	const void *const *handlers;
+	struct vm_insn *plain;
 	int err;
 
 	for (size_t pc = 0; pc < vm->n; pc++) {
@@ -282,8 +318,13 @@ static int predecode(struct cbpf_vm *vm, const struct cbpf_insn *insns,
 	/* The run loop never steps past the last slot: it must be a ret. */
 	if (vm->insns[vm->n - 1].op != VM_RET_K && vm->insns[vm->n - 1].op != VM_RET_A)
 		return refuse(problem, vm->n - 1, "last instruction is not ret");
-	for (size_t pc = vm->n - 1; pc-- > 0;)
-		fuse(vm, pc);
+	plain = malloc(vm->n * sizeof(*plain));
+	if (plain == NULL)
+		return ENOMEM;
+	memcpy(plain, vm->insns, vm->n * sizeof(*plain));
+	for (size_t pc = 0; pc < vm->n; pc++)
+		vm->insns[pc] = fused(vm, plain, pc);
+	free(plain);
 	handlers = cbpf_vm_handlers();
 	for (size_t pc = 0; pc < vm->n; pc++)
 		vm->insns[pc].handler = handlers != NULL ? handlers[vm->insns[pc].op] : NULL;

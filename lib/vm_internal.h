@@ -66,7 +66,12 @@
 	/* fused: ldxb 4*([k]&0xf) + IND load at k2 + conditional jump on k3 */          \
 	X(MSH_LDIND_W_JEQ) X(MSH_LDIND_W_JGT) X(MSH_LDIND_W_JGE) X(MSH_LDIND_W_JSET)     \
 	X(MSH_LDIND_H_JEQ) X(MSH_LDIND_H_JGT) X(MSH_LDIND_H_JGE) X(MSH_LDIND_H_JSET)     \
-	X(MSH_LDIND_B_JEQ) X(MSH_LDIND_B_JGT) X(MSH_LDIND_B_JGE) X(MSH_LDIND_B_JSET)
+	X(MSH_LDIND_B_JEQ) X(MSH_LDIND_B_JGT) X(MSH_LDIND_B_JGE) X(MSH_LDIND_B_JSET)     \
+	/* chained: a jeq whose false edge is a plain jeq #k4 on the same A */           \
+	X(JEQ_K_JEQ) X(AND_JEQ_JEQ)                                                      \
+	X(LDABS_W_JEQ_JEQ) X(LDABS_H_JEQ_JEQ) X(LDABS_B_JEQ_JEQ)                         \
+	X(LDIND_W_JEQ_JEQ) X(LDIND_H_JEQ_JEQ) X(LDIND_B_JEQ_JEQ)                         \
+	X(MSH_LDIND_W_JEQ_JEQ) X(MSH_LDIND_H_JEQ_JEQ) X(MSH_LDIND_B_JEQ_JEQ)
 
 /* vm.c relies on the order within each group above (W, H, B; jeq, jgt, jge,
  * jset) to map plain and fused forms by offset. */
@@ -82,8 +87,10 @@ enum vm_op { VM_OP_LIST(VM_OP_ENUM) VM_OP_COUNT };
  *   k2   second operand of a fused pair (compare value, IND offset); for
  *        LD_SLOW the load size
  *   k3   third operand of a fused triple (compare value)
+ *   k4   *_JEQ_JEQ: the chained jeq's value
  *   jt   next instruction when a condition holds (or JA's target)
- *   jf   next instruction otherwise
+ *   jf   next instruction otherwise (*_JEQ_JEQ: when both jeqs fail)
+ *   jt2  *_JEQ_JEQ: next instruction when the chained jeq holds
  */
 struct vm_insn {
 	const void *handler;
@@ -91,8 +98,10 @@ struct vm_insn {
 	uint32_t k;
 	uint32_t k2;
 	uint32_t k3;
+	uint32_t k4;
 	const struct vm_insn *jt;
 	const struct vm_insn *jf;
+	const struct vm_insn *jt2;
 };
 
 struct cbpf_vm {

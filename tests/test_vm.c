@@ -441,6 +441,60 @@ static void test_fused(void)
 	       TXA, RETA);
 }
 
+/* A jeq whose false edge lands on a plain jeq runs as one chained
+ * operation after every kind of A producer; the results must be those of
+ * the two jumps. */
+static void test_jeq_chains(void)
+{
+	const struct { struct cbpf_insn p[2]; size_t n; } prefixes[] = {
+		{ { LDK(0x1112) }, 1 },
+		{ { LDK(0x1234), ALUK(CBPF_AND, 0xff00) }, 2 },
+		{ { LDABS(CBPF_W, 12) }, 1 },
+		{ { LDABS(CBPF_H, 12) }, 1 },
+		{ { LDABS(CBPF_B, 12) }, 1 },
+		{ { LDXK(2), LDIND(CBPF_W, 10) }, 2 },
+		{ { LDXK(2), LDIND(CBPF_H, 10) }, 2 },
+		{ { LDXK(2), LDIND(CBPF_B, 10) }, 2 },
+		{ { MSH(14), LDIND(CBPF_W, 0) }, 2 },
+		{ { MSH(14), LDIND(CBPF_H, 0) }, 2 },
+		{ { MSH(14), LDIND(CBPF_B, 0) }, 2 },
+		{ { LDABS(CBPF_H, 99) }, 1 },          /* the load fails */
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		struct cbpf_insn p[8];
+		size_t n = prefixes[i].n;
+		struct cbpf_vm *vm;
+		struct cbpf_result plain;
+
+		memcpy(p, prefixes[i].p, n * sizeof(p[0]));
+		p[n] = RETA;
+		if (cbpf_vm_create(p, n + 1, CBPF_PROFILE_LINUX, &vm, NULL) != 0) {
+			CHECK(0);
+			continue;
+		}
+		plain = cbpf_vm_run(vm, P100, 100, NULL);
+		cbpf_vm_free(vm);
+		uint32_t a = plain.verdict;
+		const uint32_t pairs[4][3] = {
+			{ a, a + 1, 1 }, { a + 1, a, 2 }, { a + 1, a + 2, 3 }, { a, a, 1 },
+		};
+		for (size_t j = 0; j < 4; j++) {
+			p[n] = JK(CBPF_JEQ, pairs[j][0], 1, 0);
+			p[n + 1] = JK(CBPF_JEQ, pairs[j][1], 1, 2);
+			p[n + 2] = RETK(1);
+			p[n + 3] = RETK(2);
+			p[n + 4] = RETK(3);
+			expect_at(__LINE__ + (int)i * 1000, p, n + 5, CBPF_PROFILE_LINUX, P100, 100,
+				  NULL, plain.end == RET ? pairs[j][2] : 0, plain.end);
+		}
+	}
+	/* a chain of three: the middle jeq is itself chained */
+	for (uint32_t v = 0; v < 4; v++)
+		EXPECT(v == 3 ? 4 : v + 1, RET, LDK(v), JK(CBPF_JEQ, 0, 2, 0), JK(CBPF_JEQ, 1, 2, 0),
+		       JK(CBPF_JEQ, 2, 2, 3), RETK(1), RETK(2), RETK(3), RETK(4));
+}
+
 /* ---- extensions ---- */
 
 static void test_extensions_default(void)
@@ -1221,6 +1275,7 @@ int main(void)
 	test_msh();
 	test_windows();
 	test_fused();
+	test_jeq_chains();
 	test_extensions_default();
 	test_extensions_ctx();
 	test_nla();
