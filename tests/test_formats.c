@@ -343,6 +343,8 @@ static void test_brace_tolerance(void)
 	/* without the trailing comma, and empty */
 	CHECK_STR(parse_str(CBPF_FMT_DD, "{ 0x6, 0, 0, 0x00000000 }"), "OK");
 	CHECK_STR(parse_str(CBPF_FMT_DD, "  \n"), "OK");
+	CHECK_STR(parse_str(CBPF_FMT_AUTO, "/* { op, jt, jf, k }, */\n{ 0x28,  0,  0, 0x0000000c },\n"
+					   "{ 0x06,  0,  0, 0000000000 },\n"), "OK");
 	/* bytecode as iptables-save prints it (no final comma), spread over lines */
 	CHECK_STR(parse_str(CBPF_FMT_BYTECODE, "2,6 0 0 1,6 0 0 0"), "OK");
 	CHECK_STR(parse_str(CBPF_FMT_BYTECODE, " 2 ,\n6 0 0 1 ,\r\n6\t0 0 0 ,\n"), "OK");
@@ -661,6 +663,8 @@ static const struct detect_case detect_cases[] = {
 	{ "{ 0x28, 0, 0, 0x0000000c },", 0, CBPF_FMT_DD },
 	{ "{ 0x28,  0,  0, 0x0000000c },", 0, CBPF_FMT_C },
 	{ "/* c */ { 0000, 12, 12, 0x00000001 }", 0, CBPF_FMT_C },
+	/* bpf_dbg's `dump` (same lines as bpf_asm -c, after a comment) */
+	{ "/* { op, jt, jf, k }, */\n{ 0x28,  0,  0, 0x0000000c },\n", 0, CBPF_FMT_C },
 	{ "{ 0x28, 12, 12, 0x0000000c },\n{ 0x28, 12, 12, 0x00000000 },", 0, CBPF_FMT_DD },
 	{ "{ 0x28, 12, 12, 0x0000000c },\n{ 0x28, 12, 12, 0000000000 },", 0, CBPF_FMT_C },
 	{ "{ 0x28, 12, 12, 0x0000000c }", 0, CBPF_FMT_DD }, /* undecidable: dd */
