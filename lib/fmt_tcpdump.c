@@ -406,7 +406,7 @@ static int relative(struct fmt_cursor *c, unsigned line, unsigned col, uint64_t 
 static int jump_fields(struct fmt_cursor *c, const struct listing_line *l,
 		       const struct cbpf_opinfo *o, size_t index, struct cbpf_insn *in)
 {
-	uint64_t jt, jf, k;
+	uint64_t jt = 0, jf = 0, k = 0; /* set by relative(); zeroed for -O2 -Wmaybe-uninitialized */
 
 	if (o->kind == CBPF_KIND_JA) {
 		if (l->target_neg && l->target != 0)

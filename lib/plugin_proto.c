@@ -358,7 +358,7 @@ static int parse_seccomp_record(struct parse *p, const struct json_value *v, siz
 {
 	struct cbpf_seccomp_data sd;
 	char where[64];
-	uint64_t x;
+	uint64_t x = 0;
 	int64_t nr;
 
 	memset(&sd, 0, sizeof(sd));

@@ -74,7 +74,7 @@ static FILE *file_of(const void *p, size_t n)
  * then "END" or "ERR message". */
 static char *read_all(const void *p, size_t n, struct cbpf_pcap_reader *out_hdr)
 {
-	struct cbpf_pcap_reader r;
+	struct cbpf_pcap_reader r = { 0 };
 	struct cbpf_pcap_record rec;
 	struct strbuf b = { 0 };
 	char err[256];
@@ -129,7 +129,7 @@ static void test_orders_and_resolutions(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct strbuf b = { 0 };
-		struct cbpf_pcap_reader h;
+		struct cbpf_pcap_reader h = { 0 };
 		size_t n;
 		file_header(&b, cases[i].magic, cases[i].be, 2, 65535, 0x10000001u);
 		record(&b, cases[i].be, 1700000000, 999999, 4, 60, pkt_a);
@@ -243,7 +243,7 @@ static void test_record_errors(void)
 	record(&b, false, 0, 0, (uint32_t)big, (uint32_t)big, data);
 	file = sb_finish(&b, &n);
 	{
-		struct cbpf_pcap_reader r;
+		struct cbpf_pcap_reader r = { 0 };
 		struct cbpf_pcap_record rec;
 		char err[256];
 		FILE *f = file_of(file, n);
@@ -297,7 +297,7 @@ static void test_libpcap_written(int precision)
 	pcap_close(dead);
 
 	FILE *f = fopen(path, "rb");
-	struct cbpf_pcap_reader r;
+	struct cbpf_pcap_reader r = { 0 };
 	struct cbpf_pcap_record rec;
 	char err[256];
 	int i = 0, bad = 0;
