@@ -234,8 +234,6 @@ static void check_scratch_init(const struct cbpf_insn *insns, size_t n, struct r
 static const char *seccomp_refusal(const struct cbpf_opinfo *op)
 {
 	switch (op->kind) {
-	case CBPF_KIND_ALU:
-		return op->src == CBPF_SRC_K ? "mod #k" : "mod x";
 	case CBPF_KIND_LD_ABS:
 		return op->size == CBPF_SIZE_H ? "ldh [k]: seccomp loads are 32-bit"
 					       : "ldb [k]: seccomp loads are 32-bit";

@@ -523,7 +523,7 @@ static void test_check_command(void)
 		       " (EINVAL)\n");
 	CHECK_EQ(run_check("-f json --profile seccomp", "[[148,0,0,3],[22,0,0,0]]", out,
 			   sizeof(out)), 1);
-	CHECK_STR(out, "<stdin>: insn 0: seccomp-opcode: opcode 0x94 (mod #k) is not allowed by"
+	CHECK_STR(out, "<stdin>: insn 0: seccomp-opcode: opcode 0x94 (mod) is not allowed by"
 		       " seccomp (EINVAL)\n");
 	CHECK_EQ(run_check("-f json --profile=linux", "[[148,0,0,3],[22,0,0,0]]", out,
 			   sizeof(out)), 0);
