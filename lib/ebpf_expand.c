@@ -5,9 +5,9 @@
  * expanded jump offsets and the s16 limit on them (rule 14), and the
  * load prediction built on them (cbpf_predict_load).
  *
- * Jumps. The converter runs twice over the program, keeping addrs[i] (the
- * eBPF index where classic instruction i starts) from one pass to the
- * next. An emitted jump gets off = addrs[target] - addrs[i] - 1, minus its
+ * Jumps. After a length-only call, the converter makes two passes over
+ * the program, keeping addrs[i] (the eBPF index where classic instruction
+ * i starts, zeroed at first) from one pass to the next. An emitted jump gets off = addrs[target] - addrs[i] - 1, minus its
  * position inside the instruction's own expansion, and is refused unless
  * S16_MIN <= off <= S16_MAX. In the first pass addrs[] is still zero for
  * every forward target, so there off = -(position + 1): a jump emitted at
@@ -27,8 +27,10 @@ enum { S16_MIN = -32768, S16_MAX = 32767 };
  * offsetof(struct bpf_prog, insns) on 6.18 x86-64: bpf_prog_size(n) is
  * this plus 8 bytes per eBPF instruction. Measured live: in a private
  * network namespace, the smallest optmem_max that accepts a program is
- * exactly 97 + 8 * n on a fresh AF_UNIX socket (sk_omem_alloc 0), for
- * every instruction kind (tests/test_validate_kernel.c re-checks it).
+ * exactly 97 + 8 * n on a fresh AF_UNIX socket (__sk_filter_charge wants
+ * size < optmem_max), for every instruction kind; the 96 may include the
+ * socket's sk_omem_alloc, which is what an attach is charged against
+ * anyway (tests/test_validate_kernel.c re-checks it).
  */
 #define BPF_PROG_HEADER_BYTES 96
 
