@@ -31,10 +31,16 @@ extern "C" {
  * What the filter sees besides the packet bytes. cbpf_ctx_init() gives
  * exactly what a filter sees on an AF_UNIX SOCK_DGRAM socket pair: len =
  * packet length, every skb field 0, no device, network header at offset
- * 0, mac header unset, the whole packet linear.
+ * 0, mac header unset, the whole packet linear, poff computed (0 for
+ * protocol 0).
+ *
+ * The u32 fields are the skb fields as the kernel's filter reads them and
+ * are returned as given (the kernel's own values fit their skb fields:
+ * protocol, queue, vlan_tci and vlan_tpid are 16 bits, pkttype 3 bits).
  */
 struct cbpf_ctx {
-	int64_t len;          /* ld #len; CBPF_CTX_UNSET = packet length */
+	int64_t len;          /* ld #len (skb->len, truncated to u32);
+	                       * CBPF_CTX_UNSET = packet length */
 	uint32_t protocol;    /* SKF_AD_PROTOCOL (host order, already ntohs'ed) */
 	uint32_t pkttype;
 	bool has_dev;         /* false: ifidx/hatype end the program with A */
@@ -45,13 +51,20 @@ struct cbpf_ctx {
 	uint32_t rxhash;
 	uint32_t cpu;
 	uint32_t vlan_tci;
-	uint32_t vlan_avail;
+	uint32_t vlan_avail;  /* also "a VLAN tag is present" for poff auto */
 	uint32_t vlan_tpid;
-	int64_t poff;         /* value, or CBPF_POFF_AUTO */
+	int64_t poff;         /* value (truncated to u32), or CBPF_POFF_AUTO
+	                       * (or CBPF_CTX_UNSET): the kernel's flow
+	                       * dissector on the packet from net_off with
+	                       * `protocol` as the L3 type (lib/flow_dissect.c
+	                       * says what it covers) */
 	uint32_t random;
-	int64_t net_off;      /* network header, relative to packet start */
-	int64_t mac_off;      /* mac header; CBPF_CTX_UNSET = unset */
-	int64_t headlen;      /* linear part; CBPF_CTX_UNSET = packet length */
+	int64_t net_off;      /* network header, relative to packet start
+	                       * (CBPF_CTX_UNSET = 0); may be negative */
+	int64_t mac_off;      /* mac header; CBPF_CTX_UNSET = unset: every
+	                       * SKF_LL_OFF load fails */
+	int64_t headlen;      /* linear part; CBPF_CTX_UNSET = packet length;
+	                       * only nla/nlan look at it (0 when headlen < len) */
 };
 
 void cbpf_ctx_init(struct cbpf_ctx *ctx);
@@ -85,9 +98,13 @@ void cbpf_vm_free(struct cbpf_vm *vm);
 
 /*
  * Run on a packet (profile LINUX) or on a struct seccomp_data (profile
- * SECCOMP: pkt must be the 64-byte record in host byte order, len 64).
- * ctx may be NULL for the defaults. len may exceed CBPF_MAX_PACKET; the
- * result is still defined.
+ * SECCOMP: pkt is the 64-byte record in host byte order; a load past len
+ * fails like any load, returning 0; ld #len is always 64). ctx may be NULL
+ * for the defaults. pkt may be NULL only with len 0 (a NULL pkt is read as
+ * no bytes). len may exceed CBPF_MAX_PACKET; the result is still defined.
+ * Bytes before the packet start do not exist: a window offset that
+ * resolves below 0 fails (the kernel may read headroom there).
+ * A NULL vm gives { 0, CBPF_END_RET }.
  */
 struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
 			       const struct cbpf_ctx *ctx);
