@@ -1,11 +1,11 @@
 /*
  * vm.c - building a VM: validate the program for its profile, then
  * pre-decode every instruction (read through the opcode table by
- * cbpf_decode) into the run loop's form, fusing common pairs into one
+ * cbpf_decode) into the run loop's form, fusing common sequences into one
  * superinstruction, and resolving jump targets to pointers.
  *
- * Slot i always holds instruction i (possibly fused with i+1), so a jump to
- * any pc lands on a slot that starts exactly there. The decoder re-checks
+ * Slot i always holds instruction i (possibly fused with what follows it),
+ * so a jump to any pc lands on a slot that starts exactly there. The decoder re-checks
  * every property the run loop relies on for memory safety (targets in
  * range, a final ret, M[] indices, non-zero divisors, shift counts) so that
  * no program can make a run misbehave, whatever the validator says.
