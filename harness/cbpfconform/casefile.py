@@ -5,6 +5,7 @@ expect) take the following lines indented by two spaces. `#` starts a
 comment line. Every parse error names the file and the line.
 """
 import dataclasses
+import json
 import os
 import re
 import struct
@@ -242,7 +243,6 @@ def parse(path, root):
         elif key == "packets-from":
             c.packets_from = value
         elif key == "ctx":
-            import json
             try:
                 c.ctx = json.loads(value)
             except ValueError as e:
@@ -332,7 +332,6 @@ def render(c):
         out.append(f"pcap-expr: {c.pcap_expr}")
         out.append(f"linktype: {c.linktype}")
     if c.ctx is not None:
-        import json
         out.append("ctx: " + json.dumps(c.ctx, sort_keys=True))
     if c.packets_from:
         out.append(f"packets-from: {c.packets_from}")
