@@ -8,6 +8,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdbool.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -44,22 +45,23 @@ int kc_try_attach(const struct cbpf_insn *insns, size_t n)
 }
 
 /*
- * Seccomp loads run in a vfork()ed child: it shares our memory (so it
- * reports through *res without any system call: once the filter is
- * installed every one of them is filtered) and we sleep until it is gone.
- * It must therefore end by itself whatever the filter says: exit_group
- * works for RET_ALLOW/RET_LOG; RET_KILL_* and RET_TRAP kill it with
- * SIGSYS; for anything else (RET_ERRNO, RET_TRACE without a tracer, ...)
- * the trap instruction raises SIGILL, which needs no system call.
- * RLIMIT_CORE 1 stops core files and core pipes alike.
+ * Seccomp loads run in a vfork()ed child: we sleep until it is gone, and
+ * it reports through a shared page without any system call (once the
+ * filter is installed every one of them is filtered). It must therefore
+ * end by itself whatever the filter says: exit_group works for
+ * RET_ALLOW/RET_LOG; RET_KILL_* and RET_TRAP kill it with SIGSYS; for
+ * anything else (RET_ERRNO, RET_TRACE without a tracer, ...) the trap
+ * instruction raises SIGILL, which needs no system call. RLIMIT_CORE 1
+ * stops core files and core pipes alike. The page comes from mmap so the
+ * compiler cannot assume the parent's view of it is unchanged.
  */
 struct seccomp_result {
 	volatile int done;
 	volatile int errnum;
 };
 
-static _Noreturn void seccomp_child(struct seccomp_result *res, const struct cbpf_insn *insns,
-				    size_t n)
+__attribute__((noinline)) static _Noreturn void
+seccomp_child(struct seccomp_result *res, const struct cbpf_insn *insns, size_t n)
 {
 	struct sock_fprog prog = { (unsigned short)n, (struct sock_filter *)(void *)insns };
 	struct rlimit tiny_core = { 1, 1 };
@@ -76,27 +78,40 @@ static _Noreturn void seccomp_child(struct seccomp_result *res, const struct cbp
 	__builtin_trap();
 }
 
-int kc_try_seccomp_load(const struct cbpf_insn *insns, size_t n)
+static int seccomp_run(struct seccomp_result *res, const struct cbpf_insn *insns, size_t n)
 {
-	struct seccomp_result res = { 0, 0 };
 	int status;
-	pid_t pid;
+	pid_t pid = vfork();
 
-	if (n > 65535) {
-		errno = E2BIG;
-		return -1;
-	}
-	pid = vfork();
 	if (pid == 0)
-		seccomp_child(&res, insns, n);
+		seccomp_child(res, insns, n);
 	if (pid < 0)
 		return -1;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
-	if (!res.done) {
+	if (!res->done) {
 		errno = ECHILD;
 		return -1;
 	}
-	return res.errnum;
+	return res->errnum;
+}
+
+int kc_try_seccomp_load(const struct cbpf_insn *insns, size_t n)
+{
+	struct seccomp_result *res;
+	int ret;
+
+	if (n > 65535) {
+		errno = E2BIG;
+		return -1;
+	}
+	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
+		return -1;
+	res->done = 0;
+	res->errnum = 0;
+	ret = seccomp_run(res, insns, n);
+	munmap(res, sizeof(*res));
+	return ret;
 }

@@ -111,7 +111,7 @@ static void dump_program(const struct cbpf_insn *p, size_t n)
 static void show_mismatch(const struct tally *t, const struct cbpf_insn *p, size_t n, int got,
 			  int want, enum cbpf_profile prof)
 {
-	struct cbpf_problem probs[4];
+	static struct cbpf_problem probs[4]; /* static: gcc 12 -O2 sees a dangling pointer */
 	size_t count = 0;
 
 	if (t->mismatches > SHOW_MISMATCHES)
@@ -252,22 +252,29 @@ static struct cbpf_insn filler(void)
 	static const uint16_t alu_x[] = { 0x0c, 0x1c, 0x2c, 0x3c, 0x4c, 0x5c, 0x6c, 0x7c,
 					  0x9c, 0xac };
 
+	uint16_t code = 0x84;
+	uint32_t k = 0;
+
+	/* one random draw per statement: reproducible whatever order a
+	 * compiler evaluates function arguments in */
 	switch (below(14)) {
-	case 0: return cbpf_stmt(0x00, rnd());
-	case 1: return cbpf_stmt(0x01, rnd());
-	case 2: return cbpf_stmt(alu_k[below(6)], rnd());
-	case 3: return cbpf_stmt(alu_x[below(10)], 0);
-	case 4: return cbpf_stmt(chance(50) ? 0x64 : 0x74, below(32));
-	case 5: return cbpf_stmt(chance(50) ? 0x34 : 0x94, 1 + below(1000));
-	case 6: return cbpf_stmt(0x20 + 8 * below(3), chance(70) ? below(100) : some_k() & 0x7fffffff);
-	case 7: return cbpf_stmt(0x40 + 8 * below(3), chance(50) ? 0 : some_k());
-	case 8: return cbpf_stmt(0xb1, chance(70) ? below(64) : some_k());
-	case 9: return cbpf_stmt(0x20 + 8 * below(3), ext_k());
-	case 10: return cbpf_stmt(chance(50) ? 0x02 : 0x03, below(16));
-	case 11: return cbpf_stmt(chance(50) ? 0x80 : 0x81, 0);
-	case 12: return cbpf_stmt(chance(50) ? 0x07 : 0x87, 0);
-	default: return cbpf_stmt(0x84, 0);
+	case 0: code = 0x00; k = rnd(); break;
+	case 1: code = 0x01; k = rnd(); break;
+	case 2: code = alu_k[below(6)]; k = rnd(); break;
+	case 3: code = alu_x[below(10)]; break;
+	case 4: code = chance(50) ? 0x64 : 0x74; k = below(32); break;
+	case 5: code = chance(50) ? 0x34 : 0x94; k = 1 + below(1000); break;
+	case 6: code = (uint16_t)(0x20 + 8 * below(3));
+		k = chance(70) ? below(100) : some_k() & 0x7fffffff; break;
+	case 7: code = (uint16_t)(0x40 + 8 * below(3)); k = chance(50) ? 0 : some_k(); break;
+	case 8: code = 0xb1; k = chance(70) ? below(64) : some_k(); break;
+	case 9: code = (uint16_t)(0x20 + 8 * below(3)); k = ext_k(); break;
+	case 10: code = chance(50) ? 0x02 : 0x03; k = below(16); break;
+	case 11: code = chance(50) ? 0x80 : 0x81; break;
+	case 12: code = chance(50) ? 0x07 : 0x87; break;
+	default: break;
 	}
+	return cbpf_stmt(code, k);
 }
 
 static struct cbpf_insn ret_insn(void)
@@ -296,9 +303,10 @@ static size_t gen_random(void)
 
 		if (clean ? below(1000) < 997 : chance(93))
 			in.code = cbpf_opinfo_at(below(CBPF_NOPCODES))->code;
-		else if (chance(60))
-			in.code = (uint16_t)(cbpf_opinfo_at(below(CBPF_NOPCODES))->code ^
-					     (1u << below(16)));
+		else if (chance(60)) {
+			in.code = cbpf_opinfo_at(below(CBPF_NOPCODES))->code;
+			in.code ^= (uint16_t)(1u << below(16));
+		}
 		else
 			in.code = (uint16_t)rnd();
 		op = cbpf_opinfo(in.code);
@@ -338,8 +346,11 @@ static size_t gen_length(void)
 	if (n > MAXPROG)
 		return n; /* never read: the kernel checks the length first */
 	P[n - 1] = ret_insn();
-	if (chance(25))
-		P[below((uint32_t)n)] = cbpf_stmt((uint16_t)rnd(), rnd());
+	if (chance(25)) {
+		size_t at = below((uint32_t)n);
+		uint16_t code = (uint16_t)rnd();
+		P[at] = cbpf_stmt(code, rnd());
+	}
 	return n;
 }
 
@@ -370,8 +381,9 @@ static size_t gen_jump_edge(void)
 			uint8_t e = (uint8_t)(edge < 0 ? 0 : edge > 255 ? 255 : edge);
 			uint8_t other = byte_below(rest);
 			bool t_edge = chance(50);
+			uint16_t code = jc[below(8)];
 
-			P[pc] = cbpf_jump(jc[below(8)], rnd(), t_edge ? e : other, t_edge ? other : e);
+			P[pc] = cbpf_jump(code, rnd(), t_edge ? e : other, t_edge ? other : e);
 		}
 	}
 	return n;
@@ -391,8 +403,10 @@ static size_t gen_k_edge(void)
 
 	for (size_t i = 0; i < extra; i++)
 		P[n++] = filler();
-	if ((code == 0x60 || code == 0x61) && chance(60))
-		P[n++] = cbpf_stmt(chance(50) ? 0x02 : 0x03, chance(80) ? k : below(16));
+	if ((code == 0x60 || code == 0x61) && chance(60)) {
+		uint16_t st = chance(50) ? 0x02 : 0x03;
+		P[n++] = cbpf_stmt(st, chance(80) ? k : below(16));
+	}
 	P[n++] = cbpf_stmt(code, k);
 	if (chance(50))
 		P[n++] = filler();
@@ -410,9 +424,10 @@ static size_t gen_ext_edge(void)
 	size_t n = 0;
 	uint32_t k;
 
-	if (chance(85))
-		k = 0xfffff000u + 4 * below(CBPF_EXT_COUNT + 1) + (uint32_t)((int32_t)below(9) - 4);
-	else
+	if (chance(85)) {
+		k = 0xfffff000u + 4 * below(CBPF_EXT_COUNT + 1);
+		k += (uint32_t)((int32_t)below(9) - 4);
+	} else
 		k = far[below(sizeof(far) / sizeof(far[0]))];
 	if (chance(50))
 		P[n++] = cbpf_stmt(0x01, rnd());
@@ -432,13 +447,22 @@ static size_t gen_scratch_cfg(void)
 		size_t rest = n - pc - 1;
 		unsigned r = below(100);
 
-		if (r < 30)
-			P[pc] = cbpf_stmt(chance(50) ? 0x02 : 0x03, below(4));
-		else if (r < 55)
-			P[pc] = cbpf_stmt(chance(50) ? 0x60 : 0x61, below(4));
-		else if (r < 75)
-			P[pc] = cbpf_jump(jc[below(8)], rnd(), byte_below(rest), byte_below(rest));
-		else if (r < 85)
+		uint16_t code = 0;
+		uint32_t k = 0;
+
+		if (r < 30) {
+			code = chance(50) ? 0x02 : 0x03;
+			P[pc] = cbpf_stmt(code, below(4));
+		} else if (r < 55) {
+			code = chance(50) ? 0x60 : 0x61;
+			P[pc] = cbpf_stmt(code, below(4));
+		} else if (r < 75) {
+			uint8_t jt;
+			code = jc[below(8)];
+			k = rnd();
+			jt = byte_below(rest);
+			P[pc] = cbpf_jump(code, k, jt, byte_below(rest));
+		} else if (r < 85)
 			P[pc] = cbpf_stmt(0x05, below((uint32_t)rest));
 		else if (r < 90)
 			P[pc] = ret_insn();
@@ -461,12 +485,17 @@ static unsigned ebpf_len(const struct cbpf_insn *in)
 /* A heavy filler (a packet load: 8 to 21 eBPF instructions). */
 static struct cbpf_insn heavy(void)
 {
+	uint16_t code = 0x3c;
+	uint32_t k = 0;
+
 	switch (below(4)) {
-	case 0: return cbpf_stmt(0xb1, chance(80) ? 14 : some_k());
-	case 1: return cbpf_stmt(0x20 + 8 * below(3), chance(50) ? below(40000) : 0x80000000u);
-	case 2: return cbpf_stmt(0x40 + 8 * below(3), below(3));
-	default: return cbpf_stmt(0x3c, 0);
+	case 0: code = 0xb1; k = chance(80) ? 14 : some_k(); break;
+	case 1: code = (uint16_t)(0x20 + 8 * below(3));
+		k = chance(50) ? below(40000) : 0x80000000u; break;
+	case 2: code = (uint16_t)(0x40 + 8 * below(3)); k = below(3); break;
+	default: break;
 	}
+	return cbpf_stmt(code, k);
 }
 
 /* Append fillers to P[*n] until their eBPF length reaches want exactly
@@ -509,9 +538,12 @@ static size_t gen_big(void)
 		long before = 3 + 4 + ebpf_len(&P[0]);
 		long adj; /* where the last emitted jump sits in the expansion */
 
-		if (chance(70))
-			j = cbpf_jump(jc[below(6)], chance(50) ? 0x80000000u | rnd() : rnd() & 0x7fffffff,
-				      (uint8_t)below(2), (uint8_t)below(2));
+		if (chance(70)) {
+			uint16_t code = jc[below(6)];
+			uint32_t k = chance(50) ? 0x80000000u | rnd() : rnd() & 0x7fffffff;
+			uint8_t jt = (uint8_t)below(2);
+			j = cbpf_jump(code, k, jt, (uint8_t)below(2));
+		}
 		adj = (long)ebpf_len(&j) - 1;
 		if (!fill_to(&n, 32768 + d - before - adj, MAXPROG - 4))
 			return 0;
@@ -571,7 +603,11 @@ static void run_opcodes(void)
 		p[2] = cbpf_stmt(0x06, 0);
 		compare_attach(&t, p, 3);
 
-		p[0] = cbpf_jump((uint16_t)code, rnd(), (uint8_t)below(2), (uint8_t)below(2));
+		{
+			uint32_t k = rnd();
+			uint8_t jt = (uint8_t)below(2);
+			p[0] = cbpf_jump((uint16_t)code, k, jt, (uint8_t)below(2));
+		}
 		p[1] = cbpf_stmt(0x06, 0);
 		p[2] = cbpf_stmt(0x16, 0);
 		compare_attach(&t, p, 3);
