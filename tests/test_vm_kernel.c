@@ -271,7 +271,7 @@ static void test_quirks(void)
 	for (size_t i = 0; i < sizeof(quirks) / sizeof(quirks[0]); i++) {
 		const struct quirk *q = &quirks[i];
 		struct seen want = { q->delivered, q->bytes };
-		struct seen k, v;
+		struct seen k = { 0 }, v = { 0 };
 		struct kpair kp;
 		int err = kpair_open(&kp, q->prog, q->n);
 
@@ -305,7 +305,7 @@ static void test_cpu(void)
 {
 	struct cbpf_insn p[] = { EXT(CBPF_W, CBPF_EXT_CPU), ALUK(CBPF_ADD, 1), RETA };
 	struct kpair kp;
-	struct seen k, v;
+	struct seen k = { 0 }, v = { 0 };
 	int err;
 
 	if (kpair_open(&kp, p, 3) != 0) {
@@ -361,7 +361,7 @@ static void test_random(void)
 			size_t len = random_len(&r);
 			uint8_t *pkt = big;
 			struct cbpf_ctx c = run_ctx;
-			struct seen k, v;
+			struct seen k = { 0 }, v = { 0 };
 
 			randprog_packet(&r, pkt, len > 400 ? 400 : len);
 			if (len > LINEAR_MAX)
