@@ -358,8 +358,10 @@ int kc_seccomp_request(const struct cbpf_insn *insns, size_t n,
 	for (size_t i = 0; i < count; i++) {
 		kc_seccomp_verdict(insns, n, &inputs[i], hints ? &hints[i] : NULL, &verdicts[i],
 				   seen ? &seen[i] : NULL);
-		if (i == 0 && orig_checked && verdicts[0].error != 0 &&
-		    strstr(verdicts[0].note, "refused") != NULL)
+		/* No verdict from the first run (refused, or no trap variant
+		 * could be built, as for the empty program): the load was not
+		 * observed, so ask about the original itself. */
+		if (i == 0 && orig_checked && verdicts[0].error != 0)
 			return kc_seccomp_load(insns, n, load) != 0 ? -1 : 0;
 	}
 	return 0;

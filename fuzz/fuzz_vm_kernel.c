@@ -1,0 +1,109 @@
+/*
+ * fuzz_vm_kernel.c - target 6: the VM against the kernel oracle, exact
+ * verdict parity. Input: fz_input.h's layout (packets up to 2048 bytes).
+ * A program the validator accepts is loaded on the AF_UNIX oracle
+ * (kc_unix, planned for the packet with the VM's verdict as the hint, so
+ * an agreeing answer costs one run); the kernel must load it, and its
+ * verdict and abort must equal the VM's run on the context the kernel
+ * reported. Not compared: programs reading rand (never deterministic),
+ * inputs the oracle could not run (environment errors), and, for inexact
+ * answers, anything beyond min(verdict, max(len, 1)).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cbpf/validate.h"
+#include "cbpf/vm.h"
+#include "errname.h"
+#include "fz_input.h"
+#include "fz_mutator.h"
+#include "unix_oracle.h"
+
+#define MAX_PACKET 2048
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static struct kc_unix *oracle;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct kc_error err;
+
+	(void)argc;
+	(void)argv;
+	fz_mutator_opts.max_insns = 48;
+	fz_mutator_opts.max_packet = 256;
+	if (kc_unix_open(&oracle, &err) != 0) {
+		fprintf(stderr, "fuzz_vm_kernel: no AF_UNIX oracle: %s\n", err.msg);
+		exit(1);
+	}
+	return 0;
+}
+
+static void finding(const struct fz_case *c, const struct cbpf_ctx *ctx, const char *kind,
+		    const char *note, const struct fz_answer *a)
+{
+	struct fz_finding f = { "vm_kernel", kind, CBPF_PROFILE_LINUX, c->insns, c->n,
+				c->pkt, c->len, ctx, a, 2, note };
+	fz_report(&f);
+}
+
+static uint32_t bound(uint32_t v, size_t len)
+{
+	uint32_t q = len > 1 ? (len > UINT32_MAX ? UINT32_MAX : (uint32_t)len) : 1;
+	return v < q ? v : q;
+}
+
+static void compare(const struct fz_case *c, const struct cbpf_vm *vm, const struct kc_verdict *v)
+{
+	struct cbpf_result r = cbpf_vm_run(vm, c->pkt, c->len, &v->ctx);
+	bool vm_abort = r.end == CBPF_ABORT_LOAD || r.end == CBPF_ABORT_DIV0;
+	struct fz_answer a[2] = {
+		{ "vm", 0, true, r.verdict, cbpf_abort_name(r.end), true, NULL },
+		{ "kernel", 0, true, v->verdict,
+		  !v->abort_known ? "unknown" : v->abort ? "abort" : NULL, v->exact, v->note },
+	};
+
+	if (v->exact ? r.verdict != v->verdict : bound(r.verdict, c->len) != v->verdict)
+		finding(c, &v->ctx, "verdict", "VM and kernel verdicts differ", a);
+	if (v->abort_known && r.end != CBPF_ABORT_NODEV && vm_abort != v->abort)
+		finding(c, &v->ctx, "verdict", "VM and kernel disagree on an abort", a);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fz_case c;
+	struct cbpf_vm *vm;
+	struct cbpf_result r;
+	struct kc_hint hint;
+	struct kc_load load;
+	struct kc_verdict v;
+
+	fz_split(data, size, &c);
+	if (c.len > MAX_PACKET)
+		c.len = MAX_PACKET;
+	if (cbpf_vm_create(c.insns, c.n, CBPF_PROFILE_LINUX, &vm, NULL) != 0)
+		return 0;
+	r = cbpf_vm_run(vm, c.pkt, c.len, NULL);
+	hint.valid = true;
+	hint.verdict = r.verdict;
+	hint.abort = r.end == CBPF_ABORT_LOAD || r.end == CBPF_ABORT_DIV0;
+	if (kc_unix_load_for(oracle, c.insns, c.n, c.pkt, c.len, &hint, &load) != 0) {
+		struct fz_answer a[2] = {
+			{ "validator", 0, false, 0, NULL, true, NULL },
+			{ "kernel", load.errnum, false, 0, NULL, true, load.msg },
+		};
+		if (!load.env_limit)
+			finding(&c, NULL, "load", "the validator accepts, the kernel refuses", a);
+		cbpf_vm_free(vm);
+		return 0;
+	}
+	kc_unix_verdict(oracle, c.pkt, c.len, &hint, &v);
+	if (!v.error && !v.random)
+		compare(&c, vm, &v);
+	cbpf_vm_free(vm);
+	return 0;
+}

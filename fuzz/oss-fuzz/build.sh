@@ -1,0 +1,58 @@
+#!/bin/bash -eu
+# build.sh - builds every fuzz target in OSS-Fuzz's conventions: compiler
+# $CC with $CFLAGS, engine $LIB_FUZZING_ENGINE, output in $OUT (binaries,
+# TARGET_seed_corpus.zip, TARGET.dict, TARGET.options). OSS-Fuzz and
+# ClusterFuzzLite run it as is; `make fuzz`, `make fuzz-afl` and the smoke
+# test run it locally with those variables set (fuzz/README.md).
+#
+# Optional: CBPF_SRC (the source tree; default: two levels above this
+# script), WORK (scratch directory for objects; default $OUT/obj).
+SRC_TREE=${CBPF_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+OUT=${OUT:?set OUT}
+CC=${CC:-clang}
+CFLAGS=${CFLAGS:-}
+LIB_FUZZING_ENGINE=${LIB_FUZZING_ENGINE:?set LIB_FUZZING_ENGINE}
+OBJ=${WORK:-$OUT/obj}/cbpf-fuzz-obj
+PYTHON=${PYTHON:-python3}
+JOBS=${JOBS:-$(nproc)}
+
+mkdir -p "$OUT" "$OBJ"
+WARN="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-command-line-argument"
+INC="-I$SRC_TREE/include -I$SRC_TREE/lib -I$SRC_TREE/kernel_cmp -I$SRC_TREE/fuzz"
+
+# The library, the kernel oracles and the fuzz helpers: one archive.
+objs=()
+cmds=()
+for src in "$SRC_TREE"/lib/*.c "$SRC_TREE"/kernel_cmp/*.c "$SRC_TREE"/fuzz/fz_*.c; do
+  dir=$(basename "$(dirname "$src")")
+  obj="$OBJ/${dir}_$(basename "$src" .c).o"
+  objs+=("$obj")
+  if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ]; then
+    cmds+=("$CC $WARN $CFLAGS $INC -c $src -o $obj")
+  fi
+done
+if [ ${#cmds[@]} -gt 0 ]; then
+  printf '%s\n' "${cmds[@]}" | xargs -P "$JOBS" -I{} sh -c '{}'
+fi
+rm -f "$OBJ/libcbpf_fuzz.a"
+ar rcs "$OBJ/libcbpf_fuzz.a" "${objs[@]}"
+
+# One binary per fuzz/fuzz_*.c, with its dictionary and options.
+for src in "$SRC_TREE"/fuzz/fuzz_*.c; do
+  name=$(basename "$src" .c)
+  libs="-lm -lpthread"
+  case "$name" in *pcap*) libs="-lpcap $libs" ;; esac
+  $CC $WARN $CFLAGS $INC -c "$src" -o "$OBJ/$name.o"
+  $CC $CFLAGS "$OBJ/$name.o" -o "$OUT/$name" $LIB_FUZZING_ENGINE "$OBJ/libcbpf_fuzz.a" $libs
+  [ -e "$SRC_TREE/fuzz/dict/$name.dict" ] && cp "$SRC_TREE/fuzz/dict/$name.dict" "$OUT/$name.dict"
+  [ -e "$SRC_TREE/fuzz/options/$name.options" ] && cp "$SRC_TREE/fuzz/options/$name.options" "$OUT/"
+done
+
+# Seed corpora: drawn from corpus/ plus fuzz/seeds/, zipped per target.
+rm -rf "$OBJ/seeds"
+"$PYTHON" "$SRC_TREE/fuzz/seeds.py" --src "$SRC_TREE" --out "$OBJ/seeds"
+for dir in "$OBJ/seeds"/*/; do
+  name=$(basename "$dir")
+  rm -f "$OUT/${name}_seed_corpus.zip"
+  (cd "$dir" && "$PYTHON" -m zipfile -c "$OUT/${name}_seed_corpus.zip" .)
+done
