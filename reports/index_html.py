@@ -12,7 +12,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 7px;text-align:right}
 th{background:#f3f3f3}td.l,th.l{text-align:left}
 .pass{background:#c8ecc8}.diverge{background:#f6b0b0}.known{background:#fde3a7}
-.skipped{background:#e4e4e4;color:#555}.none{background:#fff;color:#aaa}
+.skipped{background:#e4e4e4;color:#555}.mismatch{background:#f3c98b;font-weight:bold}.none{background:#fff;color:#aaa}
 pre{background:#f7f7f7;border:1px solid #ddd;padding:6px;overflow:auto;max-height:22em;margin:.3em 0}
 details{margin:.25em 0;border:1px solid #ddd;padding:.2em .6em}summary{cursor:pointer}
 .legend span{display:inline-block;padding:0 .6em;margin-right:.4em;border:1px solid #ccc}
@@ -99,13 +99,10 @@ def _verdicts(case):
             v += ": " + str(r.get("reason"))
         loads += f"<td>{esc(v)}</td>"
     rows.append(loads + "</tr>")
-    bad = set()
-    for o in case["outcomes"].values():
-        for m in o.get("mismatches", []) or []:
-            bad.add(m["packet"])
+    bad = {(n, m["packet"]) for n, o in case["outcomes"].items()
+           for m in o.get("mismatches", []) or []}
     for i in range(min(npk, 64)):
-        mark = ' class="diverge"' if i in bad else ""
-        row = f"<tr{mark}><td>{i}</td><td>{case['packet_lens'][i]}</td>"
+        row = f"<tr><td>{i}</td><td>{case['packet_lens'][i]}</td>"
         for n in names:
             res = case["responses"][n].get("results") or []
             if i < len(res):
@@ -117,7 +114,10 @@ def _verdicts(case):
                     t += " inexact"
             else:
                 t = "-"
-            row += f"<td>{esc(t)}</td>"
+            cls = ""
+            if (n, i) in bad:
+                cls = ' class="diverge"' if n == "vm" else ' class="mismatch"'
+            row += f"<td{cls}>{esc(t)}</td>"
         rows.append(row + "</tr>")
     return "<table class=\"verdicts\">" + "\n".join(rows) + "</table>"
 
@@ -145,7 +145,8 @@ def divergences(doc):
         out.append("<p>Raw:</p><pre class=\"raw\">" + esc(json.dumps(c.get("program", []))) + "</pre>")
         out.append(_verdicts(c))
         pk = c.get("packets") or []
-        out.append("<p>Packets (hex):</p><pre class=\"packets\">" +
+        out.append("<p>Packets (hex; <code>pattern N</code> is N bytes with byte i = (i + 5) &amp; 0xff):</p>"
+                   "<pre class=\"packets\">" +
                    esc("\n".join(f"{i}: {p}" for i, p in enumerate(pk))) + "</pre>")
         out.append("</details>")
     out.append("</section>")
