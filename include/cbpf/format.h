@@ -9,7 +9,7 @@
  *   dd        `tcpdump -dd`: { 0x%x, %d, %d, 0x%08x },
  *   ddd       `tcpdump -ddd`: the count, then "code jt jf k" per line
  *   bytecode  bpf_asm's default output: "N,code jt jf k,...,"
- *   c         bpf_asm -c: { 0x%02x, %2u, %2u, 0x%08x },
+ *   c         bpf_asm -c: { %#04x, %2u, %2u, %#010x }, (zeros print as 0000)
  *   json      [[code,jt,jf,k],...]
  *   raw       8-byte records in host byte order (struct sock_filter)
  *
