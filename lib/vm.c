@@ -2,7 +2,8 @@
  * vm.c - building a VM: validate the program for its profile, then
  * pre-decode every instruction (read through the opcode table by
  * cbpf_decode) into the run loop's form, fusing common sequences into one
- * superinstruction, and resolving jump targets to pointers.
+ * superinstruction, and resolving jump targets to pointers; then, unless
+ * told not to, compile it to native code (vm_jit.h).
  *
  * Slot i always holds instruction i (possibly fused with what follows it),
  * so a jump to any pc lands on a slot that starts exactly there. The decoder re-checks
@@ -331,8 +332,24 @@ static int predecode(struct cbpf_vm *vm, const struct cbpf_insn *insns,
 	return 0;
 }
 
+/* CBPF_VM_NO_JIT=1 in the environment turns native code off. */
+static bool jit_wanted(enum cbpf_profile profile, unsigned flags)
+{
+	const char *env = getenv("CBPF_VM_NO_JIT");
+
+	if (profile != CBPF_PROFILE_LINUX || (flags & CBPF_VM_NO_JIT) != 0)
+		return false;
+	return env == NULL || strcmp(env, "1") != 0;
+}
+
 int cbpf_vm_create(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
 		   struct cbpf_vm **out, struct cbpf_problem *problem)
+{
+	return cbpf_vm_create_flags(insns, n, profile, 0, out, problem);
+}
+
+int cbpf_vm_create_flags(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
+			 unsigned flags, struct cbpf_vm **out, struct cbpf_problem *problem)
 {
 	struct cbpf_vm *vm;
 	int err;
@@ -353,11 +370,22 @@ int cbpf_vm_create(const struct cbpf_insn *insns, size_t n, enum cbpf_profile pr
 		free(vm);
 		return err;
 	}
+	/* Without native code (refused memory, no generator) we interpret. */
+	if (jit_wanted(profile, flags))
+		(void)vm_jit_compile(insns, n, &vm->jit);
 	*out = vm;
 	return 0;
 }
 
 void cbpf_vm_free(struct cbpf_vm *vm)
 {
+	if (vm == NULL)
+		return;
+	vm_jit_free(&vm->jit);
 	free(vm);
+}
+
+bool cbpf_vm_is_native(const struct cbpf_vm *vm)
+{
+	return vm != NULL && vm->jit.fn != NULL;
 }

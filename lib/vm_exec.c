@@ -1,6 +1,6 @@
 /*
  * vm_exec.c - cbpf_vm_run(): the VM's run loop over the pre-decoded program
- * (vm.c).
+ * (vm.c), or the program's native code (vm_jit.h) when it has some.
  *
  * Two loops share the handlers of vm_exec_ops.h:
  *   - the fast loop, direct-threaded with GCC/Clang labels as values (each
@@ -116,6 +116,18 @@ fail_load:
 	return result(0, CBPF_ABORT_LOAD);
 }
 
+/* The rest of a run that native code (vm_jit.h) handed over at st->pc. */
+struct cbpf_result vm_jit_resume(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
+				 const struct cbpf_ctx *ctx, const struct vm_jit_state *st)
+{
+	uint32_t M[CBPF_MEMWORDS];
+
+	if (st->pc >= vm->n)
+		return result(0, CBPF_ABORT_LOAD); /* unreachable: no such pc */
+	memcpy(M, st->M, sizeof(M));
+	return vm_run_general(&vm->insns[st->pc], st->A, st->X, M, pkt, len, ctx);
+}
+
 static _Atomic(const void *const *) published_handlers;
 
 /* GCC would merge the identical tails of handlers into one indirect jump
@@ -135,8 +147,8 @@ static _Atomic(const void *const *) published_handlers;
  * NULL publishes them for cbpf_vm_handlers().
  */
 VM_RUN_ATTR
-struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
-			       const struct cbpf_ctx *ctx)
+static struct cbpf_result vm_run_threaded(const struct cbpf_vm *vm, const uint8_t *pkt,
+					  size_t len, const struct cbpf_ctx *ctx)
 {
 #ifdef VM_THREADED
 #define VM_LABEL_ADDR(name) [VM_##name] = &&L_##name,
@@ -178,12 +190,22 @@ fail_load:
 #endif
 }
 
+/* Native code when the VM has some (and the packet is not huge), else
+ * the threaded loop. */
+struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
+			       const struct cbpf_ctx *ctx)
+{
+	if (vm != NULL && vm->jit.fn != NULL && len <= VM_JIT_MAX_LEN)
+		return vm->jit.fn(vm, pkt, pkt == NULL ? 0 : len, ctx);
+	return vm_run_threaded(vm, pkt, len, ctx);
+}
+
 const void *const *cbpf_vm_handlers(void)
 {
 	const void *const *h = atomic_load_explicit(&published_handlers, memory_order_acquire);
 
 	if (h == NULL) {
-		cbpf_vm_run(NULL, NULL, 0, NULL);
+		vm_run_threaded(NULL, NULL, 0, NULL);
 		h = atomic_load_explicit(&published_handlers, memory_order_acquire);
 	}
 	return h;

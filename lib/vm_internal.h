@@ -2,7 +2,9 @@
  * vm_internal.h - (library-private) the VM's pre-decoded program form and
  * the contracts between its parts:
  *   vm.c           validates and pre-decodes a program (fusing pairs)
- *   vm_exec.c      cbpf_vm_run(): the threaded run loop
+ *   vm_exec.c      cbpf_vm_run(): the native code when there is some,
+ *                  else the threaded run loop
+ *   vm_jit_x86_64.c the native code generator (vm_jit.h)
  *   vm_load.c      packet loads off the fast path: negative-offset windows
  *   vm_ext.c       the SKF_AD_* ancillary loads
  *   flow_dissect.c poff "auto": the kernel's skb_get_poff()
@@ -16,6 +18,8 @@
 #include <stdint.h>
 
 #include "cbpf/vm.h"
+
+#include "vm_jit.h"
 
 /*
  * Shifts by X use only the low five bits of X: `A << (X & 31)`. This is
@@ -107,6 +111,7 @@ struct vm_insn {
 struct cbpf_vm {
 	enum cbpf_profile profile;
 	bool uses_mem;      /* some instruction reads or writes M[] */
+	struct vm_jit jit;  /* native code (jit.fn NULL: interpret) */
 	size_t n;
 	struct vm_insn insns[];
 };

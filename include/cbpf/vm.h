@@ -97,6 +97,30 @@ int cbpf_vm_create(const struct cbpf_insn *insns, size_t n, enum cbpf_profile pr
 void cbpf_vm_free(struct cbpf_vm *vm);
 
 /*
+ * Native code. On x86-64 with GCC or Clang, cbpf_vm_create() also
+ * compiles a LINUX-profile program to machine code (lib/vm_jit_x86_64.c),
+ * in memory that is written, then made read+execute (never both). Runs
+ * then use it; operations it leaves out (the SKF_NET_OFF/SKF_LL_OFF
+ * windows, extensions other than xor_x) and packets longer than INT32_MAX
+ * bytes continue in the interpreter. Results are the same either way.
+ * The interpreter runs alone when:
+ *   - the platform or compiler has no code generator;
+ *   - the mapping is refused (mmap or mprotect fails: SELinux execmem, a
+ *     hardened kernel), or memory runs out;
+ *   - the profile is SECCOMP;
+ *   - the environment has CBPF_VM_NO_JIT=1 when the VM is created;
+ *   - cbpf_vm_create_flags() gets CBPF_VM_NO_JIT.
+ */
+#define CBPF_VM_NO_JIT 0x1u
+
+/* cbpf_vm_create() with flags (CBPF_VM_NO_JIT, or 0). */
+int cbpf_vm_create_flags(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
+			 unsigned flags, struct cbpf_vm **out, struct cbpf_problem *problem);
+
+/* True when runs of vm use native code. */
+bool cbpf_vm_is_native(const struct cbpf_vm *vm);
+
+/*
  * Run on a packet (profile LINUX) or on a struct seccomp_data (profile
  * SECCOMP: pkt is the 64-byte record in host byte order; a load past len
  * fails like any load, returning 0; ld #len is always 64). ctx may be NULL

@@ -1,0 +1,574 @@
+/*
+ * vm_jit_x86_64.c - the VM's native code generator for x86-64 (GCC/Clang):
+ * one pass over a validated cBPF program emits one function (vm_jit.h has
+ * its contract), then the code is copied into a fresh mapping that is made
+ * read+execute (never writable and executable at once).
+ *
+ * The function has cbpf_vm_run()'s signature (vm, pkt, len, ctx) and
+ * returns its struct in rax: the verdict in eax, the end code (enum
+ * cbpf_abort) in the upper half. Registers, all caller-saved:
+ *   eax  A                 ecx  X (so `shl eax, cl` is a shift by X)
+ *   rsi  packet            rdi  packet length (<= INT32_MAX, vm_jit.h)
+ *   r8   ctx               r9   vm (both only for an escape)
+ *   r10d value of ld #len  edx, r11  scratch (div uses edx)
+ * A and X are only written by 32-bit instructions, so the upper half of
+ * rax is 0 and `ret` returns A with end code 0 (CBPF_END_RET). A program
+ * that uses M[] keeps it in a 16-byte aligned frame (struct
+ * vm_jit_state at rsp, zeroed on entry); the others build that frame
+ * only to escape.
+ *
+ * Semantics are Linux's (x86-64): u32 arithmetic, unsigned div/mod and
+ * compares, div/mod by X = 0 returns 0 (abort div0), shifts by X use
+ * X & 31 (the CPU masks cl), a failed load returns 0 (abort load). What
+ * is rare or needs a call (windows, extensions) escapes to the
+ * interpreter at its pc, with A and X saved in the state.
+ */
+#include "vm_jit.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "cbpf/insn.h"
+#include "cbpf/opcode.h"
+#include "cbpf/vm.h"
+#include "x86_64_enc.h"
+
+enum {
+	REG_A = X86_RAX, REG_X = X86_RCX, REG_T = X86_RDX, REG_PKT = X86_RSI,
+	REG_LEN = X86_RDI, REG_CTX = X86_R8, REG_VM = X86_R9, REG_LENV = X86_R10,
+	REG_T2 = X86_R11
+};
+
+/* The frame: struct vm_jit_state, rounded so that rsp stays 16-byte
+ * aligned at calls (rsp is 8 mod 16 on entry). */
+#define FRAME_SIZE ((int32_t)((sizeof(struct vm_jit_state) + 8 + 15) / 16 * 16 - 8))
+
+/* Where a rel32 jump goes. */
+enum jit_label { LBL_PC, LBL_FAIL, LBL_DIV0, LBL_ESC, LBL_IND_SLOW, LBL_DONE };
+
+struct jit_fixup {
+	size_t pos;            /* the rel32 field */
+	enum jit_label label;
+	uint32_t pc;           /* LBL_PC: target pc; LBL_IND_SLOW: the load's pc */
+};
+
+struct jit {
+	struct x86_buf b;
+	struct jit_fixup *fix;
+	size_t nfix, capfix;
+	size_t *pc_pos;        /* code offset of each pc */
+	size_t n;
+	bool frame;            /* the program uses M[]: a frame from entry */
+	bool uses_len;         /* the program reads ld #len */
+	bool fail;             /* out of memory or an unexpected instruction */
+};
+
+static void add_fixup(struct jit *j, size_t pos, enum jit_label label, uint32_t pc)
+{
+	if (j->nfix == j->capfix) {
+		size_t cap = j->capfix == 0 ? 64 : 2 * j->capfix;
+		struct jit_fixup *f = realloc(j->fix, cap * sizeof(*f));
+
+		if (f == NULL) {
+			j->fail = true;
+			return;
+		}
+		j->fix = f;
+		j->capfix = cap;
+	}
+	j->fix[j->nfix++] = (struct jit_fixup){ pos, label, pc };
+}
+
+static void jcc_to(struct jit *j, enum x86_cc cc, enum jit_label label, uint32_t pc)
+{
+	add_fixup(j, x86_jcc(&j->b, cc), label, pc);
+}
+
+static void jmp_to(struct jit *j, enum jit_label label, uint32_t pc)
+{
+	add_fixup(j, x86_jmp(&j->b), label, pc);
+}
+
+/* Continue in the interpreter at pc: edx <- pc, then the shared escape. */
+static void emit_escape(struct jit *j, uint32_t pc)
+{
+	x86_mov_ri(&j->b, REG_T, pc);
+	jmp_to(j, LBL_ESC, 0);
+}
+
+/* Read size bytes big-endian at [base + disp] into dst (32-bit). */
+static void emit_read_be(struct jit *j, unsigned dst, unsigned base, int32_t disp,
+			 unsigned size)
+{
+	static const uint8_t mov[] = { 0x8b }, movzx16[] = { 0x0f, 0xb7 },
+			     movzx8[] = { 0x0f, 0xb6 };
+
+	if (size == 4) {
+		x86_op_rm(&j->b, false, mov, 1, dst, base, disp);
+		x86_bswap(&j->b, dst);
+	} else if (size == 2) {
+		x86_op_rm(&j->b, false, movzx16, 2, dst, base, disp);
+		x86_swap16(&j->b, dst);
+	} else {
+		x86_op_rm(&j->b, false, movzx8, 2, dst, base, disp);
+	}
+}
+
+/* Fail the run unless k + size <= len (k >= 0 as an int). */
+static void emit_abs_check(struct jit *j, uint32_t k, unsigned size)
+{
+	uint64_t end = (uint64_t)k + size;
+
+	if (end > VM_JIT_MAX_LEN) {
+		jmp_to(j, LBL_FAIL, 0); /* past any packet the JIT runs on */
+		return;
+	}
+	x86_alu_ri(&j->b, true, X86_CMP, REG_LEN, (uint32_t)end);
+	jcc_to(j, X86_CC_B, LBL_FAIL, 0);
+}
+
+/* A <- P[k:size] for ABS k >= 0; negative k (the windows) escapes. */
+static void emit_ld_abs(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
+{
+	if (k > INT32_MAX) {
+		emit_escape(j, pc);
+		return;
+	}
+	emit_abs_check(j, k, size);
+	emit_read_be(j, REG_A, REG_PKT, (int32_t)k, size);
+}
+
+/* A <- P[X+k:size]: o = X + k (mod 2^32) in edx; o + size > len goes to a
+ * stub that fails the load, or escapes when o is negative as an int. */
+static void emit_ld_ind(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
+{
+	static const uint8_t mov[] = { 0x8b }, movzx16[] = { 0x0f, 0xb7 },
+			     movzx8[] = { 0x0f, 0xb6 };
+	int32_t disp = (int32_t)(k <= INT32_MAX ? (int64_t)k : (int64_t)k - 0x100000000ll);
+
+	x86_lea(&j->b, false, REG_T, REG_X, disp);
+	x86_lea(&j->b, true, REG_T2, REG_T, (int32_t)size);
+	x86_alu_rr(&j->b, true, X86_CMP, REG_T2, REG_LEN);
+	jcc_to(j, X86_CC_A, LBL_IND_SLOW, pc);
+	if (size == 4) {
+		x86_op_rmi(&j->b, mov, 1, REG_A, REG_PKT, REG_T);
+		x86_bswap(&j->b, REG_A);
+	} else if (size == 2) {
+		x86_op_rmi(&j->b, movzx16, 2, REG_A, REG_PKT, REG_T);
+		x86_swap16(&j->b, REG_A);
+	} else {
+		x86_op_rmi(&j->b, movzx8, 2, REG_A, REG_PKT, REG_T);
+	}
+}
+
+/* X <- 4*(P[k:1]&0xf) for k >= 0; negative k escapes. */
+static void emit_ld_msh(struct jit *j, uint32_t pc, uint32_t k)
+{
+	if (k > INT32_MAX) {
+		emit_escape(j, pc);
+		return;
+	}
+	emit_abs_check(j, k, 1);
+	emit_read_be(j, REG_X, REG_PKT, (int32_t)k, 1);
+	x86_alu_ri(&j->b, false, X86_AND, REG_X, 0xf);
+	x86_shift_ri(&j->b, false, X86_SHL, REG_X, 2);
+}
+
+/* dst <- k, len, or M[k]; M[k] <- src; X <- A; A <- X. */
+static void emit_move(struct jit *j, const struct cbpf_typed *t)
+{
+	static const uint8_t load[] = { 0x8b }, store[] = { 0x89 };
+	unsigned r = t->reg == CBPF_REG_X ? REG_X : REG_A;
+	int32_t slot = (int32_t)(offsetof(struct vm_jit_state, M) + 4 * (t->k % CBPF_MEMWORDS));
+
+	switch (t->kind) {
+	case CBPF_KIND_LD_IMM: x86_mov_ri(&j->b, r, t->k); break;           /* r <- k */
+	case CBPF_KIND_LD_LEN: x86_mov_rr(&j->b, false, r, REG_LENV); break; /* r <- len */
+	case CBPF_KIND_LD_MEM: x86_op_rm(&j->b, false, load, 1, r, X86_RSP, slot); break;
+	case CBPF_KIND_ST: x86_op_rm(&j->b, false, store, 1, r, X86_RSP, slot); break;
+	case CBPF_KIND_TAX: x86_mov_rr(&j->b, false, REG_X, REG_A); break;   /* X <- A */
+	case CBPF_KIND_TXA: x86_mov_rr(&j->b, false, REG_A, REG_X); break;   /* A <- X */
+	default: j->fail = true; break;
+	}
+}
+
+static bool is_pow2(uint32_t k)
+{
+	return k != 0 && (k & (k - 1)) == 0;
+}
+
+static uint8_t log2_u32(uint32_t k)
+{
+	uint8_t s = 0;
+
+	while (k > 1) {
+		k >>= 1;
+		s++;
+	}
+	return s;
+}
+
+/* A <- A / d or A % d for d in r (edx:eax / r, unsigned; mod from edx). */
+static void emit_divide(struct jit *j, unsigned r, bool mod)
+{
+	x86_alu_rr(&j->b, false, X86_XOR, REG_T, REG_T);
+	x86_unary(&j->b, X86_DIV, r);
+	if (mod)
+		x86_mov_rr(&j->b, false, REG_A, REG_T);
+}
+
+/* A <- A op k (k != 0 for div/mod, k < 32 for shifts: the validator). */
+static void emit_alu_k(struct jit *j, enum cbpf_alu_op op, uint32_t k)
+{
+	static const enum x86_alu simple[CBPF_ALU_COUNT] = {
+		[CBPF_ALU_ADD] = X86_ADD, [CBPF_ALU_SUB] = X86_SUB, [CBPF_ALU_AND] = X86_AND,
+		[CBPF_ALU_OR] = X86_OR, [CBPF_ALU_XOR] = X86_XOR,
+	};
+
+	switch (op) {
+	case CBPF_ALU_MUL: x86_imul_rri(&j->b, REG_A, REG_A, k); return; /* low 32 bits */
+	case CBPF_ALU_DIV:
+	case CBPF_ALU_MOD:
+		if (is_pow2(k)) { /* unsigned: A / 2^s = A >> s, A % 2^s = A & (2^s - 1) */
+			if (op == CBPF_ALU_MOD)
+				x86_alu_ri(&j->b, false, X86_AND, REG_A, k - 1);
+			else if (k > 1)
+				x86_shift_ri(&j->b, false, X86_SHR, REG_A, log2_u32(k));
+			return;
+		}
+		x86_mov_ri(&j->b, REG_T2, k);
+		emit_divide(j, REG_T2, op == CBPF_ALU_MOD);
+		return;
+	case CBPF_ALU_LSH:
+	case CBPF_ALU_RSH:
+		if ((k & 31) != 0)
+			x86_shift_ri(&j->b, false, op == CBPF_ALU_LSH ? X86_SHL : X86_SHR, REG_A,
+				     (uint8_t)(k & 31));
+		return;
+	default:
+		x86_alu_ri(&j->b, false, simple[op], REG_A, k);
+		return;
+	}
+}
+
+/* A <- A op X: div/mod by X = 0 returns 0; shifts use X & 31. */
+static void emit_alu_x(struct jit *j, enum cbpf_alu_op op)
+{
+	static const enum x86_alu simple[CBPF_ALU_COUNT] = {
+		[CBPF_ALU_ADD] = X86_ADD, [CBPF_ALU_SUB] = X86_SUB, [CBPF_ALU_AND] = X86_AND,
+		[CBPF_ALU_OR] = X86_OR, [CBPF_ALU_XOR] = X86_XOR,
+	};
+
+	switch (op) {
+	case CBPF_ALU_MUL: x86_imul_rr(&j->b, REG_A, REG_X); return;
+	case CBPF_ALU_DIV:
+	case CBPF_ALU_MOD:
+		x86_test_rr(&j->b, REG_X, REG_X);
+		jcc_to(j, X86_CC_E, LBL_DIV0, 0);
+		emit_divide(j, REG_X, op == CBPF_ALU_MOD);
+		return;
+	case CBPF_ALU_LSH: x86_shift_cl(&j->b, X86_SHL, REG_A); return;
+	case CBPF_ALU_RSH: x86_shift_cl(&j->b, X86_SHR, REG_A); return;
+	default: x86_alu_rr(&j->b, false, simple[op], REG_A, REG_X); return;
+	}
+}
+
+/* pc <- A op (k|X) ? pc+1+jt : pc+1+jf (unsigned compares); no jump
+ * where the target is the next pc. */
+static void emit_jcond(struct jit *j, uint32_t pc, const struct cbpf_typed *t)
+{
+	static const enum x86_cc taken[CBPF_JMP_COUNT] = {
+		[CBPF_JMP_JEQ] = X86_CC_E, [CBPF_JMP_JGT] = X86_CC_A,
+		[CBPF_JMP_JGE] = X86_CC_AE, [CBPF_JMP_JSET] = X86_CC_NE,
+	};
+	uint32_t tt = pc + 1 + t->jt, tf = pc + 1 + t->jf;
+	enum x86_cc cc = taken[t->jmp];
+
+	if (tt == tf) {
+		if (tt != pc + 1)
+			jmp_to(j, LBL_PC, tt);
+		return;
+	}
+	if (t->jmp == CBPF_JMP_JSET) {
+		if (t->src == CBPF_SRC_X)
+			x86_test_rr(&j->b, REG_A, REG_X);
+		else
+			x86_test_ri(&j->b, REG_A, t->k);
+	} else if (t->src == CBPF_SRC_X) {
+		x86_alu_rr(&j->b, false, X86_CMP, REG_A, REG_X);
+	} else if (t->k == 0 && t->jmp == CBPF_JMP_JEQ) {
+		x86_test_rr(&j->b, REG_A, REG_A);
+	} else {
+		x86_alu_ri(&j->b, false, X86_CMP, REG_A, t->k);
+	}
+	if (tt == pc + 1) {
+		jcc_to(j, (enum x86_cc)(cc ^ 1), LBL_PC, tf); /* cc ^ 1 negates */
+	} else {
+		jcc_to(j, cc, LBL_PC, tt);
+		if (tf != pc + 1)
+			jmp_to(j, LBL_PC, tf);
+	}
+}
+
+/* Leave: drop the frame, return rax. */
+static void emit_exit(struct jit *j)
+{
+	if (j->frame)
+		x86_alu_ri(&j->b, true, X86_ADD, X86_RSP, (uint32_t)FRAME_SIZE);
+	x86_ret(&j->b);
+}
+
+/* return k | A (A is eax with the upper half 0: end code CBPF_END_RET). */
+static void emit_ret(struct jit *j, const struct cbpf_typed *t)
+{
+	if (t->src != CBPF_SRC_A)
+		x86_mov_ri(&j->b, REG_A, t->k);
+	emit_exit(j);
+}
+
+static void emit_insn(struct jit *j, uint32_t pc, const struct cbpf_typed *t)
+{
+	switch (t->kind) {
+	case CBPF_KIND_LD_ABS: emit_ld_abs(j, pc, t->k, (unsigned)t->size); break;
+	case CBPF_KIND_LD_IND: emit_ld_ind(j, pc, t->k, (unsigned)t->size); break;
+	case CBPF_KIND_LD_MSH: emit_ld_msh(j, pc, t->k); break;
+	case CBPF_KIND_LD_EXT:
+		if (t->ext == CBPF_EXT_ALU_XOR_X)
+			x86_alu_rr(&j->b, false, X86_XOR, REG_A, REG_X); /* A <- A ^ X */
+		else
+			emit_escape(j, pc); /* A <- ancillary k, in the interpreter */
+		break;
+	case CBPF_KIND_ALU:
+		if (t->src == CBPF_SRC_X)
+			emit_alu_x(j, t->alu);
+		else
+			emit_alu_k(j, t->alu, t->k);
+		break;
+	case CBPF_KIND_NEG: x86_unary(&j->b, X86_NEG, REG_A); break; /* A <- 0 - A */
+	case CBPF_KIND_JA:                                          /* pc <- pc + 1 + k */
+		if (t->k != 0)
+			jmp_to(j, LBL_PC, pc + 1 + t->k);
+		break;
+	case CBPF_KIND_JCOND: emit_jcond(j, pc, t); break;
+	case CBPF_KIND_RET: emit_ret(j, t); break;
+	default: emit_move(j, t); break;
+	}
+}
+
+/* The end codes: rax <- end << 32 (verdict 0). */
+static void emit_end(struct jit *j, unsigned end)
+{
+	x86_mov_ri(&j->b, REG_A, end);
+	x86_shift_ri(&j->b, true, X86_SHL, REG_A, 32);
+	emit_exit(j);
+}
+
+/* The escape (edx = pc): A, X, pc into the frame (built now if the
+ * program has none), then rax <- vm_jit_resume(vm, pkt, len, ctx, rsp). */
+static void emit_escape_tail(struct jit *j)
+{
+	static const uint8_t store[] = { 0x89 };
+	uint64_t resume = (uint64_t)(uintptr_t)&vm_jit_resume;
+
+	if (!j->frame)
+		x86_alu_ri(&j->b, true, X86_SUB, X86_RSP, (uint32_t)FRAME_SIZE);
+	x86_op_rm(&j->b, false, store, 1, REG_A, X86_RSP,
+		  (int32_t)offsetof(struct vm_jit_state, A));
+	x86_op_rm(&j->b, false, store, 1, REG_X, X86_RSP,
+		  (int32_t)offsetof(struct vm_jit_state, X));
+	x86_op_rm(&j->b, false, store, 1, REG_T, X86_RSP,
+		  (int32_t)offsetof(struct vm_jit_state, pc));
+	x86_mov_rr(&j->b, true, X86_RDX, REG_LEN);
+	x86_mov_rr(&j->b, true, X86_RDI, REG_VM);
+	x86_mov_rr(&j->b, true, X86_RCX, REG_CTX);
+	x86_mov_rr(&j->b, true, X86_R8, X86_RSP);
+	x86_mov_ri64(&j->b, X86_RAX, resume);
+	x86_call_r(&j->b, X86_RAX);
+	x86_alu_ri(&j->b, true, X86_ADD, X86_RSP, (uint32_t)FRAME_SIZE);
+	x86_ret(&j->b);
+}
+
+/*
+ * The out-of-line tails: per IND load, the slow path (o in edx: negative as
+ * an int escapes to the windows, else the load fails); then the shared
+ * failed load, div0, and escape (edx = pc).
+ */
+static void emit_tails(struct jit *j, size_t *fail, size_t *div0, size_t *esc)
+{
+	size_t nbody = j->nfix;
+
+	for (size_t i = 0; i < nbody; i++) {
+		if (j->fix[i].label != LBL_IND_SLOW)
+			continue;
+		x86_patch_rel32(&j->b, j->fix[i].pos, j->b.len);
+		j->fix[i].label = LBL_DONE;
+		x86_test_rr(&j->b, REG_T, REG_T);
+		jcc_to(j, X86_CC_NS, LBL_FAIL, 0);
+		emit_escape(j, j->fix[i].pc);
+	}
+	*fail = j->b.len;
+	emit_end(j, CBPF_ABORT_LOAD);
+	*div0 = j->b.len;
+	emit_end(j, CBPF_ABORT_DIV0);
+	*esc = j->b.len;
+	emit_escape_tail(j);
+}
+
+static void resolve(struct jit *j, size_t fail, size_t div0, size_t esc)
+{
+	for (size_t i = 0; i < j->nfix; i++) {
+		const struct jit_fixup *f = &j->fix[i];
+		size_t to;
+
+		switch (f->label) {
+		case LBL_PC:
+			if (f->pc >= j->n) {
+				j->fail = true;
+				return;
+			}
+			to = j->pc_pos[f->pc];
+			break;
+		case LBL_FAIL: to = fail; break;
+		case LBL_DIV0: to = div0; break;
+		case LBL_ESC: to = esc; break;
+		default: continue;
+		}
+		x86_patch_rel32(&j->b, f->pos, to);
+	}
+}
+
+/* r10d <- ld #len: ctx->len unless ctx is NULL or its len is unset. */
+static void emit_len_value(struct jit *j)
+{
+	static const uint8_t load64[] = { 0x8b };
+	size_t no_ctx, unset;
+
+	x86_mov_rr(&j->b, false, REG_LENV, REG_LEN);
+	x86_test_rr64(&j->b, REG_CTX, REG_CTX);
+	no_ctx = x86_jcc(&j->b, X86_CC_E);
+	x86_op_rm(&j->b, true, load64, 1, REG_T2, REG_CTX, (int32_t)offsetof(struct cbpf_ctx, len));
+	x86_mov_ri64(&j->b, REG_T, (uint64_t)CBPF_CTX_UNSET);
+	x86_alu_rr(&j->b, true, X86_CMP, REG_T2, REG_T);
+	unset = x86_jcc(&j->b, X86_CC_E);
+	x86_mov_rr(&j->b, false, REG_LENV, REG_T2);
+	x86_patch_rel32(&j->b, no_ctx, j->b.len);
+	x86_patch_rel32(&j->b, unset, j->b.len);
+}
+
+/* Prologue: arguments to their registers, the len value and the zeroed
+ * frame when the program needs them, A = X = 0. */
+static void emit_prologue(struct jit *j)
+{
+	static const uint8_t store64[] = { 0x89 };
+
+	x86_mov_rr(&j->b, true, REG_CTX, X86_RCX);
+	x86_mov_rr(&j->b, true, REG_VM, X86_RDI);
+	x86_mov_rr(&j->b, true, REG_LEN, X86_RDX);
+	if (j->uses_len)
+		emit_len_value(j);
+	if (j->frame) {
+		x86_alu_ri(&j->b, true, X86_SUB, X86_RSP, (uint32_t)FRAME_SIZE);
+		x86_alu_rr(&j->b, false, X86_XOR, REG_T, REG_T);
+		for (int32_t off = 0; off < (int32_t)sizeof(uint32_t[CBPF_MEMWORDS]); off += 8)
+			x86_op_rm(&j->b, true, store64, 1, REG_T, X86_RSP, off);
+	}
+	x86_alu_rr(&j->b, false, X86_XOR, REG_A, REG_A);
+	x86_alu_rr(&j->b, false, X86_XOR, REG_X, REG_X);
+}
+
+/* What the prologue must prepare. */
+static void scan(struct jit *j, const struct cbpf_insn *insns)
+{
+	for (size_t pc = 0; pc < j->n; pc++) {
+		struct cbpf_typed t = cbpf_decode(insns[pc]);
+
+		j->frame |= t.kind == CBPF_KIND_LD_MEM || t.kind == CBPF_KIND_ST;
+		j->uses_len |= t.kind == CBPF_KIND_LD_LEN;
+	}
+}
+
+static int generate(struct jit *j, const struct cbpf_insn *insns)
+{
+	size_t fail, div0, esc;
+
+	scan(j, insns);
+	emit_prologue(j);
+	for (size_t pc = 0; pc < j->n && !j->fail; pc++) {
+		struct cbpf_typed t = cbpf_decode(insns[pc]);
+
+		j->pc_pos[pc] = j->b.len;
+		emit_insn(j, (uint32_t)pc, &t);
+	}
+	emit_tails(j, &fail, &div0, &esc);
+	resolve(j, fail, div0, esc);
+	return j->fail || j->b.oom ? -1 : 0;
+}
+
+/* Copy the code into a new mapping, then make it read+execute. */
+static int install(const struct x86_buf *b, struct vm_jit *out)
+{
+	size_t page = 4096, size = (b->len + page - 1) / page * page;
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED)
+		return -1;
+	memcpy(mem, b->p, b->len);
+	if (mprotect(mem, size, PROT_READ | PROT_EXEC) != 0) {
+		munmap(mem, size);
+		return -1;
+	}
+	__builtin___clear_cache((char *)mem, (char *)mem + b->len);
+	_Static_assert(sizeof(out->fn) == sizeof(mem), "code and data pointers differ");
+	memcpy(&out->fn, &mem, sizeof(out->fn)); /* POSIX: object to function pointer */
+	out->mem = mem;
+	out->size = size;
+	return 0;
+}
+
+int vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *out)
+{
+	struct jit j = { .n = n };
+	int err = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0 || n > CBPF_MAXINSNS)
+		return -1;
+	j.pc_pos = malloc(n * sizeof(*j.pc_pos));
+	if (j.pc_pos != NULL && generate(&j, insns) == 0)
+		err = install(&j.b, out);
+	free(j.pc_pos);
+	free(j.fix);
+	free(j.b.p);
+	return err;
+}
+
+void vm_jit_free(struct vm_jit *j)
+{
+	if (j->mem != NULL)
+		munmap(j->mem, j->size);
+	memset(j, 0, sizeof(*j));
+}
+
+#else /* no code generator: always interpret */
+
+#include <string.h>
+
+int vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *out)
+{
+	(void)insns;
+	(void)n;
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
+void vm_jit_free(struct vm_jit *j)
+{
+	(void)j;
+}
+
+#endif
