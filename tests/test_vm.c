@@ -6,7 +6,9 @@
  * with and without a context, nla/nlan over crafted netlink attributes, poff
  * "auto" over IPv4/IPv6 frames, the seccomp profile, the fused
  * superinstructions against their plain forms, one VM from 4 threads, and
- * random valid programs against a plain reference interpreter.
+ * random valid programs against a plain reference interpreter. Every
+ * expectation holds for the native code (the default where there is some)
+ * and for the interpreter (CBPF_VM_NO_JIT); test_vm_jit.c compares the two.
  */
 #include "check.h"
 
@@ -57,27 +59,45 @@
 /* The probe packet of the semantics doc: 100 bytes, P[i] = i + 5. */
 static uint8_t P100[100];
 
+/* Build with flags and run once; false (reported) when the build fails. */
+static bool run_once(int line, const struct cbpf_insn *p, size_t n, enum cbpf_profile prof,
+		     unsigned flags, const uint8_t *pkt, size_t len, const struct cbpf_ctx *ctx,
+		     struct cbpf_result *r)
+{
+	struct cbpf_vm *vm = NULL;
+	struct cbpf_problem prob = { 0 };
+	int err = cbpf_vm_create_flags(p, n, prof, flags, &vm, &prob);
+
+	if (err != 0) {
+		CHECK_REPORT_("test_vm.c:%d: cbpf_vm_create failed: %d (insn %ld: %s)\n", line,
+			      err, prob.insn, prob.msg);
+		return false;
+	}
+	*r = cbpf_vm_run(vm, pkt, len, ctx);
+	cbpf_vm_free(vm);
+	return true;
+}
+
+/* The expected result, from the native code (where there is some) and
+ * from the interpreter alike. */
 static void expect_at(int line, const struct cbpf_insn *p, size_t n, enum cbpf_profile prof,
 		      const uint8_t *pkt, size_t len, const struct cbpf_ctx *ctx,
 		      uint32_t verdict, enum cbpf_abort end)
 {
-	struct cbpf_vm *vm = NULL;
-	struct cbpf_problem prob = { 0 };
-	int err = cbpf_vm_create(p, n, prof, &vm, &prob);
-	struct cbpf_result r;
+	static const unsigned modes[] = { 0, CBPF_VM_NO_JIT };
 
-	check_count++;
-	if (err != 0) {
-		CHECK_REPORT_("test_vm.c:%d: cbpf_vm_create failed: %d (insn %ld: %s)\n", line,
-			      err, prob.insn, prob.msg);
-		return;
+	for (size_t m = 0; m < 2; m++) {
+		struct cbpf_result r;
+
+		check_count++;
+		if (!run_once(line, p, n, prof, modes[m], pkt, len, ctx, &r))
+			return;
+		if (r.verdict != verdict || r.end != end)
+			CHECK_REPORT_("test_vm.c:%d (%s): got 0x%" PRIx32 " (%s), want 0x%" PRIx32
+				      " (%s)\n", line, m == 0 ? "default" : "interpreter",
+				      r.verdict, cbpf_abort_name(r.end), verdict,
+				      cbpf_abort_name(end));
 	}
-	r = cbpf_vm_run(vm, pkt, len, ctx);
-	if (r.verdict != verdict || r.end != end)
-		CHECK_REPORT_("test_vm.c:%d: got 0x%" PRIx32 " (%s), want 0x%" PRIx32 " (%s)\n",
-			      line, r.verdict, cbpf_abort_name(r.end), verdict,
-			      cbpf_abort_name(end));
-	cbpf_vm_free(vm);
 }
 
 /* Run on the probe packet with the default context. */
@@ -1120,31 +1140,6 @@ static struct cbpf_result ref_run(const struct cbpf_insn *prog, size_t n,
 	return fail;
 }
 
-static void random_ctx(struct rng *r, struct cbpf_ctx *c, size_t len)
-{
-	cbpf_ctx_init(c);
-	if (rng_chance(r, 50))
-		return;
-	c->len = rng_chance(r, 50) ? CBPF_CTX_UNSET : (int64_t)randprog_edge(r);
-	c->protocol = rng_chance(r, 50) ? 0x0800 : rng_below(r, 0x10000);
-	c->pkttype = rng_below(r, 8);
-	c->has_dev = rng_chance(r, 50);
-	c->ifindex = randprog_edge(r);
-	c->hatype = rng_below(r, 1000);
-	c->mark = randprog_edge(r);
-	c->queue = rng_below(r, 16);
-	c->rxhash = randprog_edge(r);
-	c->cpu = rng_below(r, 4);
-	c->vlan_tci = rng_below(r, 0x10000);
-	c->vlan_avail = rng_below(r, 2);
-	c->vlan_tpid = rng_chance(r, 50) ? 0x8100 : 0;
-	c->poff = rng_below(r, 200);
-	c->random = randprog_edge(r);
-	c->net_off = (int64_t)rng_below(r, 140) - 20;
-	c->mac_off = rng_chance(r, 50) ? CBPF_CTX_UNSET : (int64_t)rng_below(r, 60) - 10;
-	c->headlen = rng_chance(r, 70) ? CBPF_CTX_UNSET : (int64_t)rng_below(r, (uint32_t)len + 2);
-}
-
 /* Random valid programs on random packets and contexts: never a crash
  * under ASan/UBSan, and always the reference interpreter's answer. */
 static void test_random_programs(void)
@@ -1167,7 +1162,7 @@ static void test_random_programs(void)
 			struct cbpf_ctx c;
 			struct ref_state s = { pkt, len, &c };
 			randprog_packet(&r, pkt, len);
-			random_ctx(&r, &c, len);
+			randprog_ctx(&r, &c, len);
 			struct cbpf_result got = cbpf_vm_run(vm, pkt, len, &c);
 			struct cbpf_result want = ref_run(prog, n, &s);
 			runs++;

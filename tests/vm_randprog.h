@@ -193,4 +193,31 @@ static inline void randprog_packet(struct rng *r, uint8_t *pkt, size_t len)
 		pkt[14] = (uint8_t)(0x40 | rng_below(r, 16));
 }
 
+/* A random context: half the time the defaults, else random skb fields,
+ * windows (net/mac offsets, possibly negative or unset) and headlen. */
+static inline void randprog_ctx(struct rng *r, struct cbpf_ctx *c, size_t len)
+{
+	cbpf_ctx_init(c);
+	if (rng_chance(r, 50))
+		return;
+	c->len = rng_chance(r, 50) ? CBPF_CTX_UNSET : (int64_t)randprog_edge(r);
+	c->protocol = rng_chance(r, 50) ? 0x0800 : rng_below(r, 0x10000);
+	c->pkttype = rng_below(r, 8);
+	c->has_dev = rng_chance(r, 50);
+	c->ifindex = randprog_edge(r);
+	c->hatype = rng_below(r, 1000);
+	c->mark = randprog_edge(r);
+	c->queue = rng_below(r, 16);
+	c->rxhash = randprog_edge(r);
+	c->cpu = rng_below(r, 4);
+	c->vlan_tci = rng_below(r, 0x10000);
+	c->vlan_avail = rng_below(r, 2);
+	c->vlan_tpid = rng_chance(r, 50) ? 0x8100 : 0;
+	c->poff = rng_below(r, 200);
+	c->random = randprog_edge(r);
+	c->net_off = (int64_t)rng_below(r, 140) - 20;
+	c->mac_off = rng_chance(r, 50) ? CBPF_CTX_UNSET : (int64_t)rng_below(r, 60) - 10;
+	c->headlen = rng_chance(r, 70) ? CBPF_CTX_UNSET : (int64_t)rng_below(r, (uint32_t)len + 2);
+}
+
 #endif

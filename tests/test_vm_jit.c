@@ -1,0 +1,249 @@
+/*
+ * test_vm_jit.c - the VM's native code (lib/vm_jit_x86_64.c) against its
+ * interpreter, the same program built twice (default and CBPF_VM_NO_JIT):
+ * the verdict and the end reason must be equal on
+ *   - 120,000 random valid programs of up to 48 instructions (tests/
+ *     vm_randprog.h: every opcode, edge operands, the NET/LL windows, the
+ *     extensions, div/mod by X = 0, failing loads) on random packets and
+ *     contexts, 4 runs each;
+ *   - 300 random programs of up to 4096 instructions (long jumps, large
+ *     code);
+ *   - targeted escapes: a window or extension load after M[] was written,
+ *     in the middle of fused sequences, with X and A live.
+ * It also checks when native code is used: the LINUX profile by default
+ * on x86-64, never for SECCOMP, never with the flag or CBPF_VM_NO_JIT=1.
+ * (test_vm.c runs each of its expectations in both modes too.)
+ */
+#include "check.h"
+
+#include "cbpf/insn.h"
+#include "cbpf/opcode.h"
+#include "cbpf/vm.h"
+#include "vm_randprog.h"
+
+static bool native_expected(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	return true;
+#else
+	return false;
+#endif
+}
+
+struct pair {
+	struct cbpf_vm *jit;
+	struct cbpf_vm *interp;
+};
+
+/* Build the program both ways; false when the validator refuses it. */
+static bool pair_create(const struct cbpf_insn *p, size_t n, struct pair *out)
+{
+	if (cbpf_vm_create(p, n, CBPF_PROFILE_LINUX, &out->jit, NULL) != 0)
+		return false;
+	if (cbpf_vm_create_flags(p, n, CBPF_PROFILE_LINUX, CBPF_VM_NO_JIT, &out->interp, NULL) !=
+	    0) {
+		cbpf_vm_free(out->jit);
+		CHECK(0); /* the flag never changes what is accepted */
+		return false;
+	}
+	CHECK_EQ(cbpf_vm_is_native(out->jit), native_expected());
+	CHECK(!cbpf_vm_is_native(out->interp));
+	return true;
+}
+
+static void pair_free(struct pair *p)
+{
+	cbpf_vm_free(p->jit);
+	cbpf_vm_free(p->interp);
+}
+
+static long mismatches;
+
+static void report(const struct cbpf_insn *p, size_t n, size_t len, struct cbpf_result got,
+		   struct cbpf_result want)
+{
+	if (++mismatches > 5)
+		return;
+	fprintf(stderr, "mismatch: len %zu native 0x%x/%s interpreter 0x%x/%s:", len, got.verdict,
+		cbpf_abort_name(got.end), want.verdict, cbpf_abort_name(want.end));
+	for (size_t j = 0; j < n && j < 64; j++)
+		fprintf(stderr, " {0x%x,%u,%u,0x%x}", p[j].code, p[j].jt, p[j].jf, p[j].k);
+	fprintf(stderr, "%s\n", n > 64 ? " ..." : "");
+}
+
+/* One run of both; counts the end reasons seen. */
+static void compare(const struct pair *vms, const struct cbpf_insn *p, size_t n,
+		    const uint8_t *pkt, size_t len, const struct cbpf_ctx *ctx, long ends[4])
+{
+	struct cbpf_result got = cbpf_vm_run(vms->jit, pkt, len, ctx);
+	struct cbpf_result want = cbpf_vm_run(vms->interp, pkt, len, ctx);
+
+	if (got.verdict != want.verdict || got.end != want.end)
+		report(p, n, len, got, want);
+	if ((unsigned)want.end < 4)
+		ends[want.end]++;
+}
+
+static void random_programs(uint64_t seed, long want_programs, size_t max_insns, int runs)
+{
+	struct rng r = { seed };
+	static uint8_t pkt[600];
+	static struct cbpf_insn prog[CBPF_MAXINSNS];
+	long programs = 0, tries = 0, ends[4] = { 0 };
+
+	while (programs < want_programs && tries < 40 * want_programs) {
+		size_t n = randprog_gen(&r, prog, max_insns, false);
+		struct pair vms;
+
+		tries++;
+		if (!pair_create(prog, n, &vms))
+			continue;
+		programs++;
+		for (int i = 0; i < runs; i++) {
+			size_t len = rng_chance(&r, 90) ? rng_below(&r, 120) : rng_below(&r, 600);
+			struct cbpf_ctx c;
+
+			randprog_packet(&r, pkt, len);
+			randprog_ctx(&r, &c, len);
+			compare(&vms, prog, n, pkt, len, rng_chance(&r, 10) ? NULL : &c, ends);
+		}
+		pair_free(&vms);
+	}
+	fprintf(stderr,
+		"random (max %zu insns): %ld programs of %ld drawn, %ld runs (ret %ld, load %ld, "
+		"div0 %ld, nodev %ld), %ld mismatches so far\n",
+		max_insns, programs, tries, programs * runs, ends[0], ends[1], ends[2], ends[3],
+		mismatches);
+	CHECK_EQ(programs, want_programs);
+	/* the mix reaches every way a run can end */
+	CHECK(ends[0] > 0 && ends[1] > 0 && ends[2] > 0 && ends[3] > 0);
+}
+
+#define PROG(...) ((const struct cbpf_insn[]){ __VA_ARGS__ }), \
+	(sizeof((const struct cbpf_insn[]){ __VA_ARGS__ }) / sizeof(struct cbpf_insn))
+
+/* Both modes on one program over several packets and contexts. */
+static void both_at(const struct cbpf_insn *p, size_t n)
+{
+	static uint8_t pkt[128];
+	struct rng r = { 7 };
+	struct pair vms;
+	long ends[4] = { 0 };
+
+	if (!pair_create(p, n, &vms)) {
+		CHECK(0);
+		return;
+	}
+	for (int i = 0; i < 200; i++) {
+		size_t len = rng_below(&r, sizeof(pkt));
+		struct cbpf_ctx c;
+
+		randprog_packet(&r, pkt, len);
+		randprog_ctx(&r, &c, len);
+		check_count++;
+		compare(&vms, p, n, pkt, len, &c, ends);
+	}
+	pair_free(&vms);
+}
+
+#define BOTH(...) both_at(PROG(__VA_ARGS__))
+#define S(code, k) cbpf_stmt((code), (uint32_t)(k))
+#define J(code, k, t, f) cbpf_jump((code), (uint32_t)(k), (t), (f))
+
+/* Escapes carry A, X and M[] into the interpreter at the right pc. */
+static void test_escapes(void)
+{
+	const uint32_t net = (uint32_t)CBPF_SKF_NET_OFF, ll = (uint32_t)CBPF_SKF_LL_OFF;
+	const uint32_t mark = cbpf_ext_k(CBPF_EXT_MARK), ifidx = cbpf_ext_k(CBPF_EXT_IFINDEX);
+
+	/* M[] written in native code, read after a window load */
+	BOTH(S(CBPF_LD | CBPF_IMM, 0x1234), S(CBPF_ST, 3), S(CBPF_LDX | CBPF_IMM, 9),
+	     S(CBPF_LD | CBPF_B | CBPF_ABS, net + 2), S(CBPF_ALU | CBPF_ADD | CBPF_X, 0),
+	     S(CBPF_LDX | CBPF_MEM, 3), S(CBPF_ALU | CBPF_ADD | CBPF_X, 0),
+	     S(CBPF_RET | CBPF_RET_A, 0));
+	/* an extension between a load and its jump; ifidx may end with A */
+	BOTH(S(CBPF_LD | CBPF_H | CBPF_ABS, 12), S(CBPF_ST, 0), S(CBPF_LD | CBPF_W | CBPF_ABS, mark),
+	     J(CBPF_JMP | CBPF_JEQ | CBPF_K, 0, 0, 2), S(CBPF_LD | CBPF_ABS | CBPF_W, ifidx),
+	     S(CBPF_RET | CBPF_RET_A, 0), S(CBPF_LD | CBPF_MEM, 0), S(CBPF_RET | CBPF_RET_A, 0));
+	/* IND loads whose offset lands in the windows, before the packet, past
+	 * the end, or wraps to the start */
+	for (uint32_t k = 0; k < 6; k++) {
+		static const uint32_t xs[] = { 0, 0xfff00000, 0xffe00000, 0x80000000, 0xffffffff,
+					       0x7ffffffe };
+		BOTH(S(CBPF_LDX | CBPF_IMM, xs[k]), S(CBPF_ST, 1), S(CBPF_LD | CBPF_IMM, 77),
+		     S(CBPF_LD | CBPF_H | CBPF_IND, 3), S(CBPF_ALU | CBPF_ADD | CBPF_X, 0),
+		     S(CBPF_LD | CBPF_B | CBPF_IND, 0x100 + k),
+		     J(CBPF_JMP | CBPF_JGT | CBPF_K, 0x80, 0, 1), S(CBPF_LD | CBPF_MEM, 1),
+		     S(CBPF_RET | CBPF_RET_A, 0));
+	}
+	/* MSH through the LL window, then an IND load with the new X */
+	BOTH(S(CBPF_LDX | CBPF_B | CBPF_MSH, ll + 14), S(CBPF_LD | CBPF_H | CBPF_IND, 2),
+	     S(CBPF_RET | CBPF_RET_A, 0));
+	/* div by X after an escape, with X from a window */
+	BOTH(S(CBPF_LD | CBPF_B | CBPF_ABS, net), S(CBPF_MISC | CBPF_TAX, 0),
+	     S(CBPF_LD | CBPF_LEN, 0), S(CBPF_ALU | CBPF_DIV | CBPF_X, 0),
+	     S(CBPF_ALU | CBPF_MOD | CBPF_K, 7), S(CBPF_RET | CBPF_RET_A, 0));
+}
+
+/* When there is native code, and the env var. */
+static void test_modes(void)
+{
+	struct cbpf_vm *vm;
+	const struct cbpf_insn *p = (const struct cbpf_insn[]){ cbpf_stmt(CBPF_RET | CBPF_K, 5) };
+	struct cbpf_result r;
+
+	CHECK_EQ(cbpf_vm_create(p, 1, CBPF_PROFILE_SECCOMP, &vm, NULL), 0);
+	CHECK(!cbpf_vm_is_native(vm));
+	cbpf_vm_free(vm);
+	CHECK_EQ(cbpf_vm_create(p, 1, CBPF_PROFILE_LINUX, &vm, NULL), 0);
+	CHECK_EQ(cbpf_vm_is_native(vm), native_expected());
+	r = cbpf_vm_run(vm, NULL, 0, NULL);
+	CHECK_EQ(r.verdict, 5);
+	cbpf_vm_free(vm);
+	setenv("CBPF_VM_NO_JIT", "1", 1);
+	CHECK_EQ(cbpf_vm_create(p, 1, CBPF_PROFILE_LINUX, &vm, NULL), 0);
+	CHECK(!cbpf_vm_is_native(vm));
+	cbpf_vm_free(vm);
+	setenv("CBPF_VM_NO_JIT", "0", 1);
+	CHECK_EQ(cbpf_vm_create(p, 1, CBPF_PROFILE_LINUX, &vm, NULL), 0);
+	CHECK_EQ(cbpf_vm_is_native(vm), native_expected());
+	cbpf_vm_free(vm);
+	unsetenv("CBPF_VM_NO_JIT");
+	CHECK(!cbpf_vm_is_native(NULL));
+	cbpf_vm_free(NULL);
+}
+
+/* A NULL packet reads as no bytes; a huge len with a NULL packet too. */
+static void test_null_packet(void)
+{
+	BOTH(S(CBPF_LD | CBPF_LEN, 0), S(CBPF_RET | CBPF_RET_A, 0));
+	struct pair vms;
+
+	if (!pair_create(PROG(S(CBPF_LD | CBPF_LEN, 0), S(CBPF_LDX | CBPF_LEN, 0),
+			      S(CBPF_LD | CBPF_B | CBPF_ABS, 0), S(CBPF_RET | CBPF_RET_A, 0)),
+			 &vms)) {
+		CHECK(0);
+		return;
+	}
+	for (int i = 0; i < 3; i++) {
+		size_t len = i == 0 ? 0 : i == 1 ? 100 : (size_t)1 << 33;
+		struct cbpf_result a = cbpf_vm_run(vms.jit, NULL, len, NULL);
+		struct cbpf_result b = cbpf_vm_run(vms.interp, NULL, len, NULL);
+
+		CHECK_EQ(a.verdict, b.verdict);
+		CHECK_EQ(a.end, b.end);
+		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
+	}
+	pair_free(&vms);
+}
+
+int main(void)
+{
+	test_modes();
+	test_null_packet();
+	test_escapes();
+	random_programs(0x1a7e0001, 120000, 48, 4);
+	random_programs(0x1a7e0002, 300, CBPF_MAXINSNS, 3);
+	CHECK_EQ(mismatches, 0);
+	return CHECK_DONE();
+}
