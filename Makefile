@@ -10,7 +10,7 @@ DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
        python3 python3-pytest python3-hypothesis \
        golang-go golang-golang-x-net-dev chromium
 
-.PHONY: deps build test conform bench clean install-check
+.PHONY: deps build test conform bench clean install-check fuzz fuzz-afl fuzz-smoke fuzz-bench
 
 deps:
 	@missing=""; for p in $(DEBS); do \
@@ -33,6 +33,7 @@ test: build
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j$(JOBS)
 	CBPF_BUILD=$(SAN_BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
+	$(MAKE) --no-print-directory fuzz-smoke
 
 # The conformance suite (corpus/README.md): every case on every available
 # implementation, the live kernel as reference; reports in reports/out/.
@@ -46,3 +47,33 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) reports/out
+
+# Fuzzing (fuzz/README.md): every target built with clang, libFuzzer and
+# ASan+UBSan through fuzz/oss-fuzz/build.sh (OSS-Fuzz's variables, set
+# here), in $(FUZZ_BUILD)/libfuzzer; the AFL++ build (and its cmplog twin)
+# in $(FUZZ_BUILD)/afl. Run one with fuzz/run.sh TARGET [--time S] [--jobs N].
+FUZZ_BUILD  ?= build-fuzz
+FUZZ_TIME   ?= 20
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS ?= -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+
+fuzz: deps
+	OUT=$(FUZZ_BUILD)/libfuzzer CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+	  LIB_FUZZING_ENGINE=-fsanitize=fuzzer PYTHON=$(PYTHON) fuzz/oss-fuzz/build.sh
+
+fuzz-afl: deps
+	@command -v afl-clang-fast >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq afl++; }
+	OUT=$(FUZZ_BUILD)/afl CC=afl-clang-fast CFLAGS="-O1 -g $(FUZZ_SAN)" \
+	  LIB_FUZZING_ENGINE=/usr/lib/afl/libAFLDriver.a PYTHON=$(PYTHON) fuzz/oss-fuzz/build.sh
+	AFL_LLVM_CMPLOG=1 OUT=$(FUZZ_BUILD)/afl/cmplog CC=afl-clang-fast CFLAGS="-O1 -g" \
+	  LIB_FUZZING_ENGINE=/usr/lib/afl/libAFLDriver.a PYTHON=$(PYTHON) fuzz/oss-fuzz/build.sh
+
+# A short run of every target (seed corpus, then FUZZ_TIME seconds each,
+# both cores); fails on any crash or unexplained divergence.
+fuzz-smoke: fuzz
+	fuzz/smoke.sh $(FUZZ_BUILD)/libfuzzer $(FUZZ_TIME)
+
+# exec/s of every target next to the raw kernel rates (not a test).
+fuzz-bench: fuzz
+	$(PYTHON) fuzz/bench.py --build $(FUZZ_BUILD)/libfuzzer

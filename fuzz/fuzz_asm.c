@@ -18,7 +18,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define RAW_MAX 64
+#define RAW_MAX 8
 
 static void finding(const struct cbpf_insn *insns, size_t n, const char *note)
 {

@@ -7,7 +7,9 @@
  * flow dissector), and must keep the VM's contract:
  *   - an aborted run (failed load, div/mod by 0) returns 0;
  *   - two runs on the same input give the same answer (the VM keeps no
- *     state between runs; rand and cpu come from the context).
+ *     state between runs; rand and cpu come from the context);
+ *   - where the VM compiles programs to native code (CBPF_VM_NO_JIT
+ *     exists), the native code and the interpreter give the same answer.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -68,25 +70,44 @@ static void packet_ctx(const struct fz_case *c, struct cbpf_ctx *ctx)
 }
 
 static void check_run(const struct fz_case *c, const struct cbpf_vm *vm,
-		      const struct cbpf_ctx *ctx)
+		      const struct cbpf_vm *interp, const struct cbpf_ctx *ctx)
 {
 	struct cbpf_result r = cbpf_vm_run(vm, c->pkt, c->len, ctx);
-	struct cbpf_result again = cbpf_vm_run(vm, c->pkt, c->len, ctx);
+	struct cbpf_result again = interp ? cbpf_vm_run(interp, c->pkt, c->len, ctx)
+					  : cbpf_vm_run(vm, c->pkt, c->len, ctx);
 	struct fz_answer a[2] = {
 		{ "vm", 0, true, r.verdict, cbpf_abort_name(r.end), true, NULL },
-		{ "vm-again", 0, true, again.verdict, cbpf_abort_name(again.end), true, NULL },
+		{ interp ? "vm-interpreter" : "vm-again", 0, true, again.verdict,
+		  cbpf_abort_name(again.end), true, NULL },
 	};
 
 	if ((r.end == CBPF_ABORT_LOAD || r.end == CBPF_ABORT_DIV0) && r.verdict != 0)
 		finding(c, ctx, "an aborted run returned non-zero", a, 1);
 	if (r.verdict != again.verdict || r.end != again.end)
-		finding(c, ctx, "two runs on the same input differ", a, 2);
+		finding(c, ctx, interp ? "native code and interpreter differ"
+				       : "two runs on the same input differ", a, 2);
+}
+
+/* The same program on the interpreter alone, when the VM also has native
+ * code for it (NULL otherwise). */
+static struct cbpf_vm *interpreter(const struct fz_case *c)
+{
+#ifdef CBPF_VM_NO_JIT
+	struct cbpf_vm *vm = NULL;
+
+	if (cbpf_vm_create_flags(c->insns, c->n, CBPF_PROFILE_LINUX, CBPF_VM_NO_JIT, &vm, NULL))
+		return NULL;
+	return vm;
+#else
+	(void)c;
+	return NULL;
+#endif
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_case c;
-	struct cbpf_vm *vm = NULL;
+	struct cbpf_vm *vm = NULL, *interp;
 	struct cbpf_ctx ctx;
 	int verr, cerr;
 
@@ -100,9 +121,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (cerr)
 		return 0;
-	check_run(&c, vm, NULL);
+	interp = interpreter(&c);
+	check_run(&c, vm, interp, NULL);
 	packet_ctx(&c, &ctx);
-	check_run(&c, vm, &ctx);
+	check_run(&c, vm, interp, &ctx);
+	cbpf_vm_free(interp);
 	cbpf_vm_free(vm);
 	return 0;
 }

@@ -41,12 +41,20 @@ export CBPF_FUZZ_REPRO_DIR="$findings"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 dict=(); [ -e "$build/$target.dict" ] && dict=("-dict=$build/$target.dict")
+# The [libfuzzer] section of TARGET.options, as OSS-Fuzz passes it.
+opts=()
+if [ -e "$build/$target.options" ]; then
+  while IFS='=' read -r key val; do
+    key=${key// /} val=${val// /}
+    [ -n "$key" ] && [ "${key#[}" = "$key" ] && opts+=("-$key=$val")
+  done < "$build/$target.options"
+fi
 before=$(ls "$findings" | wc -l)
 
 if [ $afl = 0 ]; then
   par=(); [ "$jobs" -gt 1 ] && par=("-fork=$jobs" "-ignore_crashes=0")
   "$bin" "${par[@]}" -max_total_time="$time" -print_final_stats=1 -timeout=10 \
-    -artifact_prefix="$findings/" "${dict[@]}" "$@" "$corpus" "$seeds"
+    -artifact_prefix="$findings/" "${dict[@]}" "${opts[@]}" "$@" "$corpus" "$seeds"
   rc=$?
 else
   export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1

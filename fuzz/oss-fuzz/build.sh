@@ -48,6 +48,11 @@ for src in "$SRC_TREE"/fuzz/fuzz_*.c; do
   [ -e "$SRC_TREE/fuzz/options/$name.options" ] && cp "$SRC_TREE/fuzz/options/$name.options" "$OUT/"
 done
 
+# The raw kernel rates fuzz/bench.py compares the kernel targets with
+# (a helper, kept out of $OUT so that it is not taken for a fuzz target).
+$CC $WARN $CFLAGS $INC "$SRC_TREE/fuzz/rawrate.c" -o "$OBJ/rawrate" "$OBJ/libcbpf_fuzz.a" -lm -lpthread \
+  || echo "build.sh: rawrate not built (only fuzz/bench.py needs it)" >&2
+
 # Seed corpora: drawn from corpus/ plus fuzz/seeds/, zipped per target.
 rm -rf "$OBJ/seeds"
 "$PYTHON" "$SRC_TREE/fuzz/seeds.py" --src "$SRC_TREE" --out "$OBJ/seeds"
