@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ctx_json_value.h"
+#include "hex.h"
 #include "json.h"
 #include "strbuf.h"
 
@@ -284,21 +285,11 @@ static int parse_program(struct parse *p, const struct json_value *v,
 	return 0;
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int parse_hex_packet(struct parse *p, const struct json_value *v, size_t i,
 			    struct cbpf_plugin_packet *out)
 {
-	size_t n;
+	size_t n, at = 0;
+	unsigned char c;
 
 	if (v->type != JSON_STRING)
 		return bad(p, "packets[%zu]: expected a hex string, got %s", i, json_type_name(v->type));
@@ -308,27 +299,18 @@ static int parse_hex_packet(struct parse *p, const struct json_value *v, size_t 
 	if (n > CBPF_PLUGIN_MAX_PACKET)
 		return bad(p, "packets[%zu]: %zu bytes is over the limit of %u", i, n,
 			   CBPF_PLUGIN_MAX_PACKET);
-	out->data = malloc(n ? n : 1);
-	if (out->data == NULL)
+	switch (hex_decode(v->str, v->str_len, &out->data, &out->len, &at)) {
+	case HEX_OK:
+		return 0;
+	case HEX_BAD:
+		c = (unsigned char)v->str[at];
+		if (c >= 0x21 && c < 0x7f)
+			return bad(p, "packets[%zu]: '%c' at position %zu is not a hex digit", i, c, at);
+		return bad(p, "packets[%zu]: byte 0x%02x at position %zu is not a hex digit", i, c,
+			   at);
+	default:
 		return bad(p, "packets[%zu]: out of memory", i);
-	for (size_t j = 0; j < n; j++) {
-		int hi = hex_value((unsigned char)v->str[2 * j]);
-		int lo = hex_value((unsigned char)v->str[2 * j + 1]);
-		if (hi < 0 || lo < 0) {
-			size_t at = hi < 0 ? 2 * j : 2 * j + 1;
-			unsigned char c = (unsigned char)v->str[at];
-			free(out->data);
-			out->data = NULL;
-			if (c >= 0x21 && c < 0x7f)
-				return bad(p, "packets[%zu]: '%c' at position %zu is not a hex digit", i,
-					   c, at);
-			return bad(p, "packets[%zu]: byte 0x%02x at position %zu is not a hex digit",
-				   i, c, at);
-		}
-		out->data[j] = (uint8_t)(hi << 4 | lo);
 	}
-	out->len = n;
-	return 0;
 }
 
 static int parse_packets(struct parse *p, const struct json_value *v,

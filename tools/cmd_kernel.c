@@ -14,6 +14,7 @@
 #include "cbpf/format.h"
 #include "cbpf/plugin.h"
 #include "commands.h"
+#include "hex.h"
 #include "envrec.h"
 #include "errname.h"
 #include "oracle.h"
@@ -136,39 +137,10 @@ static int cmd_env(int argc, char **argv)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 0 and a malloc'd buffer, or -1 for odd length / non-hex. */
 static int decode_hex(const char *s, uint8_t **out, size_t *len)
 {
-	size_t n = strlen(s);
-	uint8_t *b;
-
-	if (n % 2 != 0)
-		return -1;
-	b = malloc(n / 2 + 1);
-	if (b == NULL)
-		return -1;
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-		if (hi < 0 || lo < 0) {
-			free(b);
-			return -1;
-		}
-		b[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	*out = b;
-	*len = n / 2;
-	return 0;
+	return hex_decode(s, strlen(s), out, len, NULL) == HEX_OK ? 0 : -1;
 }
 
 static int parse_u64(const char *s, uint64_t *out)

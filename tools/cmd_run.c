@@ -16,6 +16,7 @@
 #include "cbpf/validate.h"
 #include "cbpf/vm.h"
 #include "commands.h"
+#include "hex.h"
 
 static const char usage_text[] =
 	"usage: cbpf run [OPTIONS] FILE [HEXPACKET...]\n"
@@ -116,34 +117,18 @@ static int add_input(struct run_opts *o, enum input_kind kind, const char *arg)
 
 /* ---- packets ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int decode_hex(struct input *in)
 {
-	size_t n = strlen(in->arg);
-
-	if (n % 2 != 0)
+	switch (hex_decode(in->arg, strlen(in->arg), &in->data, &in->len, NULL)) {
+	case HEX_OK:
+		return 0;
+	case HEX_ODD:
 		return usage_error("packet '%s': odd number of hex digits", in->arg);
-	in->data = malloc(n / 2 + 1);
-	if (in->data == NULL)
+	case HEX_BAD:
+		return usage_error("packet '%s': not a hex string", in->arg);
+	default:
 		return usage_error("packet '%s': out of memory", in->arg);
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(in->arg[i]), lo = hexval(in->arg[i + 1]);
-		if (hi < 0 || lo < 0)
-			return usage_error("packet '%s': not a hex string", in->arg);
-		in->data[i / 2] = (uint8_t)(hi << 4 | lo);
 	}
-	in->len = n / 2;
-	return 0;
 }
 
 /* A number for a --seccomp field: an optional '-', then decimal digits or
@@ -164,7 +149,7 @@ static int spec_number(const char *s, size_t n, bool *neg, uint64_t *mag)
 	if (i == n)
 		return -1;
 	for (; i < n; i++) {
-		int d = hexval(s[i]);
+		int d = hex_digit((unsigned char)s[i]);
 		if (d < 0 || (unsigned)d >= base || v > (UINT64_MAX - (uint64_t)d) / base)
 			return -1;
 		v = v * base + (uint64_t)d;

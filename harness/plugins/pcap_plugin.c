@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "json.h"
 #include "strbuf.h"
 
@@ -41,35 +42,14 @@ static void respond_error(struct strbuf *b, const struct json_value *req, const 
 	sb_puts(b, "}");
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode a hex string; returns a malloc'd buffer (never NULL on success,
  * even for 0 bytes) or NULL for bad hex. */
 static unsigned char *unhex(const struct json_value *v, size_t *n)
 {
-	if (v->type != JSON_STRING || v->str_len % 2)
+	uint8_t *out;
+
+	if (v->type != JSON_STRING || hex_decode(v->str, v->str_len, &out, n, NULL) != HEX_OK)
 		return NULL;
-	unsigned char *out = malloc(v->str_len / 2 + 1);
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < v->str_len / 2; i++) {
-		int hi = hexval(v->str[2 * i]), lo = hexval(v->str[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			free(out);
-			return NULL;
-		}
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	*n = v->str_len / 2;
 	return out;
 }
 
