@@ -6,11 +6,13 @@
  *
  * The function has cbpf_vm_run()'s signature (vm, pkt, len, ctx) and
  * returns its struct in rax: the verdict in eax, the end code (enum
- * cbpf_abort) in the upper half. Registers, all caller-saved:
- *   eax  A                 ecx  X (so `shl eax, cl` is a shift by X)
- *   rsi  packet            rdi  packet length (<= INT32_MAX, vm_jit.h)
- *   r8   ctx               r9   vm (both only for an escape)
- *   r10d value of ld #len  edx, r11  scratch (div uses edx)
+ * cbpf_abort) in the upper half. Registers, all caller-saved; the
+ * arguments stay where the SysV ABI puts them, ready for an escape:
+ *   rdi  vm                rsi  packet
+ *   rdx  packet length (<= INT32_MAX, vm_jit.h; saved around div)
+ *   rcx  ctx (saved around shifts by X, which need cl)
+ *   eax  A                 r8d  X
+ *   r10d value of ld #len  r9, r11  scratch
  * A and X are only written by 32-bit instructions, so the upper half of
  * rax is 0 and `ret` returns A with end code 0 (CBPF_END_RET). A program
  * that uses M[] keeps it in a 16-byte aligned frame (struct
@@ -39,8 +41,8 @@
 #include "x86_64_enc.h"
 
 enum {
-	REG_A = X86_RAX, REG_X = X86_RCX, REG_T = X86_RDX, REG_PKT = X86_RSI,
-	REG_LEN = X86_RDI, REG_CTX = X86_R8, REG_VM = X86_R9, REG_LENV = X86_R10,
+	REG_VM = X86_RDI, REG_PKT = X86_RSI, REG_LEN = X86_RDX, REG_CTX = X86_RCX,
+	REG_A = X86_RAX, REG_X = X86_R8, REG_LENV = X86_R10, REG_T = X86_R9,
 	REG_T2 = X86_R11
 };
 
@@ -62,6 +64,8 @@ struct jit {
 	struct jit_fixup *fix;
 	size_t nfix, capfix;
 	size_t *pc_pos;        /* code offset of each pc */
+	uint64_t *known;       /* per pc: len is at least this on every path */
+	const struct cbpf_insn *insns;
 	size_t n;
 	bool frame;            /* the program uses M[]: a frame from entry */
 	bool uses_len;         /* the program reads ld #len */
@@ -94,10 +98,10 @@ static void jmp_to(struct jit *j, enum jit_label label, uint32_t pc)
 	add_fixup(j, x86_jmp(&j->b), label, pc);
 }
 
-/* Continue in the interpreter at pc: edx <- pc, then the shared escape. */
+/* Continue in the interpreter at pc: r11d <- pc, then the shared escape. */
 static void emit_escape(struct jit *j, uint32_t pc)
 {
-	x86_mov_ri(&j->b, REG_T, pc);
+	x86_mov_ri(&j->b, REG_T2, pc);
 	jmp_to(j, LBL_ESC, 0);
 }
 
@@ -119,11 +123,14 @@ static void emit_read_be(struct jit *j, unsigned dst, unsigned base, int32_t dis
 	}
 }
 
-/* Fail the run unless k + size <= len (k >= 0 as an int). */
-static void emit_abs_check(struct jit *j, uint32_t k, unsigned size)
+/* Fail the run unless k + size <= len (k >= 0 as an int); nothing when
+ * every path to pc already proved it. */
+static void emit_abs_check(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
 {
 	uint64_t end = (uint64_t)k + size;
 
+	if (end <= j->known[pc])
+		return;
 	if (end > VM_JIT_MAX_LEN) {
 		jmp_to(j, LBL_FAIL, 0); /* past any packet the JIT runs on */
 		return;
@@ -139,11 +146,11 @@ static void emit_ld_abs(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
 		emit_escape(j, pc);
 		return;
 	}
-	emit_abs_check(j, k, size);
+	emit_abs_check(j, pc, k, size);
 	emit_read_be(j, REG_A, REG_PKT, (int32_t)k, size);
 }
 
-/* A <- P[X+k:size]: o = X + k (mod 2^32) in edx; o + size > len goes to a
+/* A <- P[X+k:size]: o = X + k (mod 2^32) in r9d; o + size > len goes to a
  * stub that fails the load, or escapes when o is negative as an int. */
 static void emit_ld_ind(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
 {
@@ -173,7 +180,7 @@ static void emit_ld_msh(struct jit *j, uint32_t pc, uint32_t k)
 		emit_escape(j, pc);
 		return;
 	}
-	emit_abs_check(j, k, 1);
+	emit_abs_check(j, pc, k, 1);
 	emit_read_be(j, REG_X, REG_PKT, (int32_t)k, 1);
 	x86_alu_ri(&j->b, false, X86_AND, REG_X, 0xf);
 	x86_shift_ri(&j->b, false, X86_SHL, REG_X, 2);
@@ -213,13 +220,26 @@ static uint8_t log2_u32(uint32_t k)
 	return s;
 }
 
-/* A <- A / d or A % d for d in r (edx:eax / r, unsigned; mod from edx). */
+/* A <- A / d or A % d for d in r (edx:eax / r, unsigned; mod from edx;
+ * rdx, the length, is kept in r11 meanwhile). */
 static void emit_divide(struct jit *j, unsigned r, bool mod)
 {
-	x86_alu_rr(&j->b, false, X86_XOR, REG_T, REG_T);
+	x86_mov_rr(&j->b, true, REG_T2, X86_RDX);
+	x86_alu_rr(&j->b, false, X86_XOR, X86_RDX, X86_RDX);
 	x86_unary(&j->b, X86_DIV, r);
 	if (mod)
-		x86_mov_rr(&j->b, false, REG_A, REG_T);
+		x86_mov_rr(&j->b, false, REG_A, X86_RDX);
+	x86_mov_rr(&j->b, true, X86_RDX, REG_T2);
+}
+
+/* A <- A << (X & 31) or A >> (X & 31): the CPU masks cl to 5 bits; rcx,
+ * the context, is kept in r11 meanwhile. */
+static void emit_shift_x(struct jit *j, unsigned digit)
+{
+	x86_mov_rr(&j->b, true, REG_T2, X86_RCX);
+	x86_mov_rr(&j->b, false, X86_RCX, REG_X);
+	x86_shift_cl(&j->b, digit, REG_A);
+	x86_mov_rr(&j->b, true, X86_RCX, REG_T2);
 }
 
 /* A <- A op k (k != 0 for div/mod, k < 32 for shifts: the validator). */
@@ -241,8 +261,8 @@ static void emit_alu_k(struct jit *j, enum cbpf_alu_op op, uint32_t k)
 				x86_shift_ri(&j->b, false, X86_SHR, REG_A, log2_u32(k));
 			return;
 		}
-		x86_mov_ri(&j->b, REG_T2, k);
-		emit_divide(j, REG_T2, op == CBPF_ALU_MOD);
+		x86_mov_ri(&j->b, REG_T, k);
+		emit_divide(j, REG_T, op == CBPF_ALU_MOD);
 		return;
 	case CBPF_ALU_LSH:
 	case CBPF_ALU_RSH:
@@ -272,10 +292,42 @@ static void emit_alu_x(struct jit *j, enum cbpf_alu_op op)
 		jcc_to(j, X86_CC_E, LBL_DIV0, 0);
 		emit_divide(j, REG_X, op == CBPF_ALU_MOD);
 		return;
-	case CBPF_ALU_LSH: x86_shift_cl(&j->b, X86_SHL, REG_A); return;
-	case CBPF_ALU_RSH: x86_shift_cl(&j->b, X86_SHR, REG_A); return;
+	case CBPF_ALU_LSH: emit_shift_x(j, X86_SHL); return;
+	case CBPF_ALU_RSH: emit_shift_x(j, X86_SHR); return;
 	default: x86_alu_rr(&j->b, false, simple[op], REG_A, REG_X); return;
 	}
+}
+
+static void emit_exit(struct jit *j);
+
+/*
+ * return cc ? ret(tt) : ret(tf) when both targets are ret instructions:
+ * a conditional move instead of a branch, which the shuffled packets of
+ * real traffic would often mispredict (the final match decision of
+ * compiled filters). False when a target is not a ret.
+ */
+static bool emit_select_ret(struct jit *j, enum x86_cc cc, uint32_t tt, uint32_t tf)
+{
+	struct cbpf_typed rt = cbpf_decode(j->insns[tt]), rf = cbpf_decode(j->insns[tf]);
+	bool at, af;
+
+	if (rt.kind != CBPF_KIND_RET || rf.kind != CBPF_KIND_RET)
+		return false;
+	at = rt.src == CBPF_SRC_A;
+	af = rf.src == CBPF_SRC_A;
+	if (at && !af) {          /* A stays when cc holds, else kf */
+		x86_mov_ri(&j->b, REG_T, rf.k);
+		x86_cmov(&j->b, (enum x86_cc)(cc ^ 1), REG_A, REG_T);
+	} else if (!at && af) {   /* kt when cc holds, else A stays */
+		x86_mov_ri(&j->b, REG_T, rt.k);
+		x86_cmov(&j->b, cc, REG_A, REG_T);
+	} else if (!at && !af) {  /* kt or kf (mov keeps the flags) */
+		x86_mov_ri(&j->b, REG_T, rt.k);
+		x86_mov_ri(&j->b, REG_A, rf.k);
+		x86_cmov(&j->b, cc, REG_A, REG_T);
+	}
+	emit_exit(j);
+	return true;
 }
 
 /* pc <- A op (k|X) ? pc+1+jt : pc+1+jf (unsigned compares); no jump
@@ -306,6 +358,8 @@ static void emit_jcond(struct jit *j, uint32_t pc, const struct cbpf_typed *t)
 	} else {
 		x86_alu_ri(&j->b, false, X86_CMP, REG_A, t->k);
 	}
+	if (tt < j->n && tf < j->n && emit_select_ret(j, cc, tt, tf))
+		return;
 	if (tt == pc + 1) {
 		jcc_to(j, (enum x86_cc)(cc ^ 1), LBL_PC, tf); /* cc ^ 1 negates */
 	} else {
@@ -368,7 +422,7 @@ static void emit_end(struct jit *j, unsigned end)
 	emit_exit(j);
 }
 
-/* The escape (edx = pc): A, X, pc into the frame (built now if the
+/* The escape (r11d = pc): A, X, pc into the frame (built now if the
  * program has none), then rax <- vm_jit_resume(vm, pkt, len, ctx, rsp). */
 static void emit_escape_tail(struct jit *j)
 {
@@ -381,12 +435,9 @@ static void emit_escape_tail(struct jit *j)
 		  (int32_t)offsetof(struct vm_jit_state, A));
 	x86_op_rm(&j->b, false, store, 1, REG_X, X86_RSP,
 		  (int32_t)offsetof(struct vm_jit_state, X));
-	x86_op_rm(&j->b, false, store, 1, REG_T, X86_RSP,
+	x86_op_rm(&j->b, false, store, 1, REG_T2, X86_RSP,
 		  (int32_t)offsetof(struct vm_jit_state, pc));
-	x86_mov_rr(&j->b, true, X86_RDX, REG_LEN);
-	x86_mov_rr(&j->b, true, X86_RDI, REG_VM);
-	x86_mov_rr(&j->b, true, X86_RCX, REG_CTX);
-	x86_mov_rr(&j->b, true, X86_R8, X86_RSP);
+	x86_mov_rr(&j->b, true, X86_R8, X86_RSP); /* rdi, rsi, rdx, rcx are in place */
 	x86_mov_ri64(&j->b, X86_RAX, resume);
 	x86_call_r(&j->b, X86_RAX);
 	x86_alu_ri(&j->b, true, X86_ADD, X86_RSP, (uint32_t)FRAME_SIZE);
@@ -394,9 +445,9 @@ static void emit_escape_tail(struct jit *j)
 }
 
 /*
- * The out-of-line tails: per IND load, the slow path (o in edx: negative as
+ * The out-of-line tails: per IND load, the slow path (o in r9d: negative as
  * an int escapes to the windows, else the load fails); then the shared
- * failed load, div0, and escape (edx = pc).
+ * failed load, div0, and escape (r11d = pc).
  */
 static void emit_tails(struct jit *j, size_t *fail, size_t *div0, size_t *esc)
 {
@@ -460,15 +511,12 @@ static void emit_len_value(struct jit *j)
 	x86_patch_rel32(&j->b, unset, j->b.len);
 }
 
-/* Prologue: arguments to their registers, the len value and the zeroed
- * frame when the program needs them, A = X = 0. */
+/* Prologue: the len value and the zeroed frame when the program needs
+ * them, A = X = 0. */
 static void emit_prologue(struct jit *j)
 {
 	static const uint8_t store64[] = { 0x89 };
 
-	x86_mov_rr(&j->b, true, REG_CTX, X86_RCX);
-	x86_mov_rr(&j->b, true, REG_VM, X86_RDI);
-	x86_mov_rr(&j->b, true, REG_LEN, X86_RDX);
 	if (j->uses_len)
 		emit_len_value(j);
 	if (j->frame) {
@@ -481,14 +529,55 @@ static void emit_prologue(struct jit *j)
 	x86_alu_rr(&j->b, false, X86_XOR, REG_X, REG_X);
 }
 
-/* What the prologue must prepare. */
+/* The length an instruction proves when the run goes on past it: a
+ * successful ABS or MSH load at k >= 0 means len >= k + size. */
+static uint64_t proven_len(const struct cbpf_typed *t, uint64_t before)
+{
+	uint64_t end = (uint64_t)t->k + (t->kind == CBPF_KIND_LD_MSH ? 1 : (unsigned)t->size);
+
+	if ((t->kind != CBPF_KIND_LD_ABS && t->kind != CBPF_KIND_LD_MSH) || t->k > INT32_MAX)
+		return before;
+	return end > before ? end : before;
+}
+
+/* Give every successor of pc at most `len` as its known length. */
+static void flow_len(struct jit *j, size_t pc, const struct cbpf_typed *t, uint64_t len)
+{
+	size_t to[2] = { pc + 1, pc + 1 };
+	size_t nto = 1;
+
+	if (t->kind == CBPF_KIND_RET)
+		return;
+	if (t->kind == CBPF_KIND_JA) {
+		to[0] = pc + 1 + t->k;
+	} else if (t->kind == CBPF_KIND_JCOND) {
+		to[0] = pc + 1 + t->jt;
+		to[1] = pc + 1 + t->jf;
+		nto = 2;
+	}
+	for (size_t i = 0; i < nto; i++)
+		if (to[i] < j->n && len < j->known[to[i]])
+			j->known[to[i]] = len;
+}
+
+/*
+ * What the prologue must prepare, and the bounds already checked: jumps go
+ * forward only, so one pass in pc order computes, for each pc, the
+ * minimum over all paths of the length their loads proved (0 at entry;
+ * an unreachable pc keeps 0, i.e. all checks).
+ */
 static void scan(struct jit *j, const struct cbpf_insn *insns)
 {
+	for (size_t pc = 0; pc < j->n; pc++)
+		j->known[pc] = pc == 0 ? 0 : UINT64_MAX;
 	for (size_t pc = 0; pc < j->n; pc++) {
 		struct cbpf_typed t = cbpf_decode(insns[pc]);
 
+		if (j->known[pc] == UINT64_MAX)
+			j->known[pc] = 0;
 		j->frame |= t.kind == CBPF_KIND_LD_MEM || t.kind == CBPF_KIND_ST;
 		j->uses_len |= t.kind == CBPF_KIND_LD_LEN;
+		flow_len(j, pc, &t, proven_len(&t, j->known[pc]));
 	}
 }
 
@@ -496,6 +585,7 @@ static int generate(struct jit *j, const struct cbpf_insn *insns)
 {
 	size_t fail, div0, esc;
 
+	j->insns = insns;
 	scan(j, insns);
 	emit_prologue(j);
 	for (size_t pc = 0; pc < j->n && !j->fail; pc++) {
@@ -539,8 +629,10 @@ int vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *out)
 	if (n == 0 || n > CBPF_MAXINSNS)
 		return -1;
 	j.pc_pos = malloc(n * sizeof(*j.pc_pos));
-	if (j.pc_pos != NULL && generate(&j, insns) == 0)
+	j.known = malloc(n * sizeof(*j.known));
+	if (j.pc_pos != NULL && j.known != NULL && generate(&j, insns) == 0)
 		err = install(&j.b, out);
+	free(j.known);
 	free(j.pc_pos);
 	free(j.fix);
 	free(j.b.p);

@@ -224,6 +224,14 @@ static inline void x86_test_rr64(struct x86_buf *b, unsigned a, unsigned r)
 	x86_op_rr(b, true, op, 1, r, a);
 }
 
+/* cmovcc dst32, src32. */
+static inline void x86_cmov(struct x86_buf *b, enum x86_cc cc, unsigned dst, unsigned src)
+{
+	const uint8_t op[] = { 0x0f, (uint8_t)(0x40 | cc) };
+
+	x86_op_rr(b, false, op, 2, dst, src);
+}
+
 /* imul dst32, src32. */
 static inline void x86_imul_rr(struct x86_buf *b, unsigned dst, unsigned src)
 {
