@@ -169,9 +169,54 @@ static void mutate_packet(struct work *w)
 	w->pkt[below(&w->rng, (uint32_t)w->len)] = (uint8_t)edge_k(w);
 }
 
-/* Jumps in range and a ret at the end: what keeps programs valid. */
+/* Operands the validator refuses, made valid: M[] index, shift count,
+ * div/mod by 0, unknown SKF_AD offsets. */
+static void fix_operand(struct cbpf_insn *in, const struct cbpf_opinfo *op)
+{
+	if (op->kind == CBPF_KIND_LD_MEM || op->kind == CBPF_KIND_ST)
+		in->k &= CBPF_MEMWORDS - 1;
+	if (op->kind == CBPF_KIND_ALU && op->src == CBPF_SRC_K) {
+		if (op->alu == CBPF_ALU_LSH || op->alu == CBPF_ALU_RSH)
+			in->k &= 31;
+		if ((op->alu == CBPF_ALU_DIV || op->alu == CBPF_ALU_MOD) && in->k == 0)
+			in->k = 1;
+	}
+	if (op->kind == CBPF_KIND_LD_ABS && in->k >= (uint32_t)CBPF_SKF_AD_OFF &&
+	    cbpf_ext_from_k(in->k) < 0)
+		in->k = cbpf_ext_k((enum cbpf_ext)((in->k >> 2) % CBPF_EXT_COUNT));
+}
+
+/* Every cell some instruction reads is stored first thing (pc 0 is on
+ * every path, so check_load_and_stores accepts it). */
+static void store_before_reads(struct work *w)
+{
+	unsigned read = 0, stored = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		const struct cbpf_opinfo *op = cbpf_opinfo(w->insns[i].code);
+		if (op && op->kind == CBPF_KIND_LD_MEM && w->insns[i].k < CBPF_MEMWORDS &&
+		    !(stored & (1u << w->insns[i].k)))
+			read |= 1u << w->insns[i].k;
+		if (op && op->kind == CBPF_KIND_ST && w->insns[i].k < CBPF_MEMWORDS && i == 0)
+			stored |= 1u << w->insns[i].k;
+	}
+	for (unsigned k = 0; k < CBPF_MEMWORDS; k++)
+		if (read & (1u << k)) {
+			struct cbpf_insn st = { 0x02, 0, 0, k };
+			insert_at(w, 0, st);
+		}
+}
+
+/* Valid operands, stored cells, jumps in range and a ret at the end:
+ * what keeps programs valid. */
 static void fixup(struct work *w)
 {
+	for (size_t i = 0; i < w->n; i++) {
+		const struct cbpf_opinfo *op = cbpf_opinfo(w->insns[i].code);
+		if (op)
+			fix_operand(&w->insns[i], op);
+	}
+	store_before_reads(w);
 	for (size_t i = 0; i < w->n; i++) {
 		struct cbpf_insn *in = &w->insns[i];
 		const struct cbpf_opinfo *op = cbpf_opinfo(in->code);
