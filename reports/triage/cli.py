@@ -1,0 +1,186 @@
+#!/usr/bin/python3
+"""cli: the `cbpf triage` command (tools/cmd_triage.c execs this file).
+
+  cli.py INPUT... [--impl A [--impl B]] [--packet HEX]... [--case GLOB]
+         [--build DIR] [--corpus DIR] [--no-file] [--json OUT] [--batch N] [-q]
+  cli.py fuzz [--impl A [--impl B]] [--seed N] [--count N] [--insns N]
+         [--out DIR] [--max-findings N] [--build DIR]
+
+For each INPUT (inputs.py: a fuzz reproducer, a raw fuzzer input,
+results.json, a case file, or a program with --packet), and each pair of
+implementations, triage re-checks the divergence, minimises it while the
+same divergence persists (shrink.py), names its cause (regress.py, with
+harness/causes.json), and files a new regression case in CORPUS/regress/
+unless one with the same cause and opcodes is already there (--no-file:
+only print). The pair: `--impl A --impl B`; one --impl X means the kernel
+against X; without --impl, the kernel against each implementation the
+input names (or vm, libpcap and xnet). When the kernel is one of the two it
+is the reference, else the first is.
+
+`fuzz` runs diff_fuzz.py: random programs on both implementations (the
+kernel against libpcap by default), reproducers into --out.
+
+Exit status: 0 every divergence was triaged; 1 some input did not diverge;
+2 bad input or an implementation could not run.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+REPORTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SRC = os.path.dirname(REPORTS)
+if REPORTS not in sys.path:
+    sys.path.insert(0, REPORTS)
+
+from triage import inputs, oracle, regress, shrink  # noqa: E402
+import results as results_mod  # noqa: E402  (harness/cbpfconform, via triage/__init__)
+
+DEFAULT_PEERS = ("vm", "libpcap", "xnet")
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="cbpf triage", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("inputs", nargs="+", metavar="INPUT")
+    ap.add_argument("--impl", action="append", default=[])
+    ap.add_argument("--packet", action="append", default=None)
+    ap.add_argument("--case", help="results.json: only cases whose id matches this glob")
+    ap.add_argument("--build", default=os.environ.get("CBPF_BUILD", os.path.join(SRC, "build")))
+    ap.add_argument("--corpus", default=os.path.join(SRC, "corpus"))
+    ap.add_argument("--no-file", action="store_true", help="do not write regression cases")
+    ap.add_argument("--json", help="write every result as JSON to this file")
+    ap.add_argument("--batch", type=int, default=32, help="candidates per plugin batch")
+    ap.add_argument("-q", "--quiet", action="store_true")
+    return ap.parse_args(argv)
+
+
+def pairs(impl_args, target):
+    if len(impl_args) > 2:
+        raise inputs.InputError("--impl: at most two implementations")
+    if len(impl_args) == 2:
+        a, b = impl_args
+        return [(b, a)] if b == "kernel" else [(a, b)]
+    if len(impl_args) == 1:
+        return [("kernel", impl_args[0])]
+    peers = target.peers or [p for p in DEFAULT_PEERS if target.profile == "linux" or p == "vm"]
+    return [("kernel", p) for p in peers if p != "kernel"]
+
+
+def disasm(cbpf, program):
+    try:
+        r = subprocess.run([cbpf, "disasm", "-f", "json", "-o", "bpfasm", "-"],
+                           input=json.dumps(program), capture_output=True, text=True, timeout=60)
+        return r.stdout if r.returncode == 0 else ""
+    except OSError:
+        return ""
+
+
+def _verdicts(resp):
+    if resp.get("load") != "ok":
+        return resp.get("load") + (f" {resp.get('errno')}" if resp.get("errno") else "")
+    return ",".join(str(r.get("verdict")) for r in resp.get("results") or [])
+
+
+def triage_one(t, runner, ref, peer, batch=32, log=None):
+    """Minimise one target on one pair -> result dict (status 'minimised'
+    or 'not-reproduced')."""
+    pair = oracle.Pair(runner, ref, peer, t.profile, t.lane)
+    state = (tuple(tuple(i) for i in t.program), tuple(bytes(p) for p in t.packets),
+             dict(t.ctx) if t.ctx else None)
+    (r, g), = pair.responses([state])
+    base = {"source": t.source, "ref": ref, "peer": peer, "profile": t.profile, "hook": t.hook}
+    sig = oracle.signature(r, g, t.packets)
+    if sig is None:
+        why = r.get("reason") if r.get("load") == "error" else "they agree"
+        return dict(base, status="not-reproduced", detail=f"no divergence: {why}")
+    t0 = time.monotonic()
+    final, stats = shrink.minimise(state, oracle.predicate(pair, sig), batch, log=log)
+    secs = time.monotonic() - t0
+    (r, g), = pair.responses([final])
+    st, outcome, detail, _ = oracle.judge(r, g, final[1])
+    prog = [list(i) for i in final[0]]
+    cause = regress.cause_of(prog, outcome, r, g, peer)
+    return dict(base, status="minimised", outcome=outcome, exact=sig[1], detail=detail,
+                cause=cause, opcodes=regress.opcodes(prog),
+                orig_insns=len(t.program), orig_packet_lens=[len(p) for p in t.packets],
+                program=prog, packets=list(final[1]), ctx=final[2],
+                ref_answer=_verdicts(r), peer_answer=_verdicts(g),
+                tests=stats.tests, runs=pair.runs, seconds=round(secs, 3))
+
+
+def _json_ready(res):
+    out = dict(res)
+    if "packets" in out:
+        out["packets"] = [bytes(p).hex() for p in out["packets"]]
+    return out
+
+
+def show(res, asm):
+    src = f"triage: {res['source']}: {res['peer']} vs {res['ref']}"
+    if res["status"] != "minimised":
+        return f"{src}: {res['detail']}"
+    lines = [f"{src}: {res['outcome']} divergence ({res['ref']} {res['ref_answer']}, "
+             f"{res['peer']} {res['peer_answer']})",
+             f"  minimised {res['orig_insns']} -> {len(res['program'])} instructions, packets "
+             f"{res['orig_packet_lens']} -> {[len(p) for p in res['packets']]} bytes"
+             + (f", ctx {json.dumps(res['ctx'], sort_keys=True)}" if res["ctx"] else "")
+             + f"; {res['tests']} candidates, {res['runs']} runs, {res['seconds']:.2f} s",
+             f"  cause {res['cause']}, opcodes "
+             + " ".join(f"{o:#04x}" for o in res["opcodes"])]
+    if res.get("case"):
+        lines.append(f"  case: {res['case_status']} {res['case']}")
+    lines += ["    " + l.strip() if not l.endswith(":") else "  " + l for l in asm.splitlines()]
+    lines += [f"    packet {i}: {bytes(p).hex() or '(empty)'}" for i, p in enumerate(res["packets"])]
+    return "\n".join(lines)
+
+
+def cmd_triage(a):
+    cbpf = os.path.join(a.build, "bin", "cbpf")
+    targets = []
+    try:
+        for path in a.inputs:
+            targets += inputs.load(path, cbpf, a.packet, a.case)
+        work = [(t, p) for t in targets for p in pairs(a.impl, t)]
+    except inputs.InputError as e:
+        print(f"cbpf triage: {e}", file=sys.stderr)
+        return 2
+    runner = oracle.Runner(a.build)
+    results, status = [], 0
+    try:
+        for t, (ref, peer) in work:
+            log = None if a.quiet else (lambda m, s=t.source: print(f"triage: {s}: {m}",
+                                                                    file=sys.stderr))
+            res = triage_one(t, runner, ref, peer, a.batch, log)
+            if res["status"] == "minimised" and not a.no_file:
+                res["case_status"], res["case"] = regress.file_case(
+                    t, res, res["cause"], a.corpus, a.build, cbpf)
+                if res["case_status"] == "unrecorded":
+                    status = 2
+            elif res["status"] != "minimised" and (a.impl or t.peers):
+                status = max(status, 1)
+            if res["status"] == "minimised" or a.impl or t.peers:
+                print(show(res, disasm(cbpf, res.get("program", []))))
+            results.append(res)
+    except oracle.OracleError as e:
+        print(f"cbpf triage: {e}", file=sys.stderr)
+        return 2
+    finally:
+        runner.close()
+    if a.json:
+        results_mod.write_json(a.json, [_json_ready(r) for r in results])
+    return status
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "fuzz":
+        from triage import diff_fuzz
+        return diff_fuzz.main(argv[1:])
+    return cmd_triage(parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

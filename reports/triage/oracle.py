@@ -1,0 +1,170 @@
+"""oracle: runs candidate programs on two implementations and says whether
+they still diverge the same way.
+
+One plugin process per implementation (harness impls.py/plugin.py, the
+same commands `make conform` uses), started once and fed whole batches of
+requests; the two implementations of a pair run their batch concurrently.
+The reference side (the kernel, when it is one of the two) gets no ctx,
+as in the conformance runner: it reports the context it really had.
+
+A divergence is harness compare.py's: the reference's response against the
+peer's, with outcome peer-accepts / peer-rejects / peer-error / errno /
+verdict. "The same divergence" is the same pair with the same outcome;
+for a verdict divergence whose reference verdict was exact, the compared
+packets' reference verdicts must stay exact (so the filed case records a
+full 32-bit value, not an accept/drop bound).
+"""
+import json
+import os
+import threading
+
+import compare
+import impls as impls_mod
+from plugin import Plugin, PluginError
+
+
+class OracleError(Exception):
+    pass
+
+
+def make_impl(name, build):
+    if "=" in name:
+        return impls_mod.parse_impls(name, build)[0]
+    if name not in impls_mod.BUILTIN:
+        raise OracleError(f"unknown implementation '{name}' (known: "
+                          f"{', '.join(impls_mod.BUILTIN)}, or NAME=COMMAND)")
+    return impls_mod.builtin(name, build)
+
+
+class Runner:
+    """Plugins by (implementation, lane), started on first use."""
+
+    def __init__(self, build):
+        self.build = build
+        self.plugins = {}
+        self.impls = {}
+
+    def impl(self, name):
+        if name not in self.impls:
+            self.impls[name] = make_impl(name, self.build)
+        return self.impls[name]
+
+    def plugin(self, name, lane):
+        key = (name, lane)
+        if key not in self.plugins:
+            impl = self.impl(name)
+            argv = impl.commands.get(lane)
+            if not argv:
+                raise OracleError(f"{name} has no {lane} lane")
+            if os.sep in argv[0] and not os.path.exists(argv[0]):
+                raise OracleError(f"{name}: {argv[0]} does not exist "
+                                  f"({impls_mod.SKIP_HINTS.get(name, 'not built')})")
+            self.plugins[key] = Plugin(argv, name)
+        return self.plugins[key]
+
+    def run(self, name, lane, requests):
+        try:
+            return self.plugin(name, lane).run(requests)
+        except PluginError as e:
+            raise OracleError(str(e)) from None
+
+    def close(self):
+        for p in self.plugins.values():
+            p.close()
+        self.plugins = {}
+
+
+def request(profile, state, idx, with_ctx):
+    prog, pkts, ctx = state
+    r = {"id": idx, "profile": profile, "program": [list(i) for i in prog],
+         "packets": [p.hex() for p in pkts]}
+    if ctx and with_ctx and profile == "linux":
+        r["ctx"] = ctx
+    return r
+
+
+def is_reference(name):
+    return name == "kernel"
+
+
+class Pair:
+    """The two sides of a divergence: ref (the reference) and peer."""
+
+    def __init__(self, runner, ref, peer, profile="linux", lane="linux"):
+        self.runner, self.ref, self.peer = runner, ref, peer
+        self.profile, self.lane = profile, lane
+        self.cache = {}
+        self.runs = 0
+
+    def responses(self, states):
+        """-> [(ref_response, peer_response)] for the states, in order."""
+        out = [None] * len(states)
+        todo = []
+        for i, s in enumerate(states):
+            key = self._key(s)
+            if key in self.cache:
+                out[i] = self.cache[key]
+            else:
+                todo.append(i)
+        if todo:
+            sides = {}
+
+            def side(name):
+                reqs = [request(self.profile, states[i], n, not is_reference(name))
+                        for n, i in enumerate(todo)]
+                try:
+                    sides[name] = self.runner.run(name, self.lane, reqs)
+                except OracleError as e:
+                    sides[name] = e
+            threads = [threading.Thread(target=side, args=(n,)) for n in (self.ref, self.peer)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for name in (self.ref, self.peer):
+                if isinstance(sides[name], OracleError):
+                    raise sides[name]
+            self.runs += len(todo)
+            for n, i in enumerate(todo):
+                pair = (sides[self.ref][n], sides[self.peer][n])
+                out[i] = pair
+                if len(self.cache) < 200000:
+                    self.cache[self._key(states[i])] = pair
+        return out
+
+    @staticmethod
+    def _key(s):
+        prog, pkts, ctx = s
+        return (tuple(tuple(i) for i in prog), tuple(bytes(p) for p in pkts),
+                json.dumps(ctx, sort_keys=True) if ctx else "")
+
+
+def judge(ref, got, packets):
+    """-> (status, outcome, detail, mismatches) as harness compare.py says."""
+    return compare.compare(ref, got, list(packets), None)
+
+
+def signature(ref, got, packets):
+    """What 'the same divergence' keeps: (outcome, exact) or None when the
+    two agree (or the reference could not run it)."""
+    if ref.get("load") == "error":
+        return None
+    st, outcome, _, mism = judge(ref, got, packets)
+    if st != "diverge":
+        return None
+    exact = bool(mism) and all(m.get("exact", True) for m in mism)
+    return outcome, exact
+
+
+def predicate(pair, want):
+    """A batch test for shrink.minimise: the candidates whose divergence
+    has the outcome of want = (outcome, exact), exact staying exact."""
+    outcome, exact = want
+
+    def test(states):
+        res = []
+        for s, (r, g) in zip(states, pair.responses(states)):
+            sig = signature(r, g, s[1])
+            res.append(sig is not None and sig[0] == outcome and (sig[1] or not exact))
+        return res
+    return test
