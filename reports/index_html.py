@@ -153,6 +153,12 @@ def divergences(doc):
     return "\n".join(out)
 
 
+def _triage_section(doc):
+    # The triage section (reports/triage/report.py): clusters by cause.
+    from triage import report as triage_report
+    return triage_report.section_html(doc)
+
+
 def render(doc):
     env_rows = "".join(f"<tr><th class='l'>{esc(k)}</th><td class='l'><code>{esc(json.dumps(v) if isinstance(v, (dict, list)) else v)}</code></td></tr>"
                        for k, v in sorted(doc["env"].items()))
@@ -173,6 +179,8 @@ The live kernel is the reference; the kernel row compares it with the recorded e
 <h2>Opcodes &times; implementations</h2>
 <p class="small">The cases written for each opcode (tagged <code>opcode=0xNN</code>): pass/diverge/skipped. Hover a cell for details.</p>
 {matrix(doc)}
+<h2>Triage: divergences by cause</h2>
+{_triage_section(doc)}
 <h2>Divergences</h2>
 {divergences(doc)}
 <h2>Broken cases</h2><ul id="broken">{broken}</ul>

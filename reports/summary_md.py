@@ -27,6 +27,12 @@ def text_table(doc):
     return "\n".join(out)
 
 
+def _triage_lines(doc):
+    # The triage section (reports/triage/report.py): clusters by cause.
+    from triage import report as triage_report
+    return triage_report.markdown(doc)
+
+
 def _md_escape(s):
     return str(s).replace("|", "\\|").replace("\n", " ")
 
@@ -54,6 +60,7 @@ def render(doc):
     if not any_cause:
         L.append("| - | none | 0 |")
     L.append("")
+    L.extend(_triage_lines(doc))
     if doc["broken"]:
         L.append("## Broken cases")
         L.append("")

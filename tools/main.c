@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "plugin", cmd_plugin, "serve the plugin protocol (JSON Lines) with the VM" },
 	{ "kernel", cmd_kernel, "ask the live kernel (attach, run, env, plugin)" },
 	{ "corpus", cmd_corpus, "the conformance corpus: record, run, merge, render" },
+	{ "triage", cmd_triage, "minimise a divergence, name its cause, file a regression" },
 };
 
 static void usage(FILE *out)

@@ -30,6 +30,7 @@ if REPORTS not in sys.path:
     sys.path.insert(0, REPORTS)
 
 from triage import oracle  # noqa: E402
+import classify  # noqa: E402
 import results as results_mod  # noqa: E402
 
 EDGE_K = (0, 1, 2, 7, 8, 16, 31, 32, 33, 40, 63, 64, 255, 0x7fffffff, 0x80000000, 0xfffffffe,
@@ -42,8 +43,9 @@ def _k(rng):
     return rng.choice(EDGE_K) if rng.random() < 0.6 else rng.getrandbits(rng.choice((4, 8, 32)))
 
 
-def gen_program(rng, n, all_loads=False):
-    """A random program of n instructions (n >= 2) that Linux loads."""
+def gen_program(rng, n, all_loads=False, packet_loads=True):
+    """A random program of n instructions (n >= 2) that Linux loads
+    (packet_loads=False: no loads from the packet, so it never aborts)."""
     prog = []
     pairs = set()          # pcs of scratch loads (a jump must not land on one)
     while len(prog) < n - 1:
@@ -64,6 +66,8 @@ def gen_program(rng, n, all_loads=False):
             prog.append([0x0c | rng.choice(ALU_OPS), 0, 0, 0])              # alu x
         elif r < 0.60:
             prog.append([rng.choice((0x07, 0x87, 0x84)), 0, 0, 0])          # tax txa neg
+        elif r < 0.75 and not packet_loads:
+            prog.append([0x04 | rng.choice(ALU_OPS[:3]), 0, 0, _k(rng)])
         elif r < 0.72:
             size = rng.choice((0x00, 0x08, 0x10))                           # w h b
             mode = rng.choice((0x20, 0x40))                                 # abs, ind
@@ -101,6 +105,10 @@ def gen_program(rng, n, all_loads=False):
             else:
                 prog[pc][1], prog[pc][2] = offs
     prog.append([0x16, 0, 0, 0] if rng.random() < 0.8 else [0x06, 0, 0, _k(rng)])
+    if classify.reads_unstored(prog):
+        # A path skips a store: the kernel would refuse; read 0 instead.
+        prog = [[0x00 if c == 0x60 else 0x01, 0, 0, 0] if c in (0x60, 0x61) else i
+                for i in prog for c in (i[0],)]
     return prog
 
 
