@@ -58,13 +58,15 @@ if [ $afl = 0 ]; then
   rc=$?
 else
   export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
+  export ASAN_OPTIONS="abort_on_error=1:symbolize=0:detect_leaks=0"
+  export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:symbolize=0"
   out="$build/afl-out/$target"; mkdir -p "$out"
   adict=(); [ -e "$build/$target.dict" ] && adict=(-x "$build/$target.dict")
   cmplog=(); [ -x "$build/cmplog/$target" ] && cmplog=(-c "$build/cmplog/$target")
   pids=()
   for i in $(seq 0 $((jobs - 1))); do
     if [ "$i" = 0 ]; then role=(-M main "${cmplog[@]}"); else role=(-S "s$i"); fi
-    afl-fuzz -i "$seeds" -o "$out" -V "$time" "${role[@]}" "${adict[@]}" "$@" -- "$bin" \
+    afl-fuzz -i "$seeds" -o "$out" -V "$time" -m none -t 10000+ "${role[@]}" "${adict[@]}" "$@" -- "$bin" \
       > "$out/log.$i" 2>&1 &
     pids+=($!)
   done

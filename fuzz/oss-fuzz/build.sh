@@ -5,9 +5,16 @@
 # ClusterFuzzLite run it as is; `make fuzz`, `make fuzz-afl` and the smoke
 # test run it locally with those variables set (fuzz/README.md).
 #
-# Optional: CBPF_SRC (the source tree; default: two levels above this
-# script), WORK (scratch directory for objects; default $OUT/obj).
-SRC_TREE=${CBPF_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+# Optional: CBPF_SRC (the source tree; default: $SRC/cbpf when it exists,
+# else two levels above this script), WORK (scratch directory for objects;
+# default $OUT/obj).
+if [ -n "${CBPF_SRC:-}" ]; then
+  SRC_TREE=$CBPF_SRC
+elif [ -n "${SRC:-}" ] && [ -d "$SRC/cbpf/fuzz" ]; then
+  SRC_TREE=$SRC/cbpf                 # OSS-Fuzz: this script runs as $SRC/build.sh
+else
+  SRC_TREE=$(cd "$(dirname "$0")/../.." && pwd)
+fi
 OUT=${OUT:?set OUT}
 CC=${CC:-clang}
 CFLAGS=${CFLAGS:-}
