@@ -19,6 +19,7 @@ cbpf-fuzz-repro/1 (fuzz/fz_input.c): target, kind (load or verdict),
 profile, program, packets, the two answers, a note. Written atomically.
 """
 import argparse
+import errno as errno_mod
 import hashlib
 import json
 import os
@@ -121,7 +122,7 @@ def repro(ref, peer, kind, program, packets, rresp, presp, note):
     def answer(name, resp, pi):
         a = {"impl": name, "load": resp.get("load")}
         if resp.get("load") == "rejected":
-            a["errno"] = resp.get("errno")
+            a["errno"] = getattr(errno_mod, str(resp.get("errno")), 0)  # a number
         elif resp.get("load") == "ok" and pi is not None:
             res = (resp.get("results") or [{}])[pi]
             a.update(verdict=res.get("verdict"), exact=res.get("exact", True),

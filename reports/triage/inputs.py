@@ -26,8 +26,8 @@ import subprocess
 import casefile
 
 REPRO_FORMAT = "cbpf-fuzz-repro/1"
-IMPL_ALIASES = {"pcap": "libpcap", "x/net/bpf": "xnet", "xnet": "xnet"}
-NOT_PEERS = ("kernel", "validator", "seccomp", "recorded")
+IMPL_ALIASES = {"pcap": "libpcap", "x/net/bpf": "xnet", "vm-interpreter": "vm"}
+NOT_PEERS = ("kernel", "validator", "vm_create", "seccomp", "recorded")
 
 
 class InputError(Exception):

@@ -1,0 +1,106 @@
+"""test_triage_e2e: the whole triage pipeline on real divergences, with the
+live kernel and the libpcap plugin: a differential fuzz run of libpcap
+against the kernel finds the shift-by-X divergence, `cbpf triage` shrinks
+it to at most 4 instructions and a packet of at most 1 byte, names it
+shift-x-ge-32, files a recorded case the conformance runner picks up, and
+a second fuzz + triage run files nothing new. Also: a 4,096-instruction
+divergent program minimises to the 4-instruction shift (its time is
+printed as a benchmark, not asserted).
+"""
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+import pytest
+
+import casefile
+from triage import diff_fuzz, oracle, shrink
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(HERE)
+SHIFT = [[0x00, 0, 0, 1], [0x01, 0, 0, 32], [0x6c, 0, 0, 0], [0x16, 0, 0, 0]]
+
+
+@pytest.fixture(scope="module")
+def pcap_build(build_dir):
+    if os.geteuid() != 0:
+        pytest.skip("the kernel oracle needs root")
+    if not os.path.exists(os.path.join(build_dir, "harness", "cbpf-pcap-plugin")):
+        pytest.skip("libpcap plugin not built")
+    return build_dir
+
+
+def fuzz_and_triage(build, tmp, corpus, tag):
+    out = tmp / f"fuzz-{tag}"
+    found = diff_fuzz.run(build, "kernel", "libpcap", seed=1, count=1000, insns=24, out=str(out))
+    assert found, "the fuzz run found no divergence"
+    js = tmp / f"triage-{tag}.json"
+    r = subprocess.run([os.path.join(build, "bin", "cbpf"), "triage", *found, "--corpus", str(corpus),
+                        "--json", str(js), "-q"], capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, CBPF_SRC=SRC))
+    assert r.returncode == 0, r.stderr
+    return found, json.loads(js.read_text()), r.stdout
+
+
+def test_fuzz_triage_file_and_rerun(pcap_build, tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "regress").mkdir(parents=True)
+    found, res, out = fuzz_and_triage(pcap_build, tmp_path, corpus, "1")
+    print(out)
+    shift = [r for r in res if r["cause"] == "shift-x-ge-32"]
+    assert shift and all(r["status"] == "minimised" and r["peer"] == "libpcap" for r in res)
+    for r in shift:
+        assert len(r["program"]) <= 4
+        assert all(len(p) <= 2 for p in r["packets"])          # hex: at most 1 byte
+    filed = [r["case"] for r in res if r["case_status"] == "filed"]
+    assert any(c.startswith("regress/shift-x-ge-32-libpcap-") for c in filed)
+    assert sorted(os.listdir(corpus / "regress")) == sorted(c[len("regress/"):] + ".case" for c in filed)
+    # The filed shift case carries the kernel's answer and its environment record.
+    c = casefile.parse(str(corpus / (next(f for f in filed if "shift" in f) + ".case")), str(corpus))
+    assert c.program == SHIFT and c.expect_load == "ok" and c.recorded.startswith("env/linux-")
+    assert [(e.verdict, e.abort) for e in c.expect] == [(1, None)]
+    assert (corpus / c.recorded).exists()
+    # Deterministic: the same run again files nothing new.
+    before = {f: (corpus / "regress" / f).read_text() for f in os.listdir(corpus / "regress")}
+    found2, res2, _ = fuzz_and_triage(pcap_build, tmp_path, corpus, "2")
+    assert [os.path.basename(f) for f in found2] == [os.path.basename(f) for f in found]
+    assert {r["case_status"] for r in res2} == {"duplicate"}
+    assert [(r["program"], r["packets"]) for r in res2] == [(r["program"], r["packets"]) for r in res]
+    assert {f: (corpus / "regress" / f).read_text() for f in os.listdir(corpus / "regress")} == before
+    # `make conform` picks the filed cases up: libpcap diverges with the named cause.
+    rep = tmp_path / "report"
+    r = subprocess.run([sys.executable, os.path.join(HERE, "conform.py"), "run", "--build", pcap_build,
+                        "--corpus", str(corpus), "--impl", "kernel,libpcap", "--out", str(rep),
+                        "--quiet"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((rep / "results.json").read_text())
+    assert not doc["broken"]
+    assert {c["id"]: c["outcomes"]["libpcap"].get("cause") for c in doc["cases"]} == \
+        {f: r["cause"] for r in res if r["case_status"] == "filed" for f in [r["case"]]}
+    assert all(c["outcomes"]["kernel"]["status"] == "pass" for c in doc["cases"])
+    assert "## Triage: peer divergences by cause" in (rep / "summary.md").read_text()
+
+
+def test_4096_instruction_program_minimises(pcap_build):
+    rng = random.Random(34)
+    prog = diff_fuzz.gen_program(rng, 4096, packet_loads=False)
+    assert len(prog) == 4096
+    runner = oracle.Runner(pcap_build)
+    try:
+        pair = oracle.Pair(runner, "kernel", "libpcap")
+        st = (prog, [bytes(range(64))], None)
+        (r, g), = pair.responses([st])
+        sig = oracle.signature(r, g, st[1])
+        assert sig == ("verdict", True)
+        t0 = time.monotonic()
+        (p, pk, ctx), stats = shrink.minimise(st, oracle.predicate(pair, sig))
+        secs = time.monotonic() - t0
+    finally:
+        runner.close()
+    print(f"\nbenchmark: 4096 -> {len(p)} instructions in {secs:.1f} s "
+          f"({stats.tests} candidates, {pair.runs} runs; target < 30 s)")
+    assert [list(i) for i in p] == SHIFT
+    assert pk == (b"",) and ctx is None
