@@ -73,33 +73,71 @@ static bool rewrite_load_safe(const struct cbpf_insn *insns, size_t n)
 	return true;
 }
 
+/* The first variant discover() runs at alphabet q: ids when the constants
+ * (and, with `ret a`, one symbol for a big A) fit the alphabet, else a +1
+ * slice that separates aborts. */
+static struct kc_variant discover_first(const struct kc_len_engine *e, uint32_t q)
+{
+	uint32_t m = (uint32_t)e->shape.nconsts;
+	bool has_a = e->shape.has_ret_a;
+	struct kc_variant v = { .kind = KC_VAR_IDS, .base = 1 };
+
+	if ((uint64_t)m + has_a <= q) {
+		v.span = has_a ? q - m : 0;
+		return v;
+	}
+	v.kind = KC_VAR_SLICE;
+	v.shift = 0;
+	v.mask = low_mask(floor_log2(q) > 16 ? 16 : floor_log2(q));
+	v.add = 1;
+	return v;
+}
+
+/* Whether a hint is checked before discovery: always with `ret a`; without
+ * it only when ids would not settle the verdict in one run anyway. */
+static bool hint_first(const struct kc_len_engine *e, const struct kc_hint *h, uint32_t q)
+{
+	return h != NULL && h->valid && (e->shape.has_ret_a || e->shape.nconsts > q);
+}
+
 /* The first variant to attach: the one the first input needs, when that
  * is safe (see the header), else the original. */
 static struct kc_variant first_variant(const struct kc_len_engine *e,
 				       const struct kc_len_input *first)
 {
 	struct kc_variant v = { .kind = KC_VAR_ORIG };
-	uint32_t q, m = (uint32_t)e->shape.nconsts;
+	uint32_t q;
 
 	if (e->plain_only)
 		return v;
-	if (!e->shape.has_ret_a) {
-		/* only ret constants change: loads exactly when the original does */
-		v.kind = KC_VAR_IDS;
-		v.base = 1;
+	if (first == NULL) {
+		if (!e->shape.has_ret_a) {
+			/* only ret constants change: loads exactly when the original does */
+			v.kind = KC_VAR_IDS;
+			v.base = 1;
+		}
 		return v;
 	}
-	if (first == NULL || !rewrite_load_safe(e->insns, e->shape.n))
+	if (e->shape.has_ret_a && !e->shape.inline_ok &&
+	    !rewrite_load_safe(e->insns, e->shape.n))
 		return v;
 	q = alphabet(first->len);
-	if (first->hint != NULL && first->hint->valid)
+	if (hint_first(e, first->hint, q))
 		return verify_variant(first->hint, q);
-	if ((uint64_t)m + 1 <= q) {
-		v.kind = KC_VAR_IDS;
-		v.base = 1;
-		v.span = q - m;
-	}
-	return v;
+	return discover_first(e, q);
+}
+
+/* An epilogue rewrite of a program with `ret a` may push an eBPF jump out
+ * of s16 range (an inline one cannot: verdict_rewrite.c). */
+static bool jumps_may_overflow(const struct kc_len_engine *e, const struct kc_variant *v,
+			       size_t len)
+{
+	struct cbpf_load_prediction p;
+
+	if (v->kind == KC_VAR_ORIG || !e->shape.has_ret_a || kc_variant_inline(v, &e->shape))
+		return false;
+	cbpf_predict_load(e->buf, len, &p);
+	return !p.jumps_fit;
 }
 
 static int attach_variant(struct kc_len_engine *e, const struct kc_variant *v, bool *env_limit,
@@ -108,12 +146,8 @@ static int attach_variant(struct kc_len_engine *e, const struct kc_variant *v, b
 	*len = kc_variant_build(v, &e->shape, e->insns, e->buf);
 	if (*len == 0 && e->shape.n != 0)
 		return E2BIG; /* the rewrite would exceed 4096 instructions */
-	if (v->kind != KC_VAR_ORIG && e->shape.has_ret_a) {
-		struct cbpf_load_prediction p;
-		cbpf_predict_load(e->buf, *len, &p);
-		if (!p.jumps_fit)
-			return EINVAL;
-	}
+	if (jumps_may_overflow(e, v, *len))
+		return EINVAL;
 	return e->ch.attach(e->ch.self, e->buf, *len, env_limit);
 }
 
@@ -130,8 +164,9 @@ int kc_len_load(struct kc_len_engine *e, const struct kc_len_channel *ch,
 	memset(e, 0, sizeof(*e));
 	e->ch = *ch;
 	e->insns = malloc((n ? n : 1) * sizeof(*insns));
-	e->buf = malloc((n + KC_EPILOGUE_MAX) * sizeof(*insns));
-	if (e->insns == NULL || e->buf == NULL || kc_shape_init(&e->shape, insns, n) != 0) {
+	if (e->insns == NULL || kc_shape_init(&e->shape, insns, n) != 0 ||
+	    kc_shape_allow_inline(&e->shape, insns) != 0 ||
+	    (e->buf = malloc(kc_variant_room(&e->shape) * sizeof(*insns))) == NULL) {
 		kc_len_unload(e);
 		out->errnum = ENOMEM;
 		out->env_limit = true;
@@ -199,13 +234,9 @@ static enum step run_variant(struct kc_len_engine *e, const struct kc_variant *v
 			set_note(out, "the %s rewrite needs more than 4096 instructions%s", what, "");
 			return STEP_UNFIT;
 		}
-		if (v->kind != KC_VAR_ORIG && e->shape.has_ret_a) {
-			struct cbpf_load_prediction p;
-			cbpf_predict_load(e->buf, n, &p);
-			if (!p.jumps_fit) {
-				set_note(out, "the %s rewrite overflows an eBPF s16 jump%s", what, "");
-				return STEP_UNFIT;
-			}
+		if (jumps_may_overflow(e, v, n)) {
+			set_note(out, "the %s rewrite overflows an eBPF s16 jump%s", what, "");
+			return STEP_UNFIT;
 		}
 		e->have_attached = false;
 		err = e->ch.attach(e->ch.self, e->buf, n, &env_limit);
@@ -295,11 +326,10 @@ static enum step discover(struct kc_len_engine *e, const uint8_t *pkt, size_t le
 {
 	uint32_t m = (uint32_t)e->shape.nconsts, sym;
 	bool has_a = e->shape.has_ret_a;
-	struct kc_variant v = { .kind = KC_VAR_IDS, .base = 1 };
+	struct kc_variant v = discover_first(e, q);
 	enum step st;
 
-	if ((uint64_t)m + has_a <= q) {
-		v.span = has_a ? q - m : 0;
+	if (v.kind == KC_VAR_IDS) {
 		st = run_variant(e, &v, pkt, len, q, &sym, out);
 		if (st != STEP_OK)
 			return st;
@@ -323,10 +353,6 @@ static enum step discover(struct kc_len_engine *e, const uint8_t *pkt, size_t le
 		return slice_rest(e, pkt, len, q, 0, 0, out);
 	}
 	/* Too many constants for the alphabet: a +1 slice separates aborts. */
-	v.kind = KC_VAR_SLICE;
-	v.shift = 0;
-	v.mask = low_mask(floor_log2(q) > 16 ? 16 : floor_log2(q));
-	v.add = 1;
 	st = run_variant(e, &v, pkt, len, q, &sym, out);
 	if (st != STEP_OK)
 		return st;
@@ -396,7 +422,7 @@ void kc_len_verdict(struct kc_len_engine *e, const uint8_t *pkt, size_t len,
 		zero = sym == 0;
 		at_least_q = sym == q;
 	}
-	if (hint != NULL && hint->valid) {
+	if (hint_first(e, hint, q)) {
 		bool fits = zero ? (hint->abort || hint->verdict == 0)
 			  : at_least_q ? (!hint->abort && hint->verdict >= q) : true;
 		if (fits && verify_hint(e, hint, pkt, len, q, out, &st)) {

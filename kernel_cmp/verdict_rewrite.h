@@ -3,12 +3,21 @@
  * (a delivered length, a seccomp SIGSYS si_errno) carries a chosen part of
  * its 32-bit return value (semantics doc 4.2).
  *
- * Every variant keeps instructions 0..n-1 in place and only touches
- * returns: `ret #k` gets another constant (same opcode, so the kernel's
- * checks and the eBPF expansion are unchanged), `ret a` becomes
- * `ja <epilogue>` (a 32-bit k, so jt/jf limits never matter). Programs
- * without `ret a` get no epilogue, so their variants load exactly when the
- * original does.
+ * Every variant only touches returns. `ret #k` gets another constant in
+ * place (same opcode, so the kernel's checks and the eBPF expansion are
+ * unchanged). `ret a` is rewritten one of two ways:
+ *
+ *   inline    (kc_shape.inline_ok) every `ret a` becomes, in place, a
+ *             block of at most KC_BLOCK_MAX instructions that ends in rets
+ *             and never touches M[]; every jump is relocated. Such a
+ *             variant loads exactly when the original does, except that
+ *             it may need more option memory (see kc_variant_build).
+ *   epilogue  otherwise: instructions 0..n-1 stay in place, `ret a`
+ *             becomes `ja <epilogue>` (a 32-bit k, so jt/jf limits never
+ *             matter) and the block is appended once.
+ *
+ * Programs without `ret a` need neither, so their variants load exactly
+ * when the original does.
  */
 #ifndef CBPF_KERNEL_VERDICT_REWRITE_H
 #define CBPF_KERNEL_VERDICT_REWRITE_H
@@ -19,8 +28,14 @@
 
 #include "cbpf/insn.h"
 
-/* The longest epilogue any variant appends. */
+/* The longest epilogue any variant appends, and the longest block. */
 #define KC_EPILOGUE_MAX 4
+#define KC_BLOCK_MAX 4
+/* Inline rewrites are used up to this many instructions: at most 21 eBPF
+ * instructions per classic one (ldxb 4*([k]&0xf) with k > 32767, semantics
+ * doc 1.3; a block is at most 7) plus a 7-instruction prologue stay far
+ * below the s16 jump limit (rule 14) in both converter passes. */
+#define KC_INLINE_MAX_N 1000
 
 /* Static facts about a program the oracles plan their runs from. */
 struct kc_shape {
@@ -32,10 +47,21 @@ struct kc_shape {
 	bool reads_ip;       /* seccomp: ld [8] or ld [12] (instruction_pointer) */
 	uint32_t *consts;    /* the distinct `ret #k` values, ascending */
 	size_t nconsts;
+	size_t nret_a;       /* how many `ret a` */
+	/* kc_shape_allow_inline was called and `ret a` may be rewritten
+	 * inline: n <= KC_INLINE_MAX_N, every
+	 * jump of the original lands inside it, and every relocated jt/jf
+	 * still fits 8 bits with blocks of KC_BLOCK_MAX instructions. */
+	bool inline_ok;
+	uint16_t *ret_a_before; /* when inline_ok: `ret a`s at indices < j, j = 0..n */
 };
 
-/* 0, or -1 when out of memory. */
+/* 0, or -1 when out of memory. inline_ok starts false. */
 int kc_shape_init(struct kc_shape *s, const struct cbpf_insn *insns, size_t n);
+/* Let the variants of s use inline blocks where the program allows it
+ * (sets inline_ok; the caller's buffers must then hold kc_variant_room).
+ * 0, or -1 when out of memory. */
+int kc_shape_allow_inline(struct kc_shape *s, const struct cbpf_insn *insns);
 void kc_shape_free(struct kc_shape *s);
 /* Index of k in s->consts (k must be one of them). */
 size_t kc_shape_const_index(const struct kc_shape *s, uint32_t k);
@@ -60,8 +86,14 @@ struct kc_variant {
 
 bool kc_variant_equal(const struct kc_variant *a, const struct kc_variant *b);
 
+/* The room kc_variant_build needs for any variant of s. */
+size_t kc_variant_room(const struct kc_shape *s);
+
+/* True when variants of s with `ret a` rewritten are built inline. */
+bool kc_variant_inline(const struct kc_variant *v, const struct kc_shape *s);
+
 /* Write the variant of insns (described by s) to out, which must hold
- * s->n + KC_EPILOGUE_MAX instructions. Returns the new length, or 0 when
+ * kc_variant_room(s) instructions. Returns the new length, or 0 when
  * it would exceed 4096 instructions. */
 size_t kc_variant_build(const struct kc_variant *v, const struct kc_shape *s,
 			const struct cbpf_insn *insns, struct cbpf_insn *out);
