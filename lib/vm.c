@@ -373,7 +373,6 @@ int cbpf_vm_create_flags(const struct cbpf_insn *insns, size_t n, enum cbpf_prof
 	/* Without native code (refused memory, no generator) we interpret. */
 	if (jit_wanted(profile, flags))
 		(void)vm_jit_compile(insns, n, &vm->jit);
-	vm->run = vm->jit.fn != NULL ? vm->jit.fn : vm_run_threaded;
 	*out = vm;
 	return 0;
 }

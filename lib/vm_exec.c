@@ -147,8 +147,8 @@ static _Atomic(const void *const *) published_handlers;
  * NULL publishes them for cbpf_vm_handlers().
  */
 VM_RUN_ATTR
-struct cbpf_result vm_run_threaded(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
-				   const struct cbpf_ctx *ctx)
+static struct cbpf_result vm_run_threaded(const struct cbpf_vm *vm, const uint8_t *pkt,
+					  size_t len, const struct cbpf_ctx *ctx)
 {
 #ifdef VM_THREADED
 #define VM_LABEL_ADDR(name) [VM_##name] = &&L_##name,
@@ -190,26 +190,14 @@ fail_load:
 #endif
 }
 
-/* The cases vm->run cannot take: no VM, a NULL packet (no bytes), a
- * packet too long for native code. */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static struct cbpf_result vm_run_unusual(const struct cbpf_vm *vm, const uint8_t *pkt,
-					 size_t len, const struct cbpf_ctx *ctx)
-{
-	if (vm != NULL && pkt == NULL)
-		return vm->run(vm, pkt, 0, ctx);
-	return vm_run_threaded(vm, pkt, len, ctx);
-}
-
-/* vm->run: the native code when the VM has some, else the threaded loop. */
+/* The native code when the VM has some (and the packet is neither NULL
+ * nor too long for it), else the threaded loop. */
 struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
 			       const struct cbpf_ctx *ctx)
 {
-	if (vm != NULL && pkt != NULL && len <= VM_JIT_MAX_LEN)
-		return vm->run(vm, pkt, len, ctx);
-	return vm_run_unusual(vm, pkt, len, ctx);
+	if (vm != NULL && vm->jit.fn != NULL && pkt != NULL && len <= VM_JIT_MAX_LEN)
+		return vm->jit.fn(vm, pkt, len, ctx);
+	return vm_run_threaded(vm, pkt, len, ctx);
 }
 
 const void *const *cbpf_vm_handlers(void)

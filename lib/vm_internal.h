@@ -109,17 +109,12 @@ struct vm_insn {
 };
 
 struct cbpf_vm {
-	vm_jit_fn run;      /* jit.fn, or vm_run_threaded */
 	enum cbpf_profile profile;
 	bool uses_mem;      /* some instruction reads or writes M[] */
 	struct vm_jit jit;  /* native code (jit.fn NULL: interpret) */
 	size_t n;
 	struct vm_insn insns[];
 };
-
-/* The interpreter's cbpf_vm_run() (vm_exec.c): any vm, pkt, len. */
-struct cbpf_result vm_run_threaded(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
-				   const struct cbpf_ctx *ctx);
 
 /* The context used when the caller passes NULL (AF_UNIX defaults). */
 extern const struct cbpf_ctx cbpf_vm_default_ctx;
