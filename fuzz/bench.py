@@ -22,7 +22,7 @@ import sys
 import tempfile
 import zipfile
 
-IN_PROCESS = ["fuzz_codec", "fuzz_asm", "fuzz_text", "fuzz_vm", "fuzz_vm_pcap"]
+IN_PROCESS = ["fuzz_codec", "fuzz_asm", "fuzz_text", "fuzz_vm", "fuzz_vm_jit", "fuzz_vm_pcap"]
 KERNEL = {"fuzz_validate_kernel": "attach", "fuzz_vm_kernel": "unix",
           "fuzz_seccomp_kernel": "seccomp"}
 

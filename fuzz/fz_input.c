@@ -1,5 +1,6 @@
 /*
- * fz_input.c - splitting fuzzer inputs into program + packet, and writing
+ * fz_input.c - splitting fuzzer inputs into program + packet (and a run
+ * context drawn from them), and writing
  * reproducers (JSON, format "cbpf-fuzz-repro/1", fuzz/README.md).
  */
 #include "fz_input.h"
@@ -43,6 +44,35 @@ size_t fz_join(const struct cbpf_insn *insns, size_t n, const uint8_t *pkt, size
 	if (len)
 		memmove(buf + need, pkt, len);
 	return need + len;
+}
+
+static uint32_t word(const struct fz_case *c, size_t at)
+{
+	uint32_t w = 0;
+
+	for (size_t i = 0; i < 4 && c->len; i++)
+		w = (w << 8) | c->pkt[(at + i) % c->len];
+	return w;
+}
+
+void fz_packet_ctx(const struct fz_case *c, struct cbpf_ctx *ctx)
+{
+	uint32_t w = word(c, 0) ^ (uint32_t)c->n;
+
+	cbpf_ctx_init(ctx);
+	ctx->has_dev = w & 1;
+	ctx->ifindex = word(c, 4);
+	ctx->hatype = w >> 16;
+	ctx->protocol = w & 0xffff;
+	ctx->pkttype = (w >> 8) & 7;
+	ctx->mark = word(c, 8);
+	ctx->vlan_tci = w & 0xefff;
+	ctx->vlan_avail = (w >> 3) & 1;
+	ctx->net_off = (w & 2) ? 14 : 0;
+	ctx->mac_off = (w & 4) ? 0 : CBPF_CTX_UNSET;
+	ctx->headlen = (w & 8) && c->len ? (int64_t)(w % (c->len + 1)) : CBPF_CTX_UNSET;
+	ctx->poff = (w & 16) ? CBPF_POFF_AUTO : (int64_t)(w >> 5);
+	ctx->len = (w & 32) ? (int64_t)word(c, 12) : CBPF_CTX_UNSET;
 }
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)

@@ -40,6 +40,11 @@ void fz_split(const uint8_t *data, size_t size, struct fz_case *c);
 size_t fz_join(const struct cbpf_insn *insns, size_t n, const uint8_t *pkt, size_t len,
 	       uint8_t *buf, size_t cap);
 
+/* An AF_PACKET-like context drawn from the input's own bytes: device or
+ * none, mac/net header offsets, linear length, poff (value or the flow
+ * dissector), ld #len, and the skb fields. */
+void fz_packet_ctx(const struct fz_case *c, struct cbpf_ctx *ctx);
+
 /* One implementation's answer, as the reproducer records it. */
 struct fz_answer {
 	const char *impl;     /* "vm", "kernel", "pcap", "validator"... */

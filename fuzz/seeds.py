@@ -16,7 +16,7 @@ import shutil
 import struct
 
 TEXT_FORMATS = ["tcpdump", "dd", "ddd", "bytecode", "c", "json", "auto"]
-PROGRAM_TARGETS = ["fuzz_vm", "fuzz_vm_kernel", "fuzz_vm_pcap", "fuzz_validate_kernel"]
+PROGRAM_TARGETS = ["fuzz_vm", "fuzz_vm_jit", "fuzz_vm_kernel", "fuzz_vm_pcap", "fuzz_validate_kernel"]
 PER_TARGET_MAX = 3000
 
 
