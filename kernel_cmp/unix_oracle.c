@@ -5,7 +5,9 @@
 #include "unix_oracle.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +27,57 @@
 #define UNIX_LINEAR_MAX 16064
 #define UNIX_FRAG_MAX (17 * 4096)
 
+/* An upper bound of bpf_prog_size for n classic instructions: at most 21
+ * eBPF instructions each (ldxb 4*([k]&0xf), semantics doc 1.3), a
+ * prologue of 7, a header under 128 bytes; with room to spare. */
+#define PROG_SIZE_BOUND(n) (128 + 8 * (24 * (size_t)(n) + 16))
+
 struct kc_unix {
 	int sv[2];               /* sv[0] sends, sv[1] has the filter */
 	long optmem_max;
 	bool cap_net_admin;
-	size_t attached_bytes;   /* bpf_prog_size of the attached filter, 0 = none */
+	/* bpf_prog_size of the attached filter, or an upper bound of it;
+	 * 0 = none */
+	size_t attached_bytes;
 	size_t max_dgram;
+	/* programs that read `cpu`: the thread that sends is pinned once, on
+	 * the CPU it was on, until kc_unix_close */
+	bool pinned;
+	int pin_cpu;
+	pid_t pin_tid;
+	cpu_set_t pin_saved;
 	struct kc_len_engine eng;
 	struct cbpf_insn rb[CBPF_MAXINSNS + KC_EPILOGUE_MAX];
 };
+
+/*
+ * optmem_max and CAP_NET_ADMIN, read once per process (kc_env_collect
+ * costs 60-120 us: /proc and /sys reads, uname, capget) and again after an
+ * ENOMEM. Both only steer choices whose failure is handled: with a stale
+ * optmem_max a replacing attach gets ENOMEM and is retried after a detach;
+ * with a stale capability SO_SNDBUFFORCE fails and SO_SNDBUF follows.
+ */
+static atomic_long g_optmem_max;
+static atomic_bool g_cap_net_admin;
+static pthread_once_t g_limits_once = PTHREAD_ONCE_INIT;
+
+static void limits_read(void)
+{
+	struct kc_env env;
+
+	kc_env_collect(&env);
+	atomic_store(&g_optmem_max, env.optmem_max);
+	atomic_store(&g_cap_net_admin, env.cap_net_admin);
+}
+
+static void limits_get(struct kc_unix *u, bool fresh)
+{
+	pthread_once(&g_limits_once, limits_read);
+	if (fresh)
+		limits_read();
+	u->optmem_max = atomic_load(&g_optmem_max);
+	u->cap_net_admin = atomic_load(&g_cap_net_admin);
+}
 
 static int open_pair(struct kc_unix *u)
 {
@@ -64,7 +108,6 @@ static void close_pair(struct kc_unix *u)
 int kc_unix_open(struct kc_unix **out, struct kc_error *err)
 {
 	struct kc_unix *u = calloc(1, sizeof(*u));
-	struct kc_env env;
 	int e;
 
 	*out = NULL;
@@ -75,9 +118,7 @@ int kc_unix_open(struct kc_unix **out, struct kc_error *err)
 		}
 		return ENOMEM;
 	}
-	kc_env_collect(&env);
-	u->optmem_max = env.optmem_max;
-	u->cap_net_admin = env.cap_net_admin;
+	limits_get(u, false);
 	e = open_pair(u);
 	if (e != 0) {
 		if (err != NULL) {
@@ -92,10 +133,20 @@ int kc_unix_open(struct kc_unix **out, struct kc_error *err)
 	return 0;
 }
 
+/* Give the pinned thread its affinity back (only from that thread: a tid
+ * seen from elsewhere may be gone or reused). */
+static void unpin(struct kc_unix *u)
+{
+	if (u->pinned && gettid() == u->pin_tid)
+		sched_setaffinity(0, sizeof(u->pin_saved), &u->pin_saved);
+	u->pinned = false;
+}
+
 void kc_unix_close(struct kc_unix *u)
 {
 	if (u == NULL)
 		return;
+	unpin(u);
 	kc_len_unload(&u->eng);
 	close_pair(u);
 	free(u);
@@ -110,20 +161,27 @@ static void detach(struct kc_unix *u)
 }
 
 /* Replacing a filter charges old and new together (__sk_attach_prog), so
- * detach first when both would not fit; ENOMEM is retried after a detach
- * and then once on a fresh pair before it counts as an environment limit. */
+ * detach first when both might not fit (an upper bound of the new size
+ * decides, or the prediction when the bound is too coarse); ENOMEM is
+ * retried after a detach and then once on a fresh pair before it counts
+ * as an environment limit. */
 static int unix_attach(void *self, const struct cbpf_insn *insns, size_t n, bool *env_limit)
 {
 	struct kc_unix *u = self;
-	struct cbpf_load_prediction p;
+	size_t need = PROG_SIZE_BOUND(n);
 	int err;
 
 	*env_limit = false;
-	cbpf_predict_load(insns, n, &p);
-	if (u->attached_bytes != 0 &&
-	    (long)(u->attached_bytes + p.prog_bytes) >= u->optmem_max)
-		detach(u);
+	if (u->attached_bytes != 0 && (long)(u->attached_bytes + need) >= u->optmem_max) {
+		struct cbpf_load_prediction p;
+		cbpf_predict_load(insns, n, &p);
+		need = p.prog_bytes;
+		if ((long)(u->attached_bytes + need) >= u->optmem_max)
+			detach(u);
+	}
 	err = kc_attach(u->sv[1], insns, n);
+	if (err == ENOMEM)
+		limits_get(u, true);
 	if (err == ENOMEM && u->attached_bytes != 0) {
 		detach(u);
 		err = kc_attach(u->sv[1], insns, n);
@@ -136,7 +194,7 @@ static int unix_attach(void *self, const struct cbpf_insn *insns, size_t n, bool
 		*env_limit = err == ENOMEM;
 	}
 	if (err == 0)
-		u->attached_bytes = p.prog_bytes;
+		u->attached_bytes = need;
 	return err;
 }
 
@@ -244,25 +302,50 @@ static void unix_ctx(size_t len, struct cbpf_ctx *ctx)
 	}
 }
 
+/* `cpu` is the sender's CPU: pin this thread where it runs (no migration,
+ * so it is cheap) and keep it there until kc_unix_close. Another thread
+ * asking is pinned for its one verdict (*restore set). The CPU, or -1. */
+static int pin(struct kc_unix *u, cpu_set_t *saved, bool *restore)
+{
+	cpu_set_t one;
+	pid_t tid = gettid();
+	int cpu;
+
+	*restore = false;
+	if (u->pinned && tid == u->pin_tid)
+		return u->pin_cpu;
+	cpu = sched_getcpu();
+	if (cpu < 0 || sched_getaffinity(0, sizeof(*saved), saved) != 0)
+		return cpu;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) != 0)
+		return cpu;
+	if (u->pinned) {
+		*restore = true;
+		return cpu;
+	}
+	u->pinned = true;
+	u->pin_cpu = cpu;
+	u->pin_tid = tid;
+	u->pin_saved = *saved;
+	return cpu;
+}
+
 void kc_unix_verdict(struct kc_unix *u, const uint8_t *pkt, size_t len, const struct kc_hint *hint,
 		     struct kc_verdict *out)
 {
-	cpu_set_t saved, one;
-	bool pinned = false;
+	cpu_set_t saved;
+	bool restore = false;
 
 	memset(out, 0, sizeof(*out));
 	unix_ctx(len, &out->ctx);
-	/* `cpu` is the sender's CPU: pin this thread where it runs (no
-	 * migration, so it is cheap) and restore its mask afterwards. */
-	if (u->eng.shape.uses_cpu && sched_getaffinity(0, sizeof(saved), &saved) == 0) {
-		int cpu = sched_getcpu();
-		CPU_ZERO(&one);
-		CPU_SET(cpu, &one);
-		pinned = cpu >= 0 && sched_setaffinity(0, sizeof(one), &one) == 0;
+	if (u->eng.shape.uses_cpu) {
+		int cpu = pin(u, &saved, &restore);
 		out->ctx.cpu = (uint32_t)(cpu >= 0 ? cpu : 0);
 	}
 	kc_len_verdict(&u->eng, pkt, len, hint, out);
-	if (pinned)
+	if (restore)
 		sched_setaffinity(0, sizeof(saved), &saved);
 }
 
