@@ -300,6 +300,26 @@ static void emit_alu_x(struct jit *j, enum cbpf_alu_op op)
 
 static void emit_exit(struct jit *j);
 
+/* eax <- cc ? ret(rt) : ret(rf) for two ret instructions, tmp a scratch
+ * register (A is eax; mov keeps the flags). */
+static void emit_select_value(struct jit *j, enum x86_cc cc, const struct cbpf_typed *rt,
+			      const struct cbpf_typed *rf, unsigned tmp)
+{
+	bool at = rt->src == CBPF_SRC_A, af = rf->src == CBPF_SRC_A;
+
+	if (at && !af) {          /* A stays when cc holds, else kf */
+		x86_mov_ri(&j->b, tmp, rf->k);
+		x86_cmov(&j->b, (enum x86_cc)(cc ^ 1), REG_A, tmp);
+	} else if (!at && af) {   /* kt when cc holds, else A stays */
+		x86_mov_ri(&j->b, tmp, rt->k);
+		x86_cmov(&j->b, cc, REG_A, tmp);
+	} else if (!at && !af) {  /* kt or kf */
+		x86_mov_ri(&j->b, tmp, rt->k);
+		x86_mov_ri(&j->b, REG_A, rf->k);
+		x86_cmov(&j->b, cc, REG_A, tmp);
+	}
+}
+
 /*
  * return cc ? ret(tt) : ret(tf) when both targets are ret instructions:
  * a conditional move instead of a branch, which the shuffled packets of
@@ -309,22 +329,153 @@ static void emit_exit(struct jit *j);
 static bool emit_select_ret(struct jit *j, enum x86_cc cc, uint32_t tt, uint32_t tf)
 {
 	struct cbpf_typed rt = cbpf_decode(j->insns[tt]), rf = cbpf_decode(j->insns[tf]);
-	bool at, af;
 
 	if (rt.kind != CBPF_KIND_RET || rf.kind != CBPF_KIND_RET)
 		return false;
-	at = rt.src == CBPF_SRC_A;
-	af = rf.src == CBPF_SRC_A;
-	if (at && !af) {          /* A stays when cc holds, else kf */
-		x86_mov_ri(&j->b, REG_T, rf.k);
-		x86_cmov(&j->b, (enum x86_cc)(cc ^ 1), REG_A, REG_T);
-	} else if (!at && af) {   /* kt when cc holds, else A stays */
-		x86_mov_ri(&j->b, REG_T, rt.k);
-		x86_cmov(&j->b, cc, REG_A, REG_T);
-	} else if (!at && !af) {  /* kt or kf (mov keeps the flags) */
-		x86_mov_ri(&j->b, REG_T, rt.k);
-		x86_mov_ri(&j->b, REG_A, rf.k);
-		x86_cmov(&j->b, cc, REG_A, REG_T);
+	emit_select_value(j, cc, &rt, &rf, REG_T);
+	emit_exit(j);
+	return true;
+}
+
+/* Flags for the jump t on the value in ra (A, or a copy of it). */
+static void emit_compare(struct jit *j, const struct cbpf_typed *t, unsigned ra)
+{
+	if (t->jmp == CBPF_JMP_JSET) {
+		if (t->src == CBPF_SRC_X)
+			x86_test_rr(&j->b, ra, REG_X);
+		else
+			x86_test_ri(&j->b, ra, t->k);
+	} else if (t->src == CBPF_SRC_X) {
+		x86_alu_rr(&j->b, false, X86_CMP, ra, REG_X);
+	} else if (t->k == 0 && t->jmp == CBPF_JMP_JEQ) {
+		x86_test_rr(&j->b, ra, ra);
+	} else {
+		x86_alu_ri(&j->b, false, X86_CMP, ra, t->k);
+	}
+}
+
+static const enum x86_cc jump_cc[CBPF_JMP_COUNT] = {
+	[CBPF_JMP_JEQ] = X86_CC_E, [CBPF_JMP_JGT] = X86_CC_A,
+	[CBPF_JMP_JGE] = X86_CC_AE, [CBPF_JMP_JSET] = X86_CC_NE,
+};
+
+static bool is_ret(const struct jit *j, uint32_t pc)
+{
+	return pc < j->n && cbpf_decode(j->insns[pc]).kind == CBPF_KIND_RET;
+}
+
+enum { SPEC_MAX = 4 }; /* instructions of a block run speculatively */
+
+/*
+ * Whether the block at b can run speculatively, branch-free: straight
+ * line ld #k, ABS loads at k >= 0 and ALU on constants other than div/mod,
+ * ending (within SPEC_MAX) in a conditional jump on a constant between
+ * two rets. Sets *last to that jump.
+ */
+static bool spec_block(const struct jit *j, uint32_t b, uint32_t *last)
+{
+	for (uint32_t pc = b; pc < j->n && pc < b + SPEC_MAX; pc++) {
+		struct cbpf_typed t = cbpf_decode(j->insns[pc]);
+
+		switch (t.kind) {
+		case CBPF_KIND_JCOND:
+			*last = pc;
+			return t.src == CBPF_SRC_K && is_ret(j, pc + 1 + t.jt) &&
+			       is_ret(j, pc + 1 + t.jf);
+		case CBPF_KIND_LD_ABS:
+			if (t.k > INT32_MAX)
+				return false;
+			break;
+		case CBPF_KIND_LD_IMM:
+			if (t.reg != CBPF_REG_A)
+				return false;
+			break;
+		case CBPF_KIND_ALU:
+			if (t.src != CBPF_SRC_K || t.alu == CBPF_ALU_DIV || t.alu == CBPF_ALU_MOD)
+				return false;
+			break;
+		default:
+			return false;
+		}
+	}
+	return false;
+}
+
+/* A <- P[k:size] without a branch: from the packet when it holds the
+ * bytes, else (ecx counts the failure) from [rsp], which is always
+ * mapped; the value is then never used. r10 holds rsp. */
+static void emit_spec_load(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
+{
+	uint64_t end = (uint64_t)k + size;
+
+	if (end <= j->known[pc]) {
+		emit_read_be(j, REG_A, REG_PKT, (int32_t)k, size);
+		return;
+	}
+	if (end > VM_JIT_MAX_LEN) {               /* always fails */
+		x86_mov_ri(&j->b, X86_RCX, 1);
+		return;
+	}
+	x86_lea(&j->b, true, REG_T2, REG_PKT, (int32_t)k);
+	x86_alu_ri(&j->b, true, X86_CMP, REG_LEN, (uint32_t)end);
+	x86_cmov_w(&j->b, true, X86_CC_B, REG_T2, REG_LENV);
+	x86_alu_ri(&j->b, false, X86_ADC, X86_RCX, 0);
+	emit_read_be(j, REG_A, REG_T2, 0, size);
+}
+
+/*
+ * If-conversion of `A op c ? tt : tf` where one target is a ret R and the
+ * other starts a block that spec_block() accepts: both sides are computed
+ * and the result selected with cmov, so the run takes no branch here.
+ * The block's loads that may fail set ecx; then its result is a failed
+ * load (0, abort load). Nothing runs after, so rcx (ctx) and r10 (len
+ * value) are free. Returns false when the pattern does not apply.
+ */
+static bool emit_speculate(struct jit *j, uint32_t pc, const struct cbpf_typed *t,
+			   enum x86_cc cc)
+{
+	uint32_t tt = pc + 1 + t->jt, tf = pc + 1 + t->jf, b, last;
+	enum x86_cc cc_r;                 /* when the jump goes to R */
+	struct cbpf_typed r, ft, rt, rf;
+
+	if (is_ret(j, tf) && !is_ret(j, tt) && spec_block(j, tt, &last)) {
+		b = tt;
+		r = cbpf_decode(j->insns[tf]);
+		cc_r = (enum x86_cc)(cc ^ 1);
+	} else if (is_ret(j, tt) && !is_ret(j, tf) && spec_block(j, tf, &last)) {
+		b = tf;
+		r = cbpf_decode(j->insns[tt]);
+		cc_r = cc;
+	} else {
+		return false;
+	}
+	x86_mov_rr(&j->b, false, REG_T, REG_A);         /* r9d: A at the jump */
+	x86_alu_rr(&j->b, false, X86_XOR, X86_RCX, X86_RCX); /* no failed load */
+	x86_mov_rr(&j->b, true, REG_LENV, X86_RSP);
+	for (uint32_t i = b; i < last; i++) {
+		struct cbpf_typed s = cbpf_decode(j->insns[i]);
+
+		if (s.kind == CBPF_KIND_LD_ABS)
+			emit_spec_load(j, pc, s.k, (unsigned)s.size);
+		else if (s.kind == CBPF_KIND_LD_IMM)
+			x86_mov_ri(&j->b, REG_A, s.k);
+		else
+			emit_alu_k(j, s.alu, s.k);
+	}
+	ft = cbpf_decode(j->insns[last]);
+	rt = cbpf_decode(j->insns[last + 1 + ft.jt]);
+	rf = cbpf_decode(j->insns[last + 1 + ft.jf]);
+	emit_compare(j, &ft, REG_A);
+	emit_select_value(j, jump_cc[ft.jmp], &rt, &rf, REG_T2); /* the block's ret */
+	x86_test_rr(&j->b, X86_RCX, X86_RCX);
+	x86_mov_ri64(&j->b, REG_T2, (uint64_t)CBPF_ABORT_LOAD << 32);
+	x86_cmov_w(&j->b, true, X86_CC_NE, REG_A, REG_T2);       /* or a failed load */
+	emit_compare(j, t, REG_T);
+	if (r.src == CBPF_SRC_A) {
+		x86_cmov_w(&j->b, true, cc_r, REG_A, REG_T);     /* R: ret A */
+	} else {
+		x86_mov_ri(&j->b, REG_T2, r.k);
+		x86_cmov_w(&j->b, true, cc_r, REG_A, REG_T2);    /* R: ret k */
 	}
 	emit_exit(j);
 	return true;
@@ -334,30 +485,17 @@ static bool emit_select_ret(struct jit *j, enum x86_cc cc, uint32_t tt, uint32_t
  * where the target is the next pc. */
 static void emit_jcond(struct jit *j, uint32_t pc, const struct cbpf_typed *t)
 {
-	static const enum x86_cc taken[CBPF_JMP_COUNT] = {
-		[CBPF_JMP_JEQ] = X86_CC_E, [CBPF_JMP_JGT] = X86_CC_A,
-		[CBPF_JMP_JGE] = X86_CC_AE, [CBPF_JMP_JSET] = X86_CC_NE,
-	};
 	uint32_t tt = pc + 1 + t->jt, tf = pc + 1 + t->jf;
-	enum x86_cc cc = taken[t->jmp];
+	enum x86_cc cc = jump_cc[t->jmp];
 
 	if (tt == tf) {
 		if (tt != pc + 1)
 			jmp_to(j, LBL_PC, tt);
 		return;
 	}
-	if (t->jmp == CBPF_JMP_JSET) {
-		if (t->src == CBPF_SRC_X)
-			x86_test_rr(&j->b, REG_A, REG_X);
-		else
-			x86_test_ri(&j->b, REG_A, t->k);
-	} else if (t->src == CBPF_SRC_X) {
-		x86_alu_rr(&j->b, false, X86_CMP, REG_A, REG_X);
-	} else if (t->k == 0 && t->jmp == CBPF_JMP_JEQ) {
-		x86_test_rr(&j->b, REG_A, REG_A);
-	} else {
-		x86_alu_ri(&j->b, false, X86_CMP, REG_A, t->k);
-	}
+	if (emit_speculate(j, pc, t, cc))
+		return;
+	emit_compare(j, t, REG_A);
 	if (tt < j->n && tf < j->n && emit_select_ret(j, cc, tt, tf))
 		return;
 	if (tt == pc + 1) {

@@ -31,7 +31,9 @@ enum x86_cc {
 
 /* The /digit of the group-1 ALU opcodes (0x81, 0x83) and the matching
  * register-register opcode (op r/m32, r32) is 8 * digit + 1. */
-enum x86_alu { X86_ADD = 0, X86_OR = 1, X86_AND = 4, X86_SUB = 5, X86_XOR = 6, X86_CMP = 7 };
+enum x86_alu {
+	X86_ADD = 0, X86_OR = 1, X86_ADC = 2, X86_AND = 4, X86_SUB = 5, X86_XOR = 6, X86_CMP = 7
+};
 
 struct x86_buf {
 	uint8_t *p;
@@ -224,12 +226,18 @@ static inline void x86_test_rr64(struct x86_buf *b, unsigned a, unsigned r)
 	x86_op_rr(b, true, op, 1, r, a);
 }
 
-/* cmovcc dst32, src32. */
-static inline void x86_cmov(struct x86_buf *b, enum x86_cc cc, unsigned dst, unsigned src)
+/* cmovcc dst, src (32-bit, or 64-bit with w). */
+static inline void x86_cmov_w(struct x86_buf *b, bool w, enum x86_cc cc, unsigned dst,
+			      unsigned src)
 {
 	const uint8_t op[] = { 0x0f, (uint8_t)(0x40 | cc) };
 
-	x86_op_rr(b, false, op, 2, dst, src);
+	x86_op_rr(b, w, op, 2, dst, src);
+}
+
+static inline void x86_cmov(struct x86_buf *b, enum x86_cc cc, unsigned dst, unsigned src)
+{
+	x86_cmov_w(b, false, cc, dst, src);
 }
 
 /* imul dst32, src32. */
