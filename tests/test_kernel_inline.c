@@ -40,6 +40,7 @@ static size_t variant(const struct kc_variant *v, const struct cbpf_insn *p, siz
 	struct kc_shape s;
 	size_t len;
 
+	*was_inline = false;
 	if (kc_shape_init(&s, p, n) != 0 || (allow_inline && kc_shape_allow_inline(&s, p) != 0))
 		return 0;
 	*was_inline = kc_variant_inline(v, &s);
