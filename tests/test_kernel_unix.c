@@ -4,6 +4,7 @@
  * rewrite against plain observation, abort detection, hints, read-back.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -376,6 +377,35 @@ static void test_load_parity(void)
 	CHECK(refused > 500);
 }
 
+/* A program that reads `cpu` pins the sending thread once, on the CPU
+ * it is on, for the oracle's lifetime: later verdicts see the same CPU,
+ * and kc_unix_close gives the thread its affinity back. */
+static void test_pin_once(void)
+{
+	const struct cbpf_insn p[] = { S(0x20, AD(36)), RET_A };
+	cpu_set_t before, during, after;
+	struct kc_unix *u;
+	struct kc_error err;
+	struct kc_verdict v, w;
+	struct kc_load l;
+
+	CHECK_EQ(sched_getaffinity(0, sizeof(before), &before), 0);
+	CHECK_EQ(kc_unix_open(&u, &err), 0);
+	CHECK_EQ(kc_unix_load(u, p, 2, &l), 0);
+	kc_unix_verdict(u, pkt100, 100, NULL, &v);
+	CHECK(v.exact);
+	CHECK_EQ(v.verdict, v.ctx.cpu);
+	CHECK_EQ(sched_getaffinity(0, sizeof(during), &during), 0);
+	CHECK_EQ(CPU_COUNT(&during), 1);
+	CHECK(CPU_ISSET(v.ctx.cpu, &during));
+	CHECK_EQ(kc_unix_load(u, p, 2, &l), 0);
+	kc_unix_verdict(u, pkt100, 100, NULL, &w);
+	CHECK_EQ(w.verdict, v.verdict);
+	kc_unix_close(u);
+	CHECK_EQ(sched_getaffinity(0, sizeof(after), &after), 0);
+	CHECK(CPU_EQUAL(&after, &before));
+}
+
 int main(void)
 {
 	struct kc_error err;
@@ -397,5 +427,6 @@ int main(void)
 	test_random_vs_plain();
 	test_load_parity();
 	kc_unix_close(oracle);
+	test_pin_once();
 	return CHECK_DONE();
 }
