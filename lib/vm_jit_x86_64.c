@@ -1,8 +1,10 @@
 /*
  * vm_jit_x86_64.c - the VM's native code generator for x86-64 (GCC/Clang):
- * one pass over a validated cBPF program emits one function (vm_jit.h has
- * its contract), then the code is copied into a fresh mapping that is made
- * read+execute (never writable and executable at once).
+ * a scan of a validated cBPF program (what the prologue needs; the length
+ * every path to each pc has proved), then one pass in pc order emits one
+ * function (vm_jit.h has its contract), out-of-line tails last and rel32
+ * jumps patched at the end. The code is copied into a fresh mapping that
+ * is made read+execute (never writable and executable at once).
  *
  * The function has cbpf_vm_run()'s signature (vm, pkt, len, ctx) and
  * returns its struct in rax: the verdict in eax, the end code (enum
@@ -105,22 +107,34 @@ static void emit_escape(struct jit *j, uint32_t pc)
 	jmp_to(j, LBL_ESC, 0);
 }
 
-/* Read size bytes big-endian at [base + disp] into dst (32-bit). */
-static void emit_read_be(struct jit *j, unsigned dst, unsigned base, int32_t disp,
-			 unsigned size)
+/* The load opcode for size bytes: mov r32 / movzx r32, m16 / movzx r32, m8. */
+static const uint8_t *load_op(unsigned size, size_t *nop)
 {
 	static const uint8_t mov[] = { 0x8b }, movzx16[] = { 0x0f, 0xb7 },
 			     movzx8[] = { 0x0f, 0xb6 };
 
-	if (size == 4) {
-		x86_op_rm(&j->b, false, mov, 1, dst, base, disp);
+	*nop = size == 4 ? 1 : 2;
+	return size == 4 ? mov : size == 2 ? movzx16 : movzx8;
+}
+
+/* Big-endian: swap the bytes of the value just loaded into dst. */
+static void emit_to_host(struct jit *j, unsigned dst, unsigned size)
+{
+	if (size == 4)
 		x86_bswap(&j->b, dst);
-	} else if (size == 2) {
-		x86_op_rm(&j->b, false, movzx16, 2, dst, base, disp);
+	else if (size == 2)
 		x86_swap16(&j->b, dst);
-	} else {
-		x86_op_rm(&j->b, false, movzx8, 2, dst, base, disp);
-	}
+}
+
+/* dst <- big-endian size bytes at [base + disp] (32-bit). */
+static void emit_read_be(struct jit *j, unsigned dst, unsigned base, int32_t disp,
+			 unsigned size)
+{
+	size_t nop;
+	const uint8_t *op = load_op(size, &nop);
+
+	x86_op_rm(&j->b, false, op, nop, dst, base, disp);
+	emit_to_host(j, dst, size);
 }
 
 /* Fail the run unless k + size <= len (k >= 0 as an int); nothing when
@@ -154,23 +168,16 @@ static void emit_ld_abs(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
  * stub that fails the load, or escapes when o is negative as an int. */
 static void emit_ld_ind(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
 {
-	static const uint8_t mov[] = { 0x8b }, movzx16[] = { 0x0f, 0xb7 },
-			     movzx8[] = { 0x0f, 0xb6 };
+	size_t nop;
+	const uint8_t *op = load_op(size, &nop);
 	int32_t disp = (int32_t)(k <= INT32_MAX ? (int64_t)k : (int64_t)k - 0x100000000ll);
 
 	x86_lea(&j->b, false, REG_T, REG_X, disp);
 	x86_lea(&j->b, true, REG_T2, REG_T, (int32_t)size);
 	x86_alu_rr(&j->b, true, X86_CMP, REG_T2, REG_LEN);
 	jcc_to(j, X86_CC_A, LBL_IND_SLOW, pc);
-	if (size == 4) {
-		x86_op_rmi(&j->b, mov, 1, REG_A, REG_PKT, REG_T);
-		x86_bswap(&j->b, REG_A);
-	} else if (size == 2) {
-		x86_op_rmi(&j->b, movzx16, 2, REG_A, REG_PKT, REG_T);
-		x86_swap16(&j->b, REG_A);
-	} else {
-		x86_op_rmi(&j->b, movzx8, 2, REG_A, REG_PKT, REG_T);
-	}
+	x86_op_rmi(&j->b, op, nop, REG_A, REG_PKT, REG_T);
+	emit_to_host(j, REG_A, size);
 }
 
 /* X <- 4*(P[k:1]&0xf) for k >= 0; negative k escapes. */
