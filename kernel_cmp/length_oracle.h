@@ -6,10 +6,15 @@
  * A program is attached once as the load question, then each input is
  * answered with as few kernel runs as the input allows:
  *
- *   1. programs with `ret a` are attached as they are; one send shows
- *      min(v, len), which already pins v when 0 < v < len;
+ *   1. the load attaches the variant the first input needs (below), so
+ *      with a right hint, or a value ids settles, one attach and one send
+ *      answer it; a program with `ret a` that cannot be rewritten inline
+ *      or safely with an epilogue is attached as it is, and one send
+ *      shows min(v, len), which already pins v when 0 < v < len;
  *   2. with a hint (an expected verdict), one `verify` variant says
- *      whether the kernel's value is exactly the hint (or an abort);
+ *      whether the kernel's value is exactly the hint (or an abort); this
+ *      is skipped for programs without `ret a` whose constants fit the
+ *      alphabet, where ids is as cheap and needs no other attach;
  *   3. otherwise an `ids` variant numbers the distinct `ret #k` constants
  *      1..m and gives `ret a` the remaining symbols (small A exactly),
  *      with EAGAIN meaning an abort; if the alphabet (len) is too small
@@ -75,13 +80,16 @@ struct kc_len_input {
  * the program is loaded and verdicts may be asked, else -1 (out says
  * why; a failed allocation is ENOMEM with env_limit).
  *
- * With first given, a program with `ret a` is attached directly as the
- * variant that input needs (saving an attach) when that variant provably
- * loads only if the original does: the original ends in a ret, all its
- * jumps land inside it (so none can reach the epilogue), and it reads no
- * scratch cell (check_load_and_stores carries the cells written before a
- * `ret` into the next instruction, a `ja` does not). A variant that
- * fails to load is followed by the original, whose answer is reported.
+ * With first given, the variant that input needs is attached first. For
+ * a program with `ret a` that is done only when the variant provably loads
+ * exactly when the original does (up to optmem_max): inline (every `ret a`
+ * a block in place, jumps relocated; verdict_rewrite.c proves it), or an
+ * epilogue when the original ends in a ret, all its jumps land inside it
+ * (so none can reach the epilogue), and it reads no scratch cell
+ * (check_load_and_stores carries the cells written before a `ret` into
+ * the next instruction, a `ja` does not). A variant that fails to load
+ * (ENOMEM: it is longer) is followed by the original, whose answer is
+ * reported. Without first, programs with `ret a` attach the original.
  */
 int kc_len_load(struct kc_len_engine *e, const struct kc_len_channel *ch,
 		const struct cbpf_insn *insns, size_t n, const struct kc_len_input *first,

@@ -8,7 +8,9 @@
  * Exact 32-bit verdicts come from length_oracle.h. The context is the one
  * cbpf_ctx_init() describes (no device, net header at 0, mac header
  * unset), plus the pinned CPU for programs that read `cpu` and the linear
- * length of datagrams over 16064 bytes.
+ * length of datagrams over 16064 bytes. The first program that reads `cpu`
+ * pins the calling thread to the CPU it is on until kc_unix_close (called
+ * from that thread) restores its affinity; use a kc_unix from one thread.
  *
  * One kc_unix owns one socket pair; programs are loaded one after another
  * and the pair is reused (a program that leaves the kernel in doubt, an
