@@ -14,10 +14,22 @@
  *   - targeted escapes: a window or extension load after M[] was written,
  *     in the middle of fused sequences, with X and A live.
  * It also checks when native code is used: the LINUX profile by default
- * on x86-64, never for SECCOMP, never with the flag or CBPF_VM_NO_JIT=1.
+ * on x86-64, never for SECCOMP, never with the flag or CBPF_VM_NO_JIT=1,
+ * and not when executable memory is refused (a seccomp filter in a child
+ * stands in for SELinux execmem): the VM then interprets.
  * (test_vm.c runs each of its expectations in both modes too.)
  */
 #include "check.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cbpf/insn.h"
 #include "cbpf/opcode.h"
@@ -349,9 +361,73 @@ static void test_null_packet(void)
 	pair_free(&vms);
 }
 
+/*
+ * In a child, refuse every mmap/mprotect asking for PROT_EXEC with EACCES
+ * (what SELinux execmem denial looks like): VMs are still created, run in
+ * the interpreter, and give the same results. Exit 0 when all holds.
+ */
+static int child_without_exec(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mprotect, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { (unsigned short)(sizeof(f) / sizeof(f[0])), f };
+	const struct cbpf_insn p[] = {
+		cbpf_stmt(CBPF_LD | CBPF_H | CBPF_ABS, 12),
+		cbpf_jump(CBPF_JMP | CBPF_JEQ | CBPF_K, 0x0800, 0, 1),
+		cbpf_stmt(CBPF_RET | CBPF_K, 0x40000),
+		cbpf_stmt(CBPF_RET | CBPF_K, 0),
+	};
+	uint8_t pkt[20] = { [12] = 0x08 };
+	struct cbpf_vm *vm;
+	struct cbpf_result r;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+		return 77;
+	if (mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) !=
+	    MAP_FAILED)
+		return 2; /* the filter does not work here */
+	if (cbpf_vm_create(p, 4, CBPF_PROFILE_LINUX, &vm, NULL) != 0)
+		return 3;
+	r = cbpf_vm_run(vm, pkt, sizeof(pkt), NULL);
+	if (cbpf_vm_is_native(vm) || r.verdict != 0x40000 || r.end != CBPF_END_RET)
+		return 4;
+	r = cbpf_vm_run(vm, pkt, 13, NULL);
+	cbpf_vm_free(vm);
+	return r.verdict == 0 && r.end == CBPF_ABORT_LOAD ? 0 : 5;
+}
+
+static void test_exec_refused(void)
+{
+	int status = 0;
+	pid_t pid;
+
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0)
+		_exit(child_without_exec());
+	CHECK(pid > 0);
+	if (pid <= 0)
+		return;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		fprintf(stderr, "exec refusal: seccomp unavailable, not checked\n");
+	else
+		CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	test_modes();
+	test_exec_refused();
 	test_null_packet();
 	test_escapes();
 	random_programs(0x1a7e0001, 120000, 48, 4);
