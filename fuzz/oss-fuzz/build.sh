@@ -28,13 +28,16 @@ WARN="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-command-line-argu
 INC="-I$SRC_TREE/include -I$SRC_TREE/lib -I$SRC_TREE/kernel_cmp -I$SRC_TREE/fuzz"
 
 # The library, the kernel oracles and the fuzz helpers: one archive.
+# An object is rebuilt when its source or any header is newer than it.
+newest_h=$(ls -t "$SRC_TREE"/include/cbpf/*.h "$SRC_TREE"/lib/*.h "$SRC_TREE"/kernel_cmp/*.h \
+  "$SRC_TREE"/fuzz/*.h | head -n 1)
 objs=()
 cmds=()
 for src in "$SRC_TREE"/lib/*.c "$SRC_TREE"/kernel_cmp/*.c "$SRC_TREE"/fuzz/fz_*.c; do
   dir=$(basename "$(dirname "$src")")
   obj="$OBJ/${dir}_$(basename "$src" .c).o"
   objs+=("$obj")
-  if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ]; then
+  if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_h" -nt "$obj" ]; then
     cmds+=("$CC $WARN $CFLAGS $INC -c $src -o $obj")
   fi
 done
