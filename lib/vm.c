@@ -372,7 +372,7 @@ int cbpf_vm_create_flags(const struct cbpf_insn *insns, size_t n, enum cbpf_prof
 	}
 	/* Without native code (refused memory, no generator) we interpret. */
 	if (jit_wanted(profile, flags))
-		(void)vm_jit_compile(insns, n, &vm->jit);
+		(void)cbpf_vm_jit_compile(insns, n, &vm->jit);
 	*out = vm;
 	return 0;
 }
@@ -381,7 +381,7 @@ void cbpf_vm_free(struct cbpf_vm *vm)
 {
 	if (vm == NULL)
 		return;
-	vm_jit_free(&vm->jit);
+	cbpf_vm_jit_free(&vm->jit);
 	free(vm);
 }
 

@@ -117,8 +117,9 @@ fail_load:
 }
 
 /* The rest of a run that native code (vm_jit.h) handed over at st->pc. */
-struct cbpf_result vm_jit_resume(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
-				 const struct cbpf_ctx *ctx, const struct vm_jit_state *st)
+struct cbpf_result cbpf_vm_jit_resume(const struct cbpf_vm *vm, const uint8_t *pkt,
+				      size_t len, const struct cbpf_ctx *ctx,
+				      const struct vm_jit_state *st)
 {
 	uint32_t M[CBPF_MEMWORDS];
 

@@ -2,7 +2,7 @@
  * vm_jit.h - (library-private) the contract between the VM and its native
  * code generator (vm_jit_x86_64.c, x86-64 with GCC/Clang only).
  *
- * vm_jit_compile() turns a program the validator accepted (profile LINUX)
+ * cbpf_vm_jit_compile() turns a program the validator accepted (profile LINUX)
  * into one native function with the signature and result of
  * cbpf_vm_run(), in memory that is never writable and executable at
  * once. cbpf_vm_run() tail-calls it (packet NULL reads as length 0, and
@@ -15,7 +15,7 @@
  * ABS/MSH offsets, IND offsets that are negative as an int) and the
  * ancillary loads other than xor_x. At such a pc (which has changed no
  * state yet) the code stores A, X and the pc next to M[] and calls
- * vm_jit_resume(), whose result it returns.
+ * cbpf_vm_jit_resume(), whose result it returns.
  */
 #ifndef CBPF_VM_JIT_H
 #define CBPF_VM_JIT_H
@@ -29,7 +29,7 @@
  * is always out of the packet); longer packets run interpreted. */
 #define VM_JIT_MAX_LEN ((size_t)INT32_MAX)
 
-/* The native code's frame as vm_jit_resume() reads it. */
+/* The native code's frame as cbpf_vm_jit_resume() reads it. */
 struct vm_jit_state {
 	uint32_t M[CBPF_MEMWORDS];
 	uint32_t A;
@@ -47,8 +47,9 @@ typedef struct cbpf_result (*vm_jit_fn)(const struct cbpf_vm *vm, const uint8_t 
 
 /* Finish a run in the interpreter from st->pc with st's A, X, M
  * (vm_exec.c). */
-struct cbpf_result vm_jit_resume(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
-				 const struct cbpf_ctx *ctx, const struct vm_jit_state *st);
+struct cbpf_result cbpf_vm_jit_resume(const struct cbpf_vm *vm, const uint8_t *pkt,
+				      size_t len, const struct cbpf_ctx *ctx,
+				      const struct vm_jit_state *st);
 
 struct vm_jit {
 	vm_jit_fn fn;   /* NULL: no native code, interpret */
@@ -62,9 +63,9 @@ struct vm_jit {
  * platform or the memory could not be had (mmap/mprotect refused, e.g.
  * SELinux execmem or a hardened kernel): the VM then interprets.
  */
-int vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *j);
+int cbpf_vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *j);
 
 /* Release the code of j (nothing when j->fn == NULL). */
-void vm_jit_free(struct vm_jit *j);
+void cbpf_vm_jit_free(struct vm_jit *j);
 
 #endif

@@ -568,11 +568,12 @@ static void emit_end(struct jit *j, unsigned end)
 }
 
 /* The escape (r11d = pc): A, X, pc into the frame (built now if the
- * program has none), then rax <- vm_jit_resume(vm, pkt, len, ctx, rsp). */
+ * program has none), then
+ * rax <- cbpf_vm_jit_resume(vm, pkt, len, ctx, rsp). */
 static void emit_escape_tail(struct jit *j)
 {
 	static const uint8_t store[] = { 0x89 };
-	uint64_t resume = (uint64_t)(uintptr_t)&vm_jit_resume;
+	uint64_t resume = (uint64_t)(uintptr_t)&cbpf_vm_jit_resume;
 
 	if (!j->frame)
 		x86_alu_ri(&j->b, true, X86_SUB, X86_RSP, (uint32_t)FRAME_SIZE);
@@ -765,7 +766,7 @@ static int install(const struct x86_buf *b, struct vm_jit *out)
 	return 0;
 }
 
-int vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *out)
+int cbpf_vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *out)
 {
 	struct jit j = { .n = n };
 	int err = -1;
@@ -784,7 +785,7 @@ int vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *out)
 	return err;
 }
 
-void vm_jit_free(struct vm_jit *j)
+void cbpf_vm_jit_free(struct vm_jit *j)
 {
 	if (j->mem != NULL)
 		munmap(j->mem, j->size);
@@ -795,7 +796,7 @@ void vm_jit_free(struct vm_jit *j)
 
 #include <string.h>
 
-int vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *out)
+int cbpf_vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *out)
 {
 	(void)insns;
 	(void)n;
@@ -803,7 +804,7 @@ int vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *out)
 	return -1;
 }
 
-void vm_jit_free(struct vm_jit *j)
+void cbpf_vm_jit_free(struct vm_jit *j)
 {
 	(void)j;
 }
