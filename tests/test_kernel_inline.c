@@ -15,7 +15,9 @@
 #include <linux/filter.h>
 
 #include "attach.h"
+#include "cbpf/validate.h"
 #include "check.h"
+#include "envrec.h"
 #include "randprog.h"
 #include "unix_oracle.h"
 #include "verdict_rewrite.h"
@@ -185,6 +187,49 @@ static void test_inline_limits(void)
 	CHECK_EQ(kc_unix_load_for(oracle, p, 1001, pkt, 100, NULL, &l), 0);
 }
 
+/* Rule 15: an inline variant is longer, so it can exceed optmem_max where
+ * the original fits. The oracle then asks about the original: it loads,
+ * and its verdict is still exact (a small A shows through as it is). */
+static void test_inline_optmem(void)
+{
+	static struct cbpf_insn p[1000], buf[4000];
+	struct kc_variant verify = { .kind = KC_VAR_VERIFY, .expect = 7, .match = 2, .mismatch = 1 };
+	struct cbpf_load_prediction orig, var;
+	struct kc_hint hint = { true, 7, false };
+	struct kc_verdict v;
+	struct kc_load l;
+	struct kc_env env;
+	size_t len;
+	bool inl;
+
+	p[0] = LD_IMM(7);
+	for (size_t i = 1; i < 851; i++)
+		p[i] = S(0xb1, 14); /* ldxb 4*([14]&0xf): 19 eBPF instructions */
+	for (size_t i = 851; i < 1000; i++)
+		p[i] = RET_A;
+	len = variant(&verify, p, 1000, true, buf, &inl);
+	CHECK(inl);
+	cbpf_predict_load(p, 1000, &orig);
+	cbpf_predict_load(buf, len, &var);
+	kc_env_collect(&env);
+	if (!((long)orig.prog_bytes < env.optmem_max - 64 && (long)var.prog_bytes > env.optmem_max)) {
+		fprintf(stderr, "note: optmem_max %ld does not separate %zu and %zu bytes; "
+			"inline optmem test skipped\n", env.optmem_max, orig.prog_bytes,
+			var.prog_bytes);
+		return;
+	}
+	CHECK_EQ(kc_try_attach(buf, len), ENOMEM);
+	CHECK_EQ(kc_try_attach(p, 1000), 0);
+	CHECK_EQ(kc_unix_load_for(oracle, p, 1000, pkt, 100, &hint, &l), 0);
+	CHECK_EQ(l.errnum, 0);
+	CHECK(!l.env_limit);
+	CHECK(l.readback_ok);
+	kc_unix_verdict(oracle, pkt, 100, &hint, &v);
+	CHECK(v.exact);
+	CHECK_EQ(v.verdict, 7);
+	CHECK_EQ(v.attaches, 0); /* the original is attached: one send */
+}
+
 /* A random program from a palette where scratch cells, rets and jumps
  * meet, unvalidated: jumps stay in range, so inline applies. */
 static size_t scratch_prog(struct kc_rng *r, struct cbpf_insn *p)
@@ -310,6 +355,7 @@ int main(void)
 	}
 	test_scratch_cases();
 	test_inline_limits();
+	test_inline_optmem();
 	test_inline_theorem();
 	test_random_vs_plain();
 	kc_unix_close(oracle);
