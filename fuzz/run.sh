@@ -8,7 +8,8 @@
 # `make fuzz-afl` (build-fuzz/afl; -M main plus -S instances up to N,
 # one of them with the cmplog binary). The working corpus is kept in
 # DIR/corpus/TARGET; reproducers and crashing inputs go to
-# DIR/findings/TARGET/ (fuzz/README.md). Exit status: 0 when the run found
+# DIR/findings/TARGET/ (fuzz/README.md; each crash input is also turned
+# into a JSON reproducer by fuzz/repro.py). Exit status: 0 when the run found
 # nothing, 1 when it did, 2 on usage errors.
 set -u
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
@@ -75,6 +76,12 @@ else
     for f in "$d"/id*; do [ -e "$f" ] && cp "$f" "$findings/afl-$(basename "$(dirname "$d")")-$(basename "$f" | tr ',:' '__')"; done
   done
 fi
+# Every engine crash input also as a JSON reproducer (fuzz/repro.py).
+for f in "$findings"/crash-* "$findings"/timeout-* "$findings"/oom-* "$findings"/leak-* \
+         "$findings"/afl-*; do
+  [ -e "$f" ] && [ "${f%.json}" = "$f" ] && [ ! -e "$f.json" ] &&
+    python3 "$root/fuzz/repro.py" "$target" "$f" -o "$f.json"
+done
 after=$(ls "$findings" | wc -l)
 [ "$after" -gt "$before" ] && { echo "run.sh: $target: $((after - before)) new file(s) in $findings" >&2; exit 1; }
 [ $rc = 0 ] || exit 1
