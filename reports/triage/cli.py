@@ -39,6 +39,7 @@ from triage import inputs, oracle, regress, shrink  # noqa: E402
 import results as results_mod  # noqa: E402  (harness/cbpfconform, via triage/__init__)
 
 DEFAULT_PEERS = ("vm", "libpcap", "xnet")
+LOAD_OUTCOMES = ("peer-accepts", "peer-rejects", "errno")
 
 
 def parse_args(argv):
@@ -53,6 +54,9 @@ def parse_args(argv):
     ap.add_argument("--no-file", action="store_true", help="do not write regression cases")
     ap.add_argument("--json", help="write every result as JSON to this file")
     ap.add_argument("--batch", type=int, default=32, help="candidates per plugin batch")
+    ap.add_argument("--max-tests", type=int, default=20000,
+                    help="candidate budget per divergence (default 20000); the result so "
+                         "far is kept when it runs out")
     ap.add_argument("-q", "--quiet", action="store_true")
     return ap.parse_args(argv)
 
@@ -84,7 +88,7 @@ def _verdicts(resp):
     return ",".join(str(r.get("verdict")) for r in resp.get("results") or [])
 
 
-def triage_one(t, runner, ref, peer, batch=32, log=None):
+def triage_one(t, runner, ref, peer, batch=32, log=None, max_tests=None):
     """Minimise one target on one pair -> result dict (status 'minimised'
     or 'not-reproduced')."""
     pair = oracle.Pair(runner, ref, peer, t.profile, t.lane)
@@ -96,19 +100,28 @@ def triage_one(t, runner, ref, peer, batch=32, log=None):
     if sig is None:
         why = r.get("reason") if r.get("load") == "error" else "they agree"
         return dict(base, status="not-reproduced", detail=f"no divergence: {why}")
+    if sig[0] in LOAD_OUTCOMES and "vm" not in (ref, peer) and t.profile in ("linux", "seccomp"):
+        # A load divergence: keep the rule the kernel applies (the VM's
+        # validator names it), so that it does not slip to another one.
+        pair.witness = "vm"
+        pair.cache.clear()
+        pair.responses([state])
     t0 = time.monotonic()
-    final, stats = shrink.minimise(state, oracle.predicate(pair, sig), batch, log=log)
+    final, stats = shrink.minimise(state, oracle.predicate(pair, sig, state), batch, log=log,
+                                   max_tests=max_tests)
     secs = time.monotonic() - t0
     (r, g), = pair.responses([final])
     st, outcome, detail, _ = oracle.judge(r, g, final[1])
     prog = [list(i) for i in final[0]]
     cause = regress.cause_of(prog, outcome, r, g, peer)
     return dict(base, status="minimised", outcome=outcome, exact=sig[1], detail=detail,
+                rule=pair.rule(final) if pair.witness else None,
                 cause=cause, opcodes=regress.opcodes(prog),
                 orig_insns=len(t.program), orig_packet_lens=[len(p) for p in t.packets],
                 program=prog, packets=list(final[1]), ctx=final[2],
                 ref_answer=_verdicts(r), peer_answer=_verdicts(g),
-                tests=stats.tests, runs=pair.runs, seconds=round(secs, 3))
+                tests=stats.tests, exhausted=stats.exhausted, runs=pair.runs,
+                seconds=round(secs, 3))
 
 
 def _json_ready(res):
@@ -127,7 +140,9 @@ def show(res, asm):
              f"  minimised {res['orig_insns']} -> {len(res['program'])} instructions, packets "
              f"{res['orig_packet_lens']} -> {[len(p) for p in res['packets']]} bytes"
              + (f", ctx {json.dumps(res['ctx'], sort_keys=True)}" if res["ctx"] else "")
-             + f"; {res['tests']} candidates, {res['runs']} runs, {res['seconds']:.2f} s",
+             + f"; {res['tests']} candidates"
+             + (" (budget spent)" if res["exhausted"] else "")
+             + f", {res['runs']} runs, {res['seconds']:.2f} s",
              f"  cause {res['cause']}, opcodes "
              + " ".join(f"{o:#04x}" for o in res["opcodes"])]
     if res.get("case"):
@@ -153,7 +168,7 @@ def cmd_triage(a):
         for t, (ref, peer) in work:
             log = None if a.quiet else (lambda m, s=t.source: print(f"triage: {s}: {m}",
                                                                     file=sys.stderr))
-            res = triage_one(t, runner, ref, peer, a.batch, log)
+            res = triage_one(t, runner, ref, peer, a.batch, log, a.max_tests)
             if res["status"] == "minimised" and not a.no_file:
                 res["case_status"], res["case"] = regress.file_case(
                     t, res, res["cause"], a.corpus, a.build, cbpf)

@@ -95,6 +95,11 @@ class Pair:
         self.profile, self.lane = profile, lane
         self.cache = {}
         self.runs = 0
+        # witness: an implementation whose rejection reason names the load
+        # rule (`cbpf plugin`: "insn N: RULE: why"); set for load
+        # divergences so that minimising keeps the rule the kernel applies.
+        self.witness = None
+        self.rules = {}
 
     def responses(self, states):
         """-> [(ref_response, peer_response)] for the states, in order."""
@@ -116,27 +121,44 @@ class Pair:
                     sides[name] = self.runner.run(name, self.lane, reqs)
                 except OracleError as e:
                     sides[name] = e
-            threads = [threading.Thread(target=side, args=(n,)) for n in (self.ref, self.peer)]
+            names = [self.ref, self.peer] + ([self.witness] if self.witness else [])
+            threads = [threading.Thread(target=side, args=(n,)) for n in names]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
-            for name in (self.ref, self.peer):
+            for name in names:
                 if isinstance(sides[name], OracleError):
                     raise sides[name]
             self.runs += len(todo)
             for n, i in enumerate(todo):
                 pair = (sides[self.ref][n], sides[self.peer][n])
                 out[i] = pair
+                if self.witness:
+                    self.rules[self._key(states[i])] = load_rule(sides[self.witness][n])
                 if len(self.cache) < 200000:
                     self.cache[self._key(states[i])] = pair
         return out
+
+    def rule(self, state):
+        """The witness's load rule for a state run by responses()."""
+        return self.rules.get(self._key(state))
 
     @staticmethod
     def _key(s):
         prog, pkts, ctx = s
         return (tuple(tuple(i) for i in prog), tuple(bytes(p) for p in pkts),
                 json.dumps(ctx, sort_keys=True) if ctx else "")
+
+
+def load_rule(resp):
+    """'insn 3: shift-range: lsh #32 ...' -> 'shift-range'; 'ok' when loaded."""
+    if resp.get("load") != "rejected":
+        return resp.get("load")
+    reason = str(resp.get("reason", ""))
+    if reason.startswith("insn "):
+        reason = reason.split(":", 1)[-1]
+    return reason.strip().split(":", 1)[0]
 
 
 def judge(ref, got, packets):
@@ -156,15 +178,18 @@ def signature(ref, got, packets):
     return outcome, exact
 
 
-def predicate(pair, want):
+def predicate(pair, want, want_state=None):
     """A batch test for shrink.minimise: the candidates whose divergence
-    has the outcome of want = (outcome, exact), exact staying exact."""
+    has the outcome of want = (outcome, exact), exact staying exact, and,
+    when the pair has a witness, the witness's load rule of want_state."""
     outcome, exact = want
+    rule = pair.rule(want_state) if pair.witness and want_state is not None else None
 
     def test(states):
         res = []
         for s, (r, g) in zip(states, pair.responses(states)):
             sig = signature(r, g, s[1])
-            res.append(sig is not None and sig[0] == outcome and (sig[1] or not exact))
+            ok = sig is not None and sig[0] == outcome and (sig[1] or not exact)
+            res.append(ok and (rule is None or pair.rule(s) == rule))
         return res
     return test

@@ -148,17 +148,27 @@ def simpler(insn):
 
 
 class Stats:
-    def __init__(self):
+    def __init__(self, max_tests=None):
         self.tests = 0
         self.batches = 0
         self.accepted = 0
+        self.max_tests = max_tests
+        self.exhausted = False
 
 
 def first_ok(cands, test, batch, stats):
     """The first candidate (in order) the predicate accepts, or None.
-    cands is an iterable of (tag, state); returns (tag, state)."""
+    cands is an iterable of (tag, state); returns (tag, state). Once the
+    test budget is spent every search fails (deterministically: the budget
+    counts candidates, not time)."""
     it = iter(cands)
     while True:
+        if stats.max_tests is not None:
+            left = stats.max_tests - stats.tests
+            if left <= 0:
+                stats.exhausted = True
+                return None
+            batch = min(batch, left)
         chunk = list(itertools.islice(it, batch))
         if not chunk:
             return None
@@ -219,10 +229,41 @@ def pass_delete(st, test, batch, stats):
     return (prog, pkts, ctx), changed
 
 
+LONG = 64
+
+
 def pass_replace(st, test, batch, stats, make):
-    """Shared driver of simplify/constants: make(prog, pc) -> replacements."""
+    """Shared driver of simplify/constants: make(prog, pc) -> replacements.
+    A long program (more than LONG instructions, typically one whose length
+    is the divergence) first gets chunks of instructions replaced at once
+    by their first replacement, halves down to single ones; only a short
+    one gets every replacement of every instruction tried."""
     prog, pkts, ctx = st
     changed = False
+    if len(prog) > LONG:
+        s = 1
+        while s * 2 < len(prog):
+            s *= 2
+        while s >= 1:
+            def chunks(start, s=s):
+                for j in range(start, len(prog), s):
+                    new = list(prog)
+                    for q in range(j, min(j + s, len(prog))):
+                        r = make(prog, q)
+                        if r:
+                            new[q] = r[0]
+                    new = tuple(new)
+                    if new != prog:
+                        yield j + s, (new, pkts, ctx)
+            i = 0
+            while True:
+                hit = first_ok(chunks(i), test, _batch(prog, batch), stats)
+                if not hit:
+                    break
+                i, (prog, _, _) = hit
+                changed = True
+            s //= 2
+        return (prog, pkts, ctx), changed
     pc = 0
     while pc < len(prog):
         def gen(start):
@@ -318,12 +359,13 @@ PASSES = (("packets", pass_packets), ("delete", pass_delete),
           ("bytes", pass_bytes), ("ctx", pass_ctx))
 
 
-def minimise(state, test, batch=32, max_rounds=20, log=None):
-    """-> (minimal state, Stats). state = (program, packets, ctx)."""
+def minimise(state, test, batch=32, max_rounds=20, log=None, max_tests=None):
+    """-> (minimal state, Stats). state = (program, packets, ctx).
+    max_tests: a budget of candidates (stats.exhausted says it ran out)."""
     prog, pkts, ctx = state
     st = (tuple(tuple(i) for i in prog), tuple(bytes(p) for p in pkts),
           dict(ctx) if ctx else None)
-    stats = Stats()
+    stats = Stats(max_tests)
     for rnd in range(max_rounds):
         any_change = False
         for name, fn in PASSES:
@@ -332,6 +374,6 @@ def minimise(state, test, batch=32, max_rounds=20, log=None):
                 log(f"round {rnd + 1} {name}: {len(st[0])} insns, "
                     f"{[len(p) for p in st[1]]} bytes, {stats.tests} tests")
             any_change |= changed
-        if not any_change:
+        if not any_change or stats.exhausted:
             break
     return st, stats
