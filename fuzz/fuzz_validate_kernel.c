@@ -13,7 +13,7 @@
 
 #include "attach.h"
 #include "cbpf/validate.h"
-#include "errname.h"
+#include "cbpf/errname.h"
 #include "fz_input.h"
 #include "fz_mutator.h"
 
@@ -53,8 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					c.n, c.pkt, 0, NULL, a, 2, note };
 
 		snprintf(note, sizeof(note), "validator says %s (%s), kernel says %s",
-			 ours ? kc_errno_name(ours) : "ok", count ? prob.rule : "-",
-			 kernel ? kc_errno_name(kernel) : "ok");
+			 ours ? cbpf_errno_name(ours) : "ok", count ? prob.rule : "-",
+			 kernel ? cbpf_errno_name(kernel) : "ok");
 		fz_report(&f);
 	}
 	return 0;

@@ -16,7 +16,6 @@
 
 #include "cbpf/validate.h"
 #include "cbpf/vm.h"
-#include "errname.h"
 #include "fz_input.h"
 #include "fz_mutator.h"
 #include "unix_oracle.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cbpf/validate.h"
-#include "errname.h"
+#include "cbpf/errname.h"
 
 enum step { STEP_OK = 0, STEP_UNFIT, STEP_ENV };
 
@@ -188,7 +188,7 @@ int kc_len_load(struct kc_len_engine *e, const struct kc_len_channel *ch,
 	out->env_limit = env_limit;
 	if (err != 0) {
 		snprintf(out->msg, sizeof(out->msg), "%s: the kernel refused the program%s",
-			 kc_errno_name(err),
+			 cbpf_errno_name(err),
 			 env_limit ? " (ENOMEM again on a fresh socket: an optmem_max limit)" : "");
 		kc_len_unload(e);
 		return -1;
@@ -242,7 +242,7 @@ static enum step run_variant(struct kc_len_engine *e, const struct kc_variant *v
 		err = e->ch.attach(e->ch.self, e->buf, n, &env_limit);
 		out->attaches++;
 		if (err != 0) {
-			set_note(out, "the %s rewrite does not load: %s", what, kc_errno_name(err));
+			set_note(out, "the %s rewrite does not load: %s", what, cbpf_errno_name(err));
 			if (v->kind == KC_VAR_ORIG) {
 				out->error = err;
 				return STEP_ENV;

@@ -25,7 +25,7 @@
 
 #include "attach.h"
 #include "envrec.h"
-#include "errname.h"
+#include "cbpf/errname.h"
 #include "length_oracle.h"
 
 #define WITNESS_TIMEOUT_MS 2000
@@ -340,7 +340,7 @@ int kc_packet_request(const struct cbpf_insn *insns, size_t n, const uint8_t *co
 		load->errnum = pid < 0 ? errno : ETIMEDOUT;
 		load->env_limit = true;
 		snprintf(load->msg, sizeof(load->msg), "%s: the packet oracle's child %s",
-			 kc_errno_name(load->errnum), pid < 0 ? "could not start" : "did not finish");
+			 cbpf_errno_name(load->errnum), pid < 0 ? "could not start" : "did not finish");
 		munmap(sh, size);
 		return -1;
 	}

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "errname.h"
+#include "cbpf/errname.h"
 #include "verdict_rewrite.h"
 
 #define CHILD_TIMEOUT_NS (5LL * 1000 * 1000 * 1000)
@@ -179,13 +179,13 @@ int kc_seccomp_load(const struct cbpf_insn *insns, size_t n, struct kc_load *out
 		out->errnum = r.spawn_err ? r.spawn_err : ETIMEDOUT;
 		out->env_limit = true;
 		snprintf(out->msg, sizeof(out->msg), "%s: the seccomp child %s",
-			 kc_errno_name(out->errnum), r.spawn_err ? "could not start" : "did not answer");
+			 cbpf_errno_name(out->errnum), r.spawn_err ? "could not start" : "did not answer");
 		return -1;
 	}
 	if (r.stage == ST_REFUSED) {
 		out->errnum = r.page.load_err;
 		snprintf(out->msg, sizeof(out->msg), "%s: seccomp(SECCOMP_SET_MODE_FILTER) refused "
-			 "the program", kc_errno_name(r.page.load_err));
+			 "the program", cbpf_errno_name(r.page.load_err));
 		return -1;
 	}
 	return 0;

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 
 #include "attach.h"
-#include "errname.h"
+#include "cbpf/errname.h"
 
 static const char *attach_reason(int e)
 {
@@ -34,7 +34,7 @@ static int fail(struct kc_error *err, int e, const char *what, const char *reaso
 {
 	if (err != NULL) {
 		err->errnum = e;
-		snprintf(err->msg, sizeof(err->msg), "%s: %s: %s", kc_errno_name(e), what, reason);
+		snprintf(err->msg, sizeof(err->msg), "%s: %s: %s", cbpf_errno_name(e), what, reason);
 	}
 	return e;
 }

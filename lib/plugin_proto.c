@@ -7,6 +7,8 @@
  */
 #include "cbpf/plugin.h"
 
+#include "cbpf/errname.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -134,28 +136,6 @@ void cbpf_plugin_response_free(struct cbpf_plugin_response *resp)
 	cbpf_plugin_extra_free(&resp->extra);
 }
 
-const char *cbpf_plugin_errno_name(int errnum, char *buf, size_t buflen)
-{
-	/* the errors a program load can give, plus the kernel-internal
-	 * ENOTSUPP (524) a JIT failure leaks with CONFIG_BPF_JIT_ALWAYS_ON */
-	static const struct {
-		int num;
-		const char *name;
-	} names[] = {
-		{ EINVAL, "EINVAL" }, { ENOMEM, "ENOMEM" },   { EPERM, "EPERM" },
-		{ EFAULT, "EFAULT" }, { EACCES, "EACCES" },   { E2BIG, "E2BIG" },
-		{ ENOSPC, "ENOSPC" }, { ENOBUFS, "ENOBUFS" }, { EMSGSIZE, "EMSGSIZE" },
-		{ EBUSY, "EBUSY" },   { ENOENT, "ENOENT" },   { ENOSYS, "ENOSYS" },
-		{ EOPNOTSUPP, "EOPNOTSUPP" }, { 524, "ENOTSUPP" },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].num == errnum)
-			return names[i].name;
-	snprintf(buf, buflen, "E%d", errnum);
-	return buf;
-}
-
 static const char *load_name(enum cbpf_plugin_load l)
 {
 	switch (l) {
@@ -187,8 +167,6 @@ char *cbpf_plugin_format_response(const char *id, const struct cbpf_plugin_respo
 				  size_t *len)
 {
 	struct strbuf b = { 0 };
-	char ebuf[16];
-
 	sb_puts(&b, "{\"id\":");
 	sb_puts(&b, id != NULL ? id : "null");
 	sb_printf(&b, ",\"load\":\"%s\"", load_name(resp->load));
@@ -196,7 +174,7 @@ char *cbpf_plugin_format_response(const char *id, const struct cbpf_plugin_respo
 		put_results(&b, resp);
 	if (resp->load == CBPF_PLUGIN_LOAD_REJECTED)
 		sb_printf(&b, ",\"errno\":\"%s\"",
-			  cbpf_plugin_errno_name(resp->errnum, ebuf, sizeof(ebuf)));
+			  cbpf_errno_name(resp->errnum));
 	if (resp->load != CBPF_PLUGIN_LOAD_OK) {
 		sb_puts(&b, ",\"reason\":");
 		json_put_string(&b, resp->reason, strnlen(resp->reason, sizeof(resp->reason)));

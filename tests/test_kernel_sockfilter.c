@@ -12,16 +12,16 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "errname.h"
+#include "cbpf/errname.h"
 #include "sockfilter.h"
 
 static void test_errno_names(void)
 {
-	CHECK_STR(kc_errno_name(EPERM), "EPERM");
-	CHECK_STR(kc_errno_name(EINVAL), "EINVAL");
-	CHECK_STR(kc_errno_name(ENOMEM), "ENOMEM");
-	CHECK_STR(kc_errno_name(0), "OK");
-	CHECK_STR(kc_errno_name(99999), "E99999");
+	CHECK_STR(cbpf_errno_name(EPERM), "EPERM");
+	CHECK_STR(cbpf_errno_name(EINVAL), "EINVAL");
+	CHECK_STR(cbpf_errno_name(ENOMEM), "ENOMEM");
+	CHECK_STR(cbpf_errno_name(0), "OK");
+	CHECK_STR(cbpf_errno_name(99999), "E99999");
 }
 
 /* SO_GET_FILTER returns the program verbatim: junk jt/jf/k in

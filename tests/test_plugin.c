@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cbpf/errname.h"
 #include "cbpf/plugin.h"
 #include "check.h"
 #include "json.h"
@@ -378,11 +379,12 @@ static void test_executor_extras(void)
 	free(got);
 	CHECK_EQ(calls, 4);
 
-	char buf[16];
-	CHECK_STR(cbpf_plugin_errno_name(EINVAL, buf, sizeof(buf)), "EINVAL");
-	CHECK_STR(cbpf_plugin_errno_name(ENOMEM, buf, sizeof(buf)), "ENOMEM");
-	CHECK_STR(cbpf_plugin_errno_name(EPERM, buf, sizeof(buf)), "EPERM");
-	CHECK_STR(cbpf_plugin_errno_name(0, buf, sizeof(buf)), "E0");
+	CHECK_STR(cbpf_errno_name(EINVAL), "EINVAL");
+	CHECK_STR(cbpf_errno_name(ENOMEM), "ENOMEM");
+	CHECK_STR(cbpf_errno_name(EPERM), "EPERM");
+	CHECK_STR(cbpf_errno_name(524), "ENOTSUPP"); /* kernel-internal, JIT_ALWAYS_ON */
+	CHECK_STR(cbpf_errno_name(0), "OK");
+	CHECK_STR(cbpf_errno_name(100000), "E100000");
 }
 
 static void test_parse_request_struct(void)

@@ -12,6 +12,7 @@
 
 #include "cbpf/format.h"
 #include "cbpf/validate.h"
+#include "cbpf/errname.h"
 #include "commands.h"
 
 #define OPTMEM_PATH "/proc/sys/net/core/optmem_max"
@@ -116,17 +117,6 @@ static int parse_options(int argc, char **argv, struct check_opts *o)
 	return 0;
 }
 
-static const char *errno_name(int e)
-{
-	switch (e) {
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case EPERM: return "EPERM";
-	case EFAULT: return "EFAULT";
-	default: return "errno";
-	}
-}
-
 static long read_optmem_max(void)
 {
 	FILE *f = fopen(OPTMEM_PATH, "r");
@@ -157,9 +147,9 @@ static long print_problems(const char *name, const struct cbpf_prog *prog,
 		const struct cbpf_problem *p = &probs[i];
 		if (p->insn >= 0)
 			printf("%s: insn %ld: %s: %s (%s)\n", name, p->insn, p->rule, p->msg,
-			       errno_name(p->errnum));
+			       cbpf_errno_name(p->errnum));
 		else
-			printf("%s: %s: %s (%s)\n", name, p->rule, p->msg, errno_name(p->errnum));
+			printf("%s: %s: %s (%s)\n", name, p->rule, p->msg, cbpf_errno_name(p->errnum));
 	}
 	free(probs);
 	return (long)count;

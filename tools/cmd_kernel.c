@@ -16,7 +16,7 @@
 #include "commands.h"
 #include "hex.h"
 #include "envrec.h"
-#include "errname.h"
+#include "cbpf/errname.h"
 #include "oracle.h"
 #include "packet_oracle.h"
 #include "seccomp_oracle.h"
@@ -191,7 +191,7 @@ static int parse_seccomp_spec(const char *spec, struct kc_seccomp_input *in)
 static void print_verdict(const struct kc_verdict *v)
 {
 	if (v->error != 0) {
-		printf("error: %s: %s\n", kc_errno_name(v->error), v->note);
+		printf("error: %s: %s\n", cbpf_errno_name(v->error), v->note);
 		return;
 	}
 	if (!v->exact) {
@@ -386,7 +386,7 @@ static void fill_result(struct cbpf_plugin_result *r, const struct kc_verdict *v
 		cbpf_plugin_extra_bool(&r->extra, "random", true);
 	if (v->error != 0) {
 		char msg[256];
-		snprintf(msg, sizeof(msg), "%s: %s", kc_errno_name(v->error), v->note);
+		snprintf(msg, sizeof(msg), "%s: %s", cbpf_errno_name(v->error), v->note);
 		cbpf_plugin_extra_string(&r->extra, "error", msg);
 		r->abort = "unknown";
 	}

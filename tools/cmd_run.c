@@ -15,6 +15,7 @@
 #include "cbpf/pcap_file.h"
 #include "cbpf/validate.h"
 #include "cbpf/vm.h"
+#include "cbpf/errname.h"
 #include "commands.h"
 #include "hex.h"
 
@@ -436,7 +437,7 @@ static int load_program(const struct run_opts *o, struct cbpf_vm **vm)
 		if (prob.rule != NULL && cbpf_validate(prog.insns, prog.len, o->profile, NULL, 0, NULL) == 0)
 			fprintf(stderr, "%s: %s: %s\n", name, prob.rule, prob.msg);
 		fprintf(stderr, "%s: Linux would refuse this program (%s)\n", name,
-			err == EINVAL ? "EINVAL" : err == ENOMEM ? "ENOMEM" : strerror(err));
+			cbpf_errno_name(err));
 		cbpf_prog_free(&prog);
 		return 1;
 	}

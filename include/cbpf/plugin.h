@@ -121,9 +121,6 @@ void cbpf_plugin_response_free(struct cbpf_plugin_response *resp);
 char *cbpf_plugin_format_response(const char *id, const struct cbpf_plugin_response *resp,
 				  size_t *len);
 
-/* "EINVAL", "ENOMEM", ...; "E<number>" for errnos without a name here. */
-const char *cbpf_plugin_errno_name(int errnum, char *buf, size_t buflen);
-
 /*
  * The executor: given a well-formed request, fill resp (which arrives
  * zeroed; an executor that leaves it so answers "ok" with no results, which
