@@ -24,31 +24,44 @@ SRC = os.path.dirname(HERE)
 SHIFT = [[0x00, 0, 0, 1], [0x01, 0, 0, 32], [0x6c, 0, 0, 0], [0x16, 0, 0, 0]]
 
 
+def _built(d):
+    return d and all(os.path.exists(os.path.join(d, x))
+                     for x in ("bin/cbpf", "harness/cbpf-pcap-plugin"))
+
+
 @pytest.fixture(scope="module")
 def pcap_build(build_dir):
+    """The plugins triage drives: $CBPF_TRIAGE_BUILD, else the Release tree
+    (build/, which `make test` builds too), else CBPF_BUILD. Triage itself
+    is Python; under ASan every libpcap request's fork costs ~15x, which
+    would put these tests over their time budget."""
     if os.geteuid() != 0:
         pytest.skip("the kernel oracle needs root")
-    if not os.path.exists(os.path.join(build_dir, "harness", "cbpf-pcap-plugin")):
-        pytest.skip("libpcap plugin not built")
-    return build_dir
+    for d in (os.environ.get("CBPF_TRIAGE_BUILD"), os.path.join(SRC, "build"), build_dir):
+        if _built(d):
+            return d
+    pytest.skip("libpcap plugin not built")
 
 
-def fuzz_and_triage(build, tmp, corpus, tag):
+def fuzz_and_triage(build, tmp, corpus, tag, cbpf):
+    """diff_fuzz run on build's plugins, then the `cbpf triage` command
+    (cbpf: the binary under test) on what it found, with build's plugins."""
     out = tmp / f"fuzz-{tag}"
     found = diff_fuzz.run(build, "kernel", "libpcap", seed=1, count=1000, insns=24, out=str(out))
     assert found, "the fuzz run found no divergence"
     js = tmp / f"triage-{tag}.json"
-    r = subprocess.run([os.path.join(build, "bin", "cbpf"), "triage", *found, "--corpus", str(corpus),
+    r = subprocess.run([cbpf, "triage", *found, "--corpus", str(corpus), "--build", build,
                         "--json", str(js), "-q"], capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, CBPF_SRC=SRC))
     assert r.returncode == 0, r.stderr
     return found, json.loads(js.read_text()), r.stdout
 
 
-def test_fuzz_triage_file_and_rerun(pcap_build, tmp_path):
+def test_fuzz_triage_file_and_rerun(pcap_build, build_dir, tmp_path):
+    cbpf = os.path.join(build_dir, "bin", "cbpf")
     corpus = tmp_path / "corpus"
     (corpus / "regress").mkdir(parents=True)
-    found, res, out = fuzz_and_triage(pcap_build, tmp_path, corpus, "1")
+    found, res, out = fuzz_and_triage(pcap_build, tmp_path, corpus, "1", cbpf)
     print(out)
     shift = [r for r in res if r["cause"] == "shift-x-ge-32"]
     assert shift and all(r["status"] == "minimised" and r["peer"] == "libpcap" for r in res)
@@ -65,7 +78,7 @@ def test_fuzz_triage_file_and_rerun(pcap_build, tmp_path):
     assert (corpus / c.recorded).exists()
     # Deterministic: the same run again files nothing new.
     before = {f: (corpus / "regress" / f).read_text() for f in os.listdir(corpus / "regress")}
-    found2, res2, _ = fuzz_and_triage(pcap_build, tmp_path, corpus, "2")
+    found2, res2, _ = fuzz_and_triage(pcap_build, tmp_path, corpus, "2", cbpf)
     assert [os.path.basename(f) for f in found2] == [os.path.basename(f) for f in found]
     assert {r["case_status"] for r in res2} == {"duplicate"}
     assert [(r["program"], r["packets"]) for r in res2] == [(r["program"], r["packets"]) for r in res]
