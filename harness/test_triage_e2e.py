@@ -117,3 +117,42 @@ def test_4096_instruction_program_minimises(pcap_build):
           f"({stats.tests} candidates, {pair.runs} runs; target < 30 s)")
     assert [list(i) for i in p] == SHIFT
     assert pk == (b"",) and ctx is None
+
+
+def _triage(cbpf, build, *args):
+    return subprocess.run([cbpf, "triage", *args, "--build", build, "--no-file", "-q"],
+                          capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, CBPF_SRC=SRC))
+
+
+def test_program_with_packet_and_results_json_inputs(pcap_build, build_dir, tmp_path):
+    cbpf = os.path.join(build_dir, "bin", "cbpf")
+    prog = tmp_path / "shift.bpf"
+    prog.write_text("ld [0]\nadd #5\nldx #40\nst M[3]\nlsh x\nldx M[3]\nret a\n")
+    js = tmp_path / "a.json"
+    r = _triage(cbpf, pcap_build, str(prog), "--packet", "0102030405", "--impl", "libpcap",
+                "--json", str(js))
+    assert r.returncode == 0, r.stderr
+    (res,) = json.loads(js.read_text())
+    assert (res["cause"], res["program"], res["packets"]) == ("shift-x-ge-32", SHIFT, [""])
+    # The same divergence as a failed case of a results.json.
+    doc = {"schema": 1, "corpus": str(tmp_path), "impls": {"kernel": {"reference": True}, "libpcap": {}},
+           "cases": [{"id": "x/shift", "profile": "linux", "hook": "unix",
+                      "program": [[0x01, 0, 0, 40], [0x00, 0, 0, 7], [0x6c, 0, 0, 0], [0x16, 0, 0, 0]],
+                      "packets": ["pattern 20"],
+                      "outcomes": {"kernel": {"status": "pass"}, "libpcap": {"status": "diverge"}}}]}
+    (tmp_path / "results.json").write_text(json.dumps(doc))
+    r = _triage(cbpf, pcap_build, str(tmp_path / "results.json"), "--json", str(js))
+    assert r.returncode == 0, r.stderr
+    (res,) = json.loads(js.read_text())
+    assert (res["source"], res["peer"], res["cause"], res["program"], res["packets"]) == \
+        (f"{tmp_path / 'results.json'}#x/shift", "libpcap", "shift-x-ge-32",
+         [[0x01, 0, 0, 32], [0x00, 0, 0, 1], [0x6c, 0, 0, 0], [0x16, 0, 0, 0]], [""])
+    # No divergence: said so, exit 1; bad input: one line naming the file, exit 2.
+    ok = tmp_path / "ok.bpf"
+    ok.write_text("ret #7\n")
+    r = _triage(cbpf, pcap_build, str(ok), "--packet", "00", "--impl", "libpcap")
+    assert r.returncode == 1 and "no divergence: they agree" in r.stdout
+    r = _triage(cbpf, pcap_build, str(tmp_path / "missing.json"))
+    assert (r.returncode, r.stderr) == (2, f"cbpf triage: {tmp_path / 'missing.json'}: "
+                                           f"No such file or directory\n")
