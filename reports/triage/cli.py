@@ -54,8 +54,8 @@ def parse_args(argv):
     ap.add_argument("--no-file", action="store_true", help="do not write regression cases")
     ap.add_argument("--json", help="write every result as JSON to this file")
     ap.add_argument("--batch", type=int, default=32, help="candidates per plugin batch")
-    ap.add_argument("--max-tests", type=int, default=20000,
-                    help="candidate budget per divergence (default 20000); the result so "
+    ap.add_argument("--max-tests", type=int, default=5000,
+                    help="candidate budget per divergence (default 5000); the result so "
                          "far is kept when it runs out")
     ap.add_argument("-q", "--quiet", action="store_true")
     return ap.parse_args(argv)
@@ -85,7 +85,7 @@ def disasm(cbpf, program):
 def _verdicts(resp):
     if resp.get("load") != "ok":
         return resp.get("load") + (f" {resp.get('errno')}" if resp.get("errno") else "")
-    return ",".join(str(r.get("verdict")) for r in resp.get("results") or [])
+    return ",".join(str(r.get("verdict")) for r in resp.get("results") or []) or "loads"
 
 
 def triage_one(t, runner, ref, peer, batch=32, log=None, max_tests=None):
