@@ -157,3 +157,13 @@ def test_filing_deduplicates_by_cause_and_opcodes(tmp_path, build_dir):
                              record=False) == ("duplicate", cid)
     assert regress.file_case(t, res2, "new", str(tmp_path), build_dir, cbpf, record=False)[0] == "filed"
     assert len(os.listdir(tmp_path / "regress")) == 2
+
+
+def test_causes_names_every_matching_rule_for_the_slip_guard():
+    ok = {"load": "ok", "results": [{"verdict": 1}]}
+    prog = [[0x20, 0, 0, 0xfffff000], [LDX, 0, 0, 32], [LSH_X, 0, 0, 0], [RET_A, 0, 0, 0]]
+    assert regress.causes(prog, "verdict", ok, ok, "libpcap") == {"extension", "shift-x-ge-32"}
+    assert regress.cause_of(prog, "verdict", ok, ok, "libpcap") == "extension"
+    assert regress.causes([[0x20, 0, 0, 0xffe00006], [RET_A, 0, 0, 0]], "verdict", ok, ok,
+                          "libpcap") == {"negative-offset"}
+    assert regress.causes([[RET_A, 0, 0, 0]], "verdict", ok, ok, "libpcap") == {"new"}

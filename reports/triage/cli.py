@@ -107,13 +107,17 @@ def triage_one(t, runner, ref, peer, batch=32, log=None, max_tests=None):
         pair.cache.clear()
         pair.responses([state])
     t0 = time.monotonic()
-    final, stats = shrink.minimise(state, oracle.predicate(pair, sig, state), batch, log=log,
-                                   max_tests=max_tests)
+    rules = regress.classify.load_rules()
+
+    def causes(prog, outcome, r, g):
+        return regress.causes(prog, outcome, r, g, peer, rules)
+    final, stats = shrink.minimise(state, oracle.predicate(pair, sig, state, causes), batch,
+                                   log=log, max_tests=max_tests)
     secs = time.monotonic() - t0
     (r, g), = pair.responses([final])
     st, outcome, detail, _ = oracle.judge(r, g, final[1])
     prog = [list(i) for i in final[0]]
-    cause = regress.cause_of(prog, outcome, r, g, peer)
+    cause = regress.cause_of(prog, outcome, r, g, peer, rules)
     return dict(base, status="minimised", outcome=outcome, exact=sig[1], detail=detail,
                 rule=pair.rule(final) if pair.witness else None,
                 cause=cause, opcodes=regress.opcodes(prog),

@@ -178,18 +178,25 @@ def signature(ref, got, packets):
     return outcome, exact
 
 
-def predicate(pair, want, want_state=None):
+def predicate(pair, want, want_state=None, causes=None):
     """A batch test for shrink.minimise: the candidates whose divergence
-    has the outcome of want = (outcome, exact), exact staying exact, and,
-    when the pair has a witness, the witness's load rule of want_state."""
+    has the outcome of want = (outcome, exact), exact staying exact; when
+    the pair has a witness, with the witness's load rule of want_state;
+    with causes(program, outcome, ref, got) (a set), sharing a cause with
+    want_state's."""
     outcome, exact = want
     rule = pair.rule(want_state) if pair.witness and want_state is not None else None
+    keep = None
+    if causes and want_state is not None:
+        (r0, g0), = pair.responses([want_state])
+        keep = causes(want_state[0], outcome, r0, g0)
 
     def test(states):
         res = []
         for s, (r, g) in zip(states, pair.responses(states)):
             sig = signature(r, g, s[1])
             ok = sig is not None and sig[0] == outcome and (sig[1] or not exact)
-            res.append(ok and (rule is None or pair.rule(s) == rule))
+            ok = ok and (rule is None or pair.rule(s) == rule)
+            res.append(ok and (keep is None or bool(keep & causes(s[0], outcome, r, g))))
         return res
     return test

@@ -33,6 +33,24 @@ def cause_of(program, outcome, ref, got, peer, rules=None):
                              outcome, ref, got, peer)
 
 
+def causes(program, outcome, ref, got, peer, rules=None):
+    """Every cause whose rule matches (not only the first), by asking
+    classify.classify again without the rules it already named; {'new'}
+    when none does. The minimiser keeps a candidate only when it shares one
+    with the original, so a divergence cannot slip to another known bug
+    (a negative offset shrunk into an extension load), while a program the
+    first rule mislabels can still lose the irrelevant feature."""
+    rules = list(rules or classify.load_rules())
+    prog = [list(i) for i in program]
+    out = set()
+    while True:
+        c = classify.classify(rules, prog, outcome, ref, got, peer)
+        if c == "new":
+            return out or {"new"}
+        out.add(c)
+        rules = [r for r in rules if r["cause"] != c]
+
+
 def opcodes(program):
     return sorted({i[0] for i in program})
 
