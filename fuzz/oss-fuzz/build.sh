@@ -24,6 +24,8 @@ PYTHON=${PYTHON:-python3}
 JOBS=${JOBS:-$(nproc)}
 
 mkdir -p "$OUT" "$OBJ"
+OUT=$(cd "$OUT" && pwd)   # absolute: the seed zips are written from inside other dirs
+OBJ=$(cd "$OBJ" && pwd)
 WARN="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-command-line-argument"
 INC="-I$SRC_TREE/include -I$SRC_TREE/lib -I$SRC_TREE/kernel_cmp -I$SRC_TREE/fuzz"
 
