@@ -41,12 +41,16 @@ test: build
 conform: build
 	$(PYTHON) harness/conform.py run --build $(BUILD) $(CONFORM_ARGS)
 
+# Each fuzz target's exec/s (fuzz-bench, below), the kernel oracle against
+# raw attaches, and last the VM against libpcap, whose final line is
+# `cbpf/libpcap speedup: X.XX`.
 bench: build
+	$(MAKE) --no-print-directory fuzz-bench
 	cmake --build $(BUILD) -j$(JOBS) --target $$(cd bench && ls bench_*.c 2>/dev/null | sed 's/\.c$$//')
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) reports/out
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD) reports/out
 
 # Fuzzing (fuzz/README.md): every target built with clang, libFuzzer and
 # ASan+UBSan through fuzz/oss-fuzz/build.sh (OSS-Fuzz's variables, set
