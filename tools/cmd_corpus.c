@@ -6,11 +6,8 @@
  * The source tree is CBPF_SRC from the environment, else the one this
  * binary was configured from.
  */
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands.h"
 
@@ -42,51 +39,8 @@ int cmd_corpus(int argc, char **argv)
 		fprintf(stderr, "cbpf corpus: unknown command '%s'\n%s", sub, usage);
 		return 2;
 	}
-	const char *src = getenv("CBPF_SRC");
-	if (!src || !*src)
-		src = CBPF_SOURCE_DIR;
-	char script[PATH_MAX], exe[PATH_MAX], build[PATH_MAX + 16];
-	if (snprintf(script, sizeof(script), "%s/harness/conform.py", src) >= (int)sizeof(script)) {
-		fprintf(stderr, "cbpf corpus: source path too long\n");
-		return 2;
-	}
-	if (access(script, R_OK) != 0) {
-		fprintf(stderr, "cbpf corpus: %s: not found (set CBPF_SRC to the source tree)\n",
-			script);
-		return 2;
-	}
-	/* The build directory is the parent of bin/ holding this binary. */
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	const char *build_arg = NULL;
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			slash = strrchr(exe, '/');
-			if (slash && strcmp(slash + 1, "bin") == 0) {
-				*slash = '\0';
-				snprintf(build, sizeof(build), "--build=%s", exe);
-				build_arg = build;
-			}
-		}
-	}
-	char **args = calloc((size_t)argc + 4, sizeof(*args));
-	if (!args) {
-		fprintf(stderr, "cbpf corpus: out of memory\n");
-		return 2;
-	}
-	size_t k = 0;
-	args[k++] = "/usr/bin/python3";
-	args[k++] = script;
-	args[k++] = (char *)sub;
-	if (build_arg && strcmp(sub, "merge") && strcmp(sub, "render"))
-		args[k++] = (char *)build_arg;
-	for (int i = 2; i < argc; i++)
-		args[k++] = argv[i];
-	args[k] = NULL;
-	execv(args[0], args);
-	perror("cbpf corpus: /usr/bin/python3");
-	free(args);
-	return 2;
+	/* merge and render read results.json only: no build needed */
+	int with_build = strcmp(sub, "merge") != 0 && strcmp(sub, "render") != 0;
+	return tool_exec_python("corpus", "harness/conform.py", &sub, 1, with_build, argv + 2,
+				(size_t)argc - 2);
 }

@@ -8,11 +8,8 @@
  * source tree is CBPF_SRC from the environment, else the one this binary
  * was configured from.
  */
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands.h"
 
@@ -41,54 +38,11 @@ int cmd_triage(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	const char *src = getenv("CBPF_SRC");
-	if (!src || !*src)
-		src = CBPF_SOURCE_DIR;
-	char script[PATH_MAX], exe[PATH_MAX], build[PATH_MAX + 16];
-	if (snprintf(script, sizeof(script), "%s/reports/triage/cli.py", src) >=
-	    (int)sizeof(script)) {
-		fprintf(stderr, "cbpf triage: source path too long\n");
-		return 2;
+	if (strcmp(argv[1], "fuzz") == 0) {
+		const char *lead = "fuzz";
+		return tool_exec_python("triage", "reports/triage/cli.py", &lead, 1, 1, argv + 2,
+					(size_t)argc - 2);
 	}
-	if (access(script, R_OK) != 0) {
-		fprintf(stderr, "cbpf triage: %s: not found (set CBPF_SRC to the source tree)\n",
-			script);
-		return 2;
-	}
-	/* The build directory is the parent of bin/ holding this binary. */
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	const char *build_arg = NULL;
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			slash = strrchr(exe, '/');
-			if (slash && strcmp(slash + 1, "bin") == 0) {
-				*slash = '\0';
-				snprintf(build, sizeof(build), "--build=%s", exe);
-				build_arg = build;
-			}
-		}
-	}
-	char **args = calloc((size_t)argc + 4, sizeof(*args));
-	if (!args) {
-		fprintf(stderr, "cbpf triage: out of memory\n");
-		return 2;
-	}
-	size_t k = 0;
-	int i = 1;
-	args[k++] = "/usr/bin/python3";
-	args[k++] = script;
-	if (strcmp(argv[1], "fuzz") == 0)
-		args[k++] = argv[i++];
-	if (build_arg)
-		args[k++] = (char *)build_arg;
-	for (; i < argc; i++)
-		args[k++] = argv[i];
-	args[k] = NULL;
-	execv(args[0], args);
-	perror("cbpf triage: /usr/bin/python3");
-	free(args);
-	return 2;
+	return tool_exec_python("triage", "reports/triage/cli.py", NULL, 0, 1, argv + 1,
+				(size_t)argc - 1);
 }
