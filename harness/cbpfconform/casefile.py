@@ -9,7 +9,8 @@ import json
 import os
 import re
 import struct
-import tempfile
+
+from atomic import write_atomic
 
 SINGLE_KEYS = {"description", "profile", "hook", "tags", "pcap-expr", "linktype",
                "packets-from", "ctx", "expect-load", "recorded", "nondeterministic"}
@@ -349,18 +350,3 @@ def render(c):
     return "\n".join(out) + "\n"
 
 
-def write_atomic(path, text):
-    d = os.path.dirname(path) or "."
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

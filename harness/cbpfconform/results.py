@@ -19,7 +19,8 @@ results.json:
 import datetime
 import json
 import os
-import tempfile
+
+from atomic import write_atomic
 
 
 def summarize(impl_names, cases):
@@ -70,23 +71,6 @@ def merge(docs):
         out["opcode_names"] = d.get("opcode_names") or out.get("opcode_names")
     out["summary"] = summarize(list(out["impls"]), out["cases"])
     return out
-
-
-def write_atomic(path, data, mode="w"):
-    d = os.path.dirname(path) or "."
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, mode, encoding="utf-8") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def write_json(path, doc):
