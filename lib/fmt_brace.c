@@ -69,12 +69,5 @@ static int parse_records(struct fmt_cursor *c, struct cbpf_prog *out)
 
 int fmt_brace_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
 {
-	struct fmt_cursor c;
-
-	fc_init(&c, buf, len, d);
-	if (parse_records(&c, out) < 0) {
-		cbpf_prog_free(out);
-		return -1;
-	}
-	return 0;
+	return fc_parse_all(buf, len, out, d, parse_records);
 }

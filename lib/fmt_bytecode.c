@@ -98,14 +98,7 @@ static int bc_parse(struct fmt_cursor *c, struct cbpf_prog *out)
 
 int cbpf_bytecode_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
 {
-	struct fmt_cursor c;
-
-	fc_init(&c, buf, len, d);
-	if (bc_parse(&c, out) < 0) {
-		cbpf_prog_free(out);
-		return -1;
-	}
-	return 0;
+	return fc_parse_all(buf, len, out, d, bc_parse);
 }
 
 char *cbpf_carray_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)

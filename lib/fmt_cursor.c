@@ -324,3 +324,16 @@ int fc_push(struct fmt_cursor *c, struct cbpf_prog *p, struct cbpf_insn insn, un
 				   CBPF_PARSE_MAXINSNS);
 	return fc_error_at(c, line, col, "out of memory");
 }
+
+int fc_parse_all(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d,
+		 int (*parse)(struct fmt_cursor *c, struct cbpf_prog *out))
+{
+	struct fmt_cursor c;
+
+	fc_init(&c, buf, len, d);
+	if (parse(&c, out) < 0) {
+		cbpf_prog_free(out);
+		return -1;
+	}
+	return 0;
+}

@@ -40,6 +40,11 @@ struct fc_number {
 
 void fc_init(struct fmt_cursor *c, const char *buf, size_t len, struct cbpf_diag *d);
 
+/* Run a parser over the whole of buf with a fresh cursor; when it fails,
+ * out is emptied (the parsers' contract) and -1 returned. */
+int fc_parse_all(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d,
+		 int (*parse)(struct fmt_cursor *c, struct cbpf_prog *out));
+
 /* The byte under the cursor, or -1 at the end of the input. */
 int fc_peek(const struct fmt_cursor *c);
 bool fc_at_end(const struct fmt_cursor *c);

@@ -100,12 +100,5 @@ static int ddd_parse(struct fmt_cursor *c, struct cbpf_prog *out)
 
 int cbpf_ddd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
 {
-	struct fmt_cursor c;
-
-	fc_init(&c, buf, len, d);
-	if (ddd_parse(&c, out) < 0) {
-		cbpf_prog_free(out);
-		return -1;
-	}
-	return 0;
+	return fc_parse_all(buf, len, out, d, ddd_parse);
 }
