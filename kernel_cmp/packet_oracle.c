@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "delivery.h"
 #include "attach.h"
 #include "envrec.h"
 #include "cbpf/errname.h"
@@ -159,17 +160,7 @@ static int pk_observe(void *self, const uint8_t *pkt, size_t len, long *got, cha
 	}
 	c->witness_len = recvfrom(c->witness, &byte, 1, MSG_TRUNC | MSG_DONTWAIT,
 				  (struct sockaddr *)&c->seen, &sl);
-	r = recv(c->receiver, &byte, 1, MSG_TRUNC | MSG_DONTWAIT);
-	if (r >= 0) {
-		*got = (long)r;
-		return 0;
-	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
-		*got = -1;
-		return 0;
-	}
-	snprintf(note, notelen, "recv: %s", strerror(errno));
-	return errno;
+	return kc_recv_delivered(c->receiver, got, note, notelen);
 }
 
 static bool pk_readback(void *self, const struct cbpf_insn *insns, size_t n)

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "delivery.h"
 #include "attach.h"
 #include "cbpf/validate.h"
 #include "envrec.h"
@@ -220,7 +221,6 @@ static int unix_observe(void *self, const uint8_t *pkt, size_t len, long *got, c
 {
 	static const uint8_t empty[1];
 	struct kc_unix *u = self;
-	uint8_t byte;
 	ssize_t r;
 
 	if (len > u->max_dgram && len > kc_unix_max_packet(u)) {
@@ -235,17 +235,7 @@ static int unix_observe(void *self, const uint8_t *pkt, size_t len, long *got, c
 		snprintf(note, notelen, "send of %zu bytes: %s", len, strerror(e));
 		return e;
 	}
-	r = recv(u->sv[1], &byte, sizeof(byte), MSG_DONTWAIT | MSG_TRUNC);
-	if (r >= 0) {
-		*got = (long)r;
-		return 0;
-	}
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
-		*got = -1;
-		return 0;
-	}
-	snprintf(note, notelen, "recv: %s", strerror(errno));
-	return errno;
+	return kc_recv_delivered(u->sv[1], got, note, notelen);
 }
 
 static bool unix_readback(void *self, const struct cbpf_insn *insns, size_t n)
