@@ -265,6 +265,32 @@ static void scan_jumps(const struct cbpf_insn *insns, size_t n, const size_t *ad
 	}
 }
 
+/* Whether every jump target lies inside the program (pass 0 refuses
+ * nothing), without the addresses pass 0 would report. */
+static bool targets_inside(const struct cbpf_insn *insns, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct emitted_jump j[2];
+		unsigned nj = emitted_jumps(&insns[i], i, j);
+
+		for (unsigned e = 0; e < nj; e++)
+			if (j[e].target >= n)
+				return false;
+	}
+	return true;
+}
+
+/* Whether the expansion is provably short enough that no jump can be
+ * refused (CBPF_EBPF_JUMPS_ALWAYS_FIT): by the per-instruction bound when
+ * that suffices (up to 1,560 instructions), else by the exact count. */
+static bool expansion_short(const struct cbpf_insn *insns, size_t n, bool seccomp)
+{
+	if (n <= (CBPF_EBPF_JUMPS_ALWAYS_FIT - CBPF_EBPF_PROLOGUE - CBPF_EBPF_PROLOGUE_SKB) /
+			 CBPF_EBPF_MAX_PER_INSN)
+		return true;
+	return cbpf_ebpf_prog_count(insns, n, seccomp) <= CBPF_EBPF_JUMPS_ALWAYS_FIT;
+}
+
 long cbpf_ebpf_bad_jumps(const struct cbpf_insn *insns, size_t n, bool seccomp,
 			 struct cbpf_ebpf_jump *out, size_t max)
 {
@@ -273,6 +299,9 @@ long cbpf_ebpf_bad_jumps(const struct cbpf_insn *insns, size_t n, bool seccomp,
 	size_t at;
 
 	if (n == 0)
+		return 0;
+	/* The common case, without the address table. */
+	if (targets_inside(insns, n) && expansion_short(insns, n, seccomp))
 		return 0;
 	addrs = malloc(n * sizeof(*addrs));
 	if (addrs == NULL)

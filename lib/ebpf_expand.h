@@ -17,6 +17,16 @@
 #define CBPF_EBPF_PROLOGUE 3
 #define CBPF_EBPF_PROLOGUE_SKB 4
 
+/* The most eBPF instructions one classic instruction becomes: ldxb with
+ * k > S16_MAX (tmp = A, the 15-instruction byte load, 5 more). */
+#define CBPF_EBPF_MAX_PER_INSN 21
+
+/* An eBPF program this long or shorter has no refusable jump: every
+ * emitted jump sits below index 32768 (first pass: off = -(pos + 1) >=
+ * -32768) and lands at most this far ahead (second pass: off <= 32767;
+ * classic jumps only go forward, so off >= 0). */
+#define CBPF_EBPF_JUMPS_ALWAYS_FIT 32768
+
 /* eBPF instructions emitted for one classic instruction (0 for an opcode
  * the converter does not know). seccomp: the program was rewritten by
  * seccomp_check_filter (ld [k] reads seccomp_data, #len is #64). */

@@ -188,14 +188,10 @@ static void carry_mask(uint16_t *masks, size_t n, size_t target, uint16_t memval
  */
 static void check_scratch_init(const struct cbpf_insn *insns, size_t n, struct report *r)
 {
-	uint16_t *masks = malloc(n * sizeof(*masks));
+	uint16_t masks[CBPF_MAXINSNS]; /* n <= CBPF_MAXINSNS: checked first */
 	uint16_t memvalid = 0;
 
-	if (masks == NULL) {
-		report(r, -1, CBPF_RULE_NOMEM, ENOMEM, "out of memory");
-		return;
-	}
-	memset(masks, 0xff, n * sizeof(*masks));
+	memset(masks, 0xff, n * sizeof(masks[0]));
 	for (size_t pc = 0; pc < n; pc++) {
 		const struct cbpf_insn *in = &insns[pc];
 		const struct cbpf_opinfo *op = cbpf_opinfo(in->code);
@@ -227,7 +223,6 @@ static void check_scratch_init(const struct cbpf_insn *insns, size_t n, struct r
 			break;
 		}
 	}
-	free(masks);
 }
 
 /* What seccomp_check_filter() has no case for, in words. */

@@ -306,7 +306,6 @@ static int predecode(struct cbpf_vm *vm, const struct cbpf_insn *insns,
 		     struct cbpf_problem *problem)
 {
 	const void *const *handlers;
-	struct vm_insn *plain;
 	int err;
 
 	for (size_t pc = 0; pc < vm->n; pc++) {
@@ -319,13 +318,10 @@ static int predecode(struct cbpf_vm *vm, const struct cbpf_insn *insns,
 	/* The run loop never steps past the last slot: it must be a ret. */
 	if (vm->insns[vm->n - 1].op != VM_RET_K && vm->insns[vm->n - 1].op != VM_RET_A)
 		return refuse(problem, vm->n - 1, "last instruction is not ret");
-	plain = malloc(vm->n * sizeof(*plain));
-	if (plain == NULL)
-		return ENOMEM;
-	memcpy(plain, vm->insns, vm->n * sizeof(*plain));
+	/* In place: fused() reads slot pc and slots after it (pc + 1, pc + 2,
+	 * forward jump targets), none of which has been rewritten yet. */
 	for (size_t pc = 0; pc < vm->n; pc++)
-		vm->insns[pc] = fused(vm, plain, pc);
-	free(plain);
+		vm->insns[pc] = fused(vm, vm->insns, pc);
 	handlers = cbpf_vm_handlers();
 	for (size_t pc = 0; pc < vm->n; pc++)
 		vm->insns[pc].handler = handlers != NULL ? handlers[vm->insns[pc].op] : NULL;

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cbpf/opcode.h"
 #include "cbpf/validate.h"
 #include "check.h"
 #include "ebpf_expand.h"
@@ -303,6 +304,77 @@ static void test_ebpf_jump_range(void)
 	expect_at(__LINE__, big, n, LINUX, -1, NULL);
 }
 
+/* CBPF_EBPF_MAX_PER_INSN bounds every instruction's expansion (the
+ * fast path of rule 14 relies on it) and ldxb with k > S16_MAX reaches it. */
+static void test_ebpf_max_per_insn(void)
+{
+	static const uint32_t ks[] = { 0, 1, 14, 32767, 32768, 40000, 0x7fffffff, 0x80000000,
+				       0xfffff000, 0xfffff004, 0xfffff03c, 0xffffffff };
+	unsigned most = 0;
+
+	for (size_t i = 0; i < CBPF_NOPCODES; i++) {
+		uint16_t code = cbpf_opinfo_at(i)->code;
+		for (size_t j = 0; j < sizeof(ks) / sizeof(ks[0]); j++)
+			for (unsigned b = 0; b < 4; b++) {
+				struct cbpf_insn in = { code, (uint8_t)(b & 1), (uint8_t)(b >> 1), ks[j] };
+				unsigned c0 = cbpf_ebpf_insn_count(&in, false);
+				unsigned c1 = cbpf_ebpf_insn_count(&in, true);
+				CHECK(c0 <= CBPF_EBPF_MAX_PER_INSN);
+				CHECK(c1 <= CBPF_EBPF_MAX_PER_INSN);
+				most = c0 > most ? c0 : most;
+			}
+	}
+	CHECK_EQ(most, CBPF_EBPF_MAX_PER_INSN);
+}
+
+/* Rule 14 by its definition, for programs of ja / single-jump jeq: refused
+ * when a jump sits at eBPF index >= 32768 (first pass) or lands more than
+ * 32767 ahead (second pass). */
+static bool reference_refuses(const struct cbpf_insn *p, size_t n)
+{
+	size_t at = CBPF_EBPF_PROLOGUE, pos;
+	bool skb = false;
+
+	for (size_t i = 0; i < n; i++)
+		skb = skb || cbpf_ebpf_loads_packet(&p[i], false);
+	at += skb ? CBPF_EBPF_PROLOGUE_SKB : 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t target = i + 1 + (p[i].code == 0x05 ? p[i].k : p[i].jt);
+		size_t to = at;
+
+		pos = at;
+		at += cbpf_ebpf_insn_count(&p[i], false);
+		if (p[i].code != 0x05 && p[i].code != 0x15)
+			continue;
+		for (size_t t = i; t < target; t++)
+			to += cbpf_ebpf_insn_count(&p[t], false);
+		if (pos >= 32768 || to - pos - 1 > 32767)
+			return true;
+	}
+	return false;
+}
+
+/* Around the lengths where the fast path (no address table) stops
+ * applying, rule 14 gives exactly the reference's answer. */
+static void test_ebpf_fast_path_edges(void)
+{
+	size_t checked = 0;
+
+	for (size_t m = 1540; m <= 1566; m += 2)
+		for (size_t r = 0; r <= 30; r += 3) {
+			size_t n = 1;
+			n = fill(n, m, S(0xb1, 40000));
+			n = fill(n, r, S(0x00, 1));
+			big[0] = S(0x05, (uint32_t)(n - 1));
+			big[n++] = J(0x15, 0, 0, 0);
+			big[n++] = RET0;
+			bool refused = cbpf_validate(big, n, LINUX, NULL, 0, NULL) != 0;
+			CHECK_EQ(refused, reference_refuses(big, n));
+			checked++;
+		}
+	CHECK_EQ(checked, 14 * 11);
+}
+
 /* The converter's first pass sees every forward target at address 0, so
  * a jump emitted at eBPF index >= 32768 is refused however short. */
 static void test_first_pass_quirk(void)
@@ -563,6 +635,8 @@ int main(void)
 	test_last_ret();
 	test_scratch_uninit();
 	test_ebpf_jump_range();
+	test_ebpf_max_per_insn();
+	test_ebpf_fast_path_edges();
 	test_first_pass_quirk();
 	test_seccomp();
 	test_predict_load();
