@@ -47,6 +47,7 @@ struct kc_unix {
 	int pin_cpu;
 	pid_t pin_tid;
 	cpu_set_t pin_saved;
+	bool no_readback;        /* kc_unix_set_readback(u, false) */
 	struct kc_len_engine eng;
 	struct cbpf_insn rb[CBPF_MAXINSNS + KC_EPILOGUE_MAX];
 };
@@ -199,6 +200,11 @@ static int unix_attach(void *self, const struct cbpf_insn *insns, size_t n, bool
 	return err;
 }
 
+void kc_unix_set_readback(struct kc_unix *u, bool on)
+{
+	u->no_readback = !on;
+}
+
 size_t kc_unix_max_packet(struct kc_unix *u)
 {
 	int want = (int)(CBPF_MAX_PACKET / 2 + 4096), sndbuf = 0;
@@ -253,7 +259,8 @@ static bool unix_readback(void *self, const struct cbpf_insn *insns, size_t n)
 static int load_with(struct kc_unix *u, const struct cbpf_insn *insns, size_t n,
 		     const struct kc_len_input *first, struct kc_load *out)
 {
-	struct kc_len_channel ch = { u, unix_attach, unix_observe, unix_readback, false };
+	struct kc_len_channel ch = { u, unix_attach, unix_observe,
+				     u->no_readback ? NULL : unix_readback, false };
 
 	kc_len_unload(&u->eng);
 	if (u->sv[0] < 0 && open_pair(u) != 0) {

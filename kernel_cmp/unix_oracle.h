@@ -46,6 +46,12 @@ int kc_unix_load_for(struct kc_unix *u, const struct cbpf_insn *insns, size_t n,
 void kc_unix_verdict(struct kc_unix *u, const uint8_t *pkt, size_t len, const struct kc_hint *hint,
 		     struct kc_verdict *out);
 
+/* Whether each load reads the filter back with SO_GET_FILTER to set
+ * kc_load.readback_ok (default: yes). A caller that never looks at
+ * readback_ok (a fuzz target comparing verdicts) saves one getsockopt and
+ * a copy of the program per load; readback_ok is then always true. */
+void kc_unix_set_readback(struct kc_unix *u, bool on);
+
 /* The largest packet this oracle can send now, raising the send buffer
  * as far as the caller may (SO_SNDBUF up to wmem_max; SO_SNDBUFFORCE with
  * CAP_NET_ADMIN). */
