@@ -9,29 +9,62 @@
  * whole (`08` and `0x` are errors, not two tokens); `/ * * * /` closes at the
  * first `* /` as in C; numbers too big for 32 bits are reported by the
  * parser instead of being truncated.
+ *
+ * Cost: the fuzz targets run this under sanitizer coverage, where every
+ * integer comparison is a callback into the fuzzer but a switch on a byte
+ * is one nearly free one. So character classes are switches, numbers
+ * saturate without a comparison per digit, and an identifier is matched
+ * against every keyword at once (asm_kw_of: one switch on its packed bytes).
  */
 #include "asm_lex.h"
 
 #include <string.h>
 
+/* Case labels of the character classes. */
+#define CASE_DIGIT                                                                          \
+	case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':    \
+	case '8': case '9'
+#define CASE_UPPER                                                                          \
+	case 'A': case 'B': case 'C': case 'D': case 'E': case 'F': case 'G': case 'H':    \
+	case 'I': case 'J': case 'K': case 'L': case 'M': case 'N': case 'O': case 'P':    \
+	case 'Q': case 'R': case 'S': case 'T': case 'U': case 'V': case 'W': case 'X':    \
+	case 'Y': case 'Z'
+#define CASE_LOWER                                                                          \
+	case 'a': case 'b': case 'c': case 'd': case 'e': case 'f': case 'g': case 'h':    \
+	case 'i': case 'j': case 'k': case 'l': case 'm': case 'n': case 'o': case 'p':    \
+	case 'q': case 'r': case 's': case 't': case 'u': case 'v': case 'w': case 'x':    \
+	case 'y': case 'z'
+#define CASE_ALPHA CASE_UPPER: CASE_LOWER: case '_'
+
 static bool is_alpha(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static bool is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
+	switch (c) {
+	CASE_ALPHA:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static bool is_word(unsigned char c)
 {
-	return is_alpha(c) || is_digit(c);
+	switch (c) {
+	CASE_ALPHA:
+	CASE_DIGIT:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static unsigned char lower(unsigned char c)
 {
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+	switch (c) {
+	CASE_UPPER:
+		return (unsigned char)(c - 'A' + 'a');
+	default:
+		return c;
+	}
 }
 
 void asm_lex_init(struct asm_lexer *lx, const char *buf, size_t len)
@@ -70,11 +103,18 @@ static int skip_block_comment(struct asm_lexer *lx, struct cbpf_diag *d)
 	unsigned line = lx->line, col = col_of(lx, start);
 
 	for (const char *q = start + 2; q < lx->end; q++) {
-		if (*q == '\n')
+		switch (*q) {
+		case '\n':
 			newline(lx, q);
-		else if (*q == '*' && q + 1 < lx->end && q[1] == '/') {
-			lx->p = q + 2;
-			return 0;
+			break;
+		case '*':
+			if (q + 1 < lx->end && q[1] == '/') {
+				lx->p = q + 2;
+				return 0;
+			}
+			break;
+		default:
+			break;
 		}
 	}
 	return cbpf_diag_set(d, line, col, -1, "unterminated comment");
@@ -84,80 +124,109 @@ static int skip_block_comment(struct asm_lexer *lx, struct cbpf_diag *d)
 static int skip_space(struct asm_lexer *lx, struct cbpf_diag *d)
 {
 	while (lx->p < lx->end) {
-		char c = *lx->p;
-		if (c == '\n') {
+		switch (*lx->p) {
+		case '\n':
 			newline(lx, lx->p);
 			lx->p++;
-		} else if (c == ' ' || c == '\t' || c == '\r') {
+			break;
+		case ' ':
+		case '\t':
+		case '\r':
 			lx->p++;
-		} else if (c == ';' || (c == '#' && lx->p == lx->line_start)) {
+			break;
+		case '#':
+			if (lx->p != lx->line_start)
+				return 0;
 			skip_line(lx);
-		} else if (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '*') {
+			break;
+		case ';':
+			skip_line(lx);
+			break;
+		case '/':
+			if (lx->p + 1 >= lx->end || lx->p[1] != '*')
+				return 0;
 			if (skip_block_comment(lx, d) < 0)
 				return -1;
-		} else {
+			break;
+		default:
 			return 0;
 		}
 	}
 	return 0;
 }
 
-static int digit_value(unsigned char c)
+/* A digit's value in any base up to 16; 99 for any other byte. */
+static unsigned digit_value(unsigned char c)
 {
-	if (is_digit(c))
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return 99;
+	switch (c) {
+	CASE_DIGIT:
+		return (unsigned)(c - '0');
+	case 'a': case 'A': return 10;
+	case 'b': case 'B': return 11;
+	case 'c': case 'C': return 12;
+	case 'd': case 'D': return 13;
+	case 'e': case 'E': return 14;
+	case 'f': case 'F': return 15;
+	default:
+		return 99;
+	}
 }
 
-/* The value of digits s[0..n) in base `base`, ASM_NUM_TOO_BIG above
- * UINT32_MAX; -1 when a digit is not valid in the base or n == 0. */
-static int digits_value(const char *s, size_t n, unsigned base, uint64_t *out)
+/* The value of the digits [s, e) in base `base`, ASM_NUM_TOO_BIG above
+ * UINT32_MAX; -1 when a digit is not valid in the base or s == e. The
+ * value is kept below 2^32 and `over` remembers that it ever got there
+ * (from v < 2^32, v * 16 + 15 cannot overflow 64 bits). */
+static int digits_value(const char *s, const char *e, unsigned base, uint64_t *out)
 {
-	uint64_t v = 0;
+	uint64_t v = 0, over = 0;
 
-	if (n == 0)
+	if (s == e)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int dv = digit_value((unsigned char)s[i]);
-		if (dv >= (int)base)
+	for (; s < e; s++) {
+		unsigned dv = digit_value((unsigned char)*s);
+		if (dv >= base)
 			return -1;
-		if (v < ASM_NUM_TOO_BIG)
-			v = v * base + (uint64_t)dv;
+		v = v * base + dv;
+		over |= v >> 32;
+		v &= UINT32_MAX;
 	}
-	*out = v < ASM_NUM_TOO_BIG ? v : ASM_NUM_TOO_BIG;
+	*out = over ? ASM_NUM_TOO_BIG : v;
 	return 0;
 }
 
 /* A number: the whole [0-9A-Za-z_] run must be one of bpf_asm's forms. */
 static int lex_number(struct asm_token *tok, struct cbpf_diag *d)
 {
-	const char *s = tok->text;
-	size_t n = tok->len;
+	const char *s = tok->text, *e = tok->text + tok->len;
+	unsigned base = 10;
 	int rc;
 
-	if (n >= 2 && s[0] == '0' && lower((unsigned char)s[1]) == 'x')
-		rc = digits_value(s + 2, n - 2, 16, &tok->value);
-	else if (n >= 2 && s[0] == '0' && lower((unsigned char)s[1]) == 'b')
-		rc = digits_value(s + 2, n - 2, 2, &tok->value);
-	else if (n >= 2 && s[0] == '0')
-		rc = digits_value(s + 1, n - 1, 8, &tok->value);
-	else
-		rc = digits_value(s, n, 10, &tok->value);
+	if (tok->len >= 2 && s[0] == '0') {
+		switch (s[1]) {
+		case 'x':
+		case 'X':
+			base = 16;
+			s += 2;
+			break;
+		case 'b':
+		case 'B':
+			base = 2;
+			s += 2;
+			break;
+		default:
+			base = 8;
+			s += 1;
+			break;
+		}
+	}
+	rc = digits_value(s, e, base, &tok->value);
 	if (rc == 0)
 		return 0;
 	char ex[48];
-	asm_excerpt(ex, s, n, 40);
+	asm_excerpt(ex, tok->text, tok->len, 40);
 	return cbpf_diag_set(d, tok->line, tok->col, -1,
 			     "malformed number '%s' (numbers are 0x hex, 0b binary, 0 octal "
 			     "or decimal)", ex);
-}
-
-static bool is_punct(char c)
-{
-	return c != '\0' && strchr(":,#%[]()+-*&{}=", c) != NULL;
 }
 
 static const char *word_end(const char *p, const char *end)
@@ -165,6 +234,121 @@ static const char *word_end(const char *p, const char *end)
 	while (p < end && is_word((unsigned char)*p))
 		p++;
 	return p;
+}
+
+/* Keywords packed as asm_kw_of packs an identifier: one byte per letter,
+ * the first one highest, each or-ed with 0x20 (which lowers A-Z, keeps
+ * digits and turns '_' into 0x7f, which no identifier contains). */
+#define KB(c) ((uint64_t)((c) | 0x20))
+#define K2(a, b) (KB(a) << 8 | KB(b))
+#define K3(a, b, c) (K2(a, b) << 8 | KB(c))
+#define K4(a, b, c, d) (K3(a, b, c) << 8 | KB(d))
+#define K5(a, b, c, d, e) (K4(a, b, c, d) << 8 | KB(e))
+#define K6(a, b, c, d, e, f) (K5(a, b, c, d, e) << 8 | KB(f))
+#define K7(a, b, c, d, e, f, g) (K6(a, b, c, d, e, f) << 8 | KB(g))
+#define K8(a, b, c, d, e, f, g, h) (K7(a, b, c, d, e, f, g) << 8 | KB(h))
+
+/* Words of up to 8 bytes: lo is the whole word. */
+static enum asm_kw short_kw(uint64_t lo)
+{
+	switch (lo) {
+	case K2('l', 'd'): return ASM_KW_LD;
+	case K3('l', 'd', 'i'): return ASM_KW_LDI;
+	case K3('l', 'd', 'h'): return ASM_KW_LDH;
+	case K3('l', 'd', 'b'): return ASM_KW_LDB;
+	case K3('l', 'd', 'x'): return ASM_KW_LDX;
+	case K4('l', 'd', 'x', 'i'): return ASM_KW_LDXI;
+	case K4('l', 'd', 'x', 'b'): return ASM_KW_LDXB;
+	case K2('s', 't'): return ASM_KW_ST;
+	case K3('s', 't', 'x'): return ASM_KW_STX;
+	case K2('j', 'a'): return ASM_KW_JA;
+	case K3('j', 'm', 'p'): return ASM_KW_JMP;
+	case K3('j', 'n', 'e'): return ASM_KW_JNE;
+	case K4('j', 'n', 'e', 'q'): return ASM_KW_JNEQ;
+	case K3('j', 'l', 't'): return ASM_KW_JLT;
+	case K3('j', 'l', 'e'): return ASM_KW_JLE;
+	case K3('n', 'e', 'g'): return ASM_KW_NEG;
+	case K3('r', 'e', 't'): return ASM_KW_RET;
+	case K3('t', 'a', 'x'): return ASM_KW_TAX;
+	case K3('t', 'x', 'a'): return ASM_KW_TXA;
+	case K3('a', 'd', 'd'): return ASM_KW_ADD;
+	case K3('s', 'u', 'b'): return ASM_KW_SUB;
+	case K3('m', 'u', 'l'): return ASM_KW_MUL;
+	case K3('d', 'i', 'v'): return ASM_KW_DIV;
+	case K3('m', 'o', 'd'): return ASM_KW_MOD;
+	case K3('a', 'n', 'd'): return ASM_KW_AND;
+	case K2('o', 'r'): return ASM_KW_OR;
+	case K3('x', 'o', 'r'): return ASM_KW_XOR;
+	case K3('l', 's', 'h'): return ASM_KW_LSH;
+	case K3('r', 's', 'h'): return ASM_KW_RSH;
+	case K3('j', 'e', 'q'): return ASM_KW_JEQ;
+	case K3('j', 'g', 't'): return ASM_KW_JGT;
+	case K3('j', 'g', 'e'): return ASM_KW_JGE;
+	case K4('j', 's', 'e', 't'): return ASM_KW_JSET;
+	case K5('p', 'r', 'o', 't', 'o'): return ASM_KW_PROTO;
+	case K4('t', 'y', 'p', 'e'): return ASM_KW_TYPE;
+	case K5('i', 'f', 'i', 'd', 'x'): return ASM_KW_IFIDX;
+	case K3('n', 'l', 'a'): return ASM_KW_NLA;
+	case K4('n', 'l', 'a', 'n'): return ASM_KW_NLAN;
+	case K4('m', 'a', 'r', 'k'): return ASM_KW_MARK;
+	case K5('q', 'u', 'e', 'u', 'e'): return ASM_KW_QUEUE;
+	case K6('h', 'a', 't', 'y', 'p', 'e'): return ASM_KW_HATYPE;
+	case K6('r', 'x', 'h', 'a', 's', 'h'): return ASM_KW_RXHASH;
+	case K3('c', 'p', 'u'): return ASM_KW_CPU;
+	case K5('x', 'o', 'r', '_', 'x'): return ASM_KW_XOR_X;
+	case K8('v', 'l', 'a', 'n', '_', 't', 'c', 'i'): return ASM_KW_VLAN_TCI;
+	case K4('p', 'o', 'f', 'f'): return ASM_KW_POFF;
+	case K4('r', 'a', 'n', 'd'): return ASM_KW_RAND;
+	case K7('v', 'l', 'a', 'n', '_', 'p', 'r'): return ASM_KW_VLAN_PR;
+	case K3('l', 'e', 'n'): return ASM_KW_LEN;
+	case KB('a'): return ASM_KW_A;
+	case KB('x'): return ASM_KW_X;
+	case KB('m'): return ASM_KW_M;
+	case KB('k'): return ASM_KW_K;
+	case K2('j', 't'): return ASM_KW_JT;
+	case K2('j', 'f'): return ASM_KW_JF;
+	default: return ASM_KW_NONE;
+	}
+}
+
+enum asm_kw asm_kw_of(const char *s, size_t len)
+{
+	const char *e = s + len;
+	uint64_t hi = 0, lo = 0; /* the packed bytes: hi holds those before the last 8 */
+
+	if (len > 10) /* vlan_avail, the longest */
+		return ASM_KW_NONE;
+	for (; s < e; s++) {
+		hi = hi << 8 | lo >> 56;
+		lo = lo << 8 | KB((unsigned char)*s);
+	}
+	if (hi == 0)
+		return short_kw(lo);
+	if (hi == KB('v') && lo == K8('l', 'a', 'n', '_', 't', 'p', 'i', 'd'))
+		return ASM_KW_VLAN_TPID;
+	if (hi == K2('v', 'l') && lo == K8('a', 'n', '_', 'a', 'v', 'a', 'i', 'l'))
+		return ASM_KW_VLAN_AVAIL;
+	return ASM_KW_NONE;
+}
+
+/* An identifier, a number or a directive: the run of word bytes at p. */
+static int lex_word(struct asm_lexer *lx, struct asm_token *tok, const char *p,
+		    struct cbpf_diag *d)
+{
+	const char *e = word_end(p, lx->end);
+
+	tok->text = p;
+	tok->len = (size_t)(e - p);
+	lx->p = e;
+	switch (tok->type) {
+	case ASM_TOK_NUMBER:
+		return lex_number(tok, d);
+	case ASM_TOK_IDENT:
+		tok->kw = asm_kw_of(p, tok->len);
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 int asm_lex_next(struct asm_lexer *lx, struct asm_token *tok, struct cbpf_diag *d)
@@ -180,27 +364,28 @@ int asm_lex_next(struct asm_lexer *lx, struct asm_token *tok, struct cbpf_diag *
 		return 0;
 	}
 	unsigned char c = (unsigned char)*lx->p;
-	if (is_alpha(c) || is_digit(c)) {
-		const char *e = word_end(lx->p, lx->end);
-		tok->type = is_digit(c) ? ASM_TOK_NUMBER : ASM_TOK_IDENT;
-		tok->len = (size_t)(e - lx->p);
-		lx->p = e;
-		return tok->type == ASM_TOK_NUMBER ? lex_number(tok, d) : 0;
-	}
-	if (c == '.' && lx->p + 1 < lx->end && is_alpha((unsigned char)lx->p[1])) {
-		const char *e = word_end(lx->p + 1, lx->end);
-		tok->type = ASM_TOK_DIRECTIVE;
-		tok->text = lx->p + 1;
-		tok->len = (size_t)(e - tok->text);
-		lx->p = e;
-		return 0;
-	}
-	if (is_punct((char)c)) {
+	switch (c) {
+	CASE_ALPHA:
+		tok->type = ASM_TOK_IDENT;
+		return lex_word(lx, tok, lx->p, d);
+	CASE_DIGIT:
+		tok->type = ASM_TOK_NUMBER;
+		return lex_word(lx, tok, lx->p, d);
+	case '.':
+		if (lx->p + 1 < lx->end && is_alpha((unsigned char)lx->p[1])) {
+			tok->type = ASM_TOK_DIRECTIVE;
+			return lex_word(lx, tok, lx->p + 1, d);
+		}
+		break;
+	case ':': case ',': case '#': case '%': case '[': case ']': case '(': case ')':
+	case '+': case '-': case '*': case '&': case '{': case '}': case '=':
 		tok->type = ASM_TOK_PUNCT;
 		tok->punct = (char)c;
 		tok->len = 1;
 		lx->p++;
 		return 0;
+	default:
+		break;
 	}
 	if (c >= 0x21 && c < 0x7f)
 		return cbpf_diag_set(d, tok->line, tok->col, -1, "unexpected character '%c'", c);

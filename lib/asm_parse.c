@@ -83,80 +83,69 @@ struct mnemonic {
 	enum cbpf_alu_op alu;
 };
 
-/* The bpf_asm spellings that are not ALU or conditional-jump names (those
- * come from cbpf_alu_name / cbpf_jmp_name). */
-static const struct mnemonic mnemonics[] = {
-	{ "ld", SYN_LD, CBPF_REG_A, CBPF_SIZE_W, 0, 0 },
-	{ "ldi", SYN_LDI, CBPF_REG_A, CBPF_SIZE_W, 0, 0 },
-	{ "ldh", SYN_LDHB, CBPF_REG_A, CBPF_SIZE_H, 0, 0 },
-	{ "ldb", SYN_LDHB, CBPF_REG_A, CBPF_SIZE_B, 0, 0 },
-	{ "ldx", SYN_LDX, CBPF_REG_X, CBPF_SIZE_W, 0, 0 },
-	{ "ldxi", SYN_LDI, CBPF_REG_X, CBPF_SIZE_W, 0, 0 },
-	{ "ldxb", SYN_LDXB, CBPF_REG_X, CBPF_SIZE_B, 0, 0 },
-	{ "st", SYN_ST, CBPF_REG_A, CBPF_SIZE_W, 0, 0 },
-	{ "stx", SYN_ST, CBPF_REG_X, CBPF_SIZE_W, 0, 0 },
-	{ "ja", SYN_JA, 0, CBPF_SIZE_W, 0, 0 },
-	{ "jmp", SYN_JA, 0, CBPF_SIZE_W, 0, 0 },
+/* The mnemonics by keyword (asm_lex.h tags identifiers with their
+ * ASM_KW_*; an entry without a name is not a mnemonic). The ALU and
+ * conditional-jump spellings are those of cbpf_alu_name / cbpf_jmp_name
+ * (tests/test_asm.c checks that the lexer tags those names so). */
+#define MN(kw, n, s, r, sz) [kw] = { n, s, r, sz, 0, 0 }
+#define MN_ALU(kw, n, op) [kw] = { n, SYN_ALU, 0, CBPF_SIZE_W, 0, op }
+#define MN_JMP(kw, n, s, op) [kw] = { n, s, 0, CBPF_SIZE_W, op, 0 }
+static const struct mnemonic mnemonics[ASM_KW_COUNT] = {
+	MN(ASM_KW_LD, "ld", SYN_LD, CBPF_REG_A, CBPF_SIZE_W),
+	MN(ASM_KW_LDI, "ldi", SYN_LDI, CBPF_REG_A, CBPF_SIZE_W),
+	MN(ASM_KW_LDH, "ldh", SYN_LDHB, CBPF_REG_A, CBPF_SIZE_H),
+	MN(ASM_KW_LDB, "ldb", SYN_LDHB, CBPF_REG_A, CBPF_SIZE_B),
+	MN(ASM_KW_LDX, "ldx", SYN_LDX, CBPF_REG_X, CBPF_SIZE_W),
+	MN(ASM_KW_LDXI, "ldxi", SYN_LDI, CBPF_REG_X, CBPF_SIZE_W),
+	MN(ASM_KW_LDXB, "ldxb", SYN_LDXB, CBPF_REG_X, CBPF_SIZE_B),
+	MN(ASM_KW_ST, "st", SYN_ST, CBPF_REG_A, CBPF_SIZE_W),
+	MN(ASM_KW_STX, "stx", SYN_ST, CBPF_REG_X, CBPF_SIZE_W),
+	MN(ASM_KW_JA, "ja", SYN_JA, 0, CBPF_SIZE_W),
+	MN(ASM_KW_JMP, "jmp", SYN_JA, 0, CBPF_SIZE_W),
 	/* Virtual jumps: the condition's negation, target in jf. */
-	{ "jne", SYN_JNEG, 0, CBPF_SIZE_W, CBPF_JMP_JEQ, 0 },
-	{ "jneq", SYN_JNEG, 0, CBPF_SIZE_W, CBPF_JMP_JEQ, 0 },
-	{ "jlt", SYN_JNEG, 0, CBPF_SIZE_W, CBPF_JMP_JGE, 0 },
-	{ "jle", SYN_JNEG, 0, CBPF_SIZE_W, CBPF_JMP_JGT, 0 },
-	{ "neg", SYN_NEG, 0, CBPF_SIZE_W, 0, 0 },
-	{ "ret", SYN_RET, 0, CBPF_SIZE_W, 0, 0 },
-	{ "tax", SYN_TAX, 0, CBPF_SIZE_W, 0, 0 },
-	{ "txa", SYN_TXA, 0, CBPF_SIZE_W, 0, 0 },
+	MN_JMP(ASM_KW_JNE, "jne", SYN_JNEG, CBPF_JMP_JEQ),
+	MN_JMP(ASM_KW_JNEQ, "jneq", SYN_JNEG, CBPF_JMP_JEQ),
+	MN_JMP(ASM_KW_JLT, "jlt", SYN_JNEG, CBPF_JMP_JGE),
+	MN_JMP(ASM_KW_JLE, "jle", SYN_JNEG, CBPF_JMP_JGT),
+	MN(ASM_KW_NEG, "neg", SYN_NEG, 0, CBPF_SIZE_W),
+	MN(ASM_KW_RET, "ret", SYN_RET, 0, CBPF_SIZE_W),
+	MN(ASM_KW_TAX, "tax", SYN_TAX, 0, CBPF_SIZE_W),
+	MN(ASM_KW_TXA, "txa", SYN_TXA, 0, CBPF_SIZE_W),
+	MN_ALU(ASM_KW_ADD, "add", CBPF_ALU_ADD), MN_ALU(ASM_KW_SUB, "sub", CBPF_ALU_SUB),
+	MN_ALU(ASM_KW_MUL, "mul", CBPF_ALU_MUL), MN_ALU(ASM_KW_DIV, "div", CBPF_ALU_DIV),
+	MN_ALU(ASM_KW_MOD, "mod", CBPF_ALU_MOD), MN_ALU(ASM_KW_AND, "and", CBPF_ALU_AND),
+	MN_ALU(ASM_KW_OR, "or", CBPF_ALU_OR),    MN_ALU(ASM_KW_XOR, "xor", CBPF_ALU_XOR),
+	MN_ALU(ASM_KW_LSH, "lsh", CBPF_ALU_LSH), MN_ALU(ASM_KW_RSH, "rsh", CBPF_ALU_RSH),
+	MN_JMP(ASM_KW_JEQ, "jeq", SYN_JCOND, CBPF_JMP_JEQ),
+	MN_JMP(ASM_KW_JGT, "jgt", SYN_JCOND, CBPF_JMP_JGT),
+	MN_JMP(ASM_KW_JGE, "jge", SYN_JCOND, CBPF_JMP_JGE),
+	MN_JMP(ASM_KW_JSET, "jset", SYN_JCOND, CBPF_JMP_JSET),
 };
 
-#define NMNEMONICS (sizeof(mnemonics) / sizeof(mnemonics[0]))
-
-static bool lookup_mnemonic(const struct asm_token *tok, struct mnemonic *m)
+/* The mnemonic an identifier names, or NULL. */
+static const struct mnemonic *lookup_mnemonic(const struct asm_token *tok)
 {
-	if (tok->type != ASM_TOK_IDENT)
-		return false;
-	for (size_t i = 0; i < NMNEMONICS; i++) {
-		if (asm_tok_is(tok, mnemonics[i].name)) {
-			*m = mnemonics[i];
-			return true;
-		}
-	}
-	for (int op = 0; op < CBPF_ALU_COUNT; op++) {
-		if (asm_tok_is(tok, cbpf_alu_name((enum cbpf_alu_op)op))) {
-			*m = (struct mnemonic){ .name = cbpf_alu_name((enum cbpf_alu_op)op),
-						.syn = SYN_ALU, .alu = (enum cbpf_alu_op)op };
-			return true;
-		}
-	}
-	for (int op = 0; op < CBPF_JMP_COUNT; op++) {
-		if (asm_tok_is(tok, cbpf_jmp_name((enum cbpf_jmp_op)op))) {
-			*m = (struct mnemonic){ .name = cbpf_jmp_name((enum cbpf_jmp_op)op),
-						.syn = SYN_JCOND, .jmp = (enum cbpf_jmp_op)op };
-			return true;
-		}
-	}
-	return false;
+	const struct mnemonic *m = &mnemonics[tok->kw];
+
+	return m->name != NULL ? m : NULL;
 }
 
 /* An extension name (bpf_asm's, plus `xor_x`, plus bpf_asm's alias
- * `vlan_pr`), or -1. */
+ * `vlan_pr`), or -1. The ASM_KW_ extension words follow enum cbpf_ext. */
 static int lookup_ext(const struct asm_token *tok)
 {
-	if (tok->type != ASM_TOK_IDENT)
-		return -1;
-	for (int e = 0; e < CBPF_EXT_COUNT; e++)
-		if (asm_tok_is(tok, cbpf_ext_asm_name((enum cbpf_ext)e)))
-			return e;
-	if (asm_tok_is(tok, "vlan_pr"))
-		return CBPF_EXT_VLAN_TAG_PRESENT;
-	return -1;
+	unsigned e = (unsigned)tok->kw - ASM_KW_PROTO;
+
+	if (e < CBPF_EXT_COUNT)
+		return (int)e;
+	return tok->kw == ASM_KW_VLAN_PR ? CBPF_EXT_VLAN_TAG_PRESENT : -1;
 }
 
-/* Words bpf_asm's lexer turns into keywords: they can never be labels. */
+/* Words bpf_asm's lexer turns into keywords (mnemonics, extension names,
+ * `len`): they can never be labels. */
 static bool is_reserved(const struct asm_token *tok)
 {
-	struct mnemonic m;
-
-	return lookup_mnemonic(tok, &m) || lookup_ext(tok) >= 0 || asm_tok_is(tok, "len");
+	return tok->kw != ASM_KW_NONE && tok->kw <= ASM_KW_LEN;
 }
 
 /* ---- tokens ---- */
@@ -182,15 +171,17 @@ static int peek(struct parser *ps, const struct asm_token **out)
 	return 0;
 }
 
+/* tok->punct is '\0' for every other token type, and c never is. */
 static bool is_punct(const struct asm_token *tok, char c)
 {
-	return tok->type == ASM_TOK_PUNCT && tok->punct == c;
+	return tok->punct == c;
 }
 
-/* An identifier spelled w, in any case (`x`, `a`, `M`, `len`, `jt`...). */
-static bool is_word(const struct asm_token *tok, const char *w)
+/* An identifier spelled as the word kw, in any case (`x`, `a`, `M`, `len`,
+ * `jt`...); only identifiers have a kw. */
+static bool is_word(const struct asm_token *tok, enum asm_kw kw)
 {
-	return tok->type == ASM_TOK_IDENT && asm_tok_is(tok, w);
+	return tok->kw == kw;
 }
 
 static void describe(const struct asm_token *tok, char *out, size_t outlen)
@@ -385,12 +376,12 @@ static int parse_packet(struct parser *ps, struct cbpf_typed *t)
 {
 	if (advance(ps) < 0)
 		return -1;
-	bool ind = is_punct(&ps->tok, '%') || is_word(&ps->tok, "x");
+	bool ind = is_punct(&ps->tok, '%') || is_word(&ps->tok, ASM_KW_X);
 	t->kind = ind ? CBPF_KIND_LD_IND : CBPF_KIND_LD_ABS;
 	if (ind) {
 		if (is_punct(&ps->tok, '%') && advance(ps) < 0)
 			return -1;
-		if (!is_word(&ps->tok, "x"))
+		if (!is_word(&ps->tok, ASM_KW_X))
 			return expected(ps, "'x' after '%'");
 		if (advance(ps) < 0 || expect_punct(ps, '+') < 0)
 			return -1;
@@ -431,7 +422,7 @@ static int parse_named(struct parser *ps, bool allow_len, bool allow_ext, struct
 {
 	int e = allow_ext ? lookup_ext(&ps->tok) : -1;
 
-	if (allow_len && is_word(&ps->tok, "len")) {
+	if (allow_len && is_word(&ps->tok, ASM_KW_LEN)) {
 		t->kind = CBPF_KIND_LD_LEN;
 	} else if (e >= 0) {
 		t->kind = CBPF_KIND_LD_EXT;
@@ -463,7 +454,7 @@ static int parse_load(struct parser *ps, const struct mnemonic *m, struct cbpf_t
 	}
 	if ((r = parse_named(ps, allow_len, allow_ext, t)) != 0)
 		return r < 0 ? -1 : 0;
-	if ((is_ld || is_ldx) && is_word(&ps->tok, "m")) {
+	if ((is_ld || is_ldx) && is_word(&ps->tok, ASM_KW_M)) {
 		t->kind = CBPF_KIND_LD_MEM;
 		return parse_mem(ps, &t->k);
 	}
@@ -490,7 +481,7 @@ static int parse_src(struct parser *ps, struct cbpf_typed *t)
 	t->src = CBPF_SRC_X;
 	if (is_punct(&ps->tok, '%') && advance(ps) < 0)
 		return -1;
-	if (!is_word(&ps->tok, "x"))
+	if (!is_word(&ps->tok, ASM_KW_X))
 		return expected(ps, "#k or x");
 	return advance(ps);
 }
@@ -508,9 +499,9 @@ static int parse_ret(struct parser *ps, struct cbpf_typed *t)
 	}
 	if (is_punct(&ps->tok, '%') && advance(ps) < 0)
 		return -1;
-	if (is_word(&ps->tok, "a")) {
+	if (is_word(&ps->tok, ASM_KW_A)) {
 		t->src = CBPF_SRC_A;
-	} else if (is_word(&ps->tok, "x")) {
+	} else if (is_word(&ps->tok, ASM_KW_X)) {
 		t->src = CBPF_SRC_X;
 		t->raw_code = CBPF_RET | CBPF_RET_X;
 	} else {
@@ -557,7 +548,7 @@ static int parse_operands(struct parser *ps, const struct mnemonic *m, struct cb
 	case SYN_ST:
 		t->kind = CBPF_KIND_ST;
 		t->reg = m->reg;
-		if (!is_word(&ps->tok, "m"))
+		if (!is_word(&ps->tok, ASM_KW_M))
 			return expected(ps, "M[k]");
 		return parse_mem(ps, &t->k);
 	case SYN_JA:
@@ -589,13 +580,13 @@ static int parse_operands(struct parser *ps, const struct mnemonic *m, struct cb
 
 static int annotation_field(struct parser *ps, enum field *f, const char **name)
 {
-	if (is_word(&ps->tok, "jt")) {
+	if (is_word(&ps->tok, ASM_KW_JT)) {
 		*f = F_JT;
 		*name = "jt";
-	} else if (is_word(&ps->tok, "jf")) {
+	} else if (is_word(&ps->tok, ASM_KW_JF)) {
 		*f = F_JF;
 		*name = "jf";
-	} else if (is_word(&ps->tok, "k")) {
+	} else if (is_word(&ps->tok, ASM_KW_K)) {
 		*f = F_K;
 		*name = "k";
 	} else {
@@ -704,19 +695,18 @@ static int parse_directive(struct parser *ps)
 static int parse_statement(struct parser *ps)
 {
 	const struct asm_token *next = NULL;
-	struct mnemonic m;
 
 	if (ps->tok.type == ASM_TOK_DIRECTIVE)
 		return parse_directive(ps);
 	if (ps->tok.type != ASM_TOK_IDENT)
 		return expected(ps, "an instruction or a label");
-	bool known = lookup_mnemonic(&ps->tok, &m);
-	if (peek(ps, &next) < 0 && known)
+	const struct mnemonic *m = lookup_mnemonic(&ps->tok);
+	if (peek(ps, &next) < 0 && m != NULL)
 		return -1; /* else the unknown word, which comes first, is the error */
 	if (ps->has_next && is_punct(next, ':'))
 		return define_label(ps);
-	if (known)
-		return parse_instruction(ps, &m);
+	if (m != NULL)
+		return parse_instruction(ps, m);
 	char ex[48];
 	asm_excerpt(ex, ps->tok.text, ps->tok.len, 40);
 	return cbpf_diag_set(ps->d, ps->tok.line, ps->tok.col, -1, "unknown instruction '%s'", ex);

@@ -15,6 +15,8 @@
 #include "cbpf/format.h"
 #include "cbpf/opcode.h"
 
+#include "asm_lex.h"
+
 #ifdef CBPF_HAVE_PCAP
 #include <pcap/pcap.h>
 #endif
@@ -434,6 +436,52 @@ static void test_case_rules(void)
 	      { 0x16, 0, 0, 0 });
 	/* jt / jf are only special inside {...}. */
 	BYTES("ja jt\njt: ret #0", { 5, 0, 0, 0 }, { 6, 0, 0, 0 });
+}
+
+/* The lexer's keyword tags (asm_kw_of) agree with the opcode table's
+ * spellings, in any case, and nothing near a keyword is tagged. */
+static void test_keywords(void)
+{
+	static const char *const near[] = {
+		"", "l", "lda", "ldxbb", "vlan_tc", "vlan_tcix", "xvlan_tci", "vlan_tpi",
+		"vlan_tpidd", "avlan_tpid", "vlan_avai", "vlan_availx", "vlan_avaim", "xor_",
+		"xorx", "_", "__", "jt_", "lenx", "vlan_p", "vlan_prr", "m0", "0x", "aa",
+		"vlan_tcj", "wlan_tci", "lan_tpid", "an_avail",
+	};
+	char up[16];
+
+	for (int op = 0; op < CBPF_ALU_COUNT; op++)
+		CHECK_EQ(asm_kw_of(cbpf_alu_name((enum cbpf_alu_op)op),
+				   strlen(cbpf_alu_name((enum cbpf_alu_op)op))), ASM_KW_ADD + op);
+	for (int op = 0; op < CBPF_JMP_COUNT; op++)
+		CHECK_EQ(asm_kw_of(cbpf_jmp_name((enum cbpf_jmp_op)op),
+				   strlen(cbpf_jmp_name((enum cbpf_jmp_op)op))), ASM_KW_JEQ + op);
+	for (int e = 0; e < CBPF_EXT_COUNT; e++) {
+		const char *name = cbpf_ext_asm_name((enum cbpf_ext)e);
+		size_t n = strlen(name);
+		CHECK_EQ(asm_kw_of(name, n), ASM_KW_PROTO + e);
+		for (size_t i = 0; i <= n; i++)
+			up[i] = (name[i] >= 'a' && name[i] <= 'z') ? (char)(name[i] - 32) : name[i];
+		CHECK_EQ(asm_kw_of(up, n), ASM_KW_PROTO + e);
+		CHECK_EQ(asm_kw_of(name, n - 1),
+			 e == CBPF_EXT_NLATTR_NEST ? ASM_KW_NLA : ASM_KW_NONE); /* nlan -> nla */
+	}
+	CHECK_EQ(asm_kw_of("VLAN_PR", 7), ASM_KW_VLAN_PR);
+	CHECK_EQ(asm_kw_of("Ldxb", 4), ASM_KW_LDXB);
+	CHECK_EQ(asm_kw_of("JNEQ", 4), ASM_KW_JNEQ);
+	CHECK_EQ(asm_kw_of("Len", 3), ASM_KW_LEN);
+	CHECK_EQ(asm_kw_of("X", 1), ASM_KW_X);
+	CHECK_EQ(asm_kw_of("jF", 2), ASM_KW_JF);
+	for (size_t i = 0; i < N(near); i++)
+		CHECK_EQ(asm_kw_of(near[i], strlen(near[i])), ASM_KW_NONE);
+	/* Through the parser: the long extension names, and words one byte
+	 * longer than a keyword, which are labels. */
+	BYTES("ld #VLAN_AVAIL\nld vlan_tpid\nldh #Vlan_Tci", { 0x20, 0, 0, 0xfffff030 },
+	      { 0x20, 0, 0, 0xfffff03c }, { 0x28, 0, 0, 0xfffff02c });
+	BYTES("ja vlan_availx\nvlan_availx: ja vlan_tcix\nvlan_tcix: ret #0", { 5, 0, 0, 0 },
+	      { 5, 0, 0, 0 }, { 6, 0, 0, 0 });
+	ERR("ja vlan_avail\nret #0", 1, 4,
+	    "'vlan_avail' is a reserved word and cannot be a label");
 }
 
 static void test_annotations_and_raw(void)
@@ -1000,6 +1048,7 @@ int main(void)
 	test_numbers();
 	test_comments_and_layout();
 	test_case_rules();
+	test_keywords();
 	test_annotations_and_raw();
 	test_errors();
 	test_max_insns();
