@@ -57,16 +57,6 @@ static bool is_word(unsigned char c)
 	}
 }
 
-static unsigned char lower(unsigned char c)
-{
-	switch (c) {
-	CASE_UPPER:
-		return (unsigned char)(c - 'A' + 'a');
-	default:
-		return c;
-	}
-}
-
 void asm_lex_init(struct asm_lexer *lx, const char *buf, size_t len)
 {
 	lx->p = buf;
@@ -307,6 +297,7 @@ static enum asm_kw short_kw(uint64_t lo)
 	case KB('k'): return ASM_KW_K;
 	case K2('j', 't'): return ASM_KW_JT;
 	case K2('j', 'f'): return ASM_KW_JF;
+	case K4('i', 'n', 's', 'n'): return ASM_KW_INSN;
 	default: return ASM_KW_NONE;
 	}
 }
@@ -345,6 +336,10 @@ static int lex_word(struct asm_lexer *lx, struct asm_token *tok, const char *p,
 		return lex_number(tok, d);
 	case ASM_TOK_IDENT:
 		tok->kw = asm_kw_of(p, tok->len);
+		return 0;
+	case ASM_TOK_DIRECTIVE:
+		if (asm_kw_of(p, tok->len) == ASM_KW_INSN)
+			tok->kw = ASM_KW_INSN;
 		return 0;
 	default:
 		return 0;
@@ -390,18 +385,6 @@ int asm_lex_next(struct asm_lexer *lx, struct asm_token *tok, struct cbpf_diag *
 	if (c >= 0x21 && c < 0x7f)
 		return cbpf_diag_set(d, tok->line, tok->col, -1, "unexpected character '%c'", c);
 	return cbpf_diag_set(d, tok->line, tok->col, -1, "unexpected byte 0x%02x", c);
-}
-
-bool asm_tok_is(const struct asm_token *tok, const char *word)
-{
-	size_t n = strlen(word);
-
-	if (tok->len != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower((unsigned char)tok->text[i]) != (unsigned char)word[i])
-			return false;
-	return true;
 }
 
 void asm_excerpt(char *out, const char *s, size_t len, size_t max)

@@ -46,14 +46,15 @@ enum asm_kw {
 	ASM_KW_QUEUE, ASM_KW_HATYPE, ASM_KW_RXHASH, ASM_KW_CPU, ASM_KW_XOR_X, ASM_KW_VLAN_TCI,
 	ASM_KW_VLAN_AVAIL, ASM_KW_POFF, ASM_KW_RAND, ASM_KW_VLAN_TPID, ASM_KW_VLAN_PR,
 	ASM_KW_LEN,
-	/* operand words (not reserved) */
-	ASM_KW_A, ASM_KW_X, ASM_KW_M, ASM_KW_K, ASM_KW_JT, ASM_KW_JF,
+	/* operand words (not reserved), and the directive .insn */
+	ASM_KW_A, ASM_KW_X, ASM_KW_M, ASM_KW_K, ASM_KW_JT, ASM_KW_JF, ASM_KW_INSN,
 	ASM_KW_COUNT
 };
 
 struct asm_token {
 	enum asm_tok type;
-	enum asm_kw kw;    /* ASM_TOK_IDENT: the word it spells, else ASM_KW_NONE */
+	enum asm_kw kw;    /* IDENT: the word it spells; DIRECTIVE: ASM_KW_INSN for
+			    * .insn; else ASM_KW_NONE */
 	char punct;        /* ASM_TOK_PUNCT (else '\0') */
 	const char *text;  /* the token's bytes (IDENT, NUMBER, DIRECTIVE) */
 	size_t len;
@@ -81,9 +82,6 @@ int asm_lex_next(struct asm_lexer *lx, struct asm_token *tok, struct cbpf_diag *
 /* The word an identifier's bytes spell (ASCII case-insensitive), or
  * ASM_KW_NONE; asm_lex_next sets tok->kw with it. */
 enum asm_kw asm_kw_of(const char *s, size_t len);
-
-/* Case-insensitive (ASCII) comparison of an identifier with a word. */
-bool asm_tok_is(const struct asm_token *tok, const char *word);
 
 /* Print at most `max` bytes of s into out (size >= max + 4), replacing
  * bytes that are not printable ASCII by '?' and marking a cut with "...". */

@@ -676,7 +676,7 @@ static int parse_directive(struct parser *ps)
 {
 	uint32_t code, jt, jf, k;
 
-	if (!asm_tok_is(&ps->tok, "insn")) {
+	if (ps->tok.kw != ASM_KW_INSN) {
 		char ex[48];
 		asm_excerpt(ex, ps->tok.text, ps->tok.len, 40);
 		return cbpf_diag_set(ps->d, ps->tok.line, ps->tok.col, -1,

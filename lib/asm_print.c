@@ -7,6 +7,12 @@
  *   - a nonzero field the opcode ignores prints as `{jt=.., jf=.., k=..}`;
  *   - a jump target outside the program prints as `+offset`.
  * The opcode table says what each code is and which fields it reads.
+ *
+ * Each instruction is written straight into the output buffer (room for
+ * the longest line is made first), by helpers that take the write
+ * position and return the new one: the fuzz targets print every program
+ * twice, under sanitizer coverage, where each append through the strbuf
+ * API costs several comparison callbacks.
  */
 #include "cbpf/format.h"
 #include "cbpf/opcode.h"
@@ -14,51 +20,90 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "strbuf.h"
+
+/* Room made for one instruction: its label line (`L` and up to 20 digits,
+ * `:\n`), a tab, the longest operation (`jset x, L<20 digits>, L<20 digits>`
+ * with ` {k=0xffffffff}`, or `.insn 0xffff, 255, 255, 0xffffffff`) and the
+ * newline: 94 bytes. */
+enum { LINE_ROOM = 128 };
+
+/* is_target lives on the stack for programs up to this length. */
+enum { SMALL_PROG = 256 };
 
 struct printer {
 	struct strbuf sb;
 	const struct cbpf_insn *insns;
 	size_t n;
-	bool *is_target; /* is_target[i]: some printed jump names L<i> */
+	unsigned char *is_target; /* is_target[i]: some printed jump names L<i> */
 };
+
+/* ---- text ---- */
+
+static char *put_mem(char *w, const char *s, size_t n)
+{
+	memcpy(w, s, n);
+	return w + n;
+}
+
+/* A string literal. */
+#define PUT(w, lit) put_mem(w, lit, sizeof(lit) - 1)
+
+static char *put_str(char *w, const char *s)
+{
+	return put_mem(w, s, strlen(s));
+}
 
 /* ---- numbers ---- */
 
-static void put_dec(struct strbuf *sb, uint64_t v)
+static char *put_dec(char *w, uint64_t v)
 {
 	char buf[24];
-	size_t i = sizeof(buf);
+	char *q = buf + sizeof(buf);
 
+	if (v < 10) {
+		w[0] = (char)('0' + v);
+		return w + 1;
+	}
 	do {
-		buf[--i] = (char)('0' + v % 10);
+		*--q = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	sb_putn(sb, buf + i, sizeof(buf) - i);
+	return put_mem(w, q, (size_t)(buf + sizeof(buf) - q));
 }
 
-static void put_hex(struct strbuf *sb, uint32_t v)
+/* The hex digit of d (0..15): (d + 6) >> 4 is 1 exactly from 10 on. */
+static char hex_char(uint32_t d)
 {
-	char buf[12];
-	size_t i = sizeof(buf);
+	return (char)('0' + d + ((d + 6) >> 4) * ('a' - '0' - 10));
+}
 
+static char *put_hex(char *w, uint32_t v)
+{
+	char buf[8];
+	char *q = buf + sizeof(buf);
+
+	w[0] = '0';
+	w[1] = 'x';
+	if (v < 16) {
+		w[2] = hex_char(v);
+		return w + 3;
+	}
 	do {
-		buf[--i] = "0123456789abcdef"[v & 0xf];
+		*--q = hex_char(v & 0xf);
 		v >>= 4;
 	} while (v != 0);
-	buf[--i] = 'x';
-	buf[--i] = '0';
-	sb_putn(sb, buf + i, sizeof(buf) - i);
+	return put_mem(w + 2, q, (size_t)(buf + sizeof(buf) - q));
 }
 
 /* Offsets, counts and return values: decimal while small, else hex. */
-static void put_num(struct strbuf *sb, uint32_t v)
+static char *put_num(char *w, uint32_t v)
 {
 	if (v < 0x10000)
-		put_dec(sb, v);
-	else
-		put_hex(sb, v);
+		return put_dec(w, v);
+	return put_hex(w, v);
 }
 
 /* ---- jumps ---- */
@@ -100,12 +145,14 @@ static void mark(struct printer *pr, size_t i, uint32_t off)
 	uint64_t dest = jump_dest(i, off);
 
 	if (dest < pr->n)
-		pr->is_target[dest] = true;
+		pr->is_target[dest] = 1;
 }
 
 static void mark_targets(struct printer *pr)
 {
 	for (size_t i = 0; i < pr->n; i++) {
+		if ((pr->insns[i].code & 0x07) != CBPF_JMP)
+			continue; /* only the jump class has targets */
 		struct cbpf_typed t = cbpf_decode(pr->insns[i]);
 		if (t.kind == CBPF_KIND_JA) {
 			mark(pr, i, t.k);
@@ -120,205 +167,176 @@ static void mark_targets(struct printer *pr)
 }
 
 /* A label for a target inside the program, else the raw offset `+N`. */
-static void put_target(struct printer *pr, size_t i, uint32_t off)
+static char *put_target(const struct printer *pr, char *w, size_t i, uint32_t off)
 {
 	uint64_t dest = jump_dest(i, off);
 
 	if (dest < pr->n) {
-		sb_putc(&pr->sb, 'L');
-		put_dec(&pr->sb, dest);
-	} else {
-		sb_putc(&pr->sb, '+');
-		put_dec(&pr->sb, off);
+		w[0] = 'L';
+		return put_dec(w + 1, dest);
 	}
+	w[0] = '+';
+	return put_dec(w + 1, off);
 }
 
 /* ---- instructions ---- */
 
 /* ` {jt=.., jf=.., k=..}` for the nonzero fields the opcode ignores. */
-static void put_annotation(struct strbuf *sb, struct cbpf_insn in, unsigned uses)
+static char *put_annotation(char *w, struct cbpf_insn in, unsigned uses)
 {
 	bool jt = !(uses & CBPF_USES_JT) && in.jt != 0;
 	bool jf = !(uses & CBPF_USES_JF) && in.jf != 0;
 	bool k = !(uses & CBPF_USES_K) && in.k != 0;
-	const char *sep = " {";
+	bool sep = false;
 
 	if (!jt && !jf && !k)
-		return;
+		return w;
+	w = PUT(w, " {");
 	if (jt) {
-		sb_puts(sb, " {jt=");
-		put_dec(sb, in.jt);
-		sep = ", ";
+		w = put_dec(PUT(w, "jt="), in.jt);
+		sep = true;
 	}
 	if (jf) {
-		sb_puts(sb, sep);
-		sb_puts(sb, "jf=");
-		put_dec(sb, in.jf);
-		sep = ", ";
+		if (sep)
+			w = PUT(w, ", ");
+		w = put_dec(PUT(w, "jf="), in.jf);
+		sep = true;
 	}
 	if (k) {
-		sb_puts(sb, sep);
-		sb_puts(sb, "k=");
-		put_hex(sb, in.k);
+		if (sep)
+			w = PUT(w, ", ");
+		w = put_hex(PUT(w, "k="), in.k);
 	}
-	sb_putc(sb, '}');
+	w[0] = '}';
+	return w + 1;
 }
 
 /* A code Linux rejects: `ret x` for 0x0e (bpf_asm's spelling; all its
  * fields are ignored), `.insn code, jt, jf, k` for the rest. */
-static void put_invalid(struct strbuf *sb, struct cbpf_insn in)
+static char *put_invalid(char *w, struct cbpf_insn in)
 {
-	if (in.code == (CBPF_RET | CBPF_RET_X)) {
-		sb_puts(sb, "ret x");
-		put_annotation(sb, in, 0);
-		return;
-	}
-	sb_puts(sb, ".insn ");
-	put_hex(sb, in.code);
-	sb_puts(sb, ", ");
-	put_dec(sb, in.jt);
-	sb_puts(sb, ", ");
-	put_dec(sb, in.jf);
-	sb_puts(sb, ", ");
-	put_hex(sb, in.k);
+	if (in.code == (CBPF_RET | CBPF_RET_X))
+		return put_annotation(PUT(w, "ret x"), in, 0);
+	w = put_hex(PUT(w, ".insn "), in.code);
+	w = put_dec(PUT(w, ", "), in.jt);
+	w = put_dec(PUT(w, ", "), in.jf);
+	return put_hex(PUT(w, ", "), in.k);
 }
 
 /* `#k` or `x`: hex for bitwise operations, decimal-while-small for the
  * arithmetic ones (as tcpdump -d does). */
-static void put_alu_src(struct strbuf *sb, const struct cbpf_typed *t)
+static char *put_alu_src(char *w, const struct cbpf_typed *t)
 {
 	if (t->src == CBPF_SRC_X) {
-		sb_putc(sb, 'x');
-		return;
+		w[0] = 'x';
+		return w + 1;
 	}
-	sb_putc(sb, '#');
-	if (t->alu == CBPF_ALU_AND || t->alu == CBPF_ALU_OR || t->alu == CBPF_ALU_XOR)
-		put_hex(sb, t->k);
-	else
-		put_num(sb, t->k);
+	w[0] = '#';
+	switch (t->alu) {
+	case CBPF_ALU_AND:
+	case CBPF_ALU_OR:
+	case CBPF_ALU_XOR:
+		return put_hex(w + 1, t->k);
+	default:
+		return put_num(w + 1, t->k);
+	}
 }
 
-static void put_jcond(struct printer *pr, size_t i, const struct cbpf_typed *t)
+static char *put_jcond(const struct printer *pr, char *w, size_t i, const struct cbpf_typed *t)
 {
 	struct jcond_form f = jcond_form(t);
-	struct strbuf *sb = &pr->sb;
 
-	sb_puts(sb, f.name);
-	if (t->src == CBPF_SRC_X) {
-		sb_puts(sb, " x, ");
-	} else {
-		sb_puts(sb, " #");
-		put_hex(sb, t->k);
-		sb_puts(sb, ", ");
-	}
+	w = put_str(w, f.name);
+	if (t->src == CBPF_SRC_X)
+		w = PUT(w, " x, ");
+	else
+		w = PUT(put_hex(PUT(w, " #"), t->k), ", ");
 	if (f.show_jt)
-		put_target(pr, i, t->jt);
+		w = put_target(pr, w, i, t->jt);
 	if (f.show_jt && f.show_jf)
-		sb_puts(sb, ", ");
+		w = PUT(w, ", ");
 	if (f.show_jf)
-		put_target(pr, i, t->jf);
+		w = put_target(pr, w, i, t->jf);
+	return w;
 }
 
 /* The mnemonic and operands of a valid opcode (o is its table entry). */
-static void put_operation(struct printer *pr, size_t i, const struct cbpf_opinfo *o,
-			  const struct cbpf_typed *t)
+static char *put_operation(const struct printer *pr, char *w, size_t i,
+			   const struct cbpf_opinfo *o, const struct cbpf_typed *t)
 {
-	struct strbuf *sb = &pr->sb;
-
-	if (t->kind == CBPF_KIND_JCOND) {
-		put_jcond(pr, i, t);
-		return;
-	}
-	sb_puts(sb, o->asm_name);
+	if (t->kind == CBPF_KIND_JCOND)
+		return put_jcond(pr, w, i, t);
+	w = put_str(w, o->asm_name);
 	switch (t->kind) {
 	case CBPF_KIND_LD_IMM:  /* A|X <- k */
-		sb_puts(sb, " #");
-		put_hex(sb, t->k);
-		break;
+		return put_hex(PUT(w, " #"), t->k);
 	case CBPF_KIND_LD_LEN:  /* A|X <- len */
-		sb_puts(sb, " #len");
-		break;
+		return PUT(w, " #len");
 	case CBPF_KIND_LD_MEM:  /* A|X <- M[k] */
 	case CBPF_KIND_ST:      /* M[k] <- A|X */
-		sb_puts(sb, " M[");
-		put_num(sb, t->k);
-		sb_putc(sb, ']');
-		break;
+		return PUT(put_num(PUT(w, " M["), t->k), "]");
 	case CBPF_KIND_LD_ABS:  /* A <- P[k:size] */
-		sb_puts(sb, " [");
-		put_num(sb, t->k);
-		sb_putc(sb, ']');
-		break;
+		return PUT(put_num(PUT(w, " ["), t->k), "]");
 	case CBPF_KIND_LD_IND:  /* A <- P[X+k:size] */
-		sb_puts(sb, " [x+");
-		put_num(sb, t->k);
-		sb_putc(sb, ']');
-		break;
+		return PUT(put_num(PUT(w, " [x+"), t->k), "]");
 	case CBPF_KIND_LD_MSH:  /* X <- 4*(P[k:1]&0xf) */
-		sb_puts(sb, " 4*([");
-		put_num(sb, t->k);
-		sb_puts(sb, "]&0xf)");
-		break;
+		return PUT(put_num(PUT(w, " 4*(["), t->k), "]&0xf)");
 	case CBPF_KIND_LD_EXT:  /* A <- ancillary; ldh/ldb keep their size bits */
-		sb_puts(sb, " #");
-		sb_puts(sb, cbpf_ext_asm_name(t->ext));
-		break;
+		return put_str(PUT(w, " #"), cbpf_ext_asm_name(t->ext));
 	case CBPF_KIND_ALU:     /* A <- A op (k|X) */
-		sb_putc(sb, ' ');
-		put_alu_src(sb, t);
-		break;
+		return put_alu_src(PUT(w, " "), t);
 	case CBPF_KIND_JA:      /* pc += k */
-		sb_putc(sb, ' ');
-		put_target(pr, i, t->k);
-		break;
+		return put_target(pr, PUT(w, " "), i, t->k);
 	case CBPF_KIND_RET:     /* return k | A */
-		if (t->src == CBPF_SRC_A) {
-			sb_puts(sb, " a");
-		} else {
-			sb_puts(sb, " #");
-			put_num(sb, t->k);
-		}
-		break;
+		if (t->src == CBPF_SRC_A)
+			return PUT(w, " a");
+		return put_num(PUT(w, " #"), t->k);
 	default:                /* neg, tax, txa: no operand */
-		break;
+		return w;
 	}
 }
 
-static void put_insn(struct printer *pr, size_t i)
+static char *put_insn(const struct printer *pr, char *w, size_t i)
 {
 	struct cbpf_insn in = pr->insns[i];
 	const struct cbpf_opinfo *o = cbpf_opinfo(in.code);
 
-	if (pr->is_target[i]) {
-		sb_putc(&pr->sb, 'L');
-		put_dec(&pr->sb, i);
-		sb_puts(&pr->sb, ":\n");
-	}
-	sb_putc(&pr->sb, '\t');
+	if (pr->is_target[i])
+		w = PUT(put_dec(PUT(w, "L"), i), ":\n");
+	w = PUT(w, "\t");
 	if (o == NULL) {
-		put_invalid(&pr->sb, in);
+		w = put_invalid(w, in);
 	} else {
 		struct cbpf_typed t = cbpf_decode(in);
-		put_operation(pr, i, o, &t);
-		put_annotation(&pr->sb, in, o->uses);
+		w = put_annotation(put_operation(pr, w, i, o, &t), in, o->uses);
 	}
-	sb_putc(&pr->sb, '\n');
+	return PUT(w, "\n");
 }
 
 char *cbpf_asm_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
 	struct printer pr = { .insns = insns, .n = n };
+	unsigned char small[SMALL_PROG] = { 0 };
 
 	if (outlen != NULL)
 		*outlen = 0;
 	if (insns == NULL && n > 0)
 		return NULL;
-	pr.is_target = calloc(n ? n : 1, sizeof(bool));
+	pr.is_target = n <= SMALL_PROG ? small : calloc(n, 1);
 	if (pr.is_target == NULL)
 		return NULL;
 	mark_targets(&pr);
-	for (size_t i = 0; i < n; i++)
-		put_insn(&pr, i);
-	free(pr.is_target);
+	/* A first guess at the size (lines average under 24 bytes), so that
+	 * the buffer rarely grows. */
+	char *w = sb_room(&pr.sb, (n < 65536 ? n : 65536) * 24 + LINE_ROOM);
+	if (w != NULL)
+		sb_commit(&pr.sb, w); /* "" for the empty program */
+	for (size_t i = 0; i < n && w != NULL; i++) {
+		w = sb_room(&pr.sb, LINE_ROOM);
+		if (w != NULL)
+			sb_commit(&pr.sb, put_insn(&pr, w, i));
+	}
+	if (pr.is_target != small)
+		free(pr.is_target);
 	return sb_finish(&pr.sb, outlen);
 }

@@ -34,18 +34,37 @@ static bool sb_reserve(struct strbuf *b, size_t extra)
 	return true;
 }
 
+char *sb_room(struct strbuf *b, size_t n)
+{
+	if (b->cap - b->len <= n && !sb_reserve(b, n))
+		return NULL;
+	return b->failed ? NULL : b->s + b->len;
+}
+
+void sb_commit(struct strbuf *b, char *end)
+{
+	b->len = (size_t)(end - b->s);
+	*end = '\0';
+}
+
 void sb_putn(struct strbuf *b, const void *p, size_t n)
 {
-	if (!sb_reserve(b, n))
+	char *w = sb_room(b, n);
+
+	if (w == NULL)
 		return;
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
+	memcpy(w, p, n);
+	sb_commit(b, w + n);
 }
 
 void sb_putc(struct strbuf *b, char c)
 {
-	sb_putn(b, &c, 1);
+	char *w = sb_room(b, 1);
+
+	if (w == NULL)
+		return;
+	w[0] = c;
+	sb_commit(b, w + 1);
 }
 
 void sb_puts(struct strbuf *b, const char *s)

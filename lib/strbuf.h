@@ -21,6 +21,12 @@ void sb_putn(struct strbuf *b, const void *p, size_t n);
 void sb_puts(struct strbuf *b, const char *s);
 void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Direct writes: room for n more bytes (and the NUL) at the end of the
+ * string, NULL once the buffer has failed. Write at most n bytes there,
+ * then sb_commit the end of what was written. */
+char *sb_room(struct strbuf *b, size_t n);
+void sb_commit(struct strbuf *b, char *end);
+
 /* Hand the string to the caller (NULL if any append failed) and reset b.
  * *len (when not NULL) receives the length without the terminating NUL. */
 char *sb_finish(struct strbuf *b, size_t *len);
