@@ -18,6 +18,7 @@
 #include "cbpf/opcode.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,17 +44,24 @@ struct ref {
 	unsigned line, col;
 };
 
+/* Labels and references live in the parser (no allocation) up to this
+ * many. */
+enum { SMALL_LIST = 16 };
+
 struct parser {
 	struct asm_lexer lx;
 	struct asm_token tok;   /* current token */
 	struct asm_token next;  /* lookahead, valid when has_next */
 	bool has_next;
 	struct cbpf_prog *out;
+	size_t text_len;        /* of the whole input */
 	struct cbpf_diag *d;
-	struct label *labels;
+	struct label *labels;   /* small_labels until there are more */
 	size_t nlabels, labels_cap;
-	struct ref *refs;
+	struct ref *refs;       /* small_refs until there are more */
 	size_t nrefs, refs_cap;
+	struct label small_labels[SMALL_LIST];
+	struct ref small_refs[SMALL_LIST];
 };
 
 /* How an instruction's operands are spelled. */
@@ -265,14 +273,18 @@ static int parse_small(struct parser *ps, uint32_t max, const char *what, uint32
 
 /* ---- labels ---- */
 
-static int grow(void **items, size_t *cap, size_t len, size_t size)
+/* Room for one more item; the first heap array takes over the items of
+ * the in-parser one (`small`). */
+static int grow(void **items, size_t *cap, size_t len, size_t size, void *small)
 {
 	if (len < *cap)
 		return 0;
-	size_t ncap = *cap ? *cap * 2 : 64;
-	void *n = realloc(*items, ncap * size);
+	size_t ncap = *cap * 4;
+	void *n = *items == small ? malloc(ncap * size) : realloc(*items, ncap * size);
 	if (n == NULL)
 		return -1;
+	if (*items == small)
+		memcpy(n, small, len * size);
 	*items = n;
 	*cap = ncap;
 	return 0;
@@ -310,7 +322,8 @@ static int define_label(struct parser *ps)
 
 	if (why != NULL)
 		return label_error(ps, &ps->tok, why);
-	if (grow((void **)&ps->labels, &ps->labels_cap, ps->nlabels, sizeof(struct label)) < 0)
+	if (grow((void **)&ps->labels, &ps->labels_cap, ps->nlabels, sizeof(struct label),
+		 ps->small_labels) < 0)
 		return out_of_memory(ps);
 	ps->labels[ps->nlabels] = (struct label){
 		.name = ps->tok.text, .len = ps->tok.len, .insn = ps->out->len,
@@ -352,7 +365,8 @@ static int parse_target(struct parser *ps, enum field f, struct cbpf_typed *t)
 	const char *why = bad_label(&ps->tok);
 	if (why != NULL)
 		return label_error(ps, &ps->tok, why);
-	if (grow((void **)&ps->refs, &ps->refs_cap, ps->nrefs, sizeof(struct ref)) < 0)
+	if (grow((void **)&ps->refs, &ps->refs_cap, ps->nrefs, sizeof(struct ref),
+		 ps->small_refs) < 0)
 		return out_of_memory(ps);
 	ps->refs[ps->nrefs++] = (struct ref){
 		.name = ps->tok.text, .len = ps->tok.len, .insn = ps->out->len, .field = f,
@@ -646,8 +660,27 @@ static int check_room(struct parser *ps)
 			     "too many instructions (at most %d)", CBPF_PARSE_MAXINSNS);
 }
 
+/* Before the first instruction: room for as many as len bytes of text can
+ * hold (one per 4 bytes: `tax ` is the shortest), up to 256, so that the
+ * program is allocated once; more grow as usual. A failure here is not
+ * one: cbpf_prog_push reports it if it matters. */
+static void reserve_insns(struct cbpf_prog *out, size_t len)
+{
+	size_t want = out->len + (len < 4 * 255 ? len / 4 + 1 : 256);
+
+	if (out->cap >= want)
+		return;
+	struct cbpf_insn *n = realloc(out->insns, want * sizeof(*n));
+	if (n == NULL)
+		return;
+	out->insns = n;
+	out->cap = want;
+}
+
 static int push(struct parser *ps, struct cbpf_insn in)
 {
+	if (ps->out->cap == 0)
+		reserve_insns(ps->out, ps->text_len);
 	if (cbpf_prog_push(ps->out, in) < 0)
 		return out_of_memory(ps);
 	return 0;
@@ -862,15 +895,22 @@ int cbpf_asm_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cb
 
 	if (buf == NULL && len > 0)
 		return cbpf_diag_set(d, 0, 0, -1, "no input buffer");
-	memset(&ps, 0, sizeof(ps));
+	memset(&ps, 0, offsetof(struct parser, small_labels)); /* the lists need no zeroing */
 	asm_lex_init(&ps.lx, buf != NULL ? buf : "", len);
 	ps.out = out;
 	ps.d = d;
+	ps.labels = ps.small_labels;
+	ps.labels_cap = SMALL_LIST;
+	ps.refs = ps.small_refs;
+	ps.refs_cap = SMALL_LIST;
+	ps.text_len = len;
 	rc = parse_all(&ps);
 	if (rc == 0)
 		rc = resolve(&ps);
-	free(ps.labels);
-	free(ps.refs);
+	if (ps.labels != ps.small_labels)
+		free(ps.labels);
+	if (ps.refs != ps.small_refs)
+		free(ps.refs);
 	if (rc < 0)
 		cbpf_prog_free(out);
 	return rc;
