@@ -107,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	kc_unix_verdict(oracle, c.pkt, c.len, &hint, &v);
+	kc_unix_unload(oracle);
 	if (!v.error && !v.random)
 		compare(&c, vm, &v);
 	cbpf_vm_free(vm);

@@ -200,6 +200,11 @@ static int unix_attach(void *self, const struct cbpf_insn *insns, size_t n, bool
 	return err;
 }
 
+void kc_unix_unload(struct kc_unix *u)
+{
+	kc_len_unload(&u->eng);
+}
+
 void kc_unix_set_readback(struct kc_unix *u, bool on)
 {
 	u->no_readback = !on;

@@ -46,6 +46,13 @@ int kc_unix_load_for(struct kc_unix *u, const struct cbpf_insn *insns, size_t n,
 void kc_unix_verdict(struct kc_unix *u, const uint8_t *pkt, size_t len, const struct kc_hint *hint,
 		     struct kc_verdict *out);
 
+/* Forget the loaded program and free what the oracle kept for it (the
+ * filter stays attached until the next load replaces it); verdicts are
+ * refused until the next load. A fuzz target calls it at the end of each
+ * input, so that every input frees what it allocated (libFuzzer's leak
+ * check re-runs an input whose mallocs outnumber its frees). */
+void kc_unix_unload(struct kc_unix *u);
+
 /* Whether each load reads the filter back with SO_GET_FILTER to set
  * kc_load.readback_ok (default: yes). A caller that never looks at
  * readback_ok (a fuzz target comparing verdicts) saves one getsockopt and

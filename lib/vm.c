@@ -209,49 +209,51 @@ static int decode_one(struct cbpf_vm *vm, size_t pc, const struct cbpf_typed *t,
 	return refuse(problem, pc, "opcode the VM cannot run");
 }
 
-/* Fused opcode of (load op, jump op) or VM_OP_COUNT for none. The fused
- * ops of each load come in jeq, jgt, jge, jset order. */
+/*
+ * The fusion tables, keyed by op (one lookup instead of a search: this
+ * runs for every instruction of every program created). Entries hold
+ * op + 1 so that the zero an op without an entry gets means "none".
+ * The fused ops of each load come in jeq, jgt, jge, jset order.
+ */
+static const uint16_t fuse_first[VM_OP_COUNT] = {
+	[VM_LDABS_W] = VM_LDABS_W_JEQ + 1, [VM_LDABS_H] = VM_LDABS_H_JEQ + 1,
+	[VM_LDABS_B] = VM_LDABS_B_JEQ + 1, [VM_LDIND_W] = VM_LDIND_W_JEQ + 1,
+	[VM_LDIND_H] = VM_LDIND_H_JEQ + 1, [VM_LDIND_B] = VM_LDIND_B_JEQ + 1,
+	[VM_AND_K] = VM_AND_JEQ + 1,
+};
+
+/* Position + 1 of a conditional jump on a constant in that order. */
+static const uint8_t fuse_jump[VM_OP_COUNT] = {
+	[VM_JEQ_K] = 1, [VM_JGT_K] = 2, [VM_JGE_K] = 3, [VM_JSET_K] = 4,
+};
+
+/* The chained form (+ 1) of each op ending in jeq #c. */
+static const uint16_t chained_of[VM_OP_COUNT] = {
+	[VM_JEQ_K] = VM_JEQ_K_JEQ + 1,
+	[VM_AND_JEQ] = VM_AND_JEQ_JEQ + 1,
+	[VM_LDABS_W_JEQ] = VM_LDABS_W_JEQ_JEQ + 1,
+	[VM_LDABS_H_JEQ] = VM_LDABS_H_JEQ_JEQ + 1,
+	[VM_LDABS_B_JEQ] = VM_LDABS_B_JEQ_JEQ + 1,
+	[VM_LDIND_W_JEQ] = VM_LDIND_W_JEQ_JEQ + 1,
+	[VM_LDIND_H_JEQ] = VM_LDIND_H_JEQ_JEQ + 1,
+	[VM_LDIND_B_JEQ] = VM_LDIND_B_JEQ_JEQ + 1,
+	[VM_MSH_LDIND_W_JEQ] = VM_MSH_LDIND_W_JEQ_JEQ + 1,
+	[VM_MSH_LDIND_H_JEQ] = VM_MSH_LDIND_H_JEQ_JEQ + 1,
+	[VM_MSH_LDIND_B_JEQ] = VM_MSH_LDIND_B_JEQ_JEQ + 1,
+};
+
+/* Fused opcode of (load op, jump op) or VM_OP_COUNT for none. */
 static enum vm_op fused_load_jump(uint32_t load_op, uint32_t jump_op)
 {
-	static const enum vm_op jk[] = { VM_JEQ_K, VM_JGT_K, VM_JGE_K, VM_JSET_K };
-	static const struct { uint32_t load; enum vm_op first; } loads[] = {
-		{ VM_LDABS_W, VM_LDABS_W_JEQ }, { VM_LDABS_H, VM_LDABS_H_JEQ },
-		{ VM_LDABS_B, VM_LDABS_B_JEQ }, { VM_LDIND_W, VM_LDIND_W_JEQ },
-		{ VM_LDIND_H, VM_LDIND_H_JEQ }, { VM_LDIND_B, VM_LDIND_B_JEQ },
-		{ VM_AND_K, VM_AND_JEQ },
-	};
+	unsigned first = fuse_first[load_op], j = fuse_jump[jump_op];
 
-	for (size_t l = 0; l < sizeof(loads) / sizeof(loads[0]); l++) {
-		if (loads[l].load != load_op)
-			continue;
-		for (size_t j = 0; j < 4; j++)
-			if (jk[j] == jump_op)
-				return (enum vm_op)(loads[l].first + j);
-	}
-	return VM_OP_COUNT;
+	return first && j ? (enum vm_op)(first - 1 + j - 1) : VM_OP_COUNT;
 }
 
 /* The chained form of an op ending in jeq #c, or VM_OP_COUNT. */
 static enum vm_op chained_jeq(uint32_t op)
 {
-	static const struct { enum vm_op jeq, chained; } chains[] = {
-		{ VM_JEQ_K, VM_JEQ_K_JEQ },
-		{ VM_AND_JEQ, VM_AND_JEQ_JEQ },
-		{ VM_LDABS_W_JEQ, VM_LDABS_W_JEQ_JEQ },
-		{ VM_LDABS_H_JEQ, VM_LDABS_H_JEQ_JEQ },
-		{ VM_LDABS_B_JEQ, VM_LDABS_B_JEQ_JEQ },
-		{ VM_LDIND_W_JEQ, VM_LDIND_W_JEQ_JEQ },
-		{ VM_LDIND_H_JEQ, VM_LDIND_H_JEQ_JEQ },
-		{ VM_LDIND_B_JEQ, VM_LDIND_B_JEQ_JEQ },
-		{ VM_MSH_LDIND_W_JEQ, VM_MSH_LDIND_W_JEQ_JEQ },
-		{ VM_MSH_LDIND_H_JEQ, VM_MSH_LDIND_H_JEQ_JEQ },
-		{ VM_MSH_LDIND_B_JEQ, VM_MSH_LDIND_B_JEQ_JEQ },
-	};
-
-	for (size_t i = 0; i < sizeof(chains) / sizeof(chains[0]); i++)
-		if (chains[i].jeq == op)
-			return chains[i].chained;
-	return VM_OP_COUNT;
+	return chained_of[op] ? (enum vm_op)(chained_of[op] - 1) : VM_OP_COUNT;
 }
 
 /*

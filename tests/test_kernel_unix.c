@@ -406,6 +406,25 @@ static void test_pin_once(void)
 	CHECK(CPU_EQUAL(&after, &before));
 }
 
+/* After kc_unix_unload no verdict is given until the next load. */
+static void test_unload(void)
+{
+	const struct cbpf_insn p[] = { S(0x06, 77) };
+	struct kc_verdict v;
+	struct kc_load l;
+
+	CHECK_EQ(kc_unix_load(oracle, p, 1, &l), 0);
+	kc_unix_unload(oracle);
+	kc_unix_unload(oracle); /* twice is harmless */
+	kc_unix_verdict(oracle, pkt100, 100, NULL, &v);
+	CHECK(v.error != 0);
+	CHECK(strstr(v.note, "no program is loaded") != NULL);
+	CHECK_EQ(kc_unix_load(oracle, p, 1, &l), 0);
+	kc_unix_verdict(oracle, pkt100, 100, NULL, &v);
+	CHECK_EQ(v.error, 0);
+	CHECK_EQ(v.verdict, 77);
+}
+
 int main(void)
 {
 	struct kc_error err;
@@ -435,6 +454,7 @@ int main(void)
 	test_random_vs_plain();
 	kc_unix_set_readback(oracle, true);
 	test_peers_table();
+	test_unload();
 	kc_unix_close(oracle);
 	test_pin_once();
 	return CHECK_DONE();

@@ -29,10 +29,19 @@ OBJ=$(cd "$OBJ" && pwd)
 WARN="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-command-line-argument"
 INC="-I$SRC_TREE/include -I$SRC_TREE/lib -I$SRC_TREE/kernel_cmp -I$SRC_TREE/fuzz"
 
+# The fuzz helpers (fz_*.c) get no coverage instrumentation in libFuzzer
+# builds: fuzz/sancov-ignore.txt says why.
+HELPER_CFLAGS=
+case "$CFLAGS" in
+  *fuzzer-no-link*|*sanitize-coverage*)
+    HELPER_CFLAGS="-fsanitize-coverage-ignorelist=$SRC_TREE/fuzz/sancov-ignore.txt" ;;
+esac
+
 # The library, the kernel oracles and the fuzz helpers: one archive.
-# An object is rebuilt when its source or any header is newer than it.
+# An object is rebuilt when its source, any header, the ignore list or
+# this script is newer than it.
 newest_h=$(ls -t "$SRC_TREE"/include/cbpf/*.h "$SRC_TREE"/lib/*.h "$SRC_TREE"/kernel_cmp/*.h \
-  "$SRC_TREE"/fuzz/*.h | head -n 1)
+  "$SRC_TREE"/fuzz/*.h "$SRC_TREE"/fuzz/sancov-ignore.txt "$SRC_TREE"/fuzz/oss-fuzz/build.sh | head -n 1)
 objs=()
 cmds=()
 for src in "$SRC_TREE"/lib/*.c "$SRC_TREE"/kernel_cmp/*.c "$SRC_TREE"/fuzz/fz_*.c; do
@@ -40,7 +49,8 @@ for src in "$SRC_TREE"/lib/*.c "$SRC_TREE"/kernel_cmp/*.c "$SRC_TREE"/fuzz/fz_*.
   obj="$OBJ/${dir}_$(basename "$src" .c).o"
   objs+=("$obj")
   if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_h" -nt "$obj" ]; then
-    cmds+=("$CC $WARN $CFLAGS $INC -c $src -o $obj")
+    extra=; case "$src" in */fuzz/fz_*) extra=$HELPER_CFLAGS ;; esac
+    cmds+=("$CC $WARN $CFLAGS $extra $INC -c $src -o $obj")
   fi
 done
 if [ ${#cmds[@]} -gt 0 ]; then
