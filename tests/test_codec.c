@@ -160,6 +160,29 @@ static void test_encode_built(void)
 	CHECK_EQ(cbpf_code_for_jmp(CBPF_JMP_JEQ, CBPF_SRC_X), 0x1d);
 }
 
+/* cbpf_encode builds ALU and jump codes from its own tables: they agree
+ * with the opcode table's cbpf_code_for_alu / cbpf_code_for_jmp for every
+ * operation and source, in range or not (no code: raw_code stays). */
+static void test_encode_op_codes(void)
+{
+	for (int op = -1; op <= CBPF_ALU_COUNT; op++) {
+		for (int src = 0; src <= 3; src++) {
+			struct cbpf_typed t = { .kind = CBPF_KIND_ALU, .alu = (enum cbpf_alu_op)op,
+						.src = (enum cbpf_src)src, .raw_code = 0x1234 };
+			int want = cbpf_code_for_alu((enum cbpf_alu_op)op, (enum cbpf_src)src);
+			CHECK_EQ(cbpf_encode(&t).code, want < 0 ? 0x1234 : want);
+		}
+	}
+	for (int op = -1; op <= CBPF_JMP_COUNT; op++) {
+		for (int src = 0; src <= 3; src++) {
+			struct cbpf_typed t = { .kind = CBPF_KIND_JCOND, .jmp = (enum cbpf_jmp_op)op,
+						.src = (enum cbpf_src)src, .raw_code = 0x1234 };
+			int want = cbpf_code_for_jmp((enum cbpf_jmp_op)op, (enum cbpf_src)src);
+			CHECK_EQ(cbpf_encode(&t).code, want < 0 ? 0x1234 : want);
+		}
+	}
+}
+
 static void test_ext_names(void)
 {
 	CHECK_STR(cbpf_ext_asm_name(CBPF_EXT_VLAN_TAG_PRESENT), "vlan_avail");
@@ -182,6 +205,7 @@ int main(void)
 	test_roundtrip_random();
 	test_typed_fields();
 	test_encode_built();
+	test_encode_op_codes();
 	test_ext_names();
 	return CHECK_DONE();
 }

@@ -616,6 +616,18 @@ static void test_errors(void)
 		  "f: insn 0: 3 trailing bytes at offset 0: the input (3 bytes) is not a whole "
 		  "number of 8-byte instructions");
 	CHECK_STR(parse_result(CBPF_FMT_RAW, "", 0), "OK");
+	/* ... with numbers of every width (the message is not printf's) */
+	{
+		static const size_t lens[] = { 1, 7, 15, 17, 79, 801, 9999, 123457, 524279 };
+		char *big = calloc(524279, 1), want[256];
+		for (size_t i = 0; big != NULL && i < N(lens); i++) {
+			snprintf(want, sizeof(want), "f: insn %zu: %zu trailing bytes at offset %zu: the "
+				 "input (%zu bytes) is not a whole number of 8-byte instructions",
+				 lens[i] / 8, lens[i] % 8, lens[i] / 8 * 8, lens[i]);
+			CHECK_STR(parse_result(CBPF_FMT_RAW, big, lens[i]), want);
+		}
+		free(big);
+	}
 	/* the dispatcher */
 	struct cbpf_prog p = { 0 };
 	struct cbpf_diag d = { 0 };
