@@ -280,10 +280,7 @@ static bool targets_inside(const struct cbpf_insn *insns, size_t n)
 	return true;
 }
 
-/* Whether the expansion is provably short enough that no jump can be
- * refused (CBPF_EBPF_JUMPS_ALWAYS_FIT): by the per-instruction bound when
- * that suffices (up to 1,560 instructions), else by the exact count. */
-static bool expansion_short(const struct cbpf_insn *insns, size_t n, bool seccomp)
+bool cbpf_ebpf_expansion_short(const struct cbpf_insn *insns, size_t n, bool seccomp)
 {
 	if (n <= (CBPF_EBPF_JUMPS_ALWAYS_FIT - CBPF_EBPF_PROLOGUE - CBPF_EBPF_PROLOGUE_SKB) /
 			 CBPF_EBPF_MAX_PER_INSN)
@@ -301,7 +298,7 @@ long cbpf_ebpf_bad_jumps(const struct cbpf_insn *insns, size_t n, bool seccomp,
 	if (n == 0)
 		return 0;
 	/* The common case, without the address table. */
-	if (targets_inside(insns, n) && expansion_short(insns, n, seccomp))
+	if (targets_inside(insns, n) && cbpf_ebpf_expansion_short(insns, n, seccomp))
 		return 0;
 	addrs = malloc(n * sizeof(*addrs));
 	if (addrs == NULL)

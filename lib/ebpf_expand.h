@@ -39,6 +39,13 @@ bool cbpf_ebpf_loads_packet(const struct cbpf_insn *in, bool seccomp);
 /* The whole program's eBPF length, prologue included. */
 size_t cbpf_ebpf_prog_count(const struct cbpf_insn *insns, size_t n, bool seccomp);
 
+/* Whether the expansion is provably short enough that no jump can be
+ * refused (at most CBPF_EBPF_JUMPS_ALWAYS_FIT eBPF instructions): by the
+ * per-instruction bound when that suffices (up to 1,560 instructions,
+ * O(1)), else by the exact count. Jump targets are not looked at: with a
+ * target outside the program the converter refuses anyway. */
+bool cbpf_ebpf_expansion_short(const struct cbpf_insn *insns, size_t n, bool seccomp);
+
 /* A jump the converter refuses. */
 struct cbpf_ebpf_jump {
 	long insn;       /* the classic jump instruction */
