@@ -1,6 +1,11 @@
 /*
  * fmt_cursor.c - the line/column-aware text cursor and integer scanner
  * shared by the tcpdump, dd, ddd, bytecode and C-array parsers.
+ *
+ * The loops over bytes (blanks, digits, identifiers) walk a local pointer
+ * and classify with switches: under the fuzz targets' sanitizer coverage a
+ * switch on a byte is one cheap callback where each comparison (and each
+ * fc_peek) is another.
  */
 #include "fmt_cursor.h"
 
@@ -10,7 +15,7 @@
 
 void fc_init(struct fmt_cursor *c, const char *buf, size_t len, struct cbpf_diag *d)
 {
-	c->buf = buf;
+	c->buf = buf == NULL ? "" : buf; /* never NULL: the scans do pointer arithmetic on it */
 	c->len = buf == NULL ? 0 : len;
 	c->pos = 0;
 	c->line_start = 0;
@@ -39,41 +44,89 @@ unsigned fc_col(const struct fmt_cursor *c)
 	return col > 0xffffffu ? 0xffffffu : (unsigned)col;
 }
 
+#define CASE_DIGIT                                                                          \
+	case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':    \
+	case '8': case '9'
+#define CASE_ALPHA                                                                          \
+	case 'A': case 'B': case 'C': case 'D': case 'E': case 'F': case 'G': case 'H':    \
+	case 'I': case 'J': case 'K': case 'L': case 'M': case 'N': case 'O': case 'P':    \
+	case 'Q': case 'R': case 'S': case 'T': case 'U': case 'V': case 'W': case 'X':    \
+	case 'Y': case 'Z': case '_':                                                       \
+	case 'a': case 'b': case 'c': case 'd': case 'e': case 'f': case 'g': case 'h':    \
+	case 'i': case 'j': case 'k': case 'l': case 'm': case 'n': case 'o': case 'p':    \
+	case 'q': case 'r': case 's': case 't': case 'u': case 'v': case 'w': case 'x':    \
+	case 'y': case 'z'
+
 static bool is_blank(int ch)
 {
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
+	switch (ch) {
+	case ' ': case '\t': case '\r': case '\v': case '\f':
+		return true;
+	default:
+		return false;
+	}
 }
 
 static bool is_digit(int ch)
 {
-	return ch >= '0' && ch <= '9';
+	switch (ch) {
+	CASE_DIGIT:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static bool is_ident_start(int ch)
 {
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+	switch (ch) {
+	CASE_ALPHA:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static bool is_ident_char(int ch)
 {
-	return is_ident_start(ch) || is_digit(ch);
+	switch (ch) {
+	CASE_ALPHA:
+	CASE_DIGIT:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static int hex_value(int ch)
 {
-	if (is_digit(ch))
+	switch (ch) {
+	CASE_DIGIT:
 		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
+	case 'a': case 'A': return 10;
+	case 'b': case 'B': return 11;
+	case 'c': case 'C': return 12;
+	case 'd': case 'D': return 13;
+	case 'e': case 'E': return 14;
+	case 'f': case 'F': return 15;
+	default:
+		return -1;
+	}
+}
+
+/* The byte at p, or -1 when p is the end. */
+static int byte_at(const char *p, const char *end)
+{
+	return p < end ? (unsigned char)*p : -1;
 }
 
 void fc_skip_blanks(struct fmt_cursor *c)
 {
-	while (is_blank(fc_peek(c)))
-		c->pos++;
+	const char *p = c->buf + c->pos, *end = c->buf + c->len;
+
+	while (is_blank(byte_at(p, end)))
+		p++;
+	c->pos = (size_t)(p - c->buf);
 }
 
 void fc_newline(struct fmt_cursor *c)
@@ -87,12 +140,24 @@ void fc_newline(struct fmt_cursor *c)
 
 void fc_skip_space(struct fmt_cursor *c)
 {
+	const char *p = c->buf + c->pos, *end = c->buf + c->len;
+
 	for (;;) {
-		fc_skip_blanks(c);
-		if (fc_peek(c) != '\n')
-			return;
-		fc_newline(c);
+		switch (byte_at(p, end)) {
+		case ' ': case '\t': case '\r': case '\v': case '\f':
+			p++;
+			continue;
+		case '\n':
+			p++;
+			c->line++;
+			c->line_start = (size_t)(p - c->buf);
+			continue;
+		default:
+			break;
+		}
+		break;
 	}
+	c->pos = (size_t)(p - c->buf);
 }
 
 /* Skip one C comment starting at the cursor ("/" already seen as next). */
@@ -187,30 +252,32 @@ bool fc_accept_word(struct fmt_cursor *c, const char *w)
 
 size_t fc_ident_len(const struct fmt_cursor *c)
 {
-	size_t n = 0;
+	const char *s = c->buf + c->pos, *end = c->buf + c->len, *p = s;
 
-	if (!is_ident_start(fc_peek(c)))
+	if (!is_ident_start(byte_at(p, end)))
 		return 0;
-	while (is_ident_char(fc_peek_at(c, n)))
-		n++;
-	return n;
+	while (is_ident_char(byte_at(p, end)))
+		p++;
+	return (size_t)(p - s);
 }
 
 /* Accumulate digits of `base` into *mag, saturating; returns the count. */
 static size_t scan_digits(struct fmt_cursor *c, unsigned base, uint64_t *mag)
 {
-	size_t n = 0;
+	const char *s = c->buf + c->pos, *end = c->buf + c->len, *p = s;
+	uint64_t m = *mag;
 	int v;
 
-	while ((v = hex_value(fc_peek(c))) >= 0 && (unsigned)v < base) {
-		if (*mag > (UINT64_MAX - (uint64_t)v) / base)
-			*mag = UINT64_MAX;
+	while ((unsigned)(v = hex_value(byte_at(p, end))) < base) { /* -1: not a digit */
+		if (m > (UINT64_MAX - (uint64_t)v) / base)
+			m = UINT64_MAX;
 		else
-			*mag = *mag * base + (uint64_t)v;
-		c->pos++;
-		n++;
+			m = m * base + (uint64_t)v;
+		p++;
 	}
-	return n;
+	*mag = m;
+	c->pos = (size_t)(p - c->buf);
+	return (size_t)(p - s);
 }
 
 static unsigned number_base(const struct fmt_cursor *c, unsigned allowed, size_t *prefix)
