@@ -21,7 +21,7 @@ static bool sb_reserve(struct strbuf *b, size_t extra)
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return true;
-	size_t cap = b->cap ? b->cap : 64;
+	size_t cap = b->cap ? b->cap : 256; /* most listings fit: no growth chain */
 	while (cap < need)
 		cap *= 2;
 	char *n = realloc(b->s, cap);
