@@ -6,8 +6,9 @@
  * errno installing the filter gives, and for a loaded program the VM, run
  * on the seccomp_data the kernel's filter saw, must return the same 32-bit
  * action (an abort, div/mod by X == 0, is 0 = KILL_THREAD in both).
- * Every kernel run is a forked child (kc_seccomp_request, from a small
- * helper process: fz_seccomp_helper.h): the syscall itself never executes.
+ * Every kernel run is a child of this process (kc_seccomp_request: a
+ * clone sharing its memory, so the fuzzer's size does not make it dearer),
+ * one per input when the hint is right; the syscall itself never executes.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -18,7 +19,6 @@
 #include "cbpf/vm.h"
 #include "fz_input.h"
 #include "fz_mutator.h"
-#include "fz_seccomp_helper.h"
 #include "seccomp_oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,7 +35,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_mutator_opts.seccomp = true;
 	fz_mutator_opts.max_insns = 32;
 	fz_mutator_opts.max_packet = 64;
-	fz_seccomp_helper_start();
 	return 0;
 }
 
@@ -100,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hint.abort = r.end == CBPF_ABORT_DIV0;
 	}
 	memset(&v, 0, sizeof(v));
-	if (fz_seccomp_request(c.insns, c.n, &in, &hint, &load, &v, &seen) != 0 ||
+	if (kc_seccomp_request(c.insns, c.n, &in, 1, &hint, &load, &v, &seen) != 0 ||
 	    load.errnum != 0) {
 		if (!load.env_limit && load.errnum != ours && load.errnum > 0) {
 			struct fz_answer a[2] = {
