@@ -78,13 +78,6 @@ static void newline(struct asm_lexer *lx, const char *nl)
 	lx->line_start = nl + 1;
 }
 
-/* Skip to the end of the line (the '\n' stays unread). */
-static void skip_line(struct asm_lexer *lx)
-{
-	const char *nl = memchr(lx->p, '\n', (size_t)(lx->end - lx->p));
-	lx->p = nl ? nl : lx->end;
-}
-
 /* A C comment; lx->p is at its '/'. The search for the closing star-slash
  * starts after the opening one, so a slash-star-slash is not closed. */
 static int skip_block_comment(struct asm_lexer *lx, struct cbpf_diag *d)
@@ -110,38 +103,52 @@ static int skip_block_comment(struct asm_lexer *lx, struct cbpf_diag *d)
 	return cbpf_diag_set(d, line, col, -1, "unterminated comment");
 }
 
-/* Skip blanks and comments; -1 on an unterminated comment. */
+/* The end of the line at p (its '\n', or end). */
+static const char *line_end(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	return nl ? nl : end;
+}
+
+/* Skip blanks and comments; -1 on an unterminated comment. A local
+ * pointer walks the blanks (lx->p is stored once). */
 static int skip_space(struct asm_lexer *lx, struct cbpf_diag *d)
 {
-	while (lx->p < lx->end) {
-		switch (*lx->p) {
+	const char *p = lx->p, *end = lx->end;
+
+	while (p < end) {
+		switch (*p) {
 		case '\n':
-			newline(lx, lx->p);
-			lx->p++;
-			break;
+			newline(lx, p);
+			p++;
+			continue;
 		case ' ':
 		case '\t':
 		case '\r':
-			lx->p++;
-			break;
+			p++;
+			continue;
 		case '#':
-			if (lx->p != lx->line_start)
-				return 0;
-			skip_line(lx);
-			break;
+			if (p != lx->line_start)
+				break;
+			p = line_end(p, end);
+			continue;
 		case ';':
-			skip_line(lx);
-			break;
+			p = line_end(p, end);
+			continue;
 		case '/':
-			if (lx->p + 1 >= lx->end || lx->p[1] != '*')
-				return 0;
+			if (p + 1 >= end || p[1] != '*')
+				break;
+			lx->p = p;
 			if (skip_block_comment(lx, d) < 0)
 				return -1;
-			break;
+			p = lx->p;
+			continue;
 		default:
-			return 0;
+			break;
 		}
+		break;
 	}
+	lx->p = p;
 	return 0;
 }
 
@@ -346,45 +353,55 @@ static int lex_word(struct asm_lexer *lx, struct asm_token *tok, const char *p,
 	}
 }
 
-int asm_lex_next(struct asm_lexer *lx, struct asm_token *tok, struct cbpf_diag *d)
+/* The token at lx->p (after blanks and comments), built in t. */
+static int lex_token(struct asm_lexer *lx, struct asm_token *t, struct cbpf_diag *d)
 {
-	memset(tok, 0, sizeof(*tok));
 	if (skip_space(lx, d) < 0)
 		return -1;
-	tok->line = lx->line;
-	tok->col = col_of(lx, lx->p);
-	tok->text = lx->p;
-	if (lx->p >= lx->end) {
-		tok->type = ASM_TOK_EOF;
+	const char *p = lx->p;
+	t->line = lx->line;
+	t->col = col_of(lx, p);
+	t->text = p;
+	if (p >= lx->end) {
+		t->type = ASM_TOK_EOF;
 		return 0;
 	}
-	unsigned char c = (unsigned char)*lx->p;
+	unsigned char c = (unsigned char)*p;
 	switch (c) {
 	CASE_ALPHA:
-		tok->type = ASM_TOK_IDENT;
-		return lex_word(lx, tok, lx->p, d);
+		t->type = ASM_TOK_IDENT;
+		return lex_word(lx, t, p, d);
 	CASE_DIGIT:
-		tok->type = ASM_TOK_NUMBER;
-		return lex_word(lx, tok, lx->p, d);
+		t->type = ASM_TOK_NUMBER;
+		return lex_word(lx, t, p, d);
 	case '.':
-		if (lx->p + 1 < lx->end && is_alpha((unsigned char)lx->p[1])) {
-			tok->type = ASM_TOK_DIRECTIVE;
-			return lex_word(lx, tok, lx->p + 1, d);
+		if (p + 1 < lx->end && is_alpha((unsigned char)p[1])) {
+			t->type = ASM_TOK_DIRECTIVE;
+			return lex_word(lx, t, p + 1, d);
 		}
 		break;
 	case ':': case ',': case '#': case '%': case '[': case ']': case '(': case ')':
 	case '+': case '-': case '*': case '&': case '{': case '}': case '=':
-		tok->type = ASM_TOK_PUNCT;
-		tok->punct = (char)c;
-		tok->len = 1;
-		lx->p++;
+		t->type = ASM_TOK_PUNCT;
+		t->punct = (char)c;
+		t->len = 1;
+		lx->p = p + 1;
 		return 0;
 	default:
 		break;
 	}
 	if (c >= 0x21 && c < 0x7f)
-		return cbpf_diag_set(d, tok->line, tok->col, -1, "unexpected character '%c'", c);
-	return cbpf_diag_set(d, tok->line, tok->col, -1, "unexpected byte 0x%02x", c);
+		return cbpf_diag_set(d, t->line, t->col, -1, "unexpected character '%c'", c);
+	return cbpf_diag_set(d, t->line, t->col, -1, "unexpected byte 0x%02x", c);
+}
+
+int asm_lex_next(struct asm_lexer *lx, struct asm_token *tok, struct cbpf_diag *d)
+{
+	struct asm_token t = { .type = ASM_TOK_EOF }; /* a local: no pointer checks per field */
+	int rc = lex_token(lx, &t, d);
+
+	*tok = t;
+	return rc;
 }
 
 void asm_excerpt(char *out, const char *s, size_t len, size_t max)

@@ -52,7 +52,7 @@ struct parser {
 	struct asm_lexer lx;
 	struct asm_token tok;   /* current token */
 	struct asm_token next;  /* lookahead, valid when has_next */
-	bool has_next;
+	unsigned char has_next; /* a flag: a byte, not a bool (UBSan checks bool loads) */
 	struct cbpf_prog *out;
 	size_t text_len;        /* of the whole input */
 	struct cbpf_diag *d;
@@ -162,7 +162,7 @@ static int advance(struct parser *ps)
 {
 	if (ps->has_next) {
 		ps->tok = ps->next;
-		ps->has_next = false;
+		ps->has_next = 0;
 		return 0;
 	}
 	return asm_lex_next(&ps->lx, &ps->tok, ps->d);
@@ -173,7 +173,7 @@ static int peek(struct parser *ps, const struct asm_token **out)
 	if (!ps->has_next) {
 		if (asm_lex_next(&ps->lx, &ps->next, ps->d) < 0)
 			return -1;
-		ps->has_next = true;
+		ps->has_next = 1;
 	}
 	*out = &ps->next;
 	return 0;
