@@ -33,9 +33,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	/* The interpreter: creating native code per input costs more than
-	 * the run; fuzz_vm checks native code against it. */
-	setenv("CBPF_VM_NO_JIT", "1", 1);
 	fz_mutator_opts.max_insns = 48;
 	fz_mutator_opts.max_packet = 256;
 	if (kc_unix_open(&oracle, &err) != 0) {
@@ -90,7 +87,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_split(data, size, &c);
 	if (c.len > MAX_PACKET)
 		c.len = MAX_PACKET;
-	if (cbpf_vm_create(c.insns, c.n, CBPF_PROFILE_LINUX, &vm, NULL) != 0)
+	/* The interpreter: creating native code per input costs more than
+	 * the run; fuzz_vm_jit checks native code against it. */
+	if (cbpf_vm_create_flags(c.insns, c.n, CBPF_PROFILE_LINUX, CBPF_VM_NO_JIT, &vm, NULL) != 0)
 		return 0;
 	r = cbpf_vm_run(vm, c.pkt, c.len, NULL);
 	hint.valid = true;
