@@ -61,7 +61,7 @@ static int bc_separator(struct fmt_cursor *c, int last)
 	if (!last)
 		return fc_expect(c, ',', "',' between instructions");
 	if (fc_peek(c) == ',')
-		c->pos++;
+		c->p++;
 	fc_skip_space(c);
 	if (!fc_at_end(c))
 		return fc_error(c, "unexpected %s after the last instruction",

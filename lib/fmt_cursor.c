@@ -15,32 +15,22 @@
 
 void fc_init(struct fmt_cursor *c, const char *buf, size_t len, struct cbpf_diag *d)
 {
-	c->buf = buf == NULL ? "" : buf; /* never NULL: the scans do pointer arithmetic on it */
-	c->len = buf == NULL ? 0 : len;
-	c->pos = 0;
-	c->line_start = 0;
+	c->buf = buf == NULL ? "" : buf; /* never NULL: the cursor does arithmetic on it */
+	c->end = c->buf + (buf == NULL ? 0 : len);
+	c->p = c->buf;
+	c->line_start = c->buf;
 	c->line = 1;
 	c->diag = d;
 }
 
-int fc_peek(const struct fmt_cursor *c)
-{
-	return c->pos < c->len ? (unsigned char)c->buf[c->pos] : -1;
-}
-
 static int fc_peek_at(const struct fmt_cursor *c, size_t ahead)
 {
-	return ahead < c->len - c->pos ? (unsigned char)c->buf[c->pos + ahead] : -1;
-}
-
-bool fc_at_end(const struct fmt_cursor *c)
-{
-	return c->pos >= c->len;
+	return ahead < (size_t)(c->end - c->p) ? (unsigned char)c->p[ahead] : -1;
 }
 
 unsigned fc_col(const struct fmt_cursor *c)
 {
-	size_t col = c->pos - c->line_start + 1;
+	size_t col = (size_t)(c->p - c->line_start) + 1;
 	return col > 0xffffffu ? 0xffffffu : (unsigned)col;
 }
 
@@ -122,25 +112,25 @@ static int byte_at(const char *p, const char *end)
 
 void fc_skip_blanks(struct fmt_cursor *c)
 {
-	const char *p = c->buf + c->pos, *end = c->buf + c->len;
+	const char *p = c->p, *end = c->end;
 
 	while (is_blank(byte_at(p, end)))
 		p++;
-	c->pos = (size_t)(p - c->buf);
+	c->p = p;
 }
 
 void fc_newline(struct fmt_cursor *c)
 {
 	if (fc_peek(c) != '\n')
 		return;
-	c->pos++;
+	c->p++;
 	c->line++;
-	c->line_start = c->pos;
+	c->line_start = c->p;
 }
 
 void fc_skip_space(struct fmt_cursor *c)
 {
-	const char *p = c->buf + c->pos, *end = c->buf + c->len;
+	const char *p = c->p, *end = c->end;
 
 	for (;;) {
 		switch (byte_at(p, end)) {
@@ -150,14 +140,14 @@ void fc_skip_space(struct fmt_cursor *c)
 		case '\n':
 			p++;
 			c->line++;
-			c->line_start = (size_t)(p - c->buf);
+			c->line_start = p;
 			continue;
 		default:
 			break;
 		}
 		break;
 	}
-	c->pos = (size_t)(p - c->buf);
+	c->p = p;
 }
 
 /* Skip one C comment starting at the cursor ("/" already seen as next). */
@@ -167,22 +157,22 @@ static int skip_comment(struct fmt_cursor *c)
 
 	if (fc_peek_at(c, 1) == '/') {
 		while (!fc_at_end(c) && fc_peek(c) != '\n')
-			c->pos++;
+			c->p++;
 		return 0;
 	}
-	c->pos += 2;
+	c->p += 2;
 	for (;;) {
 		int ch = fc_peek(c);
 		if (ch < 0)
 			return fc_error_at(c, line, col, "unterminated comment");
 		if (ch == '*' && fc_peek_at(c, 1) == '/') {
-			c->pos += 2;
+			c->p += 2;
 			return 0;
 		}
 		if (ch == '\n')
 			fc_newline(c);
 		else
-			c->pos++;
+			c->p++;
 	}
 }
 
@@ -223,7 +213,7 @@ int fc_expect(struct fmt_cursor *c, char ch, const char *what)
 	char tmp[16];
 
 	if (fc_peek(c) == (unsigned char)ch) {
-		c->pos++;
+		c->p++;
 		return 0;
 	}
 	return fc_error(c, "expected %s, found %s", what, fc_describe(c, tmp, sizeof(tmp)));
@@ -233,9 +223,9 @@ bool fc_accept(struct fmt_cursor *c, const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n > c->len - c->pos || memcmp(c->buf + c->pos, s, n) != 0)
+	if (n > (size_t)(c->end - c->p) || memcmp(c->p, s, n) != 0)
 		return false;
-	c->pos += n;
+	c->p += n;
 	return true;
 }
 
@@ -243,16 +233,16 @@ bool fc_accept_word(struct fmt_cursor *c, const char *w)
 {
 	size_t n = strlen(w);
 
-	if (n > c->len - c->pos || memcmp(c->buf + c->pos, w, n) != 0 ||
+	if (n > (size_t)(c->end - c->p) || memcmp(c->p, w, n) != 0 ||
 	    is_ident_char(fc_peek_at(c, n)))
 		return false;
-	c->pos += n;
+	c->p += n;
 	return true;
 }
 
 size_t fc_ident_len(const struct fmt_cursor *c)
 {
-	const char *s = c->buf + c->pos, *end = c->buf + c->len, *p = s;
+	const char *s = c->p, *end = c->end, *p = s;
 
 	if (!is_ident_start(byte_at(p, end)))
 		return 0;
@@ -264,7 +254,7 @@ size_t fc_ident_len(const struct fmt_cursor *c)
 /* Accumulate digits of `base` into *mag, saturating; returns the count. */
 static size_t scan_digits(struct fmt_cursor *c, unsigned base, uint64_t *mag)
 {
-	const char *s = c->buf + c->pos, *end = c->buf + c->len, *p = s;
+	const char *s = c->p, *end = c->end, *p = s;
 	uint64_t m = *mag;
 	int v;
 
@@ -276,7 +266,7 @@ static size_t scan_digits(struct fmt_cursor *c, unsigned base, uint64_t *mag)
 		p++;
 	}
 	*mag = m;
-	c->pos = (size_t)(p - c->buf);
+	c->p = p;
 	return (size_t)(p - s);
 }
 
@@ -306,7 +296,7 @@ int fc_number(struct fmt_cursor *c, unsigned allowed, struct fc_number *out)
 	out->neg = false;
 	if ((allowed & FC_MINUS) && fc_peek(c) == '-' && is_digit(fc_peek_at(c, 1))) {
 		out->neg = true;
-		c->pos++;
+		c->p++;
 	}
 	if (!is_digit(fc_peek(c)))
 		return fc_error(c, "expected a number, found %s", fc_describe(c, tmp, sizeof(tmp)));
@@ -315,7 +305,7 @@ int fc_number(struct fmt_cursor *c, unsigned allowed, struct fc_number *out)
 		return fc_error_at(c, out->line, out->col, "a negative number must be decimal");
 	if (base == 10 && !(allowed & FC_DEC) && !(fc_peek(c) == '0' && !is_digit(fc_peek_at(c, 1))))
 		return fc_error_at(c, out->line, out->col, "expected a hexadecimal number (0x...)");
-	c->pos += prefix;
+	c->p += prefix;
 	ndigits = scan_digits(c, base, &out->mag);
 	if (ndigits == 0)
 		return fc_error(c, "expected hexadecimal digits after 0x");

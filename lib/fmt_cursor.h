@@ -15,12 +15,14 @@
 
 #include "cbpf/program.h"
 
+/* Positions are pointers (comparing them costs the fuzz targets' coverage
+ * instrumentation nothing, unlike comparing offsets). */
 struct fmt_cursor {
-	const char *buf;
-	size_t len;
-	size_t pos;
-	size_t line_start; /* offset of the first byte of the current line */
-	unsigned line;     /* 1-based */
+	const char *buf;        /* the input (never NULL) */
+	const char *end;        /* one past its last byte */
+	const char *p;          /* the next byte */
+	const char *line_start; /* the first byte of the current line */
+	unsigned line;          /* 1-based */
 	struct cbpf_diag *diag;
 };
 
@@ -46,8 +48,16 @@ int fc_parse_all(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf
 		 int (*parse)(struct fmt_cursor *c, struct cbpf_prog *out));
 
 /* The byte under the cursor, or -1 at the end of the input. */
-int fc_peek(const struct fmt_cursor *c);
-bool fc_at_end(const struct fmt_cursor *c);
+static inline int fc_peek(const struct fmt_cursor *c)
+{
+	return c->p < c->end ? (unsigned char)*c->p : -1;
+}
+
+static inline bool fc_at_end(const struct fmt_cursor *c)
+{
+	return c->p >= c->end;
+}
+
 unsigned fc_col(const struct fmt_cursor *c);
 
 /* Skip spaces, tabs, CR, VT and FF (never a newline). */

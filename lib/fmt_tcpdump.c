@@ -192,12 +192,12 @@ static int parse_bracket(struct fmt_cursor *c, struct listing_line *l)
 		int found = -1;
 		for (int e = 0; e < CBPF_EXT_COUNT; e++) {
 			const char *name = cbpf_ext_pcap_name((enum cbpf_ext)e);
-			if (strlen(name) == id && memcmp(name, c->buf + c->pos, id) == 0)
+			if (strlen(name) == id && memcmp(name, c->p, id) == 0)
 				found = e;
 		}
 		if (found < 0)
-			return fc_error(c, "unknown extension '%.*s'", (int)id, c->buf + c->pos);
-		c->pos += id;
+			return fc_error(c, "unknown extension '%.*s'", (int)id, c->p);
+		c->p += id;
 		l->shape = OPD_EXT;
 		l->k = cbpf_ext_k((enum cbpf_ext)found);
 		fc_skip_blanks(c);
@@ -263,7 +263,7 @@ static int parse_operand(struct fmt_cursor *c, struct listing_line *l)
 
 	l->operand_col = fc_col(c);
 	if (ch == '#') {
-		c->pos++;
+		c->p++;
 		if (fc_accept_word(c, "pktlen")) {
 			l->shape = OPD_PKTLEN;
 			return 0;
@@ -274,7 +274,7 @@ static int parse_operand(struct fmt_cursor *c, struct listing_line *l)
 		return fc_to_u32_signed(c, &num, "immediate", &l->k);
 	}
 	if (ch == '[') {
-		c->pos++;
+		c->p++;
 		return parse_bracket(c, l);
 	}
 	if (fc_accept_word(c, "M"))
@@ -286,8 +286,7 @@ static int parse_operand(struct fmt_cursor *c, struct listing_line *l)
 	if (fc_accept(c, "4*("))
 		return parse_msh(c, l);
 	if (ch == '-' || (ch >= '0' && ch <= '9')) {
-		int hex = ch == '0' && c->pos + 1 < c->len &&
-			  (c->buf[c->pos + 1] == 'x' || c->buf[c->pos + 1] == 'X');
+		int hex = ch == '0' && c->end - c->p > 1 && (c->p[1] == 'x' || c->p[1] == 'X');
 		if (fc_number(c, FC_DEC | FC_HEX | FC_MINUS, &num) < 0)
 			return -1;
 		l->shape = hex ? OPD_BARE_HEX : OPD_TARGET;
@@ -341,13 +340,13 @@ static int parse_line(struct fmt_cursor *c, struct listing_line *l, size_t index
 	if (l->mnem_len == 0)
 		return fc_error(c, "expected an instruction name, found %s",
 				fc_describe(c, tmp, sizeof(tmp)));
-	l->mnem = c->buf + c->pos;
-	c->pos += l->mnem_len;
+	l->mnem = c->p;
+	c->p += l->mnem_len;
 	l->shape = OPD_NONE;
 	l->operand_col = fc_col(c);
 	fc_skip_blanks(c);
 	if (!fc_at_eol(c) && !(fc_peek(c) == 'j' && fc_ident_len(c) == 2 &&
-			       c->buf[c->pos + 1] == 't')) {
+			       c->p[1] == 't')) {
 		if (parse_operand(c, l) < 0)
 			return -1;
 		fc_skip_blanks(c);

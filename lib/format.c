@@ -87,7 +87,7 @@ static size_t span_digits(struct fmt_cursor *c, int hex)
 	while ((ch = fc_peek(c)) >= 0 &&
 	       ((ch >= '0' && ch <= '9') || (hex && ((ch >= 'a' && ch <= 'f') ||
 						     (ch >= 'A' && ch <= 'F'))))) {
-		c->pos++;
+		c->p++;
 		n++;
 	}
 	return n;
@@ -96,7 +96,7 @@ static size_t span_digits(struct fmt_cursor *c, int hex)
 /* The text of the C literal at the cursor (consumed). */
 static size_t span_literal(struct fmt_cursor *c, const char **start)
 {
-	*start = c->buf + c->pos;
+	*start = c->p;
 	if (fc_accept(c, "0x") || fc_accept(c, "0X"))
 		return 2 + span_digits(c, 1);
 	return span_digits(c, 0);
@@ -105,10 +105,10 @@ static size_t span_literal(struct fmt_cursor *c, const char **start)
 /* Count the blanks at the cursor (consumed). */
 static size_t span_blanks(struct fmt_cursor *c)
 {
-	size_t from = c->pos;
+	const char *from = c->p;
 
 	fc_skip_blanks(c);
-	return c->pos - from;
+	return (size_t)(c->p - from);
 }
 
 enum brace_style { STYLE_UNKNOWN, STYLE_DD, STYLE_C };
@@ -170,7 +170,7 @@ static enum cbpf_format detect_brace_style(struct fmt_cursor *c)
 		if (s != STYLE_UNKNOWN)
 			return s == STYLE_C ? CBPF_FMT_C : CBPF_FMT_DD;
 		while (!fc_at_end(c) && fc_peek(c) != '}')
-			c->pos++;
+			c->p++;
 		if (!fc_accept(c, "}"))
 			return CBPF_FMT_DD;
 		if (fc_skip_space_comments(c) < 0 || !fc_accept(c, ","))
@@ -194,7 +194,7 @@ static enum cbpf_format detect_number_start(struct fmt_cursor *c)
 /* "(NNN)" starts a tcpdump listing line. */
 static int is_listing_start(struct fmt_cursor *c)
 {
-	c->pos++;
+	c->p++;
 	fc_skip_blanks(c);
 	if (span_digits(c, 0) == 0)
 		return 0;

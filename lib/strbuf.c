@@ -8,6 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Failed for good. cap drops to len, so that sb_room's fast path (room
+ * left) never answers for a failed buffer. */
+static void sb_fail(struct strbuf *b)
+{
+	b->failed = true;
+	b->cap = b->len;
+}
+
 static bool sb_reserve(struct strbuf *b, size_t extra)
 {
 	size_t need;
@@ -15,7 +23,7 @@ static bool sb_reserve(struct strbuf *b, size_t extra)
 	if (b->failed)
 		return false;
 	if (extra > (size_t)-1 / 2 - b->len) {
-		b->failed = true;
+		sb_fail(b);
 		return false;
 	}
 	need = b->len + extra + 1;
@@ -26,7 +34,7 @@ static bool sb_reserve(struct strbuf *b, size_t extra)
 		cap *= 2;
 	char *n = realloc(b->s, cap);
 	if (n == NULL) {
-		b->failed = true;
+		sb_fail(b);
 		return false;
 	}
 	b->s = n;
@@ -36,9 +44,9 @@ static bool sb_reserve(struct strbuf *b, size_t extra)
 
 char *sb_room(struct strbuf *b, size_t n)
 {
-	if (b->cap - b->len <= n && !sb_reserve(b, n))
-		return NULL;
-	return b->failed ? NULL : b->s + b->len;
+	if (b->cap - b->len > n) /* never for a failed buffer (sb_fail) */
+		return b->s + b->len;
+	return sb_reserve(b, n) ? b->s + b->len : NULL;
 }
 
 void sb_commit(struct strbuf *b, char *end)
@@ -82,7 +90,7 @@ void sb_printf(struct strbuf *b, const char *fmt, ...)
 	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
 	if (n < 0) {
-		b->failed = true;
+		sb_fail(b);
 		return;
 	}
 	if ((size_t)n < sizeof(small)) {
