@@ -270,46 +270,39 @@ static size_t scan_digits(struct fmt_cursor *c, unsigned base, uint64_t *mag)
 	return (size_t)(p - s);
 }
 
-static unsigned number_base(const struct fmt_cursor *c, unsigned allowed, size_t *prefix)
-{
-	int x = fc_peek_at(c, 1);
-
-	*prefix = 0;
-	if ((allowed & FC_HEX) && fc_peek(c) == '0' && (x == 'x' || x == 'X')) {
-		*prefix = 2;
-		return 16;
-	}
-	if ((allowed & FC_OCT) && fc_peek(c) == '0')
-		return 8;
-	return 10;
-}
-
 int fc_number(struct fmt_cursor *c, unsigned allowed, struct fc_number *out)
 {
 	char tmp[16];
-	size_t prefix, ndigits;
-	unsigned base;
+	const char *p = c->p, *end = c->end;
+	int ch = byte_at(p, end), x;
+	unsigned base = 10;
 
 	out->line = c->line;
 	out->col = fc_col(c);
 	out->mag = 0;
 	out->neg = false;
-	if ((allowed & FC_MINUS) && fc_peek(c) == '-' && is_digit(fc_peek_at(c, 1))) {
+	if (ch == '-' && (allowed & FC_MINUS) && is_digit(byte_at(p + 1, end))) {
 		out->neg = true;
-		c->p++;
+		c->p = ++p;
+		ch = byte_at(p, end);
 	}
-	if (!is_digit(fc_peek(c)))
+	if (!is_digit(ch))
 		return fc_error(c, "expected a number, found %s", fc_describe(c, tmp, sizeof(tmp)));
-	base = number_base(c, allowed, &prefix);
+	x = byte_at(p + 1, end); /* p < end: ch is a digit */
+	if (ch == '0' && (allowed & FC_HEX) && (x == 'x' || x == 'X'))
+		base = 16;
+	else if (ch == '0' && (allowed & FC_OCT))
+		base = 8;
 	if (out->neg && base != 10)
 		return fc_error_at(c, out->line, out->col, "a negative number must be decimal");
-	if (base == 10 && !(allowed & FC_DEC) && !(fc_peek(c) == '0' && !is_digit(fc_peek_at(c, 1))))
+	if (base == 10 && !(allowed & FC_DEC) && !(ch == '0' && !is_digit(x)))
 		return fc_error_at(c, out->line, out->col, "expected a hexadecimal number (0x...)");
-	c->p += prefix;
-	ndigits = scan_digits(c, base, &out->mag);
-	if (ndigits == 0)
+	if (base == 16)
+		c->p = p + 2;
+	if (scan_digits(c, base, &out->mag) == 0)
 		return fc_error(c, "expected hexadecimal digits after 0x");
-	if (is_ident_char(fc_peek(c)) || fc_peek(c) == '.')
+	ch = fc_peek(c);
+	if (is_ident_char(ch) || ch == '.')
 		return fc_error(c, "invalid character %s in number", fc_describe(c, tmp, sizeof(tmp)));
 	return 0;
 }
