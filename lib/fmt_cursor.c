@@ -259,10 +259,11 @@ static size_t scan_digits(struct fmt_cursor *c, unsigned base, uint64_t *mag)
 	int v;
 
 	while ((unsigned)(v = hex_value(byte_at(p, end))) < base) { /* -1: not a digit */
-		if (m > (UINT64_MAX - (uint64_t)v) / base)
+		/* m * base + v, or UINT64_MAX once that overflows (the overflow
+		 * flags are no comparisons for the coverage instrumentation) */
+		if (__builtin_mul_overflow(m, (uint64_t)base, &m) ||
+		    __builtin_add_overflow(m, (uint64_t)v, &m))
 			m = UINT64_MAX;
-		else
-			m = m * base + (uint64_t)v;
 		p++;
 	}
 	*mag = m;
