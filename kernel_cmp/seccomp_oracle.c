@@ -8,13 +8,15 @@
  * process and from a grown fuzzer. It runs on a stack of its own and makes
  * raw system calls only: it never writes the caller's errno or any other
  * thread-local, takes no lock and calls no sanitizer runtime. The caller
- * waits on the futex the kernel clears when the child's memory is released
- * (CLONE_CHILD_CLEARTID), with a timeout, then reaps it; the child sends no
- * SIGCHLD (exit signal 0, reaped with __WCLONE).
+ * sleeps in waitpid until the child is gone (one wake-up); the child sends
+ * no SIGCHLD (exit signal 0, reaped with __WCLONE). The timeout is the
+ * child's own: its first act is a 5 s ITIMER_REAL, and SIGALRM's default
+ * action ends it, so no child outlives 5 s and the caller never polls.
  *
- * In the child, in order: block every signal but SIGSYS (so a fault kills
- * it whatever handlers the caller has), PR_SET_PDEATHSIG, RLIMIT_CORE 1 (no
- * core file, no core pipe), its SIGSYS handler, no_new_privs, the filter.
+ * In the child, in order: the timer; block every signal but SIGSYS and
+ * SIGALRM (so a fault kills it whatever handlers the caller has),
+ * PR_SET_PDEATHSIG, RLIMIT_CORE 1 (no core file, no core pipe), its SIGSYS
+ * handler, no_new_privs, the filter.
  * If the filter is refused and the original program was given, the
  * original is tried next, so one child also gives the original's errno.
  * A loaded filter is followed by the requested syscall (the filter traps
@@ -28,7 +30,6 @@
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
-#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
@@ -40,14 +41,14 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cbpf/errname.h"
 #include "verdict_rewrite.h"
 
-#define CHILD_TIMEOUT_NS (5LL * 1000 * 1000 * 1000)
+#define CHILD_TIMEOUT_S 5
 #define RET_TRAP 0x00030000u  /* SECCOMP_RET_TRAP */
 #define CHILD_STACK (256u * 1024u)
 #define GUARD 4096u
@@ -124,7 +125,7 @@ raw6(long nr, long a, long b, long c, long d, long e, long f)
 #define raw3(nr, a, b, c) raw6((nr), (long)(a), (long)(b), (long)(c), 0, 0, 0)
 #define raw4(nr, a, b, c, d) raw6((nr), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 
-enum stage { ST_START = 0, ST_REFUSED, ST_ORIG_LOADED, ST_LOADED, ST_TRAPPED };
+enum stage { ST_START = 0, ST_NO_TIMER, ST_REFUSED, ST_ORIG_LOADED, ST_LOADED, ST_TRAPPED };
 
 /* One child's job and what it reports. The caller owns it and reads it
  * only once the child is gone. */
@@ -139,7 +140,6 @@ struct sc_job {
 	volatile int32_t sys_nr;       /* si_syscall */
 	volatile uint32_t arch;        /* si_arch */
 	volatile uint64_t ip;          /* si_call_addr = seccomp_data ip */
-	volatile int ctid;             /* cleared by the kernel when the child is gone */
 };
 
 /* The layout rt_sigaction takes. */
@@ -152,6 +152,10 @@ struct k_sigaction {
 
 struct k_rlimit {
 	uint64_t cur, max;
+};
+
+struct k_itimerval {
+	long interval_s, interval_us, value_s, value_us;
 };
 
 /* One child at a time per process: the job, the stack and the learnt
@@ -187,10 +191,15 @@ CHILD_CODE static int child_main(void *arg)
 {
 	struct sc_job *j = arg;
 	struct k_sigaction sa;
-	uint64_t block = ~(1ull << (SIGSYS - 1));
+	uint64_t block = ~(1ull << (SIGSYS - 1) | 1ull << (SIGALRM - 1));
 	struct k_rlimit core = { 1, 1 }, none = { 0, 0 };
+	struct k_itimerval timer = { 0, 0, CHILD_TIMEOUT_S, 0 };
 	long r;
 
+	if (raw3(SYS_setitimer, ITIMER_REAL, &timer, NULL) != 0) {
+		__atomic_store_n(&j->stage, ST_NO_TIMER, __ATOMIC_RELEASE);
+		raw1(SYS_exit_group, 0);
+	}
 	raw4(SYS_rt_sigprocmask, SIG_SETMASK, &block, NULL, sizeof(block));
 	raw2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
 	if (raw4(SYS_prlimit64, 0, RLIMIT_CORE, &core, NULL) != 0)
@@ -223,14 +232,6 @@ CHILD_CODE static int child_main(void *arg)
 	__builtin_trap();
 }
 
-static long long now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
 struct child_result {
 	int stage;
 	bool killed;        /* died of SIGSYS */
@@ -243,30 +244,15 @@ struct child_result {
 	uint64_t ip;
 };
 
-/* Wait for the child to be gone (at most CHILD_TIMEOUT_NS, then kill it),
- * and reap it. */
-static void wait_reap(pid_t pid, struct child_result *r)
+/* Reap the child: it ends by itself (its timer at the latest). */
+static void reap(pid_t pid, struct child_result *r)
 {
-	long long deadline = now_ns() + CHILD_TIMEOUT_NS;
 	int status = 0;
 
-	while (__atomic_load_n(&job.ctid, __ATOMIC_ACQUIRE) != 0) {
-		long long left = deadline - now_ns();
-		struct timespec ts;
-
-		if (left <= 0) {
-			r->timeout = true;
-			kill(pid, SIGKILL);
-			break;
-		}
-		ts.tv_sec = (time_t)(left / 1000000000LL);
-		ts.tv_nsec = (long)(left % 1000000000LL);
-		/* shared futex: that is the wake CLONE_CHILD_CLEARTID does */
-		syscall(SYS_futex, &job.ctid, FUTEX_WAIT, 1, &ts, NULL, 0);
-	}
 	while (waitpid(pid, &status, __WCLONE) < 0 && errno == EINTR)
 		;
 	r->killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS;
+	r->timeout = WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM;
 }
 
 /* One child: install first (then orig when first is refused and orig is
@@ -300,16 +286,14 @@ static void run_child(const struct cbpf_insn *first, size_t nfirst, const struct
 		for (int i = 0; i < 6; i++)
 			job.args[i] = (long)in->args[i];
 	}
-	job.ctid = 1;
 	job_now = &job;
 	pid = clone(child_main, child_stack + CHILD_STACK,
-		    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_CHILD_CLEARTID, &job, NULL, NULL,
-		    &job.ctid);
+		    CLONE_VM | CLONE_FS | CLONE_FILES, &job);
 	if (pid < 0) {
 		r->spawn_err = errno;
 		goto out;
 	}
-	wait_reap(pid, r);
+	reap(pid, r);
 	r->stage = __atomic_load_n(&job.stage, __ATOMIC_ACQUIRE);
 	r->first_err = job.first_err;
 	r->orig_err = job.orig_err;
@@ -327,12 +311,19 @@ out:
 	errno = saved_errno;
 }
 
+/* Why a child told nothing: "could not start", "timed out", ... */
+static const char *child_failure(const struct child_result *r)
+{
+	return r->spawn_err ? "could not start" : r->timeout ? "timed out"
+	     : r->stage == ST_NO_TIMER ? "could not arm its timer" : "died unexpectedly";
+}
+
 static void load_error(struct kc_load *out, const struct child_result *r)
 {
-	out->errnum = r->spawn_err ? r->spawn_err : ETIMEDOUT;
+	out->errnum = r->spawn_err ? r->spawn_err : r->timeout ? ETIMEDOUT : EIO;
 	out->env_limit = true;
 	snprintf(out->msg, sizeof(out->msg), "%s: the seccomp child %s",
-		 cbpf_errno_name(out->errnum), r->spawn_err ? "could not start" : "did not answer");
+		 cbpf_errno_name(out->errnum), child_failure(r));
 }
 
 static void load_refused(struct kc_load *out, int err)
@@ -430,9 +421,8 @@ static int trap_run(const struct cbpf_insn *insns, const struct kc_shape *shape,
 	out->error = r.spawn_err ? r.spawn_err : r.timeout ? ETIMEDOUT
 		   : r.stage == ST_REFUSED || r.stage == ST_ORIG_LOADED ? r.first_err : EIO;
 	snprintf(out->note, sizeof(out->note), "seccomp child: %s",
-		 r.spawn_err ? "could not start" : r.timeout ? "timed out"
-		 : r.stage == ST_REFUSED || r.stage == ST_ORIG_LOADED ? "the trap rewrite was refused"
-		 : "died unexpectedly");
+		 r.stage == ST_REFUSED || r.stage == ST_ORIG_LOADED ? "the trap rewrite was refused"
+		 : child_failure(&r));
 	return -1;
 }
 
