@@ -199,6 +199,7 @@ CHILD_CODE static int child_main(void *arg)
 	if (raw3(SYS_setitimer, ITIMER_REAL, &timer, NULL) != 0) {
 		__atomic_store_n(&j->stage, ST_NO_TIMER, __ATOMIC_RELEASE);
 		raw1(SYS_exit_group, 0);
+		__builtin_trap();
 	}
 	raw4(SYS_rt_sigprocmask, SIG_SETMASK, &block, NULL, sizeof(block));
 	raw2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);

@@ -2,13 +2,19 @@
  * test_kernel_seccomp.c - the seccomp oracle: verdicts known from
  * peers.md 2.3 ("Seccomp on the same kernel"), the seccomp_data the
  * filter sees, abort by a kill, the requested syscall never running, load
- * parity with the validator's seccomp profile, and agreement with the VM.
+ * parity with the validator's seccomp profile, and agreement with the VM;
+ * and what the children must not do to the caller: signals, dispositions,
+ * mask, limits, children left behind, threads asking at once.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cbpf/validate.h"
@@ -190,6 +196,142 @@ static void test_random(void)
 	CHECK(compared > 10);
 }
 
+
+/* One request per verdict kind: trap, abort, refused, and a `ret a`
+ * program checked with a hint and discovered without one. */
+static void some_requests(void)
+{
+	const struct cbpf_insn trap[] = { S(0x20, 16), RET_A };
+	const struct cbpf_insn div0[] = { S(0x00, 7), S(0x3c, 0), RET_K(9) };
+	const struct cbpf_insn bad[] = { S(0x60, 0), RET_A }; /* ld M[0] unset */
+	const struct cbpf_insn consts[] = { S(0x20, 0), cbpf_jump(0x15, SYS_getpid, 0, 1),
+					    RET_K(0x7fff0000), RET_K(0) };
+	struct kc_hint hint = { true, 0x33334444u, false };
+	struct kc_verdict v;
+	struct kc_load l;
+
+	CHECK_EQ(kc_seccomp_request(consts, 4, &getpid_in, 1, NULL, &l, &v, NULL), 0);
+	CHECK_EQ(v.verdict, 0x7fff0000);
+	CHECK_EQ(v.runs, 1);
+	CHECK_EQ(kc_seccomp_request(trap, 2, &getpid_in, 1, &hint, &l, &v, NULL), 0);
+	CHECK_EQ(v.verdict, 0x33334444u);
+	CHECK_EQ(kc_seccomp_request(trap, 2, &getpid_in, 1, NULL, &l, &v, NULL), 0);
+	CHECK_EQ(v.verdict, 0x33334444u);
+	CHECK_EQ(kc_seccomp_request(div0, 3, &getpid_in, 1, NULL, &l, &v, NULL), 0);
+	CHECK(v.exact && v.abort);
+	CHECK_EQ(kc_seccomp_request(bad, 2, &getpid_in, 1, NULL, &l, &v, NULL), -1);
+	CHECK_EQ(l.errnum, EINVAL);
+	CHECK_EQ(kc_seccomp_load(trap, 2, &l), 0);
+}
+
+static volatile sig_atomic_t sigchld_seen;
+
+static void on_sigchld(int sig)
+{
+	(void)sig;
+	sigchld_seen++;
+}
+
+/* The children send no SIGCHLD, change no disposition, mask or limit of
+ * the caller, and are all reaped, also when the caller ignores SIGCHLD
+ * (no auto-reaping: the exit signal is 0). */
+static void test_caller_untouched(void)
+{
+	struct sigaction sa, sys_before, sys_after, old_chld;
+	struct rlimit core_before, core_after;
+	sigset_t mask_before, mask_after;
+	siginfo_t si;
+
+	memset(&sa, 0, sizeof(sa));
+	memset(&mask_before, 0, sizeof(mask_before));
+	memset(&mask_after, 0, sizeof(mask_after));
+	sa.sa_handler = on_sigchld;
+	sigaction(SIGCHLD, &sa, &old_chld);
+	sigaction(SIGSYS, NULL, &sys_before);
+	sigprocmask(SIG_SETMASK, NULL, &mask_before);
+	getrlimit(RLIMIT_CORE, &core_before);
+	some_requests();
+	CHECK_EQ(sigchld_seen, 0);
+	sigaction(SIGSYS, NULL, &sys_after);
+	CHECK(sys_after.sa_handler == sys_before.sa_handler);
+	CHECK_EQ(sys_after.sa_flags, sys_before.sa_flags);
+	sigprocmask(SIG_SETMASK, NULL, &mask_after);
+	CHECK_EQ(memcmp(&mask_before, &mask_after, sizeof(mask_before)), 0);
+	getrlimit(RLIMIT_CORE, &core_after);
+	CHECK_EQ(core_after.rlim_cur, core_before.rlim_cur);
+	CHECK_EQ(core_after.rlim_max, core_before.rlim_max);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGCHLD, &sa, NULL);
+	some_requests();
+	sigaction(SIGCHLD, &old_chld, NULL);
+	memset(&si, 0, sizeof(si));
+	CHECK_EQ(waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL), -1);
+	CHECK_EQ(errno, ECHILD);
+}
+
+/* The ip of a run that never trapped is the one traps report: in a fresh
+ * process, an abort first (nothing learnt yet), then `ld [8]`. */
+static void test_abort_first_ip(void)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		const struct cbpf_insn div0[] = { S(0x00, 7), S(0x3c, 0), RET_K(9) };
+		const struct cbpf_insn ip[] = { S(0x20, 8), RET_A };
+		struct cbpf_seccomp_data a, b;
+		int e;
+		struct kc_verdict v = run(div0, 3, &e, &a);
+		bool ok = v.exact && v.abort && a.instruction_pointer != 0 &&
+			  a.arch == AUDIT_ARCH_X86_64;
+
+		v = run(ip, 2, &e, &b);
+		ok = ok && v.exact && !v.abort && b.instruction_pointer == a.instruction_pointer &&
+		     v.verdict == (uint32_t)a.instruction_pointer;
+		_exit(ok ? 0 : 1);
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Threads asking at once each get their own answers. */
+struct thread_job {
+	uint64_t base;
+	int wrong;
+};
+
+static void *ask_many(void *arg)
+{
+	struct thread_job *t = arg;
+	const struct cbpf_insn p[] = { S(0x20, 16), RET_A };
+
+	for (int i = 0; i < 40; i++) {
+		struct kc_seccomp_input in = { SYS_getpid, { t->base + (uint64_t)i, 0, 0, 0, 0, 0 } };
+		struct kc_hint h = { true, (uint32_t)(t->base + (uint64_t)i), false };
+		struct kc_verdict v;
+		struct kc_load l;
+
+		if (kc_seccomp_request(p, 2, &in, 1, i % 2 ? &h : NULL, &l, &v, NULL) != 0 ||
+		    !v.exact || v.verdict != (uint32_t)(t->base + (uint64_t)i))
+			t->wrong++;
+	}
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	struct thread_job jobs[3] = { { 1000, 0 }, { 0x70000000, 0 }, { 0xabcd0000, 0 } };
+	pthread_t th[3];
+
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(pthread_create(&th[i], NULL, ask_many, &jobs[i]), 0);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_EQ(jobs[i].wrong, 0);
+	}
+}
+
 int main(void)
 {
 	test_peers();
@@ -197,5 +339,8 @@ int main(void)
 	test_syscall_never_runs();
 	test_values_and_hints();
 	test_random();
+	test_caller_untouched();
+	test_abort_first_ip();
+	test_threads();
 	return CHECK_DONE();
 }
