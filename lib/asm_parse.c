@@ -240,21 +240,34 @@ static int expect_punct(struct parser *ps, char c)
  * is stored in two's complement, as bpf_asm's strtol does. */
 static int parse_number(struct parser *ps, uint32_t *v)
 {
-	unsigned line = ps->tok.line, col = ps->tok.col;
-	bool neg = false;
+	unsigned line = 0, col = 0; /* of the sign, when there is one */
+	char sign = ps->tok.punct;  /* '\0' for any token but punctuation */
 
-	if (is_punct(&ps->tok, '+') || is_punct(&ps->tok, '-')) {
-		neg = ps->tok.punct == '-';
+	switch (sign) {
+	case '+':
+	case '-':
+		line = ps->tok.line;
+		col = ps->tok.col;
 		if (advance(ps) < 0)
 			return -1;
+		break;
+	default:
+		sign = '\0';
+		break;
 	}
 	if (ps->tok.type != ASM_TOK_NUMBER)
 		return expected(ps, "a number");
 	uint64_t m = ps->tok.value;
-	if (m > (neg ? (uint64_t)0x80000000u : (uint64_t)UINT32_MAX))
+	bool neg = sign == '-';
+	if (m > (neg ? (uint64_t)0x80000000u : (uint64_t)UINT32_MAX)) {
+		if (sign == '\0') {
+			line = ps->tok.line;
+			col = ps->tok.col;
+		}
 		return cbpf_diag_set(ps->d, line, col, -1,
 				     "number out of range: k is 32 bits "
 				     "(-2147483648 .. 4294967295)");
+	}
 	*v = neg ? (uint32_t)(0u - (uint32_t)m) : (uint32_t)m;
 	return advance(ps);
 }
