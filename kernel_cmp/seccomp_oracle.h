@@ -1,27 +1,32 @@
 /*
  * seccomp_oracle.h - the program as a seccomp filter (unprivileged: each
- * run is a forked child that sets no_new_privs, installs the filter and
- * issues one syscall).
+ * run is a child, clone(CLONE_VM) of the caller, that sets no_new_privs,
+ * installs the filter and issues one syscall).
  *
  * The filter sees a struct seccomp_data: nr and args are the request's
- * (the child calls syscall(nr, args...)); arch is the real one
+ * (the child makes syscall nr with args); arch is the real one
  * (AUDIT_ARCH_X86_64 here) and the instruction pointer is where the
  * child's syscall instruction is, which cannot be chosen: the oracle
  * reports the seccomp_data actually seen, so a VM can be run on it.
  *
  * The full 32-bit return value comes from SECCOMP_RET_TRAP runs: every
- * `ret #k` is rewritten to return TRAP | 16 bits and `ret a` to an
- * epilogue doing the same to A (verdict_rewrite.h), and the SIGSYS
- * handler reads the 16 bits from si_errno. Programs without `ret a` need
- * one run (their constants are numbered); others two (bits 0-15, 16-31),
- * or one when a hint is checked. The requested syscall never executes:
- * every rewritten return is TRAP. A run that dies of SIGSYS without a trap
- * is an abort (div/mod by X == 0 returns 0, SECCOMP_RET_KILL_THREAD).
+ * `ret #k` is rewritten to return TRAP | 16 bits and `ret a` to an inline
+ * block or an epilogue doing the same to A (verdict_rewrite.h), and the
+ * SIGSYS handler reads the 16 bits from si_errno. Programs without `ret a`
+ * need one run (their constants are numbered); others one when a hint is
+ * checked and right, else two (bits 0-15, 16-31). The requested syscall
+ * never executes: every rewritten return is TRAP. A run that dies of
+ * SIGSYS without a trap is an abort (div/mod by X == 0 returns 0,
+ * SECCOMP_RET_KILL_THREAD).
  *
- * The load result is the kernel's answer to the original program, in a
- * child that installs it and then only spins (it issues no syscall the
- * filter could let through) until it is killed. Every child is killed and
- * reaped before the call returns; every wait has a timeout.
+ * The load result is the kernel's answer to the original program. When
+ * the first run's rewrite loads exactly when the original does (no `ret
+ * a`, or an inline rewrite) it comes from that run, whose child tries the
+ * original when the rewrite is refused; otherwise from a child that only
+ * installs the original. Every child is reaped before the call returns;
+ * none outlives 5 s (its own ITIMER_REAL); the caller gets no SIGCHLD and
+ * keeps its signal dispositions, mask and limits. One child runs at a time
+ * per process (threads may call concurrently).
  */
 #ifndef CBPF_KERNEL_SECCOMP_ORACLE_H
 #define CBPF_KERNEL_SECCOMP_ORACLE_H
