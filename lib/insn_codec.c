@@ -26,17 +26,18 @@ struct cbpf_typed cbpf_decode(struct cbpf_insn in)
 		.kind = CBPF_KIND_INVALID, .size = CBPF_SIZE_W, .raw_code = in.code,
 		.jt = in.jt, .jf = in.jf, .k = in.k,
 	};
-	const struct cbpf_opinfo *o = cbpf_opinfo(in.code);
+	const struct cbpf_opinfo *entry = cbpf_opinfo(in.code);
 
-	if (o == NULL)
+	if (entry == NULL)
 		return t;
-	t.kind = o->kind;
-	t.reg = o->reg;
-	t.size = o->size;
-	t.alu = o->alu;
-	t.jmp = o->jmp;
-	t.src = o->src;
-	if (o->kind == CBPF_KIND_LD_ABS) {
+	struct cbpf_opinfo o = *entry; /* one checked read, not one per field */
+	t.kind = o.kind;
+	t.reg = o.reg;
+	t.size = o.size;
+	t.alu = o.alu;
+	t.jmp = o.jmp;
+	t.src = o.src;
+	if (o.kind == CBPF_KIND_LD_ABS) {
 		int e = cbpf_ext_from_k(in.k);
 		if (e >= 0) {
 			t.kind = CBPF_KIND_LD_EXT;
@@ -110,15 +111,16 @@ static int typed_code(const struct cbpf_typed *t)
 	return -1;
 }
 
-struct cbpf_insn cbpf_encode(const struct cbpf_typed *t)
+struct cbpf_insn cbpf_encode(const struct cbpf_typed *typed)
 {
-	struct cbpf_insn out = { t->raw_code, t->jt, t->jf, t->k };
-	int code = typed_code(t);
+	struct cbpf_typed t = *typed; /* one checked read, not one per field */
+	struct cbpf_insn out = { t.raw_code, t.jt, t.jf, t.k };
+	int code = typed_code(&t);
 
 	if (code < 0)
 		return out;
 	out.code = (uint16_t)code;
-	if (t->kind == CBPF_KIND_LD_EXT && (unsigned)t->ext < CBPF_EXT_COUNT)
-		out.k = cbpf_ext_k(t->ext);
+	if (t.kind == CBPF_KIND_LD_EXT && (unsigned)t.ext < CBPF_EXT_COUNT)
+		out.k = cbpf_ext_k(t.ext);
 	return out;
 }
