@@ -13,8 +13,9 @@
  * child's own: its first act is a 5 s ITIMER_REAL, and SIGALRM's default
  * action ends it, so no child outlives 5 s and the caller never polls.
  *
- * In the child, in order: the timer; block every signal but SIGSYS and
- * SIGALRM (so a fault kills it whatever handlers the caller has),
+ * In the child, in order: the timer, SIGALRM's default action (whatever
+ * the caller's handler); block every signal but SIGSYS and SIGALRM (so a
+ * fault kills it whatever handlers the caller has),
  * PR_SET_PDEATHSIG, RLIMIT_CORE 1 (no core file, no core pipe), its SIGSYS
  * handler, no_new_privs, the filter.
  * If the filter is refused and the original program was given, the
@@ -190,7 +191,7 @@ CHILD_CODE static void on_sigsys(int sig, siginfo_t *si, void *uc)
 CHILD_CODE static int child_main(void *arg)
 {
 	struct sc_job *j = arg;
-	struct k_sigaction sa;
+	struct k_sigaction sa, dfl = { 0 };
 	uint64_t block = ~(1ull << (SIGSYS - 1) | 1ull << (SIGALRM - 1));
 	struct k_rlimit core = { 1, 1 }, none = { 0, 0 };
 	struct k_itimerval timer = { 0, 0, CHILD_TIMEOUT_S, 0 };
@@ -201,6 +202,9 @@ CHILD_CODE static int child_main(void *arg)
 		raw1(SYS_exit_group, 0);
 		__builtin_trap();
 	}
+	/* SIGALRM must end the child whatever handler the caller has (a
+	 * fuzzer's own timeout, for one) */
+	raw4(SYS_rt_sigaction, SIGALRM, &dfl, NULL, sizeof(dfl.mask));
 	raw4(SYS_rt_sigprocmask, SIG_SETMASK, &block, NULL, sizeof(block));
 	raw2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
 	if (raw4(SYS_prlimit64, 0, RLIMIT_CORE, &core, NULL) != 0)
