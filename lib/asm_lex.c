@@ -152,8 +152,11 @@ static int skip_space(struct asm_lexer *lx, struct cbpf_diag *d)
 	return 0;
 }
 
-/* A digit's value in any base up to 16; 99 for any other byte. */
-static unsigned digit_value(unsigned char c)
+/* A byte of a number's run: its digit value (0..15), 16 for another
+ * word byte (a letter past f, '_'), NOT_WORD for anything else. */
+enum { NOT_WORD = 99 };
+
+static unsigned word_digit(unsigned char c)
 {
 	switch (c) {
 	CASE_DIGIT:
@@ -164,73 +167,70 @@ static unsigned digit_value(unsigned char c)
 	case 'd': case 'D': return 13;
 	case 'e': case 'E': return 14;
 	case 'f': case 'F': return 15;
+	case 'g': case 'h': case 'i': case 'j': case 'k': case 'l': case 'm': case 'n':
+	case 'o': case 'p': case 'q': case 'r': case 's': case 't': case 'u': case 'v':
+	case 'w': case 'x': case 'y': case 'z':
+	case 'G': case 'H': case 'I': case 'J': case 'K': case 'L': case 'M': case 'N':
+	case 'O': case 'P': case 'Q': case 'R': case 'S': case 'T': case 'U': case 'V':
+	case 'W': case 'X': case 'Y': case 'Z': case '_':
+		return 16;
 	default:
-		return 99;
+		return NOT_WORD;
 	}
 }
 
-/* The value of the digits [s, e) in base `base`, ASM_NUM_TOO_BIG above
- * UINT32_MAX; -1 when a digit is not valid in the base or s == e. The
- * value is kept below 2^32 and `over` remembers that it ever got there
- * (from v < 2^32, v * 16 + 15 cannot overflow 64 bits). */
-static int digits_value(const char *s, const char *e, unsigned base, uint64_t *out)
+/* The number whose run starts at p (a digit), in one pass: the whole
+ * [0-9A-Za-z_] run is the token and must be one of bpf_asm's forms
+ * (0x hex, 0b binary, 0 octal, decimal; a lone 0 is decimal). The value
+ * stays below 2^32 and `over` remembers that it ever got there (from
+ * v < 2^32, v * 16 + 16 cannot overflow 64 bits); `bad` collects digits
+ * not below the base ((base - 1 - dv) wraps exactly then), so the loop
+ * compares nothing but the end of the run. */
+static int lex_number(struct asm_lexer *lx, struct asm_token *tok, const char *p,
+		      struct cbpf_diag *d)
 {
-	uint64_t v = 0, over = 0;
+	const char *q = p + 1, *end = lx->end;
+	unsigned base = 10, dv;
+	uint64_t v = (uint64_t)(*p - '0'), over = 0, bad = 0;
+	bool need_digit = false; /* after 0x / 0b */
 
-	if (s == e)
-		return -1;
-	for (; s < e; s++) {
-		unsigned dv = digit_value((unsigned char)*s);
-		if (dv >= base)
-			return -1;
-		v = v * base + dv;
-		over |= v >> 32;
-		v &= UINT32_MAX;
-	}
-	*out = over ? ASM_NUM_TOO_BIG : v;
-	return 0;
-}
-
-/* A number: the whole [0-9A-Za-z_] run must be one of bpf_asm's forms. */
-static int lex_number(struct asm_token *tok, struct cbpf_diag *d)
-{
-	const char *s = tok->text, *e = tok->text + tok->len;
-	unsigned base = 10;
-	int rc;
-
-	if (tok->len >= 2 && s[0] == '0') {
-		switch (s[1]) {
+	if (*p == '0' && q < end) {
+		switch (*q) {
 		case 'x':
 		case 'X':
 			base = 16;
-			s += 2;
+			need_digit = true;
+			q++;
 			break;
 		case 'b':
 		case 'B':
 			base = 2;
-			s += 2;
+			need_digit = true;
+			q++;
 			break;
 		default:
 			base = 8;
-			s += 1;
 			break;
 		}
 	}
-	rc = digits_value(s, e, base, &tok->value);
-	if (rc == 0)
+	const char *digits = q;
+	for (; q < end && (dv = word_digit((unsigned char)*q)) != NOT_WORD; q++) {
+		bad |= (uint64_t)((base - 1 - dv) >> 31);
+		v = v * base + dv;
+		over |= v >> 32;
+		v &= UINT32_MAX;
+	}
+	tok->text = p;
+	tok->len = (size_t)(q - p);
+	tok->value = over ? ASM_NUM_TOO_BIG : v;
+	lx->p = q;
+	if (!bad && !(need_digit && q == digits))
 		return 0;
 	char ex[48];
 	asm_excerpt(ex, tok->text, tok->len, 40);
 	return cbpf_diag_set(d, tok->line, tok->col, -1,
 			     "malformed number '%s' (numbers are 0x hex, 0b binary, 0 octal "
 			     "or decimal)", ex);
-}
-
-static const char *word_end(const char *p, const char *end)
-{
-	while (p < end && is_word((unsigned char)*p))
-		p++;
-	return p;
 }
 
 /* Keywords packed as asm_kw_of packs an identifier: one byte per letter,
@@ -309,17 +309,9 @@ static enum asm_kw short_kw(uint64_t lo)
 	}
 }
 
-enum asm_kw asm_kw_of(const char *s, size_t len)
+/* The keyword of a packed identifier (hi: the bytes before the last 8). */
+static enum asm_kw kw_of_packed(uint64_t hi, uint64_t lo)
 {
-	const char *e = s + len;
-	uint64_t hi = 0, lo = 0; /* the packed bytes: hi holds those before the last 8 */
-
-	if (len > 10) /* vlan_avail, the longest */
-		return ASM_KW_NONE;
-	for (; s < e; s++) {
-		hi = hi << 8 | lo >> 56;
-		lo = lo << 8 | KB((unsigned char)*s);
-	}
 	if (hi == 0)
 		return short_kw(lo);
 	if (hi == KB('v') && lo == K8('l', 'a', 'n', '_', 't', 'p', 'i', 'd'))
@@ -329,28 +321,40 @@ enum asm_kw asm_kw_of(const char *s, size_t len)
 	return ASM_KW_NONE;
 }
 
-/* An identifier, a number or a directive: the run of word bytes at p. */
-static int lex_word(struct asm_lexer *lx, struct asm_token *tok, const char *p,
-		    struct cbpf_diag *d)
+enum asm_kw asm_kw_of(const char *s, size_t len)
 {
-	const char *e = word_end(p, lx->end);
+	const char *e = s + len;
+	uint64_t hi = 0, lo = 0;
 
-	tok->text = p;
-	tok->len = (size_t)(e - p);
-	lx->p = e;
-	switch (tok->type) {
-	case ASM_TOK_NUMBER:
-		return lex_number(tok, d);
-	case ASM_TOK_IDENT:
-		tok->kw = asm_kw_of(p, tok->len);
-		return 0;
-	case ASM_TOK_DIRECTIVE:
-		if (asm_kw_of(p, tok->len) == ASM_KW_INSN)
-			tok->kw = ASM_KW_INSN;
-		return 0;
-	default:
-		return 0;
+	if (len > 10) /* vlan_avail, the longest */
+		return ASM_KW_NONE;
+	for (; s < e; s++) {
+		hi = hi << 8 | lo >> 56;
+		lo = lo << 8 | KB((unsigned char)*s);
 	}
+	return kw_of_packed(hi, lo);
+}
+
+/* An identifier or a directive: the run of word bytes at p, packed for
+ * kw_of_packed on the way (what a word longer than 10 bytes packs to does
+ * not matter: it is no keyword). */
+static void lex_word(struct asm_lexer *lx, struct asm_token *tok, const char *p)
+{
+	const char *q = p, *end = lx->end;
+	uint64_t hi = 0, lo = 0;
+
+	for (; q < end && is_word((unsigned char)*q); q++) {
+		hi = hi << 8 | lo >> 56;
+		lo = lo << 8 | KB((unsigned char)*q);
+	}
+	tok->text = p;
+	tok->len = (size_t)(q - p);
+	lx->p = q;
+	enum asm_kw kw = tok->len > 10 ? ASM_KW_NONE : kw_of_packed(hi, lo);
+	if (tok->type == ASM_TOK_IDENT)
+		tok->kw = kw;
+	else if (kw == ASM_KW_INSN) /* a directive */
+		tok->kw = kw;
 }
 
 /* The token at lx->p (after blanks and comments), built in t. */
@@ -370,14 +374,16 @@ static int lex_token(struct asm_lexer *lx, struct asm_token *t, struct cbpf_diag
 	switch (c) {
 	CASE_ALPHA:
 		t->type = ASM_TOK_IDENT;
-		return lex_word(lx, t, p, d);
+		lex_word(lx, t, p);
+		return 0;
 	CASE_DIGIT:
 		t->type = ASM_TOK_NUMBER;
-		return lex_word(lx, t, p, d);
+		return lex_number(lx, t, p, d);
 	case '.':
 		if (p + 1 < lx->end && is_alpha((unsigned char)p[1])) {
 			t->type = ASM_TOK_DIRECTIVE;
-			return lex_word(lx, t, p + 1, d);
+			lex_word(lx, t, p + 1);
+			return 0;
 		}
 		break;
 	case ':': case ',': case '#': case '%': case '[': case ']': case '(': case ')':

@@ -390,6 +390,25 @@ static void test_numbers(void)
 	    "malformed number '0b102' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
 	ERR("ld #12ab", 1, 5,
 	    "malformed number '12ab' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
+	/* The run of word bytes is the number, whatever ends it. */
+	ERR("ld #0_", 1, 5,
+	    "malformed number '0_' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
+	ERR("ld #0x1g", 1, 5,
+	    "malformed number '0x1g' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
+	ERR("ld #00x1", 1, 5,
+	    "malformed number '00x1' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
+	ERR("ld #0B", 1, 5,
+	    "malformed number '0B' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
+	ERR("ld #19z", 1, 5,
+	    "malformed number '19z' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
+	BYTES("ret #0;x\nret #7", { 6, 0, 0, 0 }, { 6, 0, 0, 7 });
+	BYTES("ret #0x000000000000000000000000ffffffff", { 6, 0, 0, 0xffffffff });
+	BYTES("ret #0b11111111111111111111111111111111", { 6, 0, 0, 0xffffffff });
+	BYTES("ret #037777777777", { 6, 0, 0, 0xffffffff });
+	ERR("ret #040000000000", 1, 6,
+	    "number out of range: k is 32 bits (-2147483648 .. 4294967295)");
+	ERR("ret #0xfffffffffffffffffffffffffffff", 1, 6,
+	    "number out of range: k is 32 bits (-2147483648 .. 4294967295)");
 }
 
 static void test_comments_and_layout(void)
