@@ -357,9 +357,17 @@ static void lex_word(struct asm_lexer *lx, struct asm_token *tok, const char *p)
 		tok->kw = kw;
 }
 
-/* The token at lx->p (after blanks and comments), built in t. */
+/* The token at lx->p (after blanks and comments), built in t; every field
+ * is set (no memset: a call into ASan for the 56 bytes). */
 static int lex_token(struct asm_lexer *lx, struct asm_token *t, struct cbpf_diag *d)
 {
+	t->type = ASM_TOK_EOF;
+	t->kw = ASM_KW_NONE;
+	t->punct = '\0';
+	t->len = 0;
+	t->value = 0;
+	t->text = NULL;
+	t->line = t->col = 0;
 	if (skip_space(lx, d) < 0)
 		return -1;
 	const char *p = lx->p;
@@ -403,7 +411,7 @@ static int lex_token(struct asm_lexer *lx, struct asm_token *t, struct cbpf_diag
 
 int asm_lex_next(struct asm_lexer *lx, struct asm_token *tok, struct cbpf_diag *d)
 {
-	struct asm_token t = { .type = ASM_TOK_EOF }; /* a local: no pointer checks per field */
+	struct asm_token t; /* a local: no pointer checks per field */
 	int rc = lex_token(lx, &t, d);
 
 	*tok = t;
