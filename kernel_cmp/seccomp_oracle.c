@@ -464,9 +464,10 @@ static void set_exact(struct kc_verdict *out, uint32_t v, bool abort)
 	out->abort = abort;
 }
 
-static void verdict_with_shape(const struct cbpf_insn *insns, const struct kc_shape *shape, const struct kc_seccomp_input *in,
-			       const struct kc_hint *hint, struct kc_verdict *out,
-			       struct cbpf_seccomp_data *seen, struct load_probe *lp)
+static void verdict_with_shape(const struct cbpf_insn *insns, const struct kc_shape *shape,
+			       const struct kc_seccomp_input *in, const struct kc_hint *hint,
+			       struct kc_verdict *out, struct cbpf_seccomp_data *seen,
+			       struct load_probe *lp)
 {
 	struct kc_variant v = { .kind = KC_VAR_IDS, .base = RET_TRAP };
 	uint32_t lo, hi;
