@@ -22,7 +22,7 @@
  *            SECCOMP_RET_TRAP (`ret a` too), as the oracle's rewrites are:
  *            no audit record, the child dies of SIGSYS. The kernel work
  *            closest to the oracle's; faster than seccomp by the audit
- *            records (about 30% here);
+ *            records (10-50% here);
  *   seccomp_fork  the same with fork(), for comparison (what the oracle
  *            did before it shared memory with its children);
  *   seccomp_load  kc_try_seccomp_load (vfork, install, no syscall).
