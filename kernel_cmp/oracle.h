@@ -4,7 +4,7 @@
  * whether that value is exact, and whether the run aborted.
  *
  *   via unix     AF_UNIX SOCK_DGRAM socket pair (unprivileged; default)
- *   via seccomp  a seccomp filter in a forked child (unprivileged)
+ *   via seccomp  a seccomp filter in a cloned child (unprivileged)
  *   via packet   AF_PACKET on lo in a private network namespace (root)
  */
 #ifndef CBPF_KERNEL_ORACLE_H
