@@ -322,11 +322,13 @@ static int predecode(struct cbpf_vm *vm, const struct cbpf_insn *insns,
 		return refuse(problem, vm->n - 1, "last instruction is not ret");
 	/* In place: fused() reads slot pc and slots after it (pc + 1, pc + 2,
 	 * forward jump targets), none of which has been rewritten yet. */
-	for (size_t pc = 0; pc < vm->n; pc++)
-		vm->insns[pc] = fused(vm, vm->insns, pc);
 	handlers = cbpf_vm_handlers();
-	for (size_t pc = 0; pc < vm->n; pc++)
-		vm->insns[pc].handler = handlers != NULL ? handlers[vm->insns[pc].op] : NULL;
+	for (size_t pc = 0; pc < vm->n; pc++) {
+		struct vm_insn f = fused(vm, vm->insns, pc);
+
+		f.handler = handlers != NULL ? handlers[f.op] : NULL;
+		vm->insns[pc] = f;
+	}
 	return 0;
 }
 
