@@ -83,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kc_hint hint;
 	struct kc_load load;
 	struct kc_verdict v;
+	struct cbpf_ctx ctx;
 
 	fz_split(data, size, &c);
 	if (c.len > MAX_PACKET)
@@ -91,7 +92,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * the run; fuzz_vm_jit checks native code against it. */
 	if (cbpf_vm_create_flags(c.insns, c.n, CBPF_PROFILE_LINUX, CBPF_VM_NO_JIT, &vm, NULL) != 0)
 		return 0;
-	r = cbpf_vm_run(vm, c.pkt, c.len, NULL);
+	/* The hint on the context the kernel will use (the sender's CPU for
+	 * programs reading cpu): a wrong hint costs a discovery of the
+	 * verdict, several attaches. */
+	kc_unix_ctx_for(oracle, c.insns, c.n, c.len, &ctx);
+	r = cbpf_vm_run(vm, c.pkt, c.len, &ctx);
 	hint.valid = true;
 	hint.verdict = r.verdict;
 	hint.abort = r.end == CBPF_ABORT_LOAD || r.end == CBPF_ABORT_DIV0;

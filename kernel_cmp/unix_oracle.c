@@ -334,6 +334,21 @@ static int pin(struct kc_unix *u, cpu_set_t *saved, bool *restore)
 	return cpu;
 }
 
+void kc_unix_ctx_for(struct kc_unix *u, const struct cbpf_insn *insns, size_t n, size_t len,
+		     struct cbpf_ctx *ctx)
+{
+	cpu_set_t saved;
+	bool restore = false;
+
+	unix_ctx(len, ctx);
+	if (kc_prog_reads_cpu(insns, n)) {
+		int cpu = pin(u, &saved, &restore);
+		ctx->cpu = (uint32_t)(cpu >= 0 ? cpu : 0);
+		if (restore)
+			sched_setaffinity(0, sizeof(saved), &saved);
+	}
+}
+
 void kc_unix_verdict(struct kc_unix *u, const uint8_t *pkt, size_t len, const struct kc_hint *hint,
 		     struct kc_verdict *out)
 {

@@ -46,6 +46,14 @@ int kc_unix_load_for(struct kc_unix *u, const struct cbpf_insn *insns, size_t n,
 void kc_unix_verdict(struct kc_unix *u, const uint8_t *pkt, size_t len, const struct kc_hint *hint,
 		     struct kc_verdict *out);
 
+/* The context the kernel will run insns with on a len-byte packet: what
+ * kc_unix_verdict reports in kc_verdict.ctx, known before asking, so that
+ * a hint can be computed on it. For a program that reads cpu the calling
+ * thread is pinned now, as kc_unix_verdict would pin it (exact when the
+ * thread that asks for verdicts calls it). */
+void kc_unix_ctx_for(struct kc_unix *u, const struct cbpf_insn *insns, size_t n, size_t len,
+		     struct cbpf_ctx *ctx);
+
 /* Forget the loaded program and free what the oracle kept for it (the
  * filter stays attached until the next load replaces it); verdicts are
  * refused until the next load. A fuzz target calls it at the end of each

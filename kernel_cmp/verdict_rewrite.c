@@ -34,6 +34,14 @@ static int ext_of(const struct cbpf_insn *in)
 	return cbpf_ext_from_k(in->k);
 }
 
+bool kc_prog_reads_cpu(const struct cbpf_insn *insns, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ext_of(&insns[i]) == CBPF_EXT_CPU)
+			return true;
+	return false;
+}
+
 static void note_insn(struct kc_shape *s, const struct cbpf_insn *in)
 {
 	int ext = ext_of(in);

@@ -58,6 +58,9 @@ struct kc_shape {
 
 /* 0, or -1 when out of memory. inline_ok starts false. */
 int kc_shape_init(struct kc_shape *s, const struct cbpf_insn *insns, size_t n);
+/* Whether some instruction loads SKF_AD_CPU (kc_shape.uses_cpu, without
+ * building a shape). */
+bool kc_prog_reads_cpu(const struct cbpf_insn *insns, size_t n);
 /* Let the variants of s use inline blocks where the program allows it
  * (sets inline_ok; the caller's buffers must then hold kc_variant_room).
  * 0, or -1 when out of memory. */

@@ -15,6 +15,7 @@
 #include "cbpf/validate.h"
 #include "check.h"
 #include "randprog.h"
+#include "verdict_rewrite.h"
 #include "attach.h"
 #include "unix_oracle.h"
 
@@ -425,6 +426,65 @@ static void test_unload(void)
 	CHECK_EQ(v.verdict, 77);
 }
 
+/* kc_unix_ctx_for gives, before the verdict, the context the kernel
+ * reports with it; a hint computed on it is settled in one run, a wrong
+ * one (cpu 0 when the sender is on another CPU) costs a discovery. */
+static void test_ctx_for(void)
+{
+	const struct cbpf_insn cpu_prog[] = { S(0x20, AD(36)), RET_A };
+	const struct cbpf_insn plain[] = { S(0x20, 36), RET_A };
+	cpu_set_t before, during, after;
+	struct kc_unix *u;
+	struct kc_error err;
+	struct cbpf_ctx ctx;
+	struct kc_verdict v;
+	struct kc_load l;
+	struct kc_hint hint = { true, 0, false };
+
+	CHECK(kc_prog_reads_cpu(cpu_prog, 2));
+	CHECK(!kc_prog_reads_cpu(plain, 2));
+	{
+		const struct cbpf_insn h[] = { S(0x28, AD(36)), RET_A };
+		const struct cbpf_insn b[] = { S(0x30, AD(36)), RET_A };
+		const struct cbpf_insn ind[] = { S(0x40, AD(36)), RET_A };
+		CHECK(kc_prog_reads_cpu(h, 2));
+		CHECK(kc_prog_reads_cpu(b, 2));
+		CHECK(!kc_prog_reads_cpu(ind, 2));
+	}
+	CHECK_EQ(sched_getaffinity(0, sizeof(before), &before), 0);
+	CHECK_EQ(kc_unix_open(&u, &err), 0);
+	/* no cpu load: nothing pinned, the AF_UNIX context */
+	kc_unix_ctx_for(u, plain, 2, 100, &ctx);
+	CHECK_EQ(sched_getaffinity(0, sizeof(during), &during), 0);
+	CHECK(CPU_EQUAL(&during, &before));
+	CHECK_EQ(ctx.cpu, 0);
+	CHECK_EQ(kc_unix_load(u, plain, 2, &l), 0);
+	kc_unix_verdict(u, pkt100, 100, NULL, &v);
+	CHECK_EQ(memcmp(&ctx, &v.ctx, sizeof(ctx)), 0);
+	/* cpu: pinned now, and the verdict's context agrees */
+	kc_unix_ctx_for(u, cpu_prog, 2, 100, &ctx);
+	CHECK_EQ(sched_getaffinity(0, sizeof(during), &during), 0);
+	CHECK_EQ(CPU_COUNT(&during), 1);
+	CHECK(CPU_ISSET(ctx.cpu, &during));
+	hint.verdict = ctx.cpu;
+	CHECK_EQ(kc_unix_load_for(u, cpu_prog, 2, pkt100, 100, &hint, &l), 0);
+	kc_unix_verdict(u, pkt100, 100, &hint, &v);
+	CHECK(v.exact);
+	CHECK_EQ(v.verdict, ctx.cpu);
+	CHECK_EQ(memcmp(&ctx, &v.ctx, sizeof(ctx)), 0);
+	CHECK_EQ(v.runs, 1);
+	/* a wrong hint is still answered exactly, in more runs */
+	hint.verdict = ctx.cpu + 1000;
+	CHECK_EQ(kc_unix_load_for(u, cpu_prog, 2, pkt100, 100, &hint, &l), 0);
+	kc_unix_verdict(u, pkt100, 100, &hint, &v);
+	CHECK(v.exact);
+	CHECK_EQ(v.verdict, ctx.cpu);
+	CHECK(v.runs > 1);
+	kc_unix_close(u);
+	CHECK_EQ(sched_getaffinity(0, sizeof(after), &after), 0);
+	CHECK(CPU_EQUAL(&after, &before));
+}
+
 int main(void)
 {
 	struct kc_error err;
@@ -457,5 +517,6 @@ int main(void)
 	test_unload();
 	kc_unix_close(oracle);
 	test_pin_once();
+	test_ctx_for();
 	return CHECK_DONE();
 }
