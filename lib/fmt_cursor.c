@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "char_cases.h"
+
 void fc_init(struct fmt_cursor *c, const char *buf, size_t len, struct cbpf_diag *d)
 {
 	c->buf = buf == NULL ? "" : buf; /* never NULL: the cursor does arithmetic on it */
@@ -33,19 +35,6 @@ unsigned fc_col(const struct fmt_cursor *c)
 	size_t col = (size_t)(c->p - c->line_start) + 1;
 	return col > 0xffffffu ? 0xffffffu : (unsigned)col;
 }
-
-#define CASE_DIGIT                                                                          \
-	case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':    \
-	case '8': case '9'
-#define CASE_ALPHA                                                                          \
-	case 'A': case 'B': case 'C': case 'D': case 'E': case 'F': case 'G': case 'H':    \
-	case 'I': case 'J': case 'K': case 'L': case 'M': case 'N': case 'O': case 'P':    \
-	case 'Q': case 'R': case 'S': case 'T': case 'U': case 'V': case 'W': case 'X':    \
-	case 'Y': case 'Z': case '_':                                                       \
-	case 'a': case 'b': case 'c': case 'd': case 'e': case 'f': case 'g': case 'h':    \
-	case 'i': case 'j': case 'k': case 'l': case 'm': case 'n': case 'o': case 'p':    \
-	case 'q': case 'r': case 's': case 't': case 'u': case 'v': case 'w': case 'x':    \
-	case 'y': case 'z'
 
 static bool is_blank(int ch)
 {
