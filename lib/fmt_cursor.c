@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "char_cases.h"
+#include "hex.h"
 
 void fc_init(struct fmt_cursor *c, const char *buf, size_t len, struct cbpf_diag *d)
 {
@@ -74,22 +75,6 @@ static bool is_ident_char(int ch)
 		return true;
 	default:
 		return false;
-	}
-}
-
-static int hex_value(int ch)
-{
-	switch (ch) {
-	CASE_DIGIT:
-		return ch - '0';
-	case 'a': case 'A': return 10;
-	case 'b': case 'B': return 11;
-	case 'c': case 'C': return 12;
-	case 'd': case 'D': return 13;
-	case 'e': case 'E': return 14;
-	case 'f': case 'F': return 15;
-	default:
-		return -1;
 	}
 }
 
@@ -247,7 +232,7 @@ static size_t scan_digits(struct fmt_cursor *c, unsigned base, uint64_t *mag)
 	uint64_t m = *mag;
 	int v;
 
-	while ((unsigned)(v = hex_value(byte_at(p, end))) < base) { /* -1: not a digit */
+	while ((unsigned)(v = hex_digit(byte_at(p, end))) < base) { /* -1: not a digit */
 		/* m * base + v, or UINT64_MAX once that overflows (the overflow
 		 * flags are no comparisons for the coverage instrumentation) */
 		if (__builtin_mul_overflow(m, (uint64_t)base, &m) ||
