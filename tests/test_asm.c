@@ -15,7 +15,7 @@
 #include "cbpf/format.h"
 #include "cbpf/opcode.h"
 
-#include "asm_lex.h"
+#include "format/bpfasm/lex.h"
 
 #ifdef CBPF_HAVE_PCAP
 #include <pcap/pcap.h>

@@ -1,5 +1,5 @@
 /*
- * test_ctx_json.c - run contexts from JSON and KEY=VALUE (lib/ctx_json.c):
+ * test_ctx_json.c - run contexts from JSON and KEY=VALUE (lib/proto/ctx_json.c):
  * every field's exact value and range edges, every error naming its key,
  * failures leaving the context untouched, and the JSON printer reading
  * back to the same context.

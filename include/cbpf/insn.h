@@ -14,6 +14,8 @@
 #ifndef CBPF_INSN_H
 #define CBPF_INSN_H
 
+#include "cbpf/api.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -117,12 +119,12 @@ static inline uint32_t cbpf_ext_k(enum cbpf_ext e)
 {
 	return (uint32_t)CBPF_SKF_AD_OFF + 4u * (uint32_t)e;
 }
-int cbpf_ext_from_k(uint32_t k);
+CBPF_API int cbpf_ext_from_k(uint32_t k);
 
 /* Names: bpf_asm's (`vlan_avail`, `rand`; cbpf adds `xor_x`) and libpcap's
  * bpf_image names (`vlanp`, `random`, `xor_x`). */
-const char *cbpf_ext_asm_name(enum cbpf_ext e);
-const char *cbpf_ext_pcap_name(enum cbpf_ext e);
+CBPF_API const char *cbpf_ext_asm_name(enum cbpf_ext e);
+CBPF_API const char *cbpf_ext_pcap_name(enum cbpf_ext e);
 
 /* What an instruction is. Exactly the 49 opcodes Linux accepts have a kind
  * other than CBPF_KIND_INVALID. */
@@ -182,11 +184,11 @@ struct cbpf_typed {
 };
 
 /* Decode one raw instruction. Total: every input has a typed form. */
-struct cbpf_typed cbpf_decode(struct cbpf_insn in);
+CBPF_API struct cbpf_typed cbpf_decode(struct cbpf_insn in);
 
 /* Encode a typed instruction; the opcode is rebuilt from the typed fields.
  * A typed value whose fields are out of range encodes as its raw_code. */
-struct cbpf_insn cbpf_encode(const struct cbpf_typed *t);
+CBPF_API struct cbpf_insn cbpf_encode(const struct cbpf_typed *t);
 
 /* Builders in the style of the kernel's BPF_STMT / BPF_JUMP. */
 static inline struct cbpf_insn cbpf_stmt(uint16_t code, uint32_t k)

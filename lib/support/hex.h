@@ -1,0 +1,28 @@
+/*
+ * support/hex.h - (library-private, also used by tools/ and harness plugins)
+ * decoding packets written as hex strings, the way every command line and
+ * the plugin protocol give them.
+ */
+#ifndef CBPF_HEX_H
+#define CBPF_HEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(int c);
+
+enum hex_status {
+	HEX_OK = 0,
+	HEX_ODD = -1,     /* an odd number of digits */
+	HEX_BAD = -2,     /* a character that is not a hex digit (at *bad) */
+	HEX_NOMEM = -3
+};
+
+/* Decode n characters of s into a malloc'd buffer (at least 1 byte is
+ * allocated, so *out is not NULL even for an empty string) of n/2 bytes.
+ * On error *out is NULL and, for HEX_BAD, *bad (when not NULL) is the
+ * index of the offending character. */
+enum hex_status hex_decode(const char *s, size_t n, uint8_t **out, size_t *outlen, size_t *bad);
+
+#endif
