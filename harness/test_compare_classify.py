@@ -2,10 +2,7 @@
 table (causes.json via classify.py), shard selection and the merge of
 results.json files.
 """
-import compare
-import classify
-import corpus as corpus_mod
-import results
+from cbpfconform import classify, compare, corpus as corpus_mod, results
 
 OK7 = {"load": "ok", "results": [{"verdict": 7, "abort": None, "exact": True}]}
 

@@ -10,9 +10,8 @@ import subprocess
 
 import pytest
 
-import index_html
-import results
-import summary_md
+from cbpfconform import results
+from cbpfconform.report import index_html, summary_md
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

@@ -3,7 +3,7 @@ with the exact example the page gives and its neighbours.
 """
 import struct
 
-from casefile import Case
+from cbpfconform.casefile import Case
 import insns as I
 from packets import pattern, with_words
 

@@ -2,7 +2,7 @@
 on both sides of its edge, for the socket profile; plus the seccomp
 profile's extra rules (section 1.2).
 """
-from casefile import Case
+from cbpfconform.casefile import Case
 import insns as I
 from packets import pattern
 

@@ -10,7 +10,7 @@ import os
 import re
 import struct
 
-from atomic import write_atomic
+from .atomic import write_atomic
 
 SINGLE_KEYS = {"description", "profile", "hook", "tags", "pcap-expr", "linktype",
                "packets-from", "ctx", "expect-load", "recorded", "nondeterministic"}

@@ -1,25 +1,6 @@
-#!/usr/bin/python3
-"""conform.py: the cbpf conformance runner.
-
-  conform.py [run]  [--impl LIST] [--corpus DIR] [--only PATTERN] [--shard I/N]
-                    [--build DIR] [--out DIR]
-  conform.py record [--corpus DIR] [--only PATTERN] [--build DIR]
-  conform.py merge  RESULTS.json... [--out DIR]
-  conform.py render RESULTS.json [--out DIR]
-
-run      runs every selected case on every available implementation (the
-         live kernel is the reference), prints the summary table and writes
-         OUT/results.json, summary.md and index.html atomically. Exit status
-         1 when our VM diverges from the kernel or a case is broken, else 0.
-record   runs the selected cases on the live kernel and writes its answers
-         into the case files as their expectations (`cbpf corpus record`).
-merge    joins the results.json of several shards and renders them.
-render   re-renders summary.md and index.html from a results.json.
-
---impl   comma list of kernel, vm, libpcap, xnet, or NAME=COMMAND for a
-         third-party plugin (default: all built-in ones)
---only   comma list of glob patterns or substrings of case ids
---shard  run the I-th of N interleaved slices of the selected cases
+"""cli: the `cbpf corpus` command (`python3 -m cbpfconform`): the
+conformance runner's four commands, run, record, merge and render. The
+`cbpf` binary execs it with its own build directory (tools/cmd_corpus.c).
 """
 import argparse
 import json
@@ -27,20 +8,37 @@ import os
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(HERE, "cbpfconform"))
-sys.path.insert(0, os.path.join(SRC, "reports"))
+from . import casefile, classify, corpus as corpus_mod, env as env_mod, impls as impls_mod
+from . import paths, results as results_mod, runner
+from .report import index_html, summary_md
 
-import casefile  # noqa: E402
-import classify  # noqa: E402
-import corpus as corpus_mod  # noqa: E402
-import env as env_mod  # noqa: E402
-import impls as impls_mod  # noqa: E402
-import index_html  # noqa: E402
-import results as results_mod  # noqa: E402
-import runner  # noqa: E402
-import summary_md  # noqa: E402
+PROG = "cbpf corpus"
+COMMANDS = ("run", "record", "merge", "render")
+
+DESCRIPTION = """\
+The conformance corpus (corpus/README.md): run every case on every
+implementation that speaks the plugin protocol, with the live kernel as the
+reference, record the kernel's answers as expectations, and report.
+
+commands:
+  run      run the selected cases on every available implementation, print
+           the summary table and write OUT/results.json, summary.md and
+           index.html atomically (the default command)
+  record   run the selected cases on the live kernel and write its answers
+           into the case files as their expectations
+  merge    join the results.json of several shards and render them
+  render   re-render summary.md and index.html from a results.json
+
+`cbpf corpus COMMAND --help` lists a command's options.
+"""
+
+EXIT_CODES = """\
+exit status:
+  0  success
+  1  run: our VM diverges from the kernel, or a case is broken;
+     record: a case could not be recorded, or is broken
+  2  usage error, or an input that cannot be read
+"""
 
 
 def shard_arg(s):
@@ -53,19 +51,69 @@ def shard_arg(s):
     return (i, n)
 
 
+def _formatter(prog):
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=28)
+
+
+def _selection(p):
+    p.add_argument("--corpus", default=paths.default_corpus(), metavar="DIR",
+                   help="the case tree (default: corpus/ of the source tree)")
+    p.add_argument("--only", metavar="PATTERNS",
+                   help="comma list of globs or substrings of case ids")
+    p.add_argument("--shard", type=shard_arg, metavar="I/N",
+                   help="the I-th of N interleaved slices of the selected cases")
+    p.add_argument("--build", default=paths.default_build(), metavar="DIR",
+                   help="where bin/cbpf and the harness/ plugins are (default: $CBPF_BUILD, "
+                        "else build/; `cbpf corpus` passes its own)")
+
+
+def _out(p):
+    p.add_argument("--out", default=paths.default_out(), metavar="DIR",
+                   help="report directory (default: reports/out/)")
+    p.add_argument("--quiet", action="store_true", help="no table on stdout")
+
+
+def parser():
+    ap = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EXIT_CODES,
+                                 formatter_class=_formatter)
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="run the cases and write the reports",
+                         description="Run every selected case on every available implementation\n"
+                                     "(the live kernel is the reference), print the summary table\n"
+                                     "and write OUT/results.json, summary.md and index.html\n"
+                                     "atomically.",
+                         epilog=EXIT_CODES, formatter_class=_formatter)
+    run.add_argument("--impl", default=os.environ.get("CBPF_IMPL"), metavar="LIST",
+                     help="comma list of kernel, vm, libpcap, xnet, or NAME=COMMAND for a "
+                          "third-party plugin (default: the four built-in ones)")
+    _selection(run)
+    _out(run)
+    rec = sub.add_parser("record", help="record the kernel's answers into the case files",
+                         description="Run the selected cases on the live kernel and write its\n"
+                                     "answers into the case files as their expectations, with\n"
+                                     "the environment record (CORPUS/env/).",
+                         epilog=EXIT_CODES, formatter_class=_formatter)
+    _selection(rec)
+    mer = sub.add_parser("merge", help="join the results.json of several shards",
+                         description="Join the results.json of the shards of one run\n"
+                                     "(--shard I/N) and render them.",
+                         epilog=EXIT_CODES, formatter_class=_formatter)
+    mer.add_argument("files", nargs="+", metavar="RESULTS.json")
+    _out(mer)
+    ren = sub.add_parser("render", help="re-render the pages of a results.json",
+                         description="Re-render summary.md and index.html from a results.json.",
+                         epilog=EXIT_CODES, formatter_class=_formatter)
+    ren.add_argument("files", nargs=1, metavar="RESULTS.json")
+    _out(ren)
+    return ap
+
+
 def parse_args(argv):
-    ap = argparse.ArgumentParser(prog="conform.py", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", nargs="?", default="run", choices=("run", "record", "merge", "render"))
-    ap.add_argument("files", nargs="*", help="results.json files (merge, render)")
-    ap.add_argument("--impl", default=os.environ.get("CBPF_IMPL"))
-    ap.add_argument("--corpus", default=os.path.join(SRC, "corpus"))
-    ap.add_argument("--only")
-    ap.add_argument("--shard", type=shard_arg)
-    ap.add_argument("--build", default=os.environ.get("CBPF_BUILD", os.path.join(SRC, "build")))
-    ap.add_argument("--out", default=os.path.join(SRC, "reports", "out"))
-    ap.add_argument("--quiet", action="store_true", help="no table on stdout")
-    return ap.parse_args(argv)
+    argv = list(argv)
+    # `run` is the default command: `cbpf corpus --only X` runs.
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "run")
+    return parser().parse_args(argv)
 
 
 def opcode_names(cbpf):
@@ -123,7 +171,7 @@ def cmd_run(a):
         print(f"conform: --impl: {e}", file=sys.stderr)
         return 2
     os.makedirs(a.out, exist_ok=True)
-    env = env_mod.record(cbpf, SRC, os.path.join(a.build, "harness", "pcap_programs.json"))
+    env = env_mod.record(cbpf, paths.SOURCE, os.path.join(a.build, "harness", "pcap_programs.json"))
     for i in impls:
         impls_mod.probe(i, a.out)
         for p, why in i.reasons.items():
@@ -164,7 +212,7 @@ def cmd_record(a):
         sink = runner.run_all([kernel], loaded.cases)
     finally:
         impls_mod.close_all([kernel])
-    env = env_mod.record(cbpf, SRC, os.path.join(a.build, "harness", "pcap_programs.json"))
+    env = env_mod.record(cbpf, paths.SOURCE, os.path.join(a.build, "harness", "pcap_programs.json"))
     name = env_mod.record_name(env)
     # The corpus copy leaves out what changes with every commit.
     results_mod.write_json(os.path.join(a.corpus, name),
@@ -232,7 +280,3 @@ def main(argv=None):
     if a.command == "record":
         return cmd_record(a)
     return cmd_merge(a)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 
-import casefile
+from . import casefile
 
 
 class Loaded:

@@ -18,7 +18,7 @@ import dataclasses
 import os
 import shlex
 
-from plugin import Plugin, PluginError
+from .plugin import Plugin, PluginError
 
 BUILTIN = ("kernel", "vm", "libpcap", "xnet")
 PROBE = {"linux": {"id": "probe", "profile": "linux", "program": [[6, 0, 0, 7]],

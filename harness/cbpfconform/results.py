@@ -20,7 +20,7 @@ import datetime
 import json
 import os
 
-from atomic import write_atomic
+from .atomic import write_atomic
 
 
 def summarize(impl_names, cases):

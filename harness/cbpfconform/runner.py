@@ -10,9 +10,8 @@ import sys
 import threading
 import time
 
-import classify
-import compare
-from casefile import lane
+from . import classify, compare
+from .casefile import lane
 
 
 def request(case, idx, reference=False):

@@ -6,6 +6,8 @@ text, packet hex, each implementation's verdict) and the environment.
 import html
 import json
 
+from . import clusters
+
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}
@@ -154,9 +156,7 @@ def divergences(doc):
 
 
 def _triage_section(doc):
-    # The triage section (reports/triage/report.py): clusters by cause.
-    from triage import report as triage_report
-    return triage_report.section_html(doc)
+    return clusters.section_html(doc)
 
 
 def render(doc):

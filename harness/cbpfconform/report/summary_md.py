@@ -3,6 +3,7 @@
 The table is implementation x pass / diverge / skipped (with reasons);
 then the causes of peer divergences, the broken cases and the environment.
 """
+from . import clusters
 
 
 def table(doc):
@@ -28,9 +29,7 @@ def text_table(doc):
 
 
 def _triage_lines(doc):
-    # The triage section (reports/triage/report.py): clusters by cause.
-    from triage import report as triage_report
-    return triage_report.markdown(doc)
+    return clusters.markdown(doc)
 
 
 def _md_escape(s):

@@ -23,7 +23,7 @@ import os
 import struct
 import subprocess
 
-import casefile
+from .. import casefile
 
 REPRO_FORMAT = "cbpf-fuzz-repro/1"
 IMPL_ALIASES = {"pcap": "libpcap", "x/net/bpf": "xnet", "vm-interpreter": "vm"}

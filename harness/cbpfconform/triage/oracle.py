@@ -18,9 +18,8 @@ import json
 import os
 import threading
 
-import compare
-import impls as impls_mod
-from plugin import Plugin, PluginError
+from .. import compare, impls as impls_mod
+from ..plugin import Plugin, PluginError
 
 
 class OracleError(Exception):
