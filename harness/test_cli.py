@@ -147,3 +147,14 @@ def test_installed_commands_find_their_package(build_dir, tmp_path):
     assert r.stderr == (f"cbpf corpus: the Python package cbpfconform is not in "
                         f"{prefix}/bin/../share/cbpf/python (install it with `cmake --install`, "
                         f"or set CBPF_SRC to the source tree)\n")
+
+
+def test_opcode_names_are_the_disassemblers(build_dir):
+    """The report's opcode names are the bpf_asm words the reproducers use
+    (`ld #len`, not tcpdump's `ld #pktlen`)."""
+    from cbpfconform import cli
+    names = cli.opcode_names(os.path.join(BUILD, "bin", "cbpf"))
+    assert len(names) == 49
+    assert (names["0x80"], names["0x81"], names["0x05"], names["0x15"], names["0x16"],
+            names["0xb1"], names["0x00"]) == \
+        ("ld #len", "ldx #len", "ja", "jeq #0x0", "ret a", "ldxb 4*([0]&0xf)", "ld #0x0")

@@ -68,6 +68,11 @@ def markdown(doc):
     return L
 
 
+def _asm_text(case):
+    """The reproducer as the disassembler printed it, leading tabs kept."""
+    return (case.get("asm") or "").strip("\n").rstrip()
+
+
 def section_html(doc):
     esc = lambda s: html.escape(str(s), quote=True)  # noqa: E731
     cl = clusters(doc)
@@ -83,7 +88,7 @@ def section_html(doc):
         out.append(f'<tr data-cause="{esc(e["cause"])}"><th class="l {cls}">{esc(e["cause"])}</th>'
                    f'<td>{e["count"]}</td><td class="l">{esc(", ".join(e["impls"]))}</td>'
                    f'<td class="l"><code>{esc(s["id"])}</code> ({esc(_size(s))})'
-                   f'<pre class="asm">{esc((s.get("asm") or "").strip())}'
+                   f'<pre class="asm">{esc(_asm_text(s))}'
                    f'{esc(chr(10) + pk) if pk else ""}</pre></td></tr>')
     if not cl:
         out.append('<tr><td class="l" colspan="4">no peer divergence</td></tr>')

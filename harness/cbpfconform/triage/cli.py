@@ -133,7 +133,7 @@ def triage_one(t, runner, ref, peer, batch=32, log=None, max_tests=None):
                                    log=log, max_tests=max_tests)
     secs = time.monotonic() - t0
     (r, g), = pair.responses([final])
-    st, outcome, detail, _ = oracle.judge(r, g, final[1])
+    st, outcome, detail, _ = oracle.judge(r, g, final[1], names=(ref, peer))
     prog = [list(i) for i in final[0]]
     cause = regress.cause_of(prog, outcome, r, g, peer, rules)
     return dict(base, status="minimised", outcome=outcome, exact=sig[1], detail=detail,
@@ -204,6 +204,9 @@ def cmd_triage(a):
     except oracle.OracleError as e:
         print(f"cbpf triage: {e}", file=sys.stderr)
         return 2
+    except BaseException:
+        runner.close(kill=True)
+        raise
     finally:
         runner.close()
     if a.json:
@@ -213,7 +216,12 @@ def cmd_triage(a):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "fuzz":
-        from . import diff_fuzz
-        return diff_fuzz.main(argv[1:])
-    return cmd_triage(parse_args(argv))
+    fuzz = bool(argv) and argv[0] == "fuzz"
+    try:
+        if fuzz:
+            from . import diff_fuzz
+            return diff_fuzz.main(argv[1:])
+        return cmd_triage(parse_args(argv))
+    except KeyboardInterrupt:
+        print(f"cbpf triage{' fuzz' if fuzz else ''}: interrupted", file=sys.stderr)
+        return 130

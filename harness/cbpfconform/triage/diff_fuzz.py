@@ -171,7 +171,7 @@ def run(build, ref="kernel", peer="libpcap", seed=1, count=500, insns=24, out=".
             for (prog, pkts, _), (r, g) in zip(states, pair.responses(states)):
                 if r.get("load") == "error":
                     continue
-                st, outcome, detail, mism = oracle.judge(r, g, pkts)
+                st, outcome, detail, mism = oracle.judge(r, g, pkts, names=(ref, peer))
                 if st != "diverge":
                     continue
                 kind = "verdict" if outcome == "verdict" else "load"
@@ -191,6 +191,9 @@ def run(build, ref="kernel", peer="libpcap", seed=1, count=500, insns=24, out=".
                     log(f"finding {len(found)}: {path}: {outcome}: {detail}")
                 if max_findings and len(found) >= max_findings:
                     return found
+    except BaseException:
+        runner.close(kill=True)
+        raise
     finally:
         runner.close()
     return found
