@@ -1,4 +1,4 @@
-"""test_triage: the parts of triage (reports/triage/) that need no plugin:
+"""test_triage: the parts of triage (cbpfconform.triage) that need no plugin:
 jump fix-up on deletion, the simplification order, the minimiser against
 a pure-Python predicate (exact result, the same for every batch size),
 reading inputs (raw fuzzer bytes, reproducers, one-line errors), the
