@@ -353,6 +353,84 @@ static void test_brace_tolerance(void)
 	CHECK_STR(parse_str(CBPF_FMT_JSON, " [ [ 6 , 0 , 0 , 1e2 ] ]\n"), "OK");
 }
 
+/* A -ddd listing takes C comments where blanks may be: before the count,
+ * after any line, and as the last lines (tcpdump -ddd output pasted into a
+ * C source with a note). */
+static void test_ddd_comments(void)
+{
+	const struct cbpf_insn want[] = { { 6, 0, 0, 1 } };
+	const char *good[] = {
+		"1\n6 0 0 1\n// end\n",
+		"1\n6 0 0 1\n/* end */",
+		"/* ret 1 */\n1 // one instruction\n6 0 0 1 /* ret #1 */\n\n// done\n",
+		"// a\n// b\n1\n6 0 0 1 // c\n",
+	};
+
+	for (size_t i = 0; i < N(good); i++) {
+		struct cbpf_prog p = { 0 };
+		struct cbpf_diag d = { 0 };
+		CHECK_EQ(cbpf_parse(CBPF_FMT_DDD, good[i], strlen(good[i]), &p, &d), 0);
+		CHECK(same_prog(&p, want, 1));
+		cbpf_prog_free(&p);
+		CHECK_EQ(cbpf_format_detect(good[i], strlen(good[i])), CBPF_FMT_DDD);
+		CHECK_STR(parse_str(CBPF_FMT_AUTO, good[i]), "OK");
+	}
+	CHECK_STR(parse_str(CBPF_FMT_DDD, "1\n6 0 0 1 /* a */ 7\n"),
+		  "f:2:17: unexpected '7' after the 4 fields code jt jf k");
+	CHECK_STR(parse_str(CBPF_FMT_DDD, "1 /* x */ 2\n"),
+		  "f:1:11: unexpected '2' after the instruction count");
+	CHECK_STR(parse_str(CBPF_FMT_DDD, "1\n6 0 0 1\n/* open"), "f:3:1: unterminated comment");
+	CHECK_STR(parse_str(CBPF_FMT_DDD, "1\n6 0 0 1\n# end\n"),
+		  "f:3:1: more instructions than the count 1 (line 1)");
+}
+
+/* A UTF-8 byte order mark before any text format is skipped (columns
+ * count from the byte after it); raw records keep every byte. */
+static void test_bom(void)
+{
+	static const enum cbpf_format text[] = {
+		CBPF_FMT_BPFASM, CBPF_FMT_TCPDUMP, CBPF_FMT_DD, CBPF_FMT_DDD,
+		CBPF_FMT_BYTECODE, CBPF_FMT_C, CBPF_FMT_JSON,
+	};
+	const char bom[] = "\xef\xbb\xbf";
+
+	for (size_t f = 0; f < N(text); f++) {
+		size_t len;
+		char *s = print_fmt(text[f], ip_tcp, N(ip_tcp), &len);
+		char *b = malloc(len + 4);
+		struct cbpf_prog p = { 0 }, q = { 0 };
+		struct cbpf_diag d = { 0 };
+		memcpy(b, bom, 3);
+		memcpy(b + 3, s, len + 1);
+		CHECK_EQ(cbpf_parse(text[f], b, len + 3, &p, &d), 0);
+		CHECK(same_prog(&p, ip_tcp, N(ip_tcp)));
+		CHECK_EQ(cbpf_format_detect(b, len + 3), text[f] == CBPF_FMT_C ? CBPF_FMT_C : text[f]);
+		CHECK_EQ(cbpf_parse(CBPF_FMT_AUTO, b, len + 3, &q, &d), 0);
+		CHECK(same_prog(&q, ip_tcp, N(ip_tcp)));
+		cbpf_prog_free(&p);
+		cbpf_prog_free(&q);
+		free(b);
+		free(s);
+	}
+	CHECK_STR(parse_str(CBPF_FMT_BPFASM, "\xef\xbb\xbfret #x\n"), parse_str(CBPF_FMT_BPFASM, "ret #x\n"));
+	CHECK_STR(parse_str(CBPF_FMT_DDD, "\xef\xbb\xbf" "1 2\n"), "f:1:3: unexpected '2' after the instruction count");
+	CHECK_STR(parse_str(CBPF_FMT_JSON, "\xef\xbb\xbf[7]"),
+		  "f:1:2: an instruction must be an array [code, jt, jf, k], got a number");
+	CHECK_STR(parse_str(CBPF_FMT_JSON, "\xef\xbb\xbf"),
+		  "f:1:1: invalid JSON: unexpected end of input, expected a value");
+	CHECK_STR(parse_str(CBPF_FMT_BPFASM, "\xef\xbb\xbf"), "OK");
+	/* only at the start */
+	CHECK_STR(parse_str(CBPF_FMT_DDD, "1\n\xef\xbb\xbf" "6 0 0 0\n"),
+		  "f:2:1: expected a number, found byte 0xef");
+	/* raw: the same bytes are an instruction */
+	const char raw[8] = { '\xef', '\xbb', '\xbf', 0, 1, 0, 0, 0 };
+	struct cbpf_prog p = { 0 };
+	struct cbpf_diag d = { 0 };
+	CHECK_EQ(cbpf_parse(CBPF_FMT_RAW, raw, 8, &p, &d), 0);
+	CHECK(p.len == 1 && p.insns[0].code == 0xbbef && p.insns[0].jt == 0xbf);
+	cbpf_prog_free(&p);
+}
+
 /* ---- round trips ---- */
 
 static const enum cbpf_format lossless[] = {
@@ -586,13 +664,22 @@ static const struct error_case error_cases[] = {
 	{ CBPF_FMT_BYTECODE, "1,6 0 0 4294967296,", "f:1:9: k out of range (0..4294967295)" },
 	{ CBPF_FMT_BYTECODE, "1,6 0 256 0,", "f:1:7: jf out of range (0..255)" },
 	/* json */
-	{ CBPF_FMT_JSON, "[[6,0,0,0],[6,0,0]]", "f:1:12: an instruction must be an array [code, jt, jf, k]" },
+	{ CBPF_FMT_JSON, "[[6,0,0,0],[6,0,0]]", "f:1:12: an instruction needs 4 fields [code, jt, jf, k], got 3" },
+	{ CBPF_FMT_JSON, "[[6,0,0]]", "f:1:2: an instruction needs 4 fields [code, jt, jf, k], got 3" },
+	{ CBPF_FMT_JSON, "[[]]", "f:1:2: an instruction needs 4 fields [code, jt, jf, k], got 0" },
+	{ CBPF_FMT_JSON, "[[6,0,0,0,9]]", "f:1:11: an instruction has only 4 fields [code, jt, jf, k]" },
+	{ CBPF_FMT_JSON, "[[6,0,0,0],{\"a\":1}]", "f:1:12: an instruction must be an array [code, jt, jf, k], got an object" },
+	{ CBPF_FMT_JSON, "{\"a\":1}", "f:1:1: expected an array of [code, jt, jf, k] arrays, got an object" },
+	{ CBPF_FMT_JSON, "", "f:1:1: invalid JSON: unexpected end of input, expected a value" },
+	{ CBPF_FMT_JSON, "[[6,0,0,0x1]]", "f:1:10: invalid JSON: unexpected 'x', expected ',' or ']'" },
+	{ CBPF_FMT_JSON, "[[6,0,0,1],]", "f:1:12: invalid JSON: unexpected ']', expected a value" },
+	{ CBPF_FMT_JSON, "[[6,0,0,\"\\q\"]]", "f:1:9: k must be an integer in 0..4294967295" },
 	{ CBPF_FMT_JSON, "[[6,0,0,-1]]", "f:1:9: k must be an integer in 0..4294967295" },
 	{ CBPF_FMT_JSON, "[[6,0,0,1.5]]", "f:1:9: k must be an integer in 0..4294967295" },
 	{ CBPF_FMT_JSON, "[\n [6, 256, 0, 0]]", "f:2:6: jt must be an integer in 0..255" },
 	{ CBPF_FMT_JSON, "[\n [\"6\", 0, 0, 0]]", "f:2:3: code must be an integer in 0..65535" },
-	{ CBPF_FMT_JSON, " {}", "f:1:2: expected an array of [code, jt, jf, k] arrays" },
-	{ CBPF_FMT_JSON, "[[6,0,0,0],\n 7]", "f:2:2: an instruction must be an array [code, jt, jf, k]" },
+	{ CBPF_FMT_JSON, " {}", "f:1:2: expected an array of [code, jt, jf, k] arrays, got an object" },
+	{ CBPF_FMT_JSON, "[[6,0,0,0],\n 7]", "f:2:2: an instruction must be an array [code, jt, jf, k], got a number" },
 	{ CBPF_FMT_JSON, "[[6,0,0,0]", "f:1:11: invalid JSON: unexpected end of input, expected ',' or ']'" },
 	{ CBPF_FMT_JSON, "[[6,0,0,0]]\n]", "f:2:1: invalid JSON: unexpected ']', expected end of input" },
 };
@@ -681,6 +768,11 @@ static const struct detect_case detect_cases[] = {
 	{ "{ 0x28, 12, 12, 0x0000000c },\n{ 0x28, 12, 12, 0000000000 },", 0, CBPF_FMT_C },
 	{ "{ 0x28, 12, 12, 0x0000000c }", 0, CBPF_FMT_DD }, /* undecidable: dd */
 	{ "{", 0, CBPF_FMT_DD },
+	/* a JSON object is JSON (whose reader then asks for an array), not -dd */
+	{ "{\"a\":1}", 0, CBPF_FMT_JSON },
+	{ " {\n  \"program\": []}", 0, CBPF_FMT_JSON },
+	{ "{}", 0, CBPF_FMT_JSON },
+	{ "/* c */ { }", 0, CBPF_FMT_JSON },
 	{ "(000) ret      #0", 0, CBPF_FMT_TCPDUMP },
 	{ "\r\n ( 12 ) foo", 0, CBPF_FMT_TCPDUMP },
 	{ "(x) foo", 0, CBPF_FMT_BPFASM },
@@ -1091,9 +1183,16 @@ static void test_cmd_atomic_output(void)
 	CHECK_STR(got, asm_ddd);
 	free(got);
 	CHECK_EQ(count_files(), before + 1);
-	/* an unwritable destination: exit 2, nothing left behind */
+	/* an unwritable destination: exit 2, the message names it (not the
+	 * temporary file), nothing left behind */
 	r = RUN(NULL, "disasm", "-O", tmp_path("no/such/dir/x"), out);
 	CHECK_EQ(r.status, 2);
+	{
+		char want[400];
+		snprintf(want, sizeof(want), "cbpf: %s: No such file or directory\n",
+			 tmp_path("no/such/dir/x"));
+		CHECK_STR(r.err, want);
+	}
 	free_run(&r);
 	CHECK_EQ(count_files(), before + 1);
 	r = RUN(NULL, "disasm", "-o", "raw", "-O", out, out);
@@ -1136,6 +1235,8 @@ int main(void)
 	test_listing_operands();
 	test_listing_tolerance();
 	test_brace_tolerance();
+	test_ddd_comments();
+	test_bom();
 	test_errors();
 	test_detection();
 	test_roundtrip_random();

@@ -326,9 +326,16 @@ static void test_errors(void)
 	       "cbpf run: unknown profile 'bsd' (linux or seccomp)\n(`cbpf run --help` for usage)\n", 2);
 	expect("cbpf run nofile.bpf 00", "cbpf: nofile.bpf: No such file or directory\n", 2);
 	expect("echo '[[6,0,0,5]]' > five.json && cbpf run five.json 0", 
-	       "cbpf run: packet '0': odd number of hex digits\n(`cbpf run --help` for usage)\n", 2);
+	       "cbpf run: packet '0': odd number of hex digits (1)\n(`cbpf run --help` for usage)\n", 2);
 	expect("cbpf run five.json zz",
-	       "cbpf run: packet 'zz': not a hex string\n(`cbpf run --help` for usage)\n", 2);
+	       "cbpf run: packet 'zz': 'z' at position 0 is not a hex digit\n(`cbpf run --help` for usage)\n", 2);
+	/* a character that is not a digit is named before the count is */
+	expect("cbpf run five.json 'ff ff'",
+	       "cbpf run: packet 'ff ff': a blank at position 2 is not a hex digit\n"
+	       "(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run five.json 'fff:'",
+	       "cbpf run: packet 'fff:': ':' at position 3 is not a hex digit\n"
+	       "(`cbpf run --help` for usage)\n", 2);
 	expect("cbpf run five.json --ctx pkttype=8 00", "cbpf run: --ctx 'pkttype=8': pkttype: 8 is out of range 0..7\n", 2);
 	expect("cbpf run five.json --ctx-json '{\"x\":1}' 00", "cbpf run: --ctx-json '{\"x\":1}': unknown key \"x\"\n", 2);
 	expect("cbpf run five.json --ctx-json '{' 00",

@@ -120,16 +120,15 @@ static int add_input(struct run_opts *o, enum input_kind kind, const char *arg)
 
 static int decode_hex(struct input *in)
 {
-	switch (hex_decode(in->arg, strlen(in->arg), &in->data, &in->len, NULL)) {
-	case HEX_OK:
+	size_t n = strlen(in->arg), bad = 0;
+	enum hex_status st = hex_decode(in->arg, n, &in->data, &in->len, &bad);
+	char why[96];
+
+	if (st == HEX_OK)
 		return 0;
-	case HEX_ODD:
-		return usage_error("packet '%s': odd number of hex digits", in->arg);
-	case HEX_BAD:
-		return usage_error("packet '%s': not a hex string", in->arg);
-	default:
-		return usage_error("packet '%s': out of memory", in->arg);
-	}
+	hex_describe(st, in->arg, n, bad, why, sizeof(why));
+	fprintf(stderr, "cbpf run: packet '%s': %s\n(`cbpf run --help` for usage)\n", in->arg, why);
+	return 2;
 }
 
 /* A number for a --seccomp field: an optional '-', then decimal digits or
