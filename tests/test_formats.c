@@ -23,6 +23,7 @@
 
 #include "cbpf/format.h"
 #include "cbpf/opcode.h"
+#include "peak_mem.h"
 
 /* ---- helpers ---- */
 
@@ -429,6 +430,69 @@ static void test_bom(void)
 	CHECK_EQ(cbpf_parse(CBPF_FMT_RAW, raw, 8, &p, &d), 0);
 	CHECK(p.len == 1 && p.insns[0].code == 0xbbef && p.insns[0].jt == 0xbf);
 	cbpf_prog_free(&p);
+}
+
+/* ---- memory ---- */
+
+struct parse_job {
+	enum cbpf_format f;
+	const char *buf;
+	size_t len;
+};
+
+static void parse_job_run(void *arg)
+{
+	const struct parse_job *j = arg;
+	struct cbpf_prog p = { 0 };
+	struct cbpf_diag d = { 0 };
+
+	if (cbpf_parse(j->f, j->buf, j->len, &p, &d) == 0)
+		cbpf_prog_free(&p);
+}
+
+/* count copies of item after head. */
+static char *repeat_text(const char *head, const char *item, size_t count, size_t *len)
+{
+	size_t h = strlen(head), i = strlen(item);
+	char *s = malloc(h + count * i + 1);
+
+	memcpy(s, head, h);
+	for (size_t k = 0; k < count; k++)
+		memcpy(s + h + k * i, item, i);
+	s[h + count * i] = '\0';
+	*len = h + count * i;
+	return s;
+}
+
+/* Reading a program needs the program (at most 65535 instructions, 512
+ * KiB), not a multiple of the input: every format stops at the element
+ * after the limit. 30 MB of JSON took 38 times its size as a tree. */
+static void test_parse_memory(void)
+{
+	static const struct {
+		enum cbpf_format f;
+		const char *head, *item, *error;
+	} big[] = {
+		{ CBPF_FMT_JSON, "[", "[6,0,0,0],", "f:1:655352: too many instructions (the limit is 65535)" },
+		{ CBPF_FMT_DD, "", "{ 0x6, 0, 0, 0x00000000 },\n", "f:65536:1: too many instructions (the limit is 65535)" },
+		{ CBPF_FMT_BPFASM, "", "ret #0\n", "f:65536:1: too many instructions (at most 65535)" },
+		{ CBPF_FMT_DDD, "65535\n", "6 0 0 0\n", "f:65537:1: more instructions than the count 65535 (line 1)" },
+		{ CBPF_FMT_BYTECODE, "65535,", "6 0 0 0,", "f:1:524287: unexpected '6' after the last instruction" },
+	};
+
+	for (size_t i = 0; i < N(big); i++) {
+		struct parse_job j = { big[i].f, NULL, 0 };
+		char *s = repeat_text(big[i].head, big[i].item, 3000000, &j.len);
+		long kib;
+		j.buf = s;
+		CHECK_STR(parse_result(big[i].f, s, j.len), big[i].error);
+		kib = peak_growth_kib(parse_job_run, &j);
+		check_count++;
+		if (kib < 0 || kib >= 8 * 1024)
+			CHECK_REPORT_("%s: %zu bytes of input: peak growth %ld KiB (bound 8 MiB)\n",
+				      cbpf_format_name(big[i].f), j.len, kib);
+		free(s);
+	}
 }
 
 /* ---- round trips ---- */
@@ -1242,6 +1306,7 @@ int main(void)
 	test_roundtrip_random();
 	test_roundtrip_all_codes();
 	test_limits();
+	test_parse_memory();
 	test_garbage();
 	test_commands();
 	return CHECK_DONE();
