@@ -10,6 +10,7 @@
 
 #include "cbpf/ctx_json.h"
 #include "check.h"
+#include "strbuf.h"
 
 /* The defaults the tests start from: the AF_UNIX context of cbpf/vm.h,
  * spelled out so the expected values below are visible. */
@@ -193,6 +194,18 @@ static void test_json_errors(void)
 	json_fails("{\"dev\":{\"ifindex\":-1}}", "dev.ifindex: -1 is out of range 0..4294967295");
 	/* a later bad member undoes the earlier good ones */
 	json_fails("{\"mark\":1,\"cpu\":2,\"pkttype\":9}", "pkttype: 9 is out of range 0..7");
+	/* the tree is bounded: a context of more than 1024 JSON values is refused
+	 * where the 1025th starts, before it is built */
+	{
+		struct strbuf b = { 0 };
+		sb_puts(&b, "{\"mark\":[");
+		for (int i = 0; i < 2000; i++)
+			sb_puts(&b, i ? ",0" : "0");
+		sb_puts(&b, "]}");
+		char *s = sb_finish(&b, NULL);
+		json_fails(s, "col 2054: more than 1024 values");
+		free(s);
+	}
 }
 
 static void test_edges_accepted(void)
