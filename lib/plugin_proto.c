@@ -9,6 +9,7 @@
 
 #include "cbpf/errname.h"
 #include "cbpf/program.h"
+#include "cbpf/seccomp.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -499,7 +500,8 @@ static int get_uint(struct parse *p, const struct json_value *v, uint64_t max, c
 }
 
 /* One {"nr","arch","ip","args"} object as struct seccomp_data bytes
- * (host byte order, the layout of cbpf/vm.h's struct cbpf_seccomp_data). */
+ * (host byte order, the layout of cbpf/vm.h's struct cbpf_seccomp_data).
+ * An omitted arch is the host's, as everywhere (cbpf/seccomp.h). */
 static int parse_seccomp_record(struct parse *p, const struct json_value *v, size_t i,
 				struct cbpf_plugin_packet *out)
 {
@@ -509,6 +511,7 @@ static int parse_seccomp_record(struct parse *p, const struct json_value *v, siz
 	int64_t nr;
 
 	memset(&sd, 0, sizeof(sd));
+	sd.arch = cbpf_seccomp_host_arch();
 	if (v->type != JSON_OBJECT)
 		return bad(p, "seccomp_data[%zu]: expected an object, got %s", i, json_type_name(v->type));
 	for (size_t m = 0; m < v->n; m++) {

@@ -155,6 +155,11 @@ static void test_seccomp_input(void)
 		"000000000000000000000000000000000000000000000000"
 		"0000000000000000\"]}",
 		"{\"id\":5,\"load\":\"ok\",\"results\":[{\"verdict\":3221225534,\"abort\":null}]}");
+	/* an omitted arch is the host's AUDIT_ARCH (x86-64 here), as everywhere */
+	ANSWERS("{\"id\":7,\"profile\":\"seccomp\",\"program\":[[32,0,0,4],[22,0,0,0]],"
+		"\"seccomp_data\":[{},{\"nr\":1},{\"arch\":0}]}",
+		"{\"id\":7,\"load\":\"ok\",\"results\":[{\"verdict\":3221225534,\"abort\":null},"
+		"{\"verdict\":3221225534,\"abort\":null},{\"verdict\":0,\"abort\":null}]}");
 	/* ld #len is 64 under seccomp */
 	ANSWERS("{\"id\":6,\"profile\":\"seccomp\",\"program\":[[128,0,0,0],[22,0,0,0]],"
 		"\"seccomp_data\":[{}]}",

@@ -40,6 +40,7 @@ static const char usage[] =
 
 static int bad(const char *cmd, int i, const char *arg, const char *why)
 {
+	fflush(stdout); /* the records before it come first */
 	fprintf(stderr, "cbpf seccomp %s: argument %d '%s': %s\n", cmd, i, arg, why);
 	return 2;
 }
