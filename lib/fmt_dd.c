@@ -4,8 +4,9 @@
  * "%u %u %u %u" per instruction), as libpcap's bpf_dump() prints them.
  * Both are lossless: every field is printed. Both read C comments (slash-
  * star and double-slash) wherever blanks may be, like the -dd and
- * bpf_asm -c arrays they sit next to in C sources: after a -ddd line,
- * before the first one and after the last.
+ * bpf_asm -c arrays they sit next to in C sources; -ddd also reads `#` to
+ * the end of the line (shell-style notes): before the count, after any
+ * line, as the last lines.
  */
 #include "cbpf/format.h"
 #include "fmt_brace.h"
@@ -49,6 +50,19 @@ static int ddd_field(struct fmt_cursor *c, uint64_t max, const char *what, uint6
 	return 0;
 }
 
+/* Blanks, newlines and comments: C ones and `#` to the end of the line. */
+static int ddd_skip_space(struct fmt_cursor *c)
+{
+	for (;;) {
+		if (fc_skip_space_comments(c) < 0)
+			return -1;
+		if (fc_peek(c) != '#')
+			return 0;
+		while (!fc_at_end(c) && fc_peek(c) != '\n')
+			c->p++;
+	}
+}
+
 /* The end of a -ddd line: blanks and comments, then a newline or the end
  * of the input (consumed up to the newline). */
 static int ddd_line_end(struct fmt_cursor *c, const char *after)
@@ -57,7 +71,7 @@ static int ddd_line_end(struct fmt_cursor *c, const char *after)
 	unsigned line = c->line;
 
 	fc_skip_blanks(c);
-	if (fc_peek(c) == '/' && fc_skip_space_comments(c) < 0)
+	if ((fc_peek(c) == '/' || fc_peek(c) == '#') && ddd_skip_space(c) < 0)
 		return -1;
 	if (c->line != line || fc_at_eol(c))
 		return 0;
@@ -85,7 +99,7 @@ static int ddd_parse(struct fmt_cursor *c, struct cbpf_prog *out)
 	uint64_t count;
 	unsigned count_line;
 
-	if (fc_skip_space_comments(c) < 0)
+	if (ddd_skip_space(c) < 0)
 		return -1;
 	count_line = c->line;
 	if (ddd_field(c, CBPF_PARSE_MAXINSNS, "instruction count", &count) < 0 ||
@@ -95,7 +109,7 @@ static int ddd_parse(struct fmt_cursor *c, struct cbpf_prog *out)
 		struct cbpf_insn in;
 		unsigned line;
 
-		if (fc_skip_space_comments(c) < 0)
+		if (ddd_skip_space(c) < 0)
 			return -1;
 		if (fc_at_end(c))
 			break;

@@ -187,7 +187,23 @@ static enum cbpf_format detect_number_start(struct fmt_cursor *c)
 	fc_skip_blanks(c);
 	if (fc_peek(c) == ',')
 		return CBPF_FMT_BYTECODE;
-	if (fc_at_eol(c) || fc_accept(c, "//") || fc_accept(c, "/*"))
+	if (fc_at_eol(c) || fc_accept(c, "//") || fc_accept(c, "/*") || fc_accept(c, "#"))
+		return CBPF_FMT_DDD;
+	return CBPF_FMT_BPFASM;
+}
+
+/* Lines starting with '#' are -ddd's comments (no other format starts a
+ * line with one): ddd when a count follows them, else bpf_asm, whose
+ * reader then names the '#'. */
+static enum cbpf_format detect_after_hash_lines(struct fmt_cursor *c)
+{
+	while (fc_peek(c) == '#') {
+		while (!fc_at_end(c) && fc_peek(c) != '\n')
+			c->p++;
+		if (fc_skip_space_comments(c) < 0)
+			return CBPF_FMT_BPFASM;
+	}
+	if (fc_peek(c) >= '0' && fc_peek(c) <= '9' && detect_number_start(c) == CBPF_FMT_DDD)
 		return CBPF_FMT_DDD;
 	return CBPF_FMT_BPFASM;
 }
@@ -227,6 +243,8 @@ enum cbpf_format cbpf_format_detect(const void *buf, size_t len)
 	if (fc_skip_space_comments(&c) < 0)
 		return CBPF_FMT_BPFASM;
 	ch = fc_peek(&c);
+	if (ch == '#')
+		return detect_after_hash_lines(&c);
 	if (ch == '[' || (ch == '{' && is_json_object_start(&c)))
 		return CBPF_FMT_JSON;
 	if (ch == '{')

@@ -381,6 +381,8 @@ static void test_ddd_comments(void)
 		"1\n6 0 0 1\n/* end */",
 		"/* ret 1 */\n1 // one instruction\n6 0 0 1 /* ret #1 */\n\n// done\n",
 		"// a\n// b\n1\n6 0 0 1 // c\n",
+		"1\n6 0 0 1\n# end\n",
+		"# tcpdump -ddd 'ret #1'\n  # again\n1 # one\n6 0 0 1 # ret #1\n#\n",
 	};
 
 	for (size_t i = 0; i < N(good); i++) {
@@ -397,8 +399,10 @@ static void test_ddd_comments(void)
 	CHECK_STR(parse_str(CBPF_FMT_DDD, "1 /* x */ 2\n"),
 		  "f:1:11: unexpected '2' after the instruction count");
 	CHECK_STR(parse_str(CBPF_FMT_DDD, "1\n6 0 0 1\n/* open"), "f:3:1: unterminated comment");
-	CHECK_STR(parse_str(CBPF_FMT_DDD, "1\n6 0 0 1\n# end\n"),
+	CHECK_STR(parse_str(CBPF_FMT_DDD, "1\n6 0 0 1 # a\n7 0 0 0\n"),
 		  "f:3:1: more instructions than the count 1 (line 1)");
+	CHECK_EQ(cbpf_format_detect("# x\nld #1\n", 11), CBPF_FMT_BPFASM);
+	CHECK_EQ(cbpf_format_detect("#", 1), CBPF_FMT_BPFASM);
 }
 
 /* A UTF-8 byte order mark before any text format is skipped (columns
