@@ -159,18 +159,18 @@ static int parse_field(struct span f, struct cbpf_seccomp_data *sd, unsigned *go
 static int resolve_nr(struct span name, struct cbpf_seccomp_data *sd, char *err, size_t errlen)
 {
 	const char *arch = cbpf_audit_arch_name(sd->arch);
-	char what[160];
+	int n = (int)(name.n > 60 ? 60 : name.n);
 
 	if (cbpf_syscall_from_name(sd->arch, name.s, name.n, &sd->nr) == 0)
 		return 0;
-	if (cbpf_syscall_name(sd->arch, 0) == NULL) {
-		snprintf(what, sizeof(what), "nr: '%%.*s%%s': syscall names are known for x86_64 and "
-			 "i386, not for arch %s%s0x%08" PRIx32 "; give the number", arch ? arch : "",
+	if (cbpf_syscall_name(sd->arch, 0) != NULL)
+		snprintf(err, errlen, "nr: '%.*s' is not a syscall of %s", n, name.s, arch);
+	else
+		snprintf(err, errlen,
+			 "nr: '%.*s': syscall names are known for x86_64 and i386, not for arch "
+			 "%s%s0x%08" PRIx32 "; give the number", n, name.s, arch ? arch : "",
 			 arch ? " = " : "", sd->arch);
-		return fail(err, errlen, what, name);
-	}
-	snprintf(what, sizeof(what), "nr: '%%.*s%%s' is not a syscall of %s", arch);
-	return fail(err, errlen, what, name);
+	return -1;
 }
 
 int cbpf_seccomp_data_parse(const char *text, size_t len, struct cbpf_seccomp_data *out,

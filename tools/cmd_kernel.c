@@ -227,8 +227,6 @@ static const char *abort_kind(const struct cbpf_prog *p)
 static void print_verdict(const struct kc_verdict *v, enum cbpf_profile profile,
 			  const char *abort)
 {
-	char note[300];
-
 	if (v->error != 0) {
 		printf("error: %s: %s\n", cbpf_errno_name(v->error), v->note);
 		return;
@@ -238,9 +236,8 @@ static void print_verdict(const struct kc_verdict *v, enum cbpf_profile profile,
 		       v->random ? "reads random" : v->note[0] ? v->note : "value >= len");
 		return;
 	}
-	snprintf(note, sizeof(note), "random");
 	tool_print_verdict(profile, v->verdict, v->abort_known && v->abort ? abort : NULL,
-			   v->random ? note : NULL);
+			   v->random ? "random" : NULL);
 }
 
 struct run_opts {
