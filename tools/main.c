@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "kernel", cmd_kernel, "ask the live kernel (attach, run, env, plugin)" },
 	{ "corpus", cmd_corpus, "the conformance corpus: record, run, merge, render" },
 	{ "triage", cmd_triage, "minimise a divergence, name its cause, file a regression" },
+	{ "opcodes", cmd_opcodes, "the opcode table, as a table or JSON (--json)" },
 };
 
 static void usage(FILE *out)
