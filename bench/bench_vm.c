@@ -5,7 +5,7 @@
  * both over the same mix of Ethernet frames (IPv4/IPv6/VLAN/ARP, TCP/UDP/
  * ICMP, multicast, fragments, truncated frames) in this process. Both must
  * agree on every packet. Each program is loaded twice: the default VM
- * (native code on x86-64, lib/vm_jit_x86_64.c) and the interpreter alone
+ * (native code on x86-64, lib/vm/jit/x86_64.c) and the interpreter alone
  * (CBPF_VM_NO_JIT). Prints ns/packet for each and their ratios to libpcap,
  * the interpreter's geometric mean, then, as the last line, the geometric
  * mean of the default VM's per-expression ratios:

@@ -1,5 +1,5 @@
 /*
- * test_json.c - the strict JSON reader and writer (lib/json.c): exact
+ * test_json.c - the strict JSON reader and writer (lib/support/json.c): exact
  * trees for good inputs, the exact "col N: ..." error for every kind of bad
  * input, depth and size limits, the integer accessors at their range edges,
  * and totality over garbage bytes.

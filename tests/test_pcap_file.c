@@ -1,5 +1,5 @@
 /*
- * test_pcap_file.c - the classic pcap reader (lib/pcap_file.c): both byte
+ * test_pcap_file.c - the classic pcap reader (lib/proto/pcap_file.c): both byte
  * orders and timestamp resolutions, exact record fields, every corrupt or
  * truncated shape with the offset it names, pcapng refused, files written
  * by libpcap itself read back byte for byte, and totality over mutations.

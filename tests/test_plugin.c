@@ -1,5 +1,5 @@
 /*
- * test_plugin.c - the plugin protocol (lib/plugin_proto.c, lib/plugin_vm.c,
+ * test_plugin.c - the plugin protocol (lib/proto/plugin.c, lib/proto/plugin_vm.c,
  * `cbpf plugin`): exact response lines for good requests (every abort kind,
  * rejected programs, contexts, seccomp input both ways), the exact reason
  * for every kind of broken request, executor extras, and the real process

@@ -19,7 +19,7 @@
 #include "cbpf/opcode.h"
 #include "cbpf/validate.h"
 #include "check.h"
-#include "ebpf_expand.h"
+#include "validate/ebpf_expand.h"
 
 #define LINUX CBPF_PROFILE_LINUX
 #define SECCOMP CBPF_PROFILE_SECCOMP

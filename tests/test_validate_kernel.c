@@ -32,7 +32,7 @@
 #include "cbpf/opcode.h"
 #include "cbpf/validate.h"
 #include "check.h"
-#include "ebpf_expand.h"
+#include "validate/ebpf_expand.h"
 
 #define MAXPROG 4100
 #define OPTMEM_RAISED (1L << 24)

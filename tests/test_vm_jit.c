@@ -1,5 +1,5 @@
 /*
- * test_vm_jit.c - the VM's native code (lib/vm_jit_x86_64.c) against its
+ * test_vm_jit.c - the VM's native code (lib/vm/jit/x86_64.c) against its
  * interpreter, the same program built twice (default and CBPF_VM_NO_JIT):
  * the verdict and the end reason must be equal on
  *   - 120,000 random valid programs of up to 48 instructions (tests/

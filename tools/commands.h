@@ -20,6 +20,7 @@ int cmd_plugin(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
+int cmd_opcodes(int argc, char **argv);
 int cmd_seccomp(int argc, char **argv);
 
 /* Read a whole file ("-" or NULL = stdin) into a malloc'd buffer with a

@@ -30,6 +30,8 @@
 #ifndef CBPF_CTX_JSON_H
 #define CBPF_CTX_JSON_H
 
+#include "cbpf/api.h"
+
 #include <stddef.h>
 
 #include "cbpf/vm.h"
@@ -40,16 +42,16 @@ extern "C" {
 
 /* Apply the members of a JSON object (text of len bytes) to *ctx. 0 on
  * success; -1 with err filled and *ctx unchanged on failure. */
-int cbpf_ctx_from_json(const char *json, size_t len, struct cbpf_ctx *ctx, char *err,
+CBPF_API int cbpf_ctx_from_json(const char *json, size_t len, struct cbpf_ctx *ctx, char *err,
 		       size_t errlen);
 
 /* Apply one "KEY=VALUE" string to *ctx. Same contract. */
-int cbpf_ctx_set(const char *assignment, struct cbpf_ctx *ctx, char *err, size_t errlen);
+CBPF_API int cbpf_ctx_set(const char *assignment, struct cbpf_ctx *ctx, char *err, size_t errlen);
 
 /* The whole context as one compact JSON object, every field named, that
  * cbpf_ctx_from_json() reads back to the same context. malloc'd; NULL when
  * out of memory. */
-char *cbpf_ctx_to_json(const struct cbpf_ctx *ctx);
+CBPF_API char *cbpf_ctx_to_json(const struct cbpf_ctx *ctx);
 
 #ifdef __cplusplus
 }

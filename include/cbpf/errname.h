@@ -5,6 +5,8 @@
 #ifndef CBPF_ERRNAME_H
 #define CBPF_ERRNAME_H
 
+#include "cbpf/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -12,7 +14,7 @@ extern "C" {
 /* "EPERM", "EINVAL", ...; "ENOTSUPP" for the kernel-internal 524 that a
  * JIT failure leaks under CONFIG_BPF_JIT_ALWAYS_ON; "OK" for 0; "E<n>"
  * (in a per-thread buffer, valid until the next call) for anything else. */
-const char *cbpf_errno_name(int errnum);
+CBPF_API const char *cbpf_errno_name(int errnum);
 
 #ifdef __cplusplus
 }

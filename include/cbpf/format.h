@@ -29,6 +29,8 @@
 #ifndef CBPF_FORMAT_H
 #define CBPF_FORMAT_H
 
+#include "cbpf/api.h"
+
 #include <stddef.h>
 
 #include "cbpf/insn.h"
@@ -52,39 +54,39 @@ enum cbpf_format {
 };
 
 /* "bpfasm", "tcpdump", "dd", "ddd", "bytecode", "c", "json", "raw", "auto". */
-const char *cbpf_format_name(enum cbpf_format f);
+CBPF_API const char *cbpf_format_name(enum cbpf_format f);
 /* 0 and *out set, or -1 for an unknown name. */
-int cbpf_format_from_name(const char *name, enum cbpf_format *out);
+CBPF_API int cbpf_format_from_name(const char *name, enum cbpf_format *out);
 
 /* Guess the format of an input (never returns CBPF_FMT_AUTO). */
-enum cbpf_format cbpf_format_detect(const void *buf, size_t len);
+CBPF_API enum cbpf_format cbpf_format_detect(const void *buf, size_t len);
 
 /* Parse buf in format f (CBPF_FMT_AUTO detects). On success returns 0 and
  * appends to *out (which must be empty or zeroed); on failure returns -1,
  * fills *d and leaves *out empty. */
-int cbpf_parse(enum cbpf_format f, const void *buf, size_t len, struct cbpf_prog *out,
+CBPF_API int cbpf_parse(enum cbpf_format f, const void *buf, size_t len, struct cbpf_prog *out,
 	       struct cbpf_diag *d);
 
 /* Print n instructions in format f (not CBPF_FMT_AUTO). */
-char *cbpf_print(enum cbpf_format f, const struct cbpf_insn *insns, size_t n, size_t *outlen);
+CBPF_API char *cbpf_print(enum cbpf_format f, const struct cbpf_insn *insns, size_t n, size_t *outlen);
 
 /* The individual formats, same contracts as above. */
-int cbpf_asm_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *cbpf_asm_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int cbpf_tcpdump_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *cbpf_tcpdump_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int cbpf_dd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *cbpf_dd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int cbpf_ddd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *cbpf_ddd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int cbpf_bytecode_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *cbpf_bytecode_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int cbpf_carray_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *cbpf_carray_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int cbpf_json_prog_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *cbpf_json_prog_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int cbpf_raw_parse(const void *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *cbpf_raw_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
+CBPF_API int cbpf_asm_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
+CBPF_API char *cbpf_asm_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
+CBPF_API int cbpf_tcpdump_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
+CBPF_API char *cbpf_tcpdump_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
+CBPF_API int cbpf_dd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
+CBPF_API char *cbpf_dd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
+CBPF_API int cbpf_ddd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
+CBPF_API char *cbpf_ddd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
+CBPF_API int cbpf_bytecode_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
+CBPF_API char *cbpf_bytecode_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
+CBPF_API int cbpf_carray_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
+CBPF_API char *cbpf_carray_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
+CBPF_API int cbpf_json_prog_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
+CBPF_API char *cbpf_json_prog_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
+CBPF_API int cbpf_raw_parse(const void *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
+CBPF_API char *cbpf_raw_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,8 @@
 #ifndef CBPF_OPCODE_H
 #define CBPF_OPCODE_H
 
+#include "cbpf/api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,19 +42,19 @@ struct cbpf_opinfo {
 };
 
 /* The entry for `code`, or NULL when Linux rejects the opcode. */
-const struct cbpf_opinfo *cbpf_opinfo(uint16_t code);
+CBPF_API const struct cbpf_opinfo *cbpf_opinfo(uint16_t code);
 
 /* The i-th of the CBPF_NOPCODES entries, in ascending code order
  * (NULL when i is out of range). */
-const struct cbpf_opinfo *cbpf_opinfo_at(size_t i);
+CBPF_API const struct cbpf_opinfo *cbpf_opinfo_at(size_t i);
 
 /* Names of the ALU and jump operations as bpf_asm spells them. */
-const char *cbpf_alu_name(enum cbpf_alu_op op);
-const char *cbpf_jmp_name(enum cbpf_jmp_op op);
+CBPF_API const char *cbpf_alu_name(enum cbpf_alu_op op);
+CBPF_API const char *cbpf_jmp_name(enum cbpf_jmp_op op);
 
 /* The opcode for a typed combination, or -1 if none of the 49 has it. */
-int cbpf_code_for_alu(enum cbpf_alu_op op, enum cbpf_src src);
-int cbpf_code_for_jmp(enum cbpf_jmp_op op, enum cbpf_src src);
+CBPF_API int cbpf_code_for_alu(enum cbpf_alu_op op, enum cbpf_src src);
+CBPF_API int cbpf_code_for_jmp(enum cbpf_jmp_op op, enum cbpf_src src);
 
 #ifdef __cplusplus
 }

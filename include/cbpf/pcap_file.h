@@ -11,6 +11,8 @@
 #ifndef CBPF_PCAP_FILE_H
 #define CBPF_PCAP_FILE_H
 
+#include "cbpf/api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,15 +55,15 @@ struct cbpf_pcap_record {
  * Read the file header from f (which the caller keeps open and closes).
  * 0 on success; -1 with err filled ("offset N: ...") on failure.
  */
-int cbpf_pcap_open(struct cbpf_pcap_reader *r, FILE *f, char *err, size_t errlen);
+CBPF_API int cbpf_pcap_open(struct cbpf_pcap_reader *r, FILE *f, char *err, size_t errlen);
 
 /* The next record: 1 and *rec filled, 0 at a clean end of file, -1 with
  * err filled when the file is truncated or corrupt (or on a read error). */
-int cbpf_pcap_next(struct cbpf_pcap_reader *r, struct cbpf_pcap_record *rec, char *err,
+CBPF_API int cbpf_pcap_next(struct cbpf_pcap_reader *r, struct cbpf_pcap_record *rec, char *err,
 		   size_t errlen);
 
 /* Release the reader's buffer (not the FILE). */
-void cbpf_pcap_close(struct cbpf_pcap_reader *r);
+CBPF_API void cbpf_pcap_close(struct cbpf_pcap_reader *r);
 
 #ifdef __cplusplus
 }

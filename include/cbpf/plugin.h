@@ -20,6 +20,8 @@
 #ifndef CBPF_PLUGIN_H
 #define CBPF_PLUGIN_H
 
+#include "cbpf/api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,10 +74,10 @@ struct cbpf_plugin_extra {
 	size_t len;
 };
 
-int cbpf_plugin_extra_bool(struct cbpf_plugin_extra *e, const char *key, bool v);
-int cbpf_plugin_extra_int(struct cbpf_plugin_extra *e, const char *key, int64_t v);
-int cbpf_plugin_extra_string(struct cbpf_plugin_extra *e, const char *key, const char *v);
-void cbpf_plugin_extra_free(struct cbpf_plugin_extra *e);
+CBPF_API int cbpf_plugin_extra_bool(struct cbpf_plugin_extra *e, const char *key, bool v);
+CBPF_API int cbpf_plugin_extra_int(struct cbpf_plugin_extra *e, const char *key, int64_t v);
+CBPF_API int cbpf_plugin_extra_string(struct cbpf_plugin_extra *e, const char *key, const char *v);
+CBPF_API void cbpf_plugin_extra_free(struct cbpf_plugin_extra *e);
 
 struct cbpf_plugin_result {
 	uint32_t verdict;
@@ -107,23 +109,23 @@ struct cbpf_plugin_response {
  * be read (else "null"), so the error response can still carry it. Either
  * way release req with cbpf_plugin_request_free().
  */
-int cbpf_plugin_parse_request(const char *line, size_t len, struct cbpf_plugin_request *req,
+CBPF_API int cbpf_plugin_parse_request(const char *line, size_t len, struct cbpf_plugin_request *req,
 			      char *reason, size_t reasonlen);
-void cbpf_plugin_request_free(struct cbpf_plugin_request *req);
+CBPF_API void cbpf_plugin_request_free(struct cbpf_plugin_request *req);
 
 /* Response builders: set load and what goes with it. _ok allocates n
  * zeroed results (verdict 0, abort NULL) and returns -1 when out of
  * memory, leaving an ERROR response. */
-int cbpf_plugin_response_ok(struct cbpf_plugin_response *resp, size_t n);
-void cbpf_plugin_response_reject(struct cbpf_plugin_response *resp, int errnum,
+CBPF_API int cbpf_plugin_response_ok(struct cbpf_plugin_response *resp, size_t n);
+CBPF_API void cbpf_plugin_response_reject(struct cbpf_plugin_response *resp, int errnum,
 				 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void cbpf_plugin_response_error(struct cbpf_plugin_response *resp, const char *fmt, ...)
+CBPF_API void cbpf_plugin_response_error(struct cbpf_plugin_response *resp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void cbpf_plugin_response_free(struct cbpf_plugin_response *resp);
+CBPF_API void cbpf_plugin_response_free(struct cbpf_plugin_response *resp);
 
 /* The response as one line of compact JSON ending in '\n' (malloc'd, NULL
  * when out of memory). id is compact JSON text (NULL means null). */
-char *cbpf_plugin_format_response(const char *id, const struct cbpf_plugin_response *resp,
+CBPF_API char *cbpf_plugin_format_response(const char *id, const struct cbpf_plugin_response *resp,
 				  size_t *len);
 
 /*
@@ -140,14 +142,14 @@ typedef void (*cbpf_plugin_exec_fn)(void *opaque, const struct cbpf_plugin_reque
  * serving goes on. Returns 0 at EOF, -1 when reading or writing fails
  * (for example the reader went away).
  */
-int cbpf_plugin_serve(FILE *in, FILE *out, cbpf_plugin_exec_fn exec, void *opaque);
+CBPF_API int cbpf_plugin_serve(FILE *in, FILE *out, cbpf_plugin_exec_fn exec, void *opaque);
 
 /* Handle one line: the response line (malloc'd, '\n'-terminated). */
-char *cbpf_plugin_handle_line(const char *line, size_t len, cbpf_plugin_exec_fn exec,
+CBPF_API char *cbpf_plugin_handle_line(const char *line, size_t len, cbpf_plugin_exec_fn exec,
 			      void *opaque, size_t *outlen);
 
 /* The executor backed by our VM (opaque unused). */
-void cbpf_plugin_vm_exec(void *opaque, const struct cbpf_plugin_request *req,
+CBPF_API void cbpf_plugin_vm_exec(void *opaque, const struct cbpf_plugin_request *req,
 			 struct cbpf_plugin_response *resp);
 
 #ifdef __cplusplus

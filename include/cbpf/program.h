@@ -5,6 +5,8 @@
 #ifndef CBPF_PROGRAM_H
 #define CBPF_PROGRAM_H
 
+#include "cbpf/api.h"
+
 #include <stddef.h>
 
 #include "cbpf/insn.h"
@@ -25,10 +27,10 @@ struct cbpf_prog {
 
 /* Append one instruction; 0 on success, -1 when out of memory or the
  * program already holds CBPF_PARSE_MAXINSNS instructions. */
-int cbpf_prog_push(struct cbpf_prog *p, struct cbpf_insn insn);
+CBPF_API int cbpf_prog_push(struct cbpf_prog *p, struct cbpf_insn insn);
 
 /* Release the instructions; the struct is left empty and reusable. */
-void cbpf_prog_free(struct cbpf_prog *p);
+CBPF_API void cbpf_prog_free(struct cbpf_prog *p);
 
 /*
  * Where and why an input was refused. Text parsers set line and col
@@ -44,11 +46,11 @@ struct cbpf_diag {
 };
 
 /* Fill d (when not NULL) and return -1, printf-style. */
-int cbpf_diag_set(struct cbpf_diag *d, unsigned line, unsigned col, long insn,
+CBPF_API int cbpf_diag_set(struct cbpf_diag *d, unsigned line, unsigned col, long insn,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Render "FILE:LINE:COL: msg", "FILE: insn N: msg" or "FILE: msg". */
-void cbpf_diag_format(const struct cbpf_diag *d, const char *file, char *out, size_t outlen);
+CBPF_API void cbpf_diag_format(const struct cbpf_diag *d, const char *file, char *out, size_t outlen);
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cbpf/api.h"
 #include "cbpf/vm.h"
 
 #ifdef __cplusplus
@@ -35,7 +36,7 @@ extern "C" {
 
 /* The AUDIT_ARCH of the syscalls this build makes (0 on an arch cbpf does
  * not know). */
-uint32_t cbpf_seccomp_host_arch(void);
+CBPF_API uint32_t cbpf_seccomp_host_arch(void);
 
 /* Which fields a text gave (bits of cbpf_seccomp_data_parse's *given). */
 #define CBPF_SD_NR 0x1u
@@ -46,23 +47,23 @@ uint32_t cbpf_seccomp_host_arch(void);
 /* Parse len bytes of text into *out (the defaults filled first). 0, or -1
  * with a one-line reason in err ("args: 7 values, at most 6"). given (may
  * be NULL) receives the CBPF_SD_* bits of the fields the text set. */
-int cbpf_seccomp_data_parse(const char *text, size_t len, struct cbpf_seccomp_data *out,
+CBPF_API int cbpf_seccomp_data_parse(const char *text, size_t len, struct cbpf_seccomp_data *out,
 			    unsigned *given, char *err, size_t errlen);
 
 /* The canonical text of a record, which parses back to it:
  * "nr=1,arch=0xc000003e,ip=0x401000,args=0:0:0:0:0:0", then, when some
  * are known, its names: " (write, x86_64)". Returns snprintf's count. */
-int cbpf_seccomp_data_format(const struct cbpf_seccomp_data *sd, char *buf, size_t len);
+CBPF_API int cbpf_seccomp_data_format(const struct cbpf_seccomp_data *sd, char *buf, size_t len);
 
 /* "x86_64", "i386", "aarch64", ... or NULL. */
-const char *cbpf_audit_arch_name(uint32_t arch);
+CBPF_API const char *cbpf_audit_arch_name(uint32_t arch);
 /* 0 and *out, or -1 for a name cbpf does not know. */
-int cbpf_audit_arch_from_name(const char *name, size_t len, uint32_t *out);
+CBPF_API int cbpf_audit_arch_from_name(const char *name, size_t len, uint32_t *out);
 
 /* The syscall called nr on arch ("read"), NULL when not known. */
-const char *cbpf_syscall_name(uint32_t arch, int32_t nr);
+CBPF_API const char *cbpf_syscall_name(uint32_t arch, int32_t nr);
 /* 0 and *nr, or -1 (no such name, or no names known for arch). */
-int cbpf_syscall_from_name(uint32_t arch, const char *name, size_t len, int32_t *nr);
+CBPF_API int cbpf_syscall_from_name(uint32_t arch, const char *name, size_t len, int32_t *nr);
 
 /*
  * What the kernel does with a filter's return value (the action is the
@@ -71,12 +72,12 @@ int cbpf_syscall_from_name(uint32_t arch, const char *name, size_t len, int32_t 
  * "TRAP" (or "TRAP(n)" for nonzero data, the SIGSYS si_errno),
  * "ERRNO(n)", "TRACE(n)". Returns snprintf's count.
  */
-int cbpf_seccomp_action_format(uint32_t ret, char *buf, size_t len);
+CBPF_API int cbpf_seccomp_action_format(uint32_t ret, char *buf, size_t len);
 /* A return value from a number (decimal or 0x hex, a u32) or an action:
  * one of the names above (any case, SECCOMP_RET_ prefix allowed, KILL =
  * KILL_THREAD) with its data as (n) for ERRNO, TRACE and TRAP (0 when
  * left out). 0, or -1 with a one-line reason in err. */
-int cbpf_seccomp_action_parse(const char *text, size_t len, uint32_t *out, char *err,
+CBPF_API int cbpf_seccomp_action_parse(const char *text, size_t len, uint32_t *out, char *err,
 			      size_t errlen);
 
 #ifdef __cplusplus

@@ -8,6 +8,8 @@
 #ifndef CBPF_VALIDATE_H
 #define CBPF_VALIDATE_H
 
+#include "cbpf/api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -20,8 +22,8 @@ extern "C" {
 enum cbpf_profile { CBPF_PROFILE_LINUX = 0, CBPF_PROFILE_SECCOMP = 1 };
 
 /* "linux" / "seccomp"; from_name returns -1 for anything else. */
-const char *cbpf_profile_name(enum cbpf_profile p);
-int cbpf_profile_from_name(const char *name, enum cbpf_profile *out);
+CBPF_API const char *cbpf_profile_name(enum cbpf_profile p);
+CBPF_API int cbpf_profile_from_name(const char *name, enum cbpf_profile *out);
 
 /*
  * Stable rule names (struct cbpf_problem.rule), in the kernel's order.
@@ -70,7 +72,7 @@ struct cbpf_problem {
  * probs (may be NULL when max is 0) and *count (may be NULL) receives how
  * many were found in all.
  */
-int cbpf_validate(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
+CBPF_API int cbpf_validate(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
 		  struct cbpf_problem *probs, size_t max, size_t *count);
 
 /*
@@ -86,12 +88,12 @@ struct cbpf_load_prediction {
 	long bad_jump_insn;  /* first cBPF jump whose eBPF offset overflows, or -1 */
 };
 
-void cbpf_predict_load(const struct cbpf_insn *insns, size_t n, struct cbpf_load_prediction *out);
+CBPF_API void cbpf_predict_load(const struct cbpf_insn *insns, size_t n, struct cbpf_load_prediction *out);
 
 /* The same for a profile: under seccomp, seccomp_check_filter() first
  * rewrites ld [k] and ld/ldx #len into single eBPF instructions (and
  * seccomp filters are not charged to optmem_max). */
-void cbpf_predict_load_profile(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
+CBPF_API void cbpf_predict_load_profile(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
 			       struct cbpf_load_prediction *out);
 
 #ifdef __cplusplus

@@ -9,6 +9,8 @@
 #ifndef CBPF_VM_H
 #define CBPF_VM_H
 
+#include "cbpf/api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,7 +58,7 @@ struct cbpf_ctx {
 	int64_t poff;         /* value (truncated to u32), or CBPF_POFF_AUTO
 	                       * (or CBPF_CTX_UNSET): the kernel's flow
 	                       * dissector on the packet from net_off with
-	                       * `protocol` as the L3 type (lib/flow_dissect.c
+	                       * `protocol` as the L3 type (lib/vm/flow_dissect.c
 	                       * says what it covers) */
 	uint32_t random;
 	int64_t net_off;      /* network header, relative to packet start
@@ -67,7 +69,7 @@ struct cbpf_ctx {
 	                       * only nla/nlan look at it (0 when headlen < len) */
 };
 
-void cbpf_ctx_init(struct cbpf_ctx *ctx);
+CBPF_API void cbpf_ctx_init(struct cbpf_ctx *ctx);
 
 /* Why a run ended. */
 enum cbpf_abort {
@@ -78,7 +80,7 @@ enum cbpf_abort {
 };
 
 /* "ret" -> NULL in the plugin protocol; "load", "div0", "nodev". */
-const char *cbpf_abort_name(enum cbpf_abort a);
+CBPF_API const char *cbpf_abort_name(enum cbpf_abort a);
 
 struct cbpf_result {
 	uint32_t verdict;
@@ -92,13 +94,13 @@ struct cbpf_vm;
  * errno the kernel would give (problem, when not NULL, says why), or
  * ENOMEM when allocation fails.
  */
-int cbpf_vm_create(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
+CBPF_API int cbpf_vm_create(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
 		   struct cbpf_vm **out, struct cbpf_problem *problem);
-void cbpf_vm_free(struct cbpf_vm *vm);
+CBPF_API void cbpf_vm_free(struct cbpf_vm *vm);
 
 /*
  * Native code. On x86-64 with GCC or Clang, cbpf_vm_create() also
- * compiles a LINUX-profile program to machine code (lib/vm_jit_x86_64.c),
+ * compiles a LINUX-profile program to machine code (lib/vm/jit/x86_64.c),
  * in memory that is written, then made read+execute (never both). Runs
  * then use it; operations it leaves out (the SKF_NET_OFF/SKF_LL_OFF
  * windows, extensions other than xor_x) and packets longer than INT32_MAX
@@ -114,11 +116,11 @@ void cbpf_vm_free(struct cbpf_vm *vm);
 #define CBPF_VM_NO_JIT 0x1u
 
 /* cbpf_vm_create() with flags (CBPF_VM_NO_JIT, or 0). */
-int cbpf_vm_create_flags(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
+CBPF_API int cbpf_vm_create_flags(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
 			 unsigned flags, struct cbpf_vm **out, struct cbpf_problem *problem);
 
 /* True when runs of vm use native code. */
-bool cbpf_vm_is_native(const struct cbpf_vm *vm);
+CBPF_API bool cbpf_vm_is_native(const struct cbpf_vm *vm);
 
 /*
  * Run on a packet (profile LINUX) or on a struct seccomp_data (profile
@@ -130,7 +132,7 @@ bool cbpf_vm_is_native(const struct cbpf_vm *vm);
  * resolves below 0 fails (the kernel may read headroom there).
  * A NULL vm gives { 0, CBPF_END_RET }.
  */
-struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
+CBPF_API struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
 			       const struct cbpf_ctx *ctx);
 
 /* struct seccomp_data, host byte order (64 bytes). */
