@@ -108,6 +108,35 @@ static void test_metadata(void)
 	CHECK(v.abort_known && v.abort);
 }
 
+/* nla on frames around lo's linear limit: packet_snd() keeps a frame
+ * linear while 16 (LL_RESERVED_SPACE) + len is below a page, else only the
+ * 14-byte header is linear, and nla/nlan give 0 on a non-linear skb. The
+ * attributes (host order) sit in the UDP payload: type 1 at 42, type 2 at
+ * 46; the VM run on the reported context agrees. */
+static void test_linear_limit(void)
+{
+	static uint8_t f[4200];
+	static const size_t lens[] = { 4079, 4080 };
+	const uint16_t attrs[4] = { 4, 1, 4, 2 };
+	const struct cbpf_insn p[] = { S(0x00, 42), S(0x01, 2), S(0x20, AD(12)), S(0x04, 1),
+				       RET_A };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t len = udp_frame(f, host_mac, lens[i] - 42);
+		struct kc_verdict v;
+		struct cbpf_vm *vm;
+
+		memcpy(f + 42, attrs, sizeof(attrs));
+		v = one(p, 5, f, len, 0);
+		CHECK_EQ(v.verdict, lens[i] < 4080 ? 47 : 1);
+		CHECK_EQ(v.ctx.headlen, lens[i] < 4080 ? CBPF_CTX_UNSET : 14);
+		if (cbpf_vm_create(p, 5, CBPF_PROFILE_LINUX, &vm, NULL) == 0) {
+			CHECK_EQ(cbpf_vm_run(vm, f, len, &v.ctx).verdict, v.verdict);
+			cbpf_vm_free(vm);
+		}
+	}
+}
+
 /* A frame outside lo's limits is an environment error. */
 static void test_limits(void)
 {
@@ -187,6 +216,7 @@ int main(void)
 		return CHECK_SKIP;
 	}
 	test_metadata();
+	test_linear_limit();
 	test_limits();
 	test_random_vs_vm();
 	return CHECK_DONE();

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "cbpf/validate.h"
 #include "cbpf/vm.h"
 #include "check.h"
@@ -76,6 +77,36 @@ static void test_peers(void)
 	EXPECT_LOAD_ERR(EINVAL, S(0xb1, 0), RET_A);                    /* ldxb */
 	EXPECT_LOAD_ERR(EINVAL, S(0x20, (uint32_t)CBPF_SKF_AD_OFF + 40), RET_A);
 	EXPECT_LOAD_ERR(0, RET_K(0x7fff0000));
+}
+
+/* A seccomp filter is not charged to optmem_max: 4095 `div x` and a ret
+ * expand to 20,480 eBPF instructions, too big for a socket at the default
+ * optmem_max (ENOMEM there), and still install as a seccomp filter. */
+static void test_not_charged(void)
+{
+	static struct cbpf_insn p[4096];
+	struct cbpf_load_prediction pr;
+	struct kc_load l;
+	long optmem = -1;
+	FILE *f = fopen("/proc/sys/net/core/optmem_max", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &optmem) != 1)
+			optmem = -1;
+		fclose(f);
+	}
+	for (size_t i = 0; i < 4095; i++)
+		p[i] = S(0x3c, 0);
+	p[4095] = RET_K(0x7fff0000);
+	cbpf_predict_load(p, 4096, &pr);
+	CHECK_EQ(pr.ebpf_insns, 3 + 4095 * 5 + 2);
+	if (optmem > 0 && (long)pr.prog_bytes >= optmem)
+		CHECK_EQ(kc_try_attach(p, 4096), ENOMEM);
+	else
+		fprintf(stderr, "note: optmem_max %ld fits the program: socket half skipped\n",
+			optmem);
+	CHECK_EQ(kc_seccomp_load(p, 4096, &l), 0);
+	CHECK_EQ(l.errnum, 0);
 }
 
 /* What the filter sees: nr and args as requested (host order), the real
@@ -335,6 +366,7 @@ static void test_threads(void)
 int main(void)
 {
 	test_peers();
+	test_not_charged();
 	test_seccomp_data();
 	test_syscall_never_runs();
 	test_values_and_hints();
