@@ -21,9 +21,9 @@ def case(cid, desc, prog, tags, packets=PKT, profile="linux", inputs=None):
              program=[p[0] for p in prog], program_comments=[p[1] for p in prog],
              packets=list(packets))
     if inputs is not None:
-        from casefile import seccomp_data
+        from casefile import seccomp_records
         c.inputs = list(inputs)
-        c.packets = [seccomp_data(t, "<gen>", 0) for t in inputs]
+        c.packets = seccomp_records(c.inputs, "<gen>", [0] * len(c.inputs))
     return c
 
 
@@ -201,11 +201,11 @@ def not_checked():
 # Inputs the seccomp oracle can reproduce: x86-64 syscalls that ignore their
 # arguments. The instruction pointer (ld [8], ld [12]) is the oracle's own and
 # is not an input, so no case reads it.
-SD = "nr=39 args=0x1122334455667788,2,3,4,5,0xffffffffffffffff"
+SD = "nr=39,args=0x1122334455667788:2:3:4:5:0xffffffffffffffff"
 
 
 def seccomp_rules():
-    inputs = [SD, "nr=110 args=0,0xffffffff,0x80000000,0,0,7"]
+    inputs = [SD, "nr=110,args=0:0xffffffff:0x80000000:0:0:7"]
     allow = 0x7fff0000
     def sc(cid, desc, prog, tags):
         return case(f"validator/seccomp/{cid}", desc, prog, tags + ["profile=seccomp"],
