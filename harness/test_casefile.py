@@ -10,7 +10,7 @@ import casefile
 GOOD = """# a comment
 description: lsh x by 33
 profile: linux
-tags: quirk=1
+tags: linux-semantics=alu.shift-x-masked
 program:
   0x00 0 0 3      ; ld #3
   0x01 0 0 0x21   ; ldx #33
