@@ -4,6 +4,8 @@ BUILD     ?= build
 SAN_BUILD ?= build-asan
 JOBS      ?= $(shell nproc)
 PYTHON    ?= /usr/bin/python3
+# The Python package cbpfconform (harness/cbpfconform/) is run as a module.
+PYENV      = PYTHONPATH=$(CURDIR)/harness$${PYTHONPATH:+:$$PYTHONPATH}
 
 # Debian packages the build, the tests and the conformance run need.
 DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
@@ -32,14 +34,14 @@ test: build
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCBPF_SANITIZE=ON >/dev/null
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j$(JOBS)
-	CBPF_BUILD=$(SAN_BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
+	CBPF_BUILD=$(SAN_BUILD) $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
 	$(MAKE) --no-print-directory fuzz-smoke
 
 # The conformance suite (corpus/README.md): every case on every available
 # implementation, the live kernel as reference; reports in reports/out/.
 # Options go in CONFORM_ARGS, e.g. CONFORM_ARGS="--only pcap/ --impl vm,kernel".
 conform: build
-	$(PYTHON) harness/conform.py run --build $(BUILD) $(CONFORM_ARGS)
+	$(PYENV) $(PYTHON) -m cbpfconform run --build $(BUILD) $(CONFORM_ARGS)
 
 # Each fuzz target's exec/s (fuzz-bench, below), the kernel oracle against
 # raw attaches, and last the VM against libpcap, whose final line is

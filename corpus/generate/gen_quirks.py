@@ -5,7 +5,7 @@ old order; they refer to nothing.)
 """
 import struct
 
-from casefile import Case
+from cbpfconform.casefile import Case
 import insns as I
 from packets import pattern, with_words
 

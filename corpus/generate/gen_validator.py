@@ -3,7 +3,7 @@ program can trigger (the validate.* entries and attach.optmem-charge), on
 both sides of its edge, for the socket profile; plus the seccomp profile's
 extra rules (the seccomp.* entries).
 """
-from casefile import Case
+from cbpfconform.casefile import Case
 import insns as I
 from packets import pattern
 

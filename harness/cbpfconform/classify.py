@@ -1,6 +1,6 @@
 """classify: names the known cause of a peer's divergence from the kernel.
 
-The rules are data (harness/causes.json); this module computes the
+The rules are data (causes.json, beside this file); this module computes the
 program features they refer to and applies the first matching rule.
 """
 import json
@@ -20,7 +20,7 @@ JCOND = frozenset((0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d))
 
 
 def load_rules(path=None):
-    path = path or os.path.join(os.path.dirname(__file__), "..", "causes.json")
+    path = path or os.path.join(os.path.dirname(__file__), "causes.json")
     with open(path, encoding="utf-8") as f:
         return json.load(f)["rules"]
 
