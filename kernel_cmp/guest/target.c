@@ -95,6 +95,7 @@ int kg_target_parse(const char *spec, struct kg_target *t, char *why, size_t len
 	kg_fmt(buf, sizeof(buf), "%s", spec);
 	if (split_mode(buf, &t->jit, why, len) != 0)
 		return -1;
+	kg_fmt(t->name, sizeof(t->name), "%s", buf);
 	if (strncmp(buf, "debian-6.1/", 11) == 0) {
 		arch = buf + 11;
 	} else if (strncmp(buf, "custom/", 7) == 0) {
@@ -118,7 +119,6 @@ int kg_target_parse(const char *spec, struct kg_target *t, char *why, size_t len
 		return -1;
 	}
 	kg_fmt(t->flavour, sizeof(t->flavour), "%s", flavour ? flavour : t->arch->flavour);
-	kg_fmt(t->name, sizeof(t->name), "%s", buf);
 	return 0;
 }
 
