@@ -22,6 +22,9 @@ int cmd_corpus(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
 int cmd_opcodes(int argc, char **argv);
 int cmd_seccomp(int argc, char **argv);
+/* `cbpf kernel fetch` and `cbpf kernel plugin --target` (cmd_kernel_guest.c) */
+int cmd_kernel_fetch(int argc, char **argv);
+int cmd_kernel_plugin_guest(int argc, char **argv);
 
 /* Read a whole file ("-" or NULL = stdin) into a malloc'd buffer with a
  * NUL after the last byte. Returns 0, or -1 after printing
