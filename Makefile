@@ -11,6 +11,10 @@ PYENV      = PYTHONPATH=$(CURDIR)/harness$${PYTHONPATH:+:$$PYTHONPATH}
 DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
        python3 python3-pytest python3-hypothesis \
        golang-go golang-golang-x-net-dev chromium
+# The kernel matrix's end-to-end test (harness/test_kernel_guest.py) boots
+# Debian's arm64 kernel under qemu with a cross-compiled guest oracle;
+# installed without recommends (qemu's GUI and firmware are not needed).
+GUEST_DEBS = qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 
 .PHONY: deps build test conform bench clean install-check fuzz fuzz-afl fuzz-smoke fuzz-bench
 
@@ -22,6 +26,15 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@missing=""; for p in $(GUEST_DEBS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 build: deps

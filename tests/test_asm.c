@@ -478,12 +478,12 @@ static void test_keywords(void)
 	for (int e = 0; e < CBPF_EXT_COUNT; e++) {
 		const char *name = cbpf_ext_asm_name((enum cbpf_ext)e);
 		size_t n = strlen(name);
-		CHECK_EQ(asm_kw_of(name, n), ASM_KW_PROTO + e);
+		CHECK_EQ(asm_kw_of(name, n), ASM_KW_EXT_PROTOCOL + e);
 		for (size_t i = 0; i <= n; i++)
 			up[i] = (name[i] >= 'a' && name[i] <= 'z') ? (char)(name[i] - 32) : name[i];
-		CHECK_EQ(asm_kw_of(up, n), ASM_KW_PROTO + e);
+		CHECK_EQ(asm_kw_of(up, n), ASM_KW_EXT_PROTOCOL + e);
 		CHECK_EQ(asm_kw_of(name, n - 1),
-			 e == CBPF_EXT_NLATTR_NEST ? ASM_KW_NLA : ASM_KW_NONE); /* nlan -> nla */
+			 e == CBPF_EXT_NLATTR_NEST ? ASM_KW_EXT_NLATTR : ASM_KW_NONE); /* nlan -> nla */
 	}
 	CHECK_EQ(asm_kw_of("VLAN_PR", 7), ASM_KW_VLAN_PR);
 	CHECK_EQ(asm_kw_of("Ldxb", 4), ASM_KW_LDXB);

@@ -70,7 +70,7 @@ def seccomp_cases():
                           tags=["seccomp", "libseccomp"], program=d["program"],
                           program_comments=[""] * len(d["program"]))
         c.inputs = d["inputs"]
-        c.packets = [casefile.seccomp_data(t, d["name"], 0) for t in d["inputs"]]
+        c.packets = casefile.seccomp_records(c.inputs, d["name"], [0] * len(c.inputs))
         yield c
 
 

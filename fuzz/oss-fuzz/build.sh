@@ -29,8 +29,8 @@ OBJ=$(cd "$OBJ" && pwd)
 WARN="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-command-line-argument"
 INC="-I$SRC_TREE/include -I$SRC_TREE/lib -I$SRC_TREE/lib/support -I$SRC_TREE/kernel_cmp -I$SRC_TREE/fuzz"
 
-# The fuzz helpers (fz_*.c) get no coverage instrumentation in libFuzzer
-# builds: fuzz/sancov-ignore.txt says why.
+# The fuzz helpers (fz_*.c) and a few library loops get no coverage
+# instrumentation in libFuzzer builds: fuzz/sancov-ignore.txt says which and why.
 HELPER_CFLAGS=
 case "$CFLAGS" in
   *fuzzer-no-link*|*sanitize-coverage*)
@@ -51,8 +51,7 @@ for src in "${lib_c[@]}" "$SRC_TREE"/kernel_cmp/*.c "$SRC_TREE"/fuzz/fz_*.c; do
   obj="$OBJ/$(printf '%s' "${rel%.c}" | tr / _).o"
   objs+=("$obj")
   if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_h" -nt "$obj" ]; then
-    extra=; case "$src" in */fuzz/fz_*) extra=$HELPER_CFLAGS ;; esac
-    cmds+=("$CC $WARN $CFLAGS $extra $INC -c $src -o $obj")
+    cmds+=("$CC $WARN $CFLAGS $HELPER_CFLAGS $INC -c $src -o $obj")
   fi
 done
 if [ ${#cmds[@]} -gt 0 ]; then
@@ -61,14 +60,22 @@ fi
 rm -f "$OBJ/libcbpf_fuzz.a"
 ar rcs "$OBJ/libcbpf_fuzz.a" "${objs[@]}"
 
-# One binary per fuzz/fuzz_*.c, with its dictionary and options.
+# The generated half of the dictionaries (fuzz/dict_gen.c), from the opcode
+# table; built without sanitizers or fuzzing flags (it only prints).
+$CC $WARN -O1 $INC "$SRC_TREE/fuzz/dict_gen.c" $(find "$SRC_TREE/lib" -name '*.c' | sort) \
+  -o "$OBJ/dict_gen" -lm
+
+# One binary per fuzz/fuzz_*.c, with its dictionary (hand-written tokens of
+# fuzz/dict/KIND.dict plus `dict_gen KIND`) and options.
 for src in "$SRC_TREE"/fuzz/fuzz_*.c; do
   name=$(basename "$src" .c)
   libs="-lm -lpthread"
   case "$name" in *pcap*) libs="-lpcap $libs" ;; esac
   $CC $WARN $CFLAGS $INC -c "$src" -o "$OBJ/$name.o"
   $CC $CFLAGS "$OBJ/$name.o" -o "$OUT/$name" $LIB_FUZZING_ENGINE "$OBJ/libcbpf_fuzz.a" $libs
-  [ -e "$SRC_TREE/fuzz/dict/$name.dict" ] && cp "$SRC_TREE/fuzz/dict/$name.dict" "$OUT/$name.dict"
+  case "$name" in fuzz_asm) kind=asm ;; fuzz_text) kind=text ;; *) kind=binary ;; esac
+  { cat "$SRC_TREE/fuzz/dict/$kind.dict"; "$OBJ/dict_gen" "$kind"; } > "$OUT/$name.dict.tmp"
+  mv "$OUT/$name.dict.tmp" "$OUT/$name.dict"
   [ -e "$SRC_TREE/fuzz/options/$name.options" ] && cp "$SRC_TREE/fuzz/options/$name.options" "$OUT/"
 done
 

@@ -8,7 +8,7 @@ import dataclasses
 import json
 import os
 import re
-import struct
+import subprocess
 
 from . import ctx as ctx_mod
 from .atomic import write_atomic
@@ -127,29 +127,28 @@ def format_packet(p):
     return p.hex()
 
 
-SECCOMP_FIELDS = ("nr", "arch", "ip", "args")
+# The cbpf binary whose one seccomp_data parser reads `input:` lines
+# (`cbpf seccomp data`, docs/seccomp-input.md); corpus.load sets the run's.
+CBPF = os.environ.get("CBPF_BIN") or os.path.join(
+    os.environ.get("CBPF_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build")),
+    "bin", "cbpf")
 
 
-def seccomp_data(text, path, line):
-    """'nr=59 arch=0xc000003e ip=0 args=1,2,3' -> 64 bytes of struct
-    seccomp_data in host (little-endian x86-64) byte order."""
-    vals = {"nr": 0, "arch": 0xc000003e, "ip": 0, "args": [0] * 6}
-    for tok in text.split():
-        key, eq, val = tok.partition("=")
-        if not eq or key not in SECCOMP_FIELDS:
-            raise CaseError(path, line, f"input: expected nr=/arch=/ip=/args=, got '{tok}'")
-        if key == "args":
-            args = [_int(a, path, line, "args") for a in val.split(",")]
-            if len(args) > 6:
-                raise CaseError(path, line, "input: at most 6 args")
-            vals["args"] = args + [0] * (6 - len(args))
-        else:
-            vals[key] = _int(val, path, line, key)
+def seccomp_records(texts, path, lines):
+    """`input:` texts ('nr=read,args=1:0x100000000') -> the 64-byte struct
+    seccomp_data of each, in host byte order, as the cbpf binary reads them."""
+    if not texts:
+        return []
     try:
-        return struct.pack("<iIQ6Q", vals["nr"], vals["arch"] & 0xffffffff, vals["ip"],
-                           *[a & 0xffffffffffffffff for a in vals["args"]])
-    except struct.error as e:
-        raise CaseError(path, line, f"input: {e}") from None
+        r = subprocess.run([CBPF, "seccomp", "data", *texts], capture_output=True, text=True,
+                           timeout=60)
+    except OSError as e:
+        raise CaseError(path, lines[0], f"input: cannot run {CBPF} seccomp data: {e}") from None
+    m = re.match(r"cbpf seccomp data: argument (\d+) '.*?': (.*)", r.stderr.strip(), re.S)
+    if r.returncode != 0 or m:
+        line = lines[int(m.group(1)) - 1] if m else lines[0]
+        raise CaseError(path, line, f"input: {m.group(2) if m else r.stderr.strip()}")
+    return [bytes.fromhex(out.split(" ", 1)[0]) for out in r.stdout.splitlines()]
 
 
 def parse_expect_line(text, path, line):
@@ -263,7 +262,7 @@ def parse(path, root):
                 c.packet_lines.append(lineno)
             else:
                 c.inputs.append(value)
-                c.packets.append(seccomp_data(value, path, lineno))
+                c.packets.append(None)  # filled by seccomp_records below
                 c.packet_lines.append(lineno)
             continue
         if key not in SINGLE_KEYS:
@@ -301,6 +300,10 @@ def parse(path, root):
             if value not in NONDET:
                 raise CaseError(path, lineno, f"nondeterministic: random or cpu, got '{value}'")
             c.nondeterministic = value
+    if c.inputs:
+        records = iter(seccomp_records(
+            c.inputs, path, [n for p, n in zip(c.packets, c.packet_lines) if p is None]))
+        c.packets = [next(records) if p is None else p for p in c.packets]
     _check(c, path, block_start)
     return c
 

@@ -32,6 +32,7 @@ def select(paths, root, only=None, shard=None):
 
 def load(root, build, cbpf, only=None, shard=None, check_recorded=True):
     out = Loaded()
+    casefile.CBPF = cbpf  # input: lines are read by this binary's parser
     pcap_json = os.path.join(build, "harness", "pcap_programs.json")
     pcap_programs = None
     frames_cache = {}

@@ -15,6 +15,7 @@
 #define CBPF_INSN_H
 
 #include "cbpf/api.h"
+#include "cbpf/opcode_list.h"
 
 #include <stdint.h>
 
@@ -93,25 +94,12 @@ struct cbpf_insn {
 #define CBPF_SKF_NET_OFF (-0x100000)
 #define CBPF_SKF_LL_OFF  (-0x200000)
 
-/* The 16 ancillary loads: k = SKF_AD_OFF + 4 * ext. */
+/* The 16 ancillary loads: k = SKF_AD_OFF + 4 * ext (cbpf/opcode_list.h). */
 enum cbpf_ext {
-	CBPF_EXT_PROTOCOL = 0,
-	CBPF_EXT_PKTTYPE = 1,
-	CBPF_EXT_IFINDEX = 2,
-	CBPF_EXT_NLATTR = 3,
-	CBPF_EXT_NLATTR_NEST = 4,
-	CBPF_EXT_MARK = 5,
-	CBPF_EXT_QUEUE = 6,
-	CBPF_EXT_HATYPE = 7,
-	CBPF_EXT_RXHASH = 8,
-	CBPF_EXT_CPU = 9,
-	CBPF_EXT_ALU_XOR_X = 10,
-	CBPF_EXT_VLAN_TAG = 11,
-	CBPF_EXT_VLAN_TAG_PRESENT = 12,
-	CBPF_EXT_PAY_OFFSET = 13,
-	CBPF_EXT_RANDOM = 14,
-	CBPF_EXT_VLAN_TPID = 15,
-	CBPF_EXT_COUNT = 16
+#define CBPF_X_EXT(name, n, asm_name, pcap_name) CBPF_EXT_##name = n,
+	CBPF_EXT_LIST(CBPF_X_EXT)
+#undef CBPF_X_EXT
+	CBPF_EXT_COUNT
 };
 
 /* k of an extension load, and the reverse (-1 when k names none). */
@@ -151,12 +139,19 @@ enum cbpf_kind {
 enum cbpf_reg { CBPF_REG_A = 0, CBPF_REG_X = 1 };
 enum cbpf_src { CBPF_SRC_K = 0, CBPF_SRC_X = 1, CBPF_SRC_A = 2 };
 enum cbpf_size { CBPF_SIZE_W = 4, CBPF_SIZE_H = 2, CBPF_SIZE_B = 1 };
+/* The ALU and jump operations, in cbpf/opcode_list.h's order. */
 enum cbpf_alu_op {
-	CBPF_ALU_ADD, CBPF_ALU_SUB, CBPF_ALU_MUL, CBPF_ALU_DIV, CBPF_ALU_MOD,
-	CBPF_ALU_AND, CBPF_ALU_OR, CBPF_ALU_XOR, CBPF_ALU_LSH, CBPF_ALU_RSH,
+#define CBPF_X_OP(name, field, mnemonic) CBPF_ALU_##name,
+	CBPF_ALU_OP_LIST(CBPF_X_OP)
+#undef CBPF_X_OP
 	CBPF_ALU_COUNT
 };
-enum cbpf_jmp_op { CBPF_JMP_JEQ, CBPF_JMP_JGT, CBPF_JMP_JGE, CBPF_JMP_JSET, CBPF_JMP_COUNT };
+enum cbpf_jmp_op {
+#define CBPF_X_OP(name, field, mnemonic) CBPF_JMP_##name,
+	CBPF_JMP_OP_LIST(CBPF_X_OP)
+#undef CBPF_X_OP
+	CBPF_JMP_COUNT
+};
 
 /*
  * The typed view of one instruction. Which fields mean something depends

@@ -1,85 +1,43 @@
 /*
- * insn/opcode_table.c - the 49 opcodes of Linux's chk_code_allowed(), keyed by
- * code with designated initialisers, plus the extension name tables.
+ * insn/opcode_table.c - the opcode table, keyed by code with designated
+ * initialisers, and the operation and extension names: all expanded from
+ * the lists of cbpf/opcode_list.h, the one source of opcode facts.
  */
 #include "cbpf/opcode.h"
+#include "opcode_index.h"
 
 #include <stdbool.h>
 
-#define U_K  CBPF_USES_K
-#define U_J  (CBPF_USES_JT | CBPF_USES_JF)
-
-#define LD(c, kd, r, sz, an, pn, u, sc) \
-	[c] = { .code = c, .kind = kd, .reg = r, .size = sz, .asm_name = an, \
-		.pcap_name = pn, .uses = u, .seccomp = sc }
-#define ALU(c, op, s, an, sc) \
-	[c] = { .code = c, .kind = CBPF_KIND_ALU, .alu = op, .src = s, \
-		.asm_name = an, .pcap_name = an, .uses = (s) == CBPF_SRC_K ? U_K : 0, \
-		.seccomp = sc }
-#define JC(c, op, s, an) \
-	[c] = { .code = c, .kind = CBPF_KIND_JCOND, .jmp = op, .src = s, \
-		.asm_name = an, .pcap_name = an, \
-		.uses = U_J | ((s) == CBPF_SRC_K ? U_K : 0), .seccomp = 1 }
+/* Column values of CBPF_OPCODE_LIST, mapped to the typed model. */
+#define OPT_REG_A CBPF_REG_A
+#define OPT_REG_X CBPF_REG_X
+#define OPT_SIZE_W CBPF_SIZE_W
+#define OPT_SIZE_H CBPF_SIZE_H
+#define OPT_SIZE_B CBPF_SIZE_B
+#define OPT_SIZE_NA 0
+#define OPT_SRC_K CBPF_SRC_K
+#define OPT_SRC_X CBPF_SRC_X
+#define OPT_SRC_A CBPF_SRC_A
+#define OPT_USES_NONE 0u
+#define OPT_USES_K CBPF_USES_K
+#define OPT_USES_J (CBPF_USES_JT | CBPF_USES_JF)
+#define OPT_USES_KJ (CBPF_USES_K | CBPF_USES_JT | CBPF_USES_JF)
 
 enum { TABLE_SIZE = 0xb2 }; /* the kernel's codes[] array size */
 
-static const struct cbpf_opinfo op_table[TABLE_SIZE] = {
-	/* Loads into A. */
-	LD(0x00, CBPF_KIND_LD_IMM, CBPF_REG_A, CBPF_SIZE_W, "ld", "ld", U_K, 1),
-	LD(0x20, CBPF_KIND_LD_ABS, CBPF_REG_A, CBPF_SIZE_W, "ld", "ld", U_K, 1),
-	LD(0x28, CBPF_KIND_LD_ABS, CBPF_REG_A, CBPF_SIZE_H, "ldh", "ldh", U_K, 0),
-	LD(0x30, CBPF_KIND_LD_ABS, CBPF_REG_A, CBPF_SIZE_B, "ldb", "ldb", U_K, 0),
-	LD(0x40, CBPF_KIND_LD_IND, CBPF_REG_A, CBPF_SIZE_W, "ld", "ld", U_K, 0),
-	LD(0x48, CBPF_KIND_LD_IND, CBPF_REG_A, CBPF_SIZE_H, "ldh", "ldh", U_K, 0),
-	LD(0x50, CBPF_KIND_LD_IND, CBPF_REG_A, CBPF_SIZE_B, "ldb", "ldb", U_K, 0),
-	LD(0x60, CBPF_KIND_LD_MEM, CBPF_REG_A, CBPF_SIZE_W, "ld", "ld", U_K, 1),
-	LD(0x80, CBPF_KIND_LD_LEN, CBPF_REG_A, CBPF_SIZE_W, "ld", "ld", 0, 1),
-	/* Loads into X. */
-	LD(0x01, CBPF_KIND_LD_IMM, CBPF_REG_X, CBPF_SIZE_W, "ldx", "ldx", U_K, 1),
-	LD(0x61, CBPF_KIND_LD_MEM, CBPF_REG_X, CBPF_SIZE_W, "ldx", "ldx", U_K, 1),
-	LD(0x81, CBPF_KIND_LD_LEN, CBPF_REG_X, CBPF_SIZE_W, "ldx", "ldx", 0, 1),
-	LD(0xb1, CBPF_KIND_LD_MSH, CBPF_REG_X, CBPF_SIZE_B, "ldxb", "ldxb", U_K, 0),
-	/* Stores. */
-	LD(0x02, CBPF_KIND_ST, CBPF_REG_A, CBPF_SIZE_W, "st", "st", U_K, 1),
-	LD(0x03, CBPF_KIND_ST, CBPF_REG_X, CBPF_SIZE_W, "stx", "stx", U_K, 1),
-	/* ALU. Seccomp forbids mod (seccomp_check_filter has no case for it). */
-	ALU(0x04, CBPF_ALU_ADD, CBPF_SRC_K, "add", 1), ALU(0x0c, CBPF_ALU_ADD, CBPF_SRC_X, "add", 1),
-	ALU(0x14, CBPF_ALU_SUB, CBPF_SRC_K, "sub", 1), ALU(0x1c, CBPF_ALU_SUB, CBPF_SRC_X, "sub", 1),
-	ALU(0x24, CBPF_ALU_MUL, CBPF_SRC_K, "mul", 1), ALU(0x2c, CBPF_ALU_MUL, CBPF_SRC_X, "mul", 1),
-	ALU(0x34, CBPF_ALU_DIV, CBPF_SRC_K, "div", 1), ALU(0x3c, CBPF_ALU_DIV, CBPF_SRC_X, "div", 1),
-	ALU(0x44, CBPF_ALU_OR, CBPF_SRC_K, "or", 1),   ALU(0x4c, CBPF_ALU_OR, CBPF_SRC_X, "or", 1),
-	ALU(0x54, CBPF_ALU_AND, CBPF_SRC_K, "and", 1), ALU(0x5c, CBPF_ALU_AND, CBPF_SRC_X, "and", 1),
-	ALU(0x64, CBPF_ALU_LSH, CBPF_SRC_K, "lsh", 1), ALU(0x6c, CBPF_ALU_LSH, CBPF_SRC_X, "lsh", 1),
-	ALU(0x74, CBPF_ALU_RSH, CBPF_SRC_K, "rsh", 1), ALU(0x7c, CBPF_ALU_RSH, CBPF_SRC_X, "rsh", 1),
-	ALU(0x94, CBPF_ALU_MOD, CBPF_SRC_K, "mod", 0), ALU(0x9c, CBPF_ALU_MOD, CBPF_SRC_X, "mod", 0),
-	ALU(0xa4, CBPF_ALU_XOR, CBPF_SRC_K, "xor", 1), ALU(0xac, CBPF_ALU_XOR, CBPF_SRC_X, "xor", 1),
-	[0x84] = { .code = 0x84, .kind = CBPF_KIND_NEG, .asm_name = "neg", .pcap_name = "neg",
-		   .seccomp = 1 },
-	/* Jumps. */
-	[0x05] = { .code = 0x05, .kind = CBPF_KIND_JA, .asm_name = "ja", .pcap_name = "ja",
-		   .uses = U_K, .seccomp = 1 },
-	JC(0x15, CBPF_JMP_JEQ, CBPF_SRC_K, "jeq"),   JC(0x1d, CBPF_JMP_JEQ, CBPF_SRC_X, "jeq"),
-	JC(0x25, CBPF_JMP_JGT, CBPF_SRC_K, "jgt"),   JC(0x2d, CBPF_JMP_JGT, CBPF_SRC_X, "jgt"),
-	JC(0x35, CBPF_JMP_JGE, CBPF_SRC_K, "jge"),   JC(0x3d, CBPF_JMP_JGE, CBPF_SRC_X, "jge"),
-	JC(0x45, CBPF_JMP_JSET, CBPF_SRC_K, "jset"), JC(0x4d, CBPF_JMP_JSET, CBPF_SRC_X, "jset"),
-	/* Returns. 0x0e (ret x) is not accepted by Linux. */
-	[0x06] = { .code = 0x06, .kind = CBPF_KIND_RET, .src = CBPF_SRC_K, .asm_name = "ret",
-		   .pcap_name = "ret", .uses = U_K, .seccomp = 1 },
-	[0x16] = { .code = 0x16, .kind = CBPF_KIND_RET, .src = CBPF_SRC_A, .asm_name = "ret",
-		   .pcap_name = "ret", .seccomp = 1 },
-	/* Register transfers. */
-	[0x07] = { .code = 0x07, .kind = CBPF_KIND_TAX, .asm_name = "tax", .pcap_name = "tax",
-		   .seccomp = 1 },
-	[0x87] = { .code = 0x87, .kind = CBPF_KIND_TXA, .asm_name = "txa", .pcap_name = "txa",
-		   .seccomp = 1 },
-};
+#define OPT_ENTRY(c, kd, r, sz, a, j, s, mn, u, sc) \
+	[c] = { .code = (c), .kind = CBPF_KIND_##kd, .reg = OPT_REG_##r, \
+		.size = (enum cbpf_size)OPT_SIZE_##sz, .alu = CBPF_ALU_##a, .jmp = CBPF_JMP_##j, \
+		.src = OPT_SRC_##s, .asm_name = mn, .pcap_name = mn, .uses = OPT_USES_##u, \
+		.seccomp = sc },
+static const struct cbpf_opinfo op_table[TABLE_SIZE] = { CBPF_OPCODE_LIST(OPT_ENTRY) };
+#undef OPT_ENTRY
 
-static const uint8_t op_order[CBPF_NOPCODES] = {
-	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0c, 0x14, 0x15, 0x16, 0x1c, 0x1d,
-	0x20, 0x24, 0x25, 0x28, 0x2c, 0x2d, 0x30, 0x34, 0x35, 0x3c, 0x3d, 0x40, 0x44, 0x45,
-	0x48, 0x4c, 0x4d, 0x50, 0x54, 0x5c, 0x60, 0x61, 0x64, 0x6c, 0x74, 0x7c, 0x80, 0x81,
-	0x84, 0x87, 0x94, 0x9c, 0xa4, 0xac, 0xb1,
-};
+/* The codes in the list's (ascending) order. */
+#define OPT_CODE(c, ...) (c),
+static const uint8_t op_order[] = { CBPF_OPCODE_LIST(OPT_CODE) };
+#undef OPT_CODE
+_Static_assert(sizeof(op_order) == CBPF_NOPCODES, "CBPF_OPCODE_LIST has CBPF_NOPCODES entries");
 
 const struct cbpf_opinfo *cbpf_opinfo(uint16_t code)
 {
@@ -95,17 +53,10 @@ const struct cbpf_opinfo *cbpf_opinfo_at(size_t i)
 	return &op_table[op_order[i]];
 }
 
-static const char *const alu_names[CBPF_ALU_COUNT] = {
-	[CBPF_ALU_ADD] = "add", [CBPF_ALU_SUB] = "sub", [CBPF_ALU_MUL] = "mul",
-	[CBPF_ALU_DIV] = "div", [CBPF_ALU_MOD] = "mod", [CBPF_ALU_AND] = "and",
-	[CBPF_ALU_OR] = "or",   [CBPF_ALU_XOR] = "xor", [CBPF_ALU_LSH] = "lsh",
-	[CBPF_ALU_RSH] = "rsh",
-};
-
-static const char *const jmp_names[CBPF_JMP_COUNT] = {
-	[CBPF_JMP_JEQ] = "jeq", [CBPF_JMP_JGT] = "jgt", [CBPF_JMP_JGE] = "jge",
-	[CBPF_JMP_JSET] = "jset",
-};
+#define OPT_NAME(name, field, mnemonic) mnemonic,
+static const char *const alu_names[CBPF_ALU_COUNT] = { CBPF_ALU_OP_LIST(OPT_NAME) };
+static const char *const jmp_names[CBPF_JMP_COUNT] = { CBPF_JMP_OP_LIST(OPT_NAME) };
+#undef OPT_NAME
 
 const char *cbpf_alu_name(enum cbpf_alu_op op)
 {
@@ -117,37 +68,76 @@ const char *cbpf_jmp_name(enum cbpf_jmp_op op)
 	return (unsigned)op < CBPF_JMP_COUNT ? jmp_names[op] : "?";
 }
 
+/*
+ * The reverse index: the code of a typed combination. Each kind reads only
+ * its own fields (cbpf/insn.h, struct cbpf_typed), folded into one slot;
+ * two entries in the same slot would be a duplicate designated initialiser,
+ * which -Wextra (-Woverride-init) rejects, so the list is proved unambiguous
+ * at compile time. Codes are stored + 1 (0: no opcode).
+ */
+#define OPT_SIZE_SLOT(sz) ((sz) == CBPF_SIZE_W ? 0 : (sz) == CBPF_SIZE_H ? 1 : 2)
+#define OPT_SLOT(kd, r, sz, a, j, s) \
+	((kd) == CBPF_KIND_ALU ? (int)(a) * 2 + ((s) == CBPF_SRC_X) : \
+	 (kd) == CBPF_KIND_JCOND ? (int)(j) * 2 + ((s) == CBPF_SRC_X) : \
+	 (kd) == CBPF_KIND_RET ? ((s) == CBPF_SRC_A) : \
+	 (kd) == CBPF_KIND_LD_ABS || (kd) == CBPF_KIND_LD_IND ? OPT_SIZE_SLOT(sz) : \
+	 (kd) == CBPF_KIND_LD_IMM || (kd) == CBPF_KIND_LD_LEN || (kd) == CBPF_KIND_LD_MEM || \
+	 (kd) == CBPF_KIND_ST ? (int)(r) : 0)
+enum { SLOTS = 2 * CBPF_ALU_COUNT };
+
+#define OPT_REV(c, kd, r, sz, a, j, s, mn, u, sc) \
+	[CBPF_KIND_##kd][OPT_SLOT(CBPF_KIND_##kd, OPT_REG_##r, OPT_SIZE_##sz, CBPF_ALU_##a, \
+				  CBPF_JMP_##j, OPT_SRC_##s)] = (c) + 1,
+static const uint8_t code_of_slot[CBPF_KIND_COUNT][SLOTS] = { CBPF_OPCODE_LIST(OPT_REV) };
+#undef OPT_REV
+
+/* Whether the fields a kind reads hold values of their enums. */
+static bool typed_fields_ok(enum cbpf_kind kind, enum cbpf_reg reg, enum cbpf_size size,
+			    enum cbpf_alu_op alu, enum cbpf_jmp_op jmp, enum cbpf_src src)
+{
+	switch (kind) {
+	case CBPF_KIND_ALU: return (unsigned)alu < CBPF_ALU_COUNT && src <= CBPF_SRC_X;
+	case CBPF_KIND_JCOND: return (unsigned)jmp < CBPF_JMP_COUNT && src <= CBPF_SRC_X;
+	case CBPF_KIND_RET: return src == CBPF_SRC_K || src == CBPF_SRC_A;
+	case CBPF_KIND_LD_ABS:
+	case CBPF_KIND_LD_IND:
+		return size == CBPF_SIZE_W || size == CBPF_SIZE_H || size == CBPF_SIZE_B;
+	case CBPF_KIND_LD_IMM:
+	case CBPF_KIND_LD_LEN:
+	case CBPF_KIND_LD_MEM:
+	case CBPF_KIND_ST:
+		return reg == CBPF_REG_A || reg == CBPF_REG_X;
+	default:
+		return (unsigned)kind < CBPF_KIND_COUNT;
+	}
+}
+
+int cbpf_opcode_for(enum cbpf_kind kind, enum cbpf_reg reg, enum cbpf_size size,
+		    enum cbpf_alu_op alu, enum cbpf_jmp_op jmp, enum cbpf_src src)
+{
+	if (kind == CBPF_KIND_LD_EXT) /* an ancillary load is an absolute one */
+		kind = CBPF_KIND_LD_ABS;
+	if (!typed_fields_ok(kind, reg, size, alu, jmp, src))
+		return -1;
+	return (int)code_of_slot[kind][OPT_SLOT(kind, reg, size, alu, jmp, src)] - 1;
+}
+
 int cbpf_code_for_alu(enum cbpf_alu_op op, enum cbpf_src src)
 {
-	for (size_t i = 0; i < CBPF_NOPCODES; i++) {
-		const struct cbpf_opinfo *o = &op_table[op_order[i]];
-		if (o->kind == CBPF_KIND_ALU && o->alu == op && o->src == src)
-			return o->code;
-	}
-	return -1;
+	return cbpf_opcode_for(CBPF_KIND_ALU, CBPF_REG_A, CBPF_SIZE_W, op, CBPF_JMP_JEQ, src);
 }
 
 int cbpf_code_for_jmp(enum cbpf_jmp_op op, enum cbpf_src src)
 {
-	for (size_t i = 0; i < CBPF_NOPCODES; i++) {
-		const struct cbpf_opinfo *o = &op_table[op_order[i]];
-		if (o->kind == CBPF_KIND_JCOND && o->jmp == op && o->src == src)
-			return o->code;
-	}
-	return -1;
+	return cbpf_opcode_for(CBPF_KIND_JCOND, CBPF_REG_A, CBPF_SIZE_W, CBPF_ALU_ADD, op, src);
 }
 
-/* Extension names. bpf_asm has no name for ALU_XOR_X; cbpf spells it
- * `xor_x` like libpcap. */
-static const char *const ext_asm[CBPF_EXT_COUNT] = {
-	"proto", "type", "ifidx", "nla", "nlan", "mark", "queue", "hatype",
-	"rxhash", "cpu", "xor_x", "vlan_tci", "vlan_avail", "poff", "rand", "vlan_tpid",
-};
-
-static const char *const ext_pcap[CBPF_EXT_COUNT] = {
-	"proto", "type", "ifidx", "nla", "nlan", "mark", "queue", "hatype",
-	"rxhash", "cpu", "xor_x", "vlan_tci", "vlanp", "poff", "random", "vlan_tpid",
-};
+#define OPT_EXT_ASM(name, n, asm_name, pcap_name) [n] = asm_name,
+#define OPT_EXT_PCAP(name, n, asm_name, pcap_name) [n] = pcap_name,
+static const char *const ext_asm[CBPF_EXT_COUNT] = { CBPF_EXT_LIST(OPT_EXT_ASM) };
+static const char *const ext_pcap[CBPF_EXT_COUNT] = { CBPF_EXT_LIST(OPT_EXT_PCAP) };
+#undef OPT_EXT_ASM
+#undef OPT_EXT_PCAP
 
 const char *cbpf_ext_asm_name(enum cbpf_ext e)
 {

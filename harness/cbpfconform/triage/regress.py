@@ -127,7 +127,7 @@ def render_case(t, result, cause, cbpf):
 def _seccomp_text(b):
     import struct
     nr, arch, ip, *args = struct.unpack("<iIQ6Q", b[:64].ljust(64, b"\0"))
-    return f"nr={nr} arch={arch:#x} ip={ip} args={','.join(str(a) for a in args)}"
+    return f"nr={nr},arch={arch:#x},ip={ip},args={':'.join(str(a) for a in args)}"
 
 
 def file_case(t, result, cause, corpus, build, cbpf, record=True):

@@ -12,14 +12,16 @@
  *
  * Cost: the fuzz targets run this under sanitizer coverage, where every
  * integer comparison is a callback into the fuzzer but a switch on a byte
- * is one nearly free one. So character classes are switches, numbers
- * saturate without a comparison per digit, and an identifier is matched
- * against every keyword at once (asm_kw_of: one switch on its packed bytes).
+ * is one nearly free one. So character classes are switches and numbers
+ * saturate without a comparison per digit. Keywords are looked up in a
+ * plain table (asm_kw_of); fuzz/sancov-ignore.txt keeps that loop out of
+ * the comparison tracing (the fuzz dictionaries hold every keyword).
  */
 #include "lex.h"
 
 #include <string.h>
 
+#include "format/cursor.h"
 #include "support/char_cases.h"
 
 static bool is_alpha(unsigned char c)
@@ -45,9 +47,9 @@ static bool is_word(unsigned char c)
 
 void asm_lex_init(struct asm_lexer *lx, const char *buf, size_t len)
 {
-	lx->p = buf;
+	lx->p = buf + fc_bom_len(buf, len); /* a UTF-8 byte order mark is skipped */
 	lx->end = buf + len;
-	lx->line_start = buf;
+	lx->line_start = lx->p;
 	lx->line = 1;
 }
 
@@ -219,124 +221,64 @@ static int lex_number(struct asm_lexer *lx, struct asm_token *tok, const char *p
 			     "or decimal)", ex);
 }
 
-/* Keywords packed as asm_kw_of packs an identifier: one byte per letter,
- * the first one highest, each or-ed with 0x20 (which lowers A-Z, keeps
- * digits and turns '_' into 0x7f, which no identifier contains). */
-#define KB(c) ((uint64_t)((c) | 0x20))
-#define K2(a, b) (KB(a) << 8 | KB(b))
-#define K3(a, b, c) (K2(a, b) << 8 | KB(c))
-#define K4(a, b, c, d) (K3(a, b, c) << 8 | KB(d))
-#define K5(a, b, c, d, e) (K4(a, b, c, d) << 8 | KB(e))
-#define K6(a, b, c, d, e, f) (K5(a, b, c, d, e) << 8 | KB(f))
-#define K7(a, b, c, d, e, f, g) (K6(a, b, c, d, e, f) << 8 | KB(g))
-#define K8(a, b, c, d, e, f, g, h) (K7(a, b, c, d, e, f, g) << 8 | KB(h))
+/* Every keyword's spelling and length, expanded from the word lists. */
+struct kw_word {
+	const char *word;
+	unsigned char len;
+};
 
-/* Words of up to 8 bytes: lo is the whole word. */
-static enum asm_kw short_kw(uint64_t lo)
-{
-	switch (lo) {
-	case K2('l', 'd'): return ASM_KW_LD;
-	case K3('l', 'd', 'i'): return ASM_KW_LDI;
-	case K3('l', 'd', 'h'): return ASM_KW_LDH;
-	case K3('l', 'd', 'b'): return ASM_KW_LDB;
-	case K3('l', 'd', 'x'): return ASM_KW_LDX;
-	case K4('l', 'd', 'x', 'i'): return ASM_KW_LDXI;
-	case K4('l', 'd', 'x', 'b'): return ASM_KW_LDXB;
-	case K2('s', 't'): return ASM_KW_ST;
-	case K3('s', 't', 'x'): return ASM_KW_STX;
-	case K2('j', 'a'): return ASM_KW_JA;
-	case K3('j', 'm', 'p'): return ASM_KW_JMP;
-	case K3('j', 'n', 'e'): return ASM_KW_JNE;
-	case K4('j', 'n', 'e', 'q'): return ASM_KW_JNEQ;
-	case K3('j', 'l', 't'): return ASM_KW_JLT;
-	case K3('j', 'l', 'e'): return ASM_KW_JLE;
-	case K3('n', 'e', 'g'): return ASM_KW_NEG;
-	case K3('r', 'e', 't'): return ASM_KW_RET;
-	case K3('t', 'a', 'x'): return ASM_KW_TAX;
-	case K3('t', 'x', 'a'): return ASM_KW_TXA;
-	case K3('a', 'd', 'd'): return ASM_KW_ADD;
-	case K3('s', 'u', 'b'): return ASM_KW_SUB;
-	case K3('m', 'u', 'l'): return ASM_KW_MUL;
-	case K3('d', 'i', 'v'): return ASM_KW_DIV;
-	case K3('m', 'o', 'd'): return ASM_KW_MOD;
-	case K3('a', 'n', 'd'): return ASM_KW_AND;
-	case K2('o', 'r'): return ASM_KW_OR;
-	case K3('x', 'o', 'r'): return ASM_KW_XOR;
-	case K3('l', 's', 'h'): return ASM_KW_LSH;
-	case K3('r', 's', 'h'): return ASM_KW_RSH;
-	case K3('j', 'e', 'q'): return ASM_KW_JEQ;
-	case K3('j', 'g', 't'): return ASM_KW_JGT;
-	case K3('j', 'g', 'e'): return ASM_KW_JGE;
-	case K4('j', 's', 'e', 't'): return ASM_KW_JSET;
-	case K5('p', 'r', 'o', 't', 'o'): return ASM_KW_PROTO;
-	case K4('t', 'y', 'p', 'e'): return ASM_KW_TYPE;
-	case K5('i', 'f', 'i', 'd', 'x'): return ASM_KW_IFIDX;
-	case K3('n', 'l', 'a'): return ASM_KW_NLA;
-	case K4('n', 'l', 'a', 'n'): return ASM_KW_NLAN;
-	case K4('m', 'a', 'r', 'k'): return ASM_KW_MARK;
-	case K5('q', 'u', 'e', 'u', 'e'): return ASM_KW_QUEUE;
-	case K6('h', 'a', 't', 'y', 'p', 'e'): return ASM_KW_HATYPE;
-	case K6('r', 'x', 'h', 'a', 's', 'h'): return ASM_KW_RXHASH;
-	case K3('c', 'p', 'u'): return ASM_KW_CPU;
-	case K5('x', 'o', 'r', '_', 'x'): return ASM_KW_XOR_X;
-	case K8('v', 'l', 'a', 'n', '_', 't', 'c', 'i'): return ASM_KW_VLAN_TCI;
-	case K4('p', 'o', 'f', 'f'): return ASM_KW_POFF;
-	case K4('r', 'a', 'n', 'd'): return ASM_KW_RAND;
-	case K7('v', 'l', 'a', 'n', '_', 'p', 'r'): return ASM_KW_VLAN_PR;
-	case K3('l', 'e', 'n'): return ASM_KW_LEN;
-	case KB('a'): return ASM_KW_A;
-	case KB('x'): return ASM_KW_X;
-	case KB('m'): return ASM_KW_M;
-	case KB('k'): return ASM_KW_K;
-	case K2('j', 't'): return ASM_KW_JT;
-	case K2('j', 'f'): return ASM_KW_JF;
-	case K4('i', 'n', 's', 'n'): return ASM_KW_INSN;
-	default: return ASM_KW_NONE;
-	}
-}
+#define KW_WORD(name, word) [ASM_KW_##name] = { word, sizeof(word) - 1 },
+#define KW_OP(name, field, mnemonic) [ASM_KW_##name] = { mnemonic, sizeof(mnemonic) - 1 },
+#define KW_EXT(name, n, asm_name, pcap_name) \
+	[ASM_KW_EXT_##name] = { asm_name, sizeof(asm_name) - 1 },
+static const struct kw_word kw_words[ASM_KW_COUNT] = {
+	ASM_MNEMONIC_WORDS(KW_WORD)
+	CBPF_ALU_OP_LIST(KW_OP)
+	CBPF_JMP_OP_LIST(KW_OP)
+	CBPF_EXT_LIST(KW_EXT)
+	KW_WORD(VLAN_PR, "vlan_pr")
+	KW_WORD(LEN, "len")
+	ASM_OPERAND_WORDS(KW_WORD)
+};
+#undef KW_WORD
+#undef KW_OP
+#undef KW_EXT
 
-/* The keyword of a packed identifier (hi: the bytes before the last 8). */
-static enum asm_kw kw_of_packed(uint64_t hi, uint64_t lo)
+enum { KW_MAX_LEN = 10 }; /* vlan_avail, the longest */
+
+const char *asm_kw_word(enum asm_kw kw)
 {
-	if (hi == 0)
-		return short_kw(lo);
-	if (hi == KB('v') && lo == K8('l', 'a', 'n', '_', 't', 'p', 'i', 'd'))
-		return ASM_KW_VLAN_TPID;
-	if (hi == K2('v', 'l') && lo == K8('a', 'n', '_', 'a', 'v', 'a', 'i', 'l'))
-		return ASM_KW_VLAN_AVAIL;
-	return ASM_KW_NONE;
+	return (unsigned)kw < ASM_KW_COUNT ? kw_words[kw].word : NULL;
 }
 
 enum asm_kw asm_kw_of(const char *s, size_t len)
 {
-	const char *e = s + len;
-	uint64_t hi = 0, lo = 0;
+	char low[KW_MAX_LEN];
 
-	if (len > 10) /* vlan_avail, the longest */
+	if (len == 0 || len > KW_MAX_LEN)
 		return ASM_KW_NONE;
-	for (; s < e; s++) {
-		hi = hi << 8 | lo >> 56;
-		lo = lo << 8 | KB((unsigned char)*s);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		low[i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
 	}
-	return kw_of_packed(hi, lo);
+	for (unsigned kw = ASM_KW_NONE + 1; kw < ASM_KW_COUNT; kw++)
+		if (kw_words[kw].len == len && memcmp(kw_words[kw].word, low, len) == 0)
+			return (enum asm_kw)kw;
+	return ASM_KW_NONE;
 }
 
-/* An identifier or a directive: the run of word bytes at p, packed for
- * kw_of_packed on the way (what a word longer than 10 bytes packs to does
- * not matter: it is no keyword). */
+/* An identifier or a directive: the run of word bytes at p, tagged with
+ * the keyword it spells (a directive only with .insn). */
 static void lex_word(struct asm_lexer *lx, struct asm_token *tok, const char *p)
 {
 	const char *q = p, *end = lx->end;
-	uint64_t hi = 0, lo = 0;
 
-	for (; q < end && is_word((unsigned char)*q); q++) {
-		hi = hi << 8 | lo >> 56;
-		lo = lo << 8 | KB((unsigned char)*q);
-	}
+	while (q < end && is_word((unsigned char)*q))
+		q++;
 	tok->text = p;
 	tok->len = (size_t)(q - p);
 	lx->p = q;
-	enum asm_kw kw = tok->len > 10 ? ASM_KW_NONE : kw_of_packed(hi, lo);
+	enum asm_kw kw = asm_kw_of(p, tok->len);
 	if (tok->type == ASM_TOK_IDENT)
 		tok->kw = kw;
 	else if (kw == ASM_KW_INSN) /* a directive */

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cbpf/insn.h"
 #include "cbpf/program.h"
 
 enum asm_tok {
@@ -26,30 +27,41 @@ enum asm_tok {
 	ASM_TOK_PUNCT,     /* one of  : , # % [ ] ( ) + - * & { } =  */
 };
 
+/* bpf_asm's own words (its lexer, tools/bpf/bpf_exp.l): E(NAME, spelling).
+ * The ALU, jump and extension words come from cbpf/opcode_list.h. */
+#define ASM_MNEMONIC_WORDS(E) \
+	E(LD, "ld") E(LDI, "ldi") E(LDH, "ldh") E(LDB, "ldb") E(LDX, "ldx") E(LDXI, "ldxi") \
+	E(LDXB, "ldxb") E(ST, "st") E(STX, "stx") E(JA, "ja") E(JMP, "jmp") E(JNE, "jne") \
+	E(JNEQ, "jneq") E(JLT, "jlt") E(JLE, "jle") E(NEG, "neg") E(RET, "ret") E(TAX, "tax") \
+	E(TXA, "txa")
+/* Operand words (not reserved: they may be labels) and the directive .insn. */
+#define ASM_OPERAND_WORDS(E) \
+	E(A, "a") E(X, "x") E(M, "m") E(K, "k") E(JT, "jt") E(JF, "jf") E(INSN, "insn")
+
 /* The words of the grammar, as the lexer tags identifiers (ASM_KW_NONE:
  * any other identifier, and every other token). Mnemonics, extension names
- * and `len` are reserved (never labels); the rest are operand words. */
+ * (in enum cbpf_ext order, then bpf_asm's alias vlan_pr) and `len` are
+ * reserved (never labels); the operand words follow them. */
 enum asm_kw {
 	ASM_KW_NONE,
-	/* mnemonics (format/bpfasm/parse.c's table) */
-	ASM_KW_LD, ASM_KW_LDI, ASM_KW_LDH, ASM_KW_LDB, ASM_KW_LDX, ASM_KW_LDXI, ASM_KW_LDXB,
-	ASM_KW_ST, ASM_KW_STX, ASM_KW_JA, ASM_KW_JMP, ASM_KW_JNE, ASM_KW_JNEQ, ASM_KW_JLT,
-	ASM_KW_JLE, ASM_KW_NEG, ASM_KW_RET, ASM_KW_TAX, ASM_KW_TXA,
-	/* ALU operations, in enum cbpf_alu_op order (cbpf_alu_name) */
-	ASM_KW_ADD, ASM_KW_SUB, ASM_KW_MUL, ASM_KW_DIV, ASM_KW_MOD, ASM_KW_AND, ASM_KW_OR,
-	ASM_KW_XOR, ASM_KW_LSH, ASM_KW_RSH,
-	/* conditional jumps, in enum cbpf_jmp_op order (cbpf_jmp_name) */
-	ASM_KW_JEQ, ASM_KW_JGT, ASM_KW_JGE, ASM_KW_JSET,
-	/* extensions, in enum cbpf_ext order (cbpf_ext_asm_name), then bpf_asm's
-	 * alias vlan_pr */
-	ASM_KW_PROTO, ASM_KW_TYPE, ASM_KW_IFIDX, ASM_KW_NLA, ASM_KW_NLAN, ASM_KW_MARK,
-	ASM_KW_QUEUE, ASM_KW_HATYPE, ASM_KW_RXHASH, ASM_KW_CPU, ASM_KW_XOR_X, ASM_KW_VLAN_TCI,
-	ASM_KW_VLAN_AVAIL, ASM_KW_POFF, ASM_KW_RAND, ASM_KW_VLAN_TPID, ASM_KW_VLAN_PR,
+#define ASM_KW_WORD(name, word) ASM_KW_##name,
+#define ASM_KW_OP(name, field, mnemonic) ASM_KW_##name,
+#define ASM_KW_EXT(name, n, asm_name, pcap_name) ASM_KW_EXT_##name,
+	ASM_MNEMONIC_WORDS(ASM_KW_WORD)
+	CBPF_ALU_OP_LIST(ASM_KW_OP)
+	CBPF_JMP_OP_LIST(ASM_KW_OP)
+	CBPF_EXT_LIST(ASM_KW_EXT)
+	ASM_KW_VLAN_PR,
 	ASM_KW_LEN,
-	/* operand words (not reserved), and the directive .insn */
-	ASM_KW_A, ASM_KW_X, ASM_KW_M, ASM_KW_K, ASM_KW_JT, ASM_KW_JF, ASM_KW_INSN,
+	ASM_OPERAND_WORDS(ASM_KW_WORD)
+#undef ASM_KW_WORD
+#undef ASM_KW_OP
+#undef ASM_KW_EXT
 	ASM_KW_COUNT
 };
+
+/* The spelling of a keyword (lower case), or NULL for ASM_KW_NONE. */
+const char *asm_kw_word(enum asm_kw kw);
 
 struct asm_token {
 	enum asm_tok type;

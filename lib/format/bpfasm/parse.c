@@ -83,7 +83,7 @@ enum syntax {
 };
 
 struct mnemonic {
-	const char *name;
+	enum asm_kw kw;       /* ASM_KW_NONE: not a mnemonic */
 	enum syntax syn;
 	enum cbpf_reg reg;
 	enum cbpf_size size;
@@ -92,57 +92,56 @@ struct mnemonic {
 };
 
 /* The mnemonics by keyword (format/bpfasm/lex.h tags identifiers with their
- * ASM_KW_*; an entry without a name is not a mnemonic). The ALU and
- * conditional-jump spellings are those of cbpf_alu_name / cbpf_jmp_name
- * (tests/test_asm.c checks that the lexer tags those names so). */
-#define MN(kw, n, s, r, sz) [kw] = { n, s, r, sz, 0, 0 }
-#define MN_ALU(kw, n, op) [kw] = { n, SYN_ALU, 0, CBPF_SIZE_W, 0, op }
-#define MN_JMP(kw, n, s, op) [kw] = { n, s, 0, CBPF_SIZE_W, op, 0 }
+ * ASM_KW_*; an entry with kw ASM_KW_NONE is not a mnemonic). The ALU and
+ * conditional-jump entries are expanded from cbpf/opcode_list.h. */
+#define MN(kw, s, r, sz) [ASM_KW_##kw] = { ASM_KW_##kw, s, r, sz, 0, 0 }
+#define MN_ALU(name, field, mnemonic) \
+	[ASM_KW_##name] = { ASM_KW_##name, SYN_ALU, 0, CBPF_SIZE_W, 0, CBPF_ALU_##name },
+#define MN_JMP(name, field, mnemonic) \
+	[ASM_KW_##name] = { ASM_KW_##name, SYN_JCOND, 0, CBPF_SIZE_W, CBPF_JMP_##name, 0 },
+#define MN_JNEG(kw, op) [ASM_KW_##kw] = { ASM_KW_##kw, SYN_JNEG, 0, CBPF_SIZE_W, CBPF_JMP_##op, 0 }
 static const struct mnemonic mnemonics[ASM_KW_COUNT] = {
-	MN(ASM_KW_LD, "ld", SYN_LD, CBPF_REG_A, CBPF_SIZE_W),
-	MN(ASM_KW_LDI, "ldi", SYN_LDI, CBPF_REG_A, CBPF_SIZE_W),
-	MN(ASM_KW_LDH, "ldh", SYN_LDHB, CBPF_REG_A, CBPF_SIZE_H),
-	MN(ASM_KW_LDB, "ldb", SYN_LDHB, CBPF_REG_A, CBPF_SIZE_B),
-	MN(ASM_KW_LDX, "ldx", SYN_LDX, CBPF_REG_X, CBPF_SIZE_W),
-	MN(ASM_KW_LDXI, "ldxi", SYN_LDI, CBPF_REG_X, CBPF_SIZE_W),
-	MN(ASM_KW_LDXB, "ldxb", SYN_LDXB, CBPF_REG_X, CBPF_SIZE_B),
-	MN(ASM_KW_ST, "st", SYN_ST, CBPF_REG_A, CBPF_SIZE_W),
-	MN(ASM_KW_STX, "stx", SYN_ST, CBPF_REG_X, CBPF_SIZE_W),
-	MN(ASM_KW_JA, "ja", SYN_JA, 0, CBPF_SIZE_W),
-	MN(ASM_KW_JMP, "jmp", SYN_JA, 0, CBPF_SIZE_W),
+	MN(LD, SYN_LD, CBPF_REG_A, CBPF_SIZE_W),
+	MN(LDI, SYN_LDI, CBPF_REG_A, CBPF_SIZE_W),
+	MN(LDH, SYN_LDHB, CBPF_REG_A, CBPF_SIZE_H),
+	MN(LDB, SYN_LDHB, CBPF_REG_A, CBPF_SIZE_B),
+	MN(LDX, SYN_LDX, CBPF_REG_X, CBPF_SIZE_W),
+	MN(LDXI, SYN_LDI, CBPF_REG_X, CBPF_SIZE_W),
+	MN(LDXB, SYN_LDXB, CBPF_REG_X, CBPF_SIZE_B),
+	MN(ST, SYN_ST, CBPF_REG_A, CBPF_SIZE_W),
+	MN(STX, SYN_ST, CBPF_REG_X, CBPF_SIZE_W),
+	MN(JA, SYN_JA, 0, CBPF_SIZE_W),
+	MN(JMP, SYN_JA, 0, CBPF_SIZE_W),
 	/* Virtual jumps: the condition's negation, target in jf. */
-	MN_JMP(ASM_KW_JNE, "jne", SYN_JNEG, CBPF_JMP_JEQ),
-	MN_JMP(ASM_KW_JNEQ, "jneq", SYN_JNEG, CBPF_JMP_JEQ),
-	MN_JMP(ASM_KW_JLT, "jlt", SYN_JNEG, CBPF_JMP_JGE),
-	MN_JMP(ASM_KW_JLE, "jle", SYN_JNEG, CBPF_JMP_JGT),
-	MN(ASM_KW_NEG, "neg", SYN_NEG, 0, CBPF_SIZE_W),
-	MN(ASM_KW_RET, "ret", SYN_RET, 0, CBPF_SIZE_W),
-	MN(ASM_KW_TAX, "tax", SYN_TAX, 0, CBPF_SIZE_W),
-	MN(ASM_KW_TXA, "txa", SYN_TXA, 0, CBPF_SIZE_W),
-	MN_ALU(ASM_KW_ADD, "add", CBPF_ALU_ADD), MN_ALU(ASM_KW_SUB, "sub", CBPF_ALU_SUB),
-	MN_ALU(ASM_KW_MUL, "mul", CBPF_ALU_MUL), MN_ALU(ASM_KW_DIV, "div", CBPF_ALU_DIV),
-	MN_ALU(ASM_KW_MOD, "mod", CBPF_ALU_MOD), MN_ALU(ASM_KW_AND, "and", CBPF_ALU_AND),
-	MN_ALU(ASM_KW_OR, "or", CBPF_ALU_OR),    MN_ALU(ASM_KW_XOR, "xor", CBPF_ALU_XOR),
-	MN_ALU(ASM_KW_LSH, "lsh", CBPF_ALU_LSH), MN_ALU(ASM_KW_RSH, "rsh", CBPF_ALU_RSH),
-	MN_JMP(ASM_KW_JEQ, "jeq", SYN_JCOND, CBPF_JMP_JEQ),
-	MN_JMP(ASM_KW_JGT, "jgt", SYN_JCOND, CBPF_JMP_JGT),
-	MN_JMP(ASM_KW_JGE, "jge", SYN_JCOND, CBPF_JMP_JGE),
-	MN_JMP(ASM_KW_JSET, "jset", SYN_JCOND, CBPF_JMP_JSET),
+	MN_JNEG(JNE, JEQ),
+	MN_JNEG(JNEQ, JEQ),
+	MN_JNEG(JLT, JGE),
+	MN_JNEG(JLE, JGT),
+	MN(NEG, SYN_NEG, 0, CBPF_SIZE_W),
+	MN(RET, SYN_RET, 0, CBPF_SIZE_W),
+	MN(TAX, SYN_TAX, 0, CBPF_SIZE_W),
+	MN(TXA, SYN_TXA, 0, CBPF_SIZE_W),
+	CBPF_ALU_OP_LIST(MN_ALU)
+	CBPF_JMP_OP_LIST(MN_JMP)
 };
+#undef MN
+#undef MN_ALU
+#undef MN_JMP
+#undef MN_JNEG
 
 /* The mnemonic an identifier names, or NULL. */
 static const struct mnemonic *lookup_mnemonic(const struct asm_token *tok)
 {
 	const struct mnemonic *m = &mnemonics[tok->kw];
 
-	return m->name != NULL ? m : NULL;
+	return m->kw != ASM_KW_NONE ? m : NULL;
 }
 
 /* An extension name (bpf_asm's, plus `xor_x`, plus bpf_asm's alias
  * `vlan_pr`), or -1. The ASM_KW_ extension words follow enum cbpf_ext. */
 static int lookup_ext(const struct asm_token *tok)
 {
-	unsigned e = (unsigned)tok->kw - ASM_KW_PROTO;
+	unsigned e = (unsigned)tok->kw - ASM_KW_EXT_PROTOCOL;
 
 	if (e < CBPF_EXT_COUNT)
 		return (int)e;
@@ -703,7 +702,7 @@ static int push(struct parser *ps, struct cbpf_insn in)
 static int parse_instruction(struct parser *ps, const struct mnemonic *m)
 {
 	struct cbpf_typed t = { .size = CBPF_SIZE_W };
-	const char *name = m->name;
+	const char *name = asm_kw_word(m->kw);
 
 	if (check_room(ps) < 0 || advance(ps) < 0)
 		return -1;
