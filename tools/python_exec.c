@@ -32,6 +32,13 @@
 
 #define PYTHON "/usr/bin/python3"
 
+const char *tool_source_dir(void)
+{
+	const char *src = getenv("CBPF_SRC");
+
+	return (src != NULL && *src != '\0') ? src : CBPF_SOURCE_DIR;
+}
+
 /* The directory holding this binary, in buf; -1 when unknown. */
 static int exe_dir(char *buf, size_t len)
 {
@@ -66,7 +73,7 @@ static int package_root(const char *cmd, char *buf, size_t len)
 	int n;
 
 	if (src != NULL && *src != '\0')
-		n = snprintf(buf, len, "%s/harness", src);
+		n = snprintf(buf, len, "%s/harness", tool_source_dir());
 	else if (exe_dir(dir, sizeof(dir)) != 0)
 		n = snprintf(buf, len, "%s/harness", CBPF_SOURCE_DIR);
 	else if (in_build_tree(dir))
