@@ -22,11 +22,13 @@ ONLY = "quirks/1_shift_x/*"          # 7 cases
 # that it never answers a program whose first k is 0x4242. It says hello on
 # stderr when it starts.
 SLOW = '''
-import json, sys, time
+import json, os, sys, time
 sys.stderr.write("hello\\n"); sys.stderr.flush()
 for line in sys.stdin:
     r = json.loads(line)
     if r["program"][0][3] == 0x4242:
+        if os.environ.get("SLOW_MARK"):
+            open(os.environ["SLOW_MARK"], "w").close()
         time.sleep(1000)
     out = {"id": r["id"], "load": "ok", "results": [{"verdict": 1, "abort": None} for _ in r["packets"]]}
     print(json.dumps(out), flush=True)
@@ -201,9 +203,12 @@ def test_ctrl_c_in_triage_is_one_line_exit_130(tmp_path, build_dir, slow):
     prog.write_text("ret #0x4242\n")
     p = subprocess.Popen([sys.executable, "-m", "cbpfconform.triage", str(prog), "--packet", "00",
                           "--impl", "vm", "--impl", slow, "--build", BUILD, "--no-file"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=py_env())
-    time.sleep(2)                              # the slow plugin is holding the first answer
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=py_env(SLOW_MARK=str(tmp_path / "hung")))
+    for _ in range(600):                       # until the slow plugin holds the first answer
+        if (tmp_path / "hung").exists() or p.poll() is not None:
+            break
+        time.sleep(0.1)
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=30)
-    assert p.returncode == 130
-    assert err == "cbpf triage: interrupted\n"
+    assert (p.returncode, err) == (130, "cbpf triage: interrupted\n")
