@@ -35,10 +35,6 @@ int tool_read_input(const char *path, char **buf, size_t *len);
  * rename for real files). Returns 0, or -1 after printing the error. */
 int tool_write_output(const char *path, const void *buf, size_t len);
 
-/* The source tree: $CBPF_SRC, else the one this binary was configured
- * from. */
-const char *tool_source_dir(void);
-
 /* Exec `/usr/bin/python3 -m MODULE` (a module of the cbpfconform package,
  * found as python_exec.c says and put on PYTHONPATH) with the lead
  * arguments, then --build=DIR (the directory above this binary's bin/)
