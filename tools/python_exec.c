@@ -66,7 +66,7 @@ static int package_root(const char *cmd, char *buf, size_t len)
 	int n;
 
 	if (src != NULL && *src != '\0')
-		n = snprintf(buf, len, "%s/harness", tool_source_dir());
+		n = snprintf(buf, len, "%s/harness", src);
 	else if (exe_dir(dir, sizeof(dir)) != 0)
 		n = snprintf(buf, len, "%s/harness", CBPF_SOURCE_DIR);
 	else if (in_build_tree(dir))
