@@ -5,6 +5,8 @@
  */
 #include "check.h"
 
+#include <stdbool.h>
+
 #include "cbpf/insn.h"
 #include "cbpf/opcode.h"
 
@@ -160,25 +162,38 @@ static void test_encode_built(void)
 	CHECK_EQ(cbpf_code_for_jmp(CBPF_JMP_JEQ, CBPF_SRC_X), 0x1d);
 }
 
-/* cbpf_encode builds ALU and jump codes from its own tables: they agree
- * with the opcode table's cbpf_code_for_alu / cbpf_code_for_jmp for every
- * operation and source, in range or not (no code: raw_code stays). */
+/* cbpf_encode's ALU and jump codes, for every operation and source in
+ * range or not, against the codes composed by hand from
+ * linux/bpf_common.h's field values (BPF_ALU 0x04, BPF_JMP 0x05, BPF_X
+ * 0x08); no code: raw_code stays. The public cbpf_code_for_alu/jmp must
+ * agree. */
 static void test_encode_op_codes(void)
 {
+	/* enum cbpf_alu_op order: add sub mul div mod and or xor lsh rsh */
+	static const int alu_op[] = { 0x00, 0x10, 0x20, 0x30, 0x90, 0x50, 0x40, 0xa0, 0x60, 0x70 };
+	/* enum cbpf_jmp_op order: jeq jgt jge jset */
+	static const int jmp_op[] = { 0x10, 0x20, 0x30, 0x40 };
+
+	CHECK_EQ(sizeof(alu_op) / sizeof(alu_op[0]), CBPF_ALU_COUNT);
+	CHECK_EQ(sizeof(jmp_op) / sizeof(jmp_op[0]), CBPF_JMP_COUNT);
 	for (int op = -1; op <= CBPF_ALU_COUNT; op++) {
 		for (int src = 0; src <= 3; src++) {
 			struct cbpf_typed t = { .kind = CBPF_KIND_ALU, .alu = (enum cbpf_alu_op)op,
 						.src = (enum cbpf_src)src, .raw_code = 0x1234 };
-			int want = cbpf_code_for_alu((enum cbpf_alu_op)op, (enum cbpf_src)src);
+			bool ok = op >= 0 && op < CBPF_ALU_COUNT && src <= CBPF_SRC_X;
+			int want = ok ? 0x04 | alu_op[op] | (src == CBPF_SRC_X ? 0x08 : 0) : -1;
 			CHECK_EQ(cbpf_encode(&t).code, want < 0 ? 0x1234 : want);
+			CHECK_EQ(cbpf_code_for_alu((enum cbpf_alu_op)op, (enum cbpf_src)src), want);
 		}
 	}
 	for (int op = -1; op <= CBPF_JMP_COUNT; op++) {
 		for (int src = 0; src <= 3; src++) {
 			struct cbpf_typed t = { .kind = CBPF_KIND_JCOND, .jmp = (enum cbpf_jmp_op)op,
 						.src = (enum cbpf_src)src, .raw_code = 0x1234 };
-			int want = cbpf_code_for_jmp((enum cbpf_jmp_op)op, (enum cbpf_src)src);
+			bool ok = op >= 0 && op < CBPF_JMP_COUNT && src <= CBPF_SRC_X;
+			int want = ok ? 0x05 | jmp_op[op] | (src == CBPF_SRC_X ? 0x08 : 0) : -1;
 			CHECK_EQ(cbpf_encode(&t).code, want < 0 ? 0x1234 : want);
+			CHECK_EQ(cbpf_code_for_jmp((enum cbpf_jmp_op)op, (enum cbpf_src)src), want);
 		}
 	}
 }
