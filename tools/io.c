@@ -107,10 +107,10 @@ int tool_write_output(const char *path, const void *buf, size_t len)
 	FILE *f;
 
 	if (path == NULL || strcmp(path, "-") == 0) {
-		/* a failure is reported by tool_exit_status */
-		if (fwrite(buf, 1, len, stdout) != len || tool_flush_stdout() != 0)
-			return -1;
-		return 0;
+		/* a failure is reported by tool_exit_status; the flush right after
+		 * a failed fwrite keeps its errno */
+		bool wrote = fwrite(buf, 1, len, stdout) == len;
+		return tool_flush_stdout() == 0 && wrote ? 0 : -1;
 	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
 		fprintf(stderr, "cbpf: %s: path too long\n", path);
