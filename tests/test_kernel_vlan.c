@@ -8,6 +8,7 @@
  * for the skb the program saw, the context it reports, the bytes it says
  * the program saw, the tag it puts on the wire, and random programs whose
  * VM run on that input gives the kernel's verdicts.
+ * (linux-semantics: hook.packet-vlan, ret.packet-snaplen)
  */
 #include <arpa/inet.h>
 #include <errno.h>
