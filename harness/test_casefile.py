@@ -5,12 +5,12 @@ import os
 
 import pytest
 
-import casefile
+from cbpfconform import casefile
 
 GOOD = """# a comment
 description: lsh x by 33
 profile: linux
-tags: quirk=1
+tags: linux-semantics=alu.shift-x-masked
 program:
   0x00 0 0 3      ; ld #3
   0x01 0 0 0x21   ; ldx #33
@@ -133,5 +133,5 @@ def test_committed_corpus_parses_and_is_large_enough():
     assert fams["seccomp"] >= 20
     assert "regress" in fams
     opcodes = {i[0] for c in cases if c.program for i in c.program}
-    import classify
+    from cbpfconform import classify
     assert classify.LINUX_CODES <= opcodes

@@ -263,6 +263,7 @@ static const char every_operand_listing[] =
 	"(030) ret      #262144\n"
 	"(031) ret      #0\n";
 
+/* linux-semantics: pcap.line-format, pcap.operands, pcap.unimp */
 static void test_listing_operands(void)
 {
 	struct cbpf_prog p = { 0 };
@@ -318,7 +319,8 @@ static void test_listing_operands(void)
 }
 
 /* What the listing parser tolerates: CRLF, trailing and extra blanks,
- * blank lines, libpcap 1.10.3's trailing blanks, spacing inside operands. */
+ * blank lines, libpcap 1.10.3's trailing blanks, spacing inside operands
+ * (linux-semantics: pcap.trailing-blanks). */
 static void test_listing_tolerance(void)
 {
 	const char *in = "\r\n(000)   ldh [12]   \r\n\n"

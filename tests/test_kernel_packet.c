@@ -1,8 +1,9 @@
 /*
  * test_kernel_packet.c - the AF_PACKET oracle (root only; skipped with a
- * reason otherwise): the metadata of semantics doc 3 (AF_PACKET lo
- * column), negative offsets against a real mac header, and exact verdicts
- * of random programs against the VM run on the context the oracle reports.
+ * reason otherwise): the metadata a filter sees on lo (linux-semantics:
+ * hook.packet-ctx), negative offsets against a real mac header, and exact
+ * verdicts of random programs against the VM run on the context the oracle
+ * reports.
  */
 #include <errno.h>
 #include <string.h>
@@ -66,7 +67,8 @@ static struct kc_verdict one(const struct cbpf_insn *p, size_t n, const uint8_t 
 		CHECK_EQ(v_.verdict, (want));                                  \
 	} while (0)
 
-/* Doc 3, AF_PACKET lo column (incoming copy of a UDP/IPv4 frame). */
+/* AF_PACKET on lo, the incoming copy of a UDP/IPv4 frame: the ext.* values
+ * (linux-semantics: hook.packet-ctx, window.net, window.ll, load.len). */
 static void test_metadata(void)
 {
 	uint8_t f[200];
@@ -99,7 +101,8 @@ static void test_metadata(void)
 	CHECK_EQ(v.ctx.mac_off, 0);
 	/* pkttype follows the destination MAC: lo's address and its broadcast
 	 * address are both all zeros, so ff:ff:ff:ff:ff:ff is "multicast" (2)
-	 * there [6.18, measured]; a foreign unicast address is otherhost (3). */
+	 * there [6.18, measured]; a foreign unicast address is otherhost (3).
+	 * linux-semantics: ext.pkttype */
 	len = udp_frame(f, bcast_mac, 16);
 	EXPECT(f, len, 0, 2, S(0x20, AD(4)), RET_A);
 	len = udp_frame(f, other_mac, 16);
@@ -114,7 +117,8 @@ static void test_metadata(void)
  * linear while 16 (LL_RESERVED_SPACE) + len is below a page, else only the
  * 14-byte header is linear, and nla/nlan give 0 on a non-linear skb. The
  * attributes (host order) sit in the UDP payload: type 1 at 42, type 2 at
- * 46; the VM run on the reported context agrees. */
+ * 46; the VM run on the reported context agrees (linux-semantics:
+ * hook.packet-linear, ext.nla). */
 static void test_linear_limit(void)
 {
 	static uint8_t f[4200];

@@ -1,6 +1,6 @@
 /*
- * test_kernel_seccomp.c - the seccomp oracle: verdicts known from
- * peers.md 2.3 ("Seccomp on the same kernel"), the seccomp_data the
+ * test_kernel_seccomp.c - the seccomp oracle: verdicts measured on 6.18
+ * (the seccomp.* entries of docs/linux-semantics.md), the seccomp_data the
  * filter sees, abort by a kill, the requested syscall never running, load
  * parity with the validator's seccomp profile, and agreement with the VM;
  * and what the children must not do to the caller: signals, dispositions,
@@ -63,6 +63,8 @@ static struct kc_verdict run(const struct cbpf_insn *p, size_t n, int *load_err,
 		CHECK_EQ(l_.errnum, (err));                                    \
 	} while (0)
 
+/* linux-semantics: seccomp.opcode, seccomp.load, seccomp.len-is-64,
+ * seccomp.div-zero-kills, alu.shift-x-masked, alu.tax-txa */
 static void test_peers(void)
 {
 	EXPECT(6, false, S(0x00, 3), S(0x01, 33), S(0x6c, 0), RET_A); /* shift & 31 */
@@ -81,7 +83,8 @@ static void test_peers(void)
 
 /* A seccomp filter is not charged to optmem_max: 4095 `div x` and a ret
  * expand to 20,480 eBPF instructions, too big for a socket at the default
- * optmem_max (ENOMEM there), and still install as a seccomp filter. */
+ * optmem_max (ENOMEM there), and still install as a seccomp filter
+ * (linux-semantics: attach.seccomp-not-charged). */
 static void test_not_charged(void)
 {
 	static struct cbpf_insn p[4096];
@@ -110,7 +113,8 @@ static void test_not_charged(void)
 }
 
 /* What the filter sees: nr and args as requested (host order), the real
- * arch, and the ip of the child's syscall instruction, reported. */
+ * arch, and the ip of the child's syscall instruction, reported
+ * (linux-semantics: seccomp.data). */
 static void test_seccomp_data(void)
 {
 	EXPECT(SYS_getpid, false, S(0x20, 0), RET_A);
@@ -158,7 +162,8 @@ static void test_syscall_never_runs(void)
 	close(pfd[1]);
 }
 
-/* ret #0 (KILL_THREAD) is a value, not an abort; hints are checked. */
+/* ret #0 (KILL_THREAD) is a value, not an abort; hints are checked
+ * (linux-semantics: seccomp.trap-data). */
 static void test_values_and_hints(void)
 {
 	const struct cbpf_insn p[] = { S(0x20, 16), S(0x04, 0x10000), RET_A };

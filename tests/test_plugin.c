@@ -72,8 +72,8 @@ static void test_good_requests(void)
 		"{\"id\":4,\"load\":\"ok\",\"results\":[{\"verdict\":3735928559,\"abort\":null}]}");
 }
 
-/* Linux quirks 2, 3 and 4 (docs/linux-cbpf-semantics.md section 7), each
- * with its abort kind. */
+/* The three ways a run ends early, each with its abort kind
+ * (linux-semantics: load.failure-returns-0, alu.div-x-zero, ext.nodev). */
 static void test_abort_kinds(void)
 {
 	/* failed packet load: ldb [10] on a 1-byte packet returns 0 at once */

@@ -407,7 +407,8 @@ out:
 	free(ddd);
 }
 
-/* The extension names appear where the Linux build uses them. */
+/* The extension names appear where the Linux build uses them
+ * (linux-semantics: pcap.extension-names, pcap.byte-extension-loads). */
 static void test_extension_listing(void)
 {
 	const struct filter_case c = { NULL, 0, "vlan 5" };
@@ -438,7 +439,7 @@ static void test_extension_listing(void)
 }
 
 /* libpcap's optimizer emits `tax` with a nonzero k (a junk field the
- * kernel ignores): -ddd shows it, -d cannot. */
+ * kernel ignores): -ddd shows it, -d cannot (linux-semantics: pcap.tax-junk-k). */
 static void test_junk_k(void)
 {
 	const struct filter_case c = { "EN10MB", 0, "ip[2:2] + 4 >= len" };
@@ -549,6 +550,7 @@ static void compare_with_bpf_image(const struct cbpf_insn *p, size_t n)
 	free(ours);
 }
 
+/* linux-semantics: pcap.line-format, pcap.operands, pcap.extension-names, pcap.unimp */
 static void test_bpf_image(void)
 {
 	enum { LEN = 70000 };

@@ -33,7 +33,9 @@ static const char usage_main[] =
 	"  env      print the environment record (kernel release, arch, JIT and\n"
 	"           optmem/wmem sysctls, privileges) every kernel result depends on\n"
 	"  run      attach a program for real and print the kernel's verdicts\n"
-	"  plugin   serve the plugin protocol with a kernel oracle\n"
+	"  plugin   serve the plugin protocol with a kernel oracle (--target: in\n"
+	"           a qemu guest of another kernel or architecture)\n"
+	"  fetch    put a guest target's kernel and initramfs in the cache\n"
 	"\n"
 	"`cbpf kernel SUBCOMMAND --help` describes each.\n";
 
@@ -90,6 +92,7 @@ static const char usage_run[] =
 
 static const char usage_plugin[] =
 	"usage: cbpf kernel plugin [--via unix|seccomp|packet] [--mark N (packet)]\n"
+	"       cbpf kernel plugin --target TARGET ...   (a qemu guest: --target --help)\n"
 	"\n"
 	"Serve the plugin protocol (one JSON request per line on stdin, one\n"
 	"response line each on stdout; see `cbpf plugin --help`) with a live-kernel\n"
@@ -661,8 +664,12 @@ static int cmd_plugin_kernel(int argc, char **argv)
 {
 	struct plugin_state st = { KC_VIA_UNIX, 0, false };
 	struct run_opts o;
-	int rc = parse_run_args(argc, argv, &o, "plugin", usage_plugin);
+	int rc;
 
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--target") == 0)
+			return cmd_kernel_plugin_guest(argc, argv);
+	rc = parse_run_args(argc, argv, &o, "plugin", usage_plugin);
 	if (rc >= 0)
 		return rc;
 	if (o.file != NULL)
@@ -685,7 +692,7 @@ static int cmd_plugin_kernel(int argc, char **argv)
 int cmd_kernel(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "cbpf kernel: missing subcommand (env, run or plugin)\n"
+		fprintf(stderr, "cbpf kernel: missing subcommand (env, run, plugin or fetch)\n"
 				"try 'cbpf kernel --help'\n");
 		return 2;
 	}
@@ -699,7 +706,9 @@ int cmd_kernel(int argc, char **argv)
 		return cmd_run_kernel(argc - 1, argv + 1);
 	if (strcmp(argv[1], "plugin") == 0)
 		return cmd_plugin_kernel(argc - 1, argv + 1);
-	fprintf(stderr, "cbpf kernel: unknown subcommand '%s' (env, run or plugin)\n"
+	if (strcmp(argv[1], "fetch") == 0)
+		return cmd_kernel_fetch(argc - 1, argv + 1);
+	fprintf(stderr, "cbpf kernel: unknown subcommand '%s' (env, run, plugin or fetch)\n"
 			"try 'cbpf kernel --help'\n", argv[1]);
 	return 2;
 }

@@ -22,6 +22,9 @@ int cmd_corpus(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
 int cmd_opcodes(int argc, char **argv);
 int cmd_seccomp(int argc, char **argv);
+/* `cbpf kernel fetch` and `cbpf kernel plugin --target` (cmd_kernel_guest.c) */
+int cmd_kernel_fetch(int argc, char **argv);
+int cmd_kernel_plugin_guest(int argc, char **argv);
 
 /* Read a whole file ("-" or NULL = stdin) into a malloc'd buffer with a
  * NUL after the last byte. Returns 0, or -1 after printing
@@ -47,10 +50,11 @@ int tool_exit_status(int rc);
  * from. */
 const char *tool_source_dir(void);
 
-/* Exec /usr/bin/python3 SOURCE/script with the lead arguments, then
- * --build=DIR (the build tree holding this binary) when with_build, then
- * rest. Returns 2 after printing why when it cannot. */
-int tool_exec_python(const char *cmd, const char *script, const char *const *lead, size_t nlead,
+/* Exec `/usr/bin/python3 -m MODULE` (a module of the cbpfconform package,
+ * found as python_exec.c says and put on PYTHONPATH) with the lead
+ * arguments, then --build=DIR (the directory above this binary's bin/)
+ * when with_build, then rest. Returns 2 after printing why when it cannot. */
+int tool_exec_python(const char *cmd, const char *module, const char *const *lead, size_t nlead,
 		     int with_build, char *const *rest, size_t nrest);
 
 /* Print the result line of one input (verdict_line.c): "VERDICT" or, for

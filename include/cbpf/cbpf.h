@@ -11,6 +11,7 @@
 #include "cbpf/api.h"
 #include "cbpf/insn.h"
 #include "cbpf/opcode.h"
+#include "cbpf/opcode_list.h"
 #include "cbpf/program.h"
 #include "cbpf/format.h"
 #include "cbpf/validate.h"

@@ -8,7 +8,8 @@
  * with "(%03d) %-8s %s" and "(%03d) %-8s %-16s jt %d\tjf %d", jump targets
  * absolute (n+1+jt), `ja` printing its absolute target n+1+k as %d (u_int
  * arithmetic, so a backward ja, as libpcap's protochain code has, prints
- * a target at or before itself, and k = 0xffffffff at 0 prints "ja 0").
+ * a target at or before itself, and k = 0xffffffff at 0 prints "ja 0";
+ * linux-semantics: pcap.line-format).
  *
  * Matches Debian 12's libpcap 1.10.3 byte for byte except in two places,
  * both as libpcap master does (tests/test_tcpdump_listing.c checks all of
@@ -17,7 +18,8 @@
  *     "tax      "; master 3d142fa6 drops them);
  *   - 0x81 prints as "ldx      #pktlen" (1.10.3 prints "unimp    0x81";
  *     master 324e001f added the case), because a listing that cannot be
- *     read back helps nobody.
+ *     read back helps nobody (linux-semantics: pcap.trailing-blanks,
+ *     pcap.unimp).
  *
  * What the printer writes the parser reads back: the same program, except
  * that the fields an opcode does not use read back as 0 (the listing does
@@ -81,7 +83,8 @@ static enum operand_shape shape_of(const struct cbpf_opinfo *o)
 }
 
 /* bpf_image prints immediates of loads, jumps and the bitwise ALU ops in
- * hex, the arithmetic ones and ret in signed decimal. */
+ * hex, the arithmetic ones and ret in signed decimal (linux-semantics:
+ * pcap.operands). */
 static int imm_is_hex(const struct cbpf_opinfo *o)
 {
 	if (o->kind == CBPF_KIND_ALU)
