@@ -179,10 +179,14 @@ static void test_usage_errors(void)
 					      "try 'cbpf kernel plugin --help'\n");
 	usage_error_is("kernel env --bogus", "cbpf kernel env: unknown argument '--bogus'\n"
 					     "try 'cbpf kernel env --help'\n");
-	usage_error_is("kernel", "cbpf kernel: missing subcommand (env, run or plugin)\n"
+	usage_error_is("kernel", "cbpf kernel: missing subcommand (env, run, plugin or fetch)\n"
 				 "try 'cbpf kernel --help'\n");
-	usage_error_is("kernel bogus", "cbpf kernel: unknown subcommand 'bogus' (env, run or "
-				       "plugin)\ntry 'cbpf kernel --help'\n");
+	usage_error_is("kernel bogus", "cbpf kernel: unknown subcommand 'bogus' (env, run, plugin or "
+				       "fetch)\ntry 'cbpf kernel --help'\n");
+	usage_error_is("kernel fetch", "cbpf kernel fetch: no target given\n"
+				       "try 'cbpf kernel fetch --help'\n");
+	usage_error_is("kernel plugin --target", "cbpf kernel plugin --target: --target needs a "
+						 "value\ntry 'cbpf kernel plugin --target --help'\n");
 	snprintf(args, sizeof(args), "kernel run %s 'ff ff'", path);
 	usage_error_is(args, "cbpf kernel run: packet 'ff ff': a blank at position 2 is not a hex "
 			     "digit\n" TRY_RUN);
