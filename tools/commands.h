@@ -66,4 +66,8 @@ void tool_print_verdict(enum cbpf_profile profile, uint32_t verdict, const char 
 /* The name to show for an input path in messages. */
 const char *tool_input_name(const char *path);
 
+/* The source tree (the guest oracle is built from it): $CBPF_SRC, else the
+ * one this binary was configured from. */
+const char *tool_source_dir(void);
+
 #endif

@@ -162,3 +162,10 @@ int tool_exec_python(const char *cmd, const char *module, const char *const *lea
 	free(args);
 	return 2;
 }
+
+const char *tool_source_dir(void)
+{
+	const char *src = getenv("CBPF_SRC");
+
+	return src != NULL && *src != '\0' ? src : CBPF_SOURCE_DIR;
+}
