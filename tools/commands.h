@@ -46,10 +46,6 @@ int tool_flush_stdout(void);
  * returns rc if it is 2 or more, else 2. */
 int tool_exit_status(int rc);
 
-/* The source tree: $CBPF_SRC, else the one this binary was configured
- * from. */
-const char *tool_source_dir(void);
-
 /* Exec `/usr/bin/python3 -m MODULE` (a module of the cbpfconform package,
  * found as python_exec.c says and put on PYTHONPATH) with the lead
  * arguments, then --build=DIR (the directory above this binary's bin/)

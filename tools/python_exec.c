@@ -32,13 +32,6 @@
 
 #define PYTHON "/usr/bin/python3"
 
-const char *tool_source_dir(void)
-{
-	const char *src = getenv("CBPF_SRC");
-
-	return (src != NULL && *src != '\0') ? src : CBPF_SOURCE_DIR;
-}
-
 /* The directory holding this binary, in buf; -1 when unknown. */
 static int exe_dir(char *buf, size_t len)
 {
