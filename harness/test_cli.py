@@ -158,3 +158,39 @@ def test_opcode_names_are_the_disassemblers(build_dir):
     assert (names["0x80"], names["0x81"], names["0x05"], names["0x15"], names["0x16"],
             names["0xb1"], names["0x00"]) == \
         ("ld #len", "ldx #len", "ja", "jeq #0x0", "ret a", "ldxb 4*([0]&0xf)", "ld #0x0")
+
+
+# Issue 16: every cbpf command reports a failed write on stdout (here a
+# full device) in one line and exits non-zero, whatever it printed; the
+# check is made once, when the command returns (tools/main.c). A 5000-
+# instruction program makes disasm's and check's output outgrow stdio's
+# buffer, so the failure also happens in the middle of a run.
+STDOUT_COMMANDS = [
+    ["kernel", "env"], ["kernel", "env", "--json"], ["kernel", "run", "{prog}", "00", "11"],
+    ["check", "{prog}"], ["check", "--load", "{big}"], ["disasm", "{prog}"], ["disasm", "{big}"],
+    ["run", "{prog}", "00"], ["asm", "{prog}"], ["opcodes"], ["--help"], ["kernel", "--help"],
+    ["seccomp", "data", "nr=1"],
+]
+
+
+@pytest.mark.parametrize("args", STDOUT_COMMANDS, ids=lambda a: " ".join(a))
+def test_stdout_write_failure_is_an_error(args, tmp_path, build_dir):
+    prog, big = tmp_path / "one.bpf", tmp_path / "big.bpf"
+    prog.write_text("ret #1\n")
+    big.write_text("ld #1\n" * 5000 + "ret a\n")
+    argv = [a.format(prog=prog, big=big) for a in args]
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([os.path.join(BUILD, "bin", "cbpf"), *argv], stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    assert r.returncode == 2
+    assert r.stderr == "cbpf: <stdout>: No space left on device\n"
+
+
+@pytest.mark.parametrize("cmd", [["plugin"], ["kernel", "plugin"]], ids=" ".join)
+def test_plugin_stdout_write_failure_is_an_error(cmd, build_dir):
+    req = '{"id":1,"profile":"linux","program":[[6,0,0,1]],"packets":["00"]}\n'
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([os.path.join(BUILD, "bin", "cbpf"), *cmd], input=req, stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    assert r.returncode == 2
+    assert r.stderr == "cbpf: <stdout>: No space left on device\n"

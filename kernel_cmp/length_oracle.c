@@ -121,7 +121,7 @@ static struct kc_variant first_variant(const struct kc_len_engine *e,
 	if (e->shape.has_ret_a && !e->shape.inline_ok &&
 	    !rewrite_load_safe(e->insns, e->shape.n))
 		return v;
-	q = alphabet(first->len);
+	q = alphabet(first->filter_len);
 	if (hint_first(e, first->hint, q))
 		return verify_variant(first->hint, q);
 	return discover_first(e, q);
@@ -218,7 +218,7 @@ static void set_note(struct kc_verdict *out, const char *fmt, const char *a, con
 
 /* Attach variant v unless it already is, then send the input once. */
 static enum step run_variant(struct kc_len_engine *e, const struct kc_variant *v,
-			     const uint8_t *pkt, size_t len, uint32_t q, uint32_t *sym,
+			     const struct kc_len_input *in, uint32_t q, uint32_t *sym,
 			     struct kc_verdict *out)
 {
 	char what[64];
@@ -252,7 +252,7 @@ static enum step run_variant(struct kc_len_engine *e, const struct kc_variant *v
 		e->attached = *v;
 		e->have_attached = true;
 	}
-	err = e->ch.observe(e->ch.self, pkt, len, &got, out->note, sizeof(out->note));
+	err = e->ch.observe(e->ch.self, in->pkt, in->len, &got, out->note, sizeof(out->note));
 	out->runs++;
 	if (err != 0) {
 		out->error = err;
@@ -260,7 +260,7 @@ static enum step run_variant(struct kc_len_engine *e, const struct kc_variant *v
 	}
 	if (got < 0)
 		*sym = 0;
-	else if (len == 0 || got == 0)
+	else if (in->filter_len == 0 || got == 0)
 		*sym = 1;
 	else
 		*sym = (uint64_t)got >= q ? q : (uint32_t)got;
@@ -276,13 +276,13 @@ static void set_exact(struct kc_verdict *out, uint32_t v, bool abort)
 }
 
 /* Plain observation: exact only when the value is below the alphabet. */
-static void observe_plain(struct kc_len_engine *e, const uint8_t *pkt, size_t len, uint32_t q,
+static void observe_plain(struct kc_len_engine *e, const struct kc_len_input *in, uint32_t q,
 			  struct kc_verdict *out)
 {
 	struct kc_variant orig = { .kind = KC_VAR_ORIG };
 	uint32_t sym;
 
-	if (run_variant(e, &orig, pkt, len, q, &sym, out) != STEP_OK)
+	if (run_variant(e, &orig, in, q, &sym, out) != STEP_OK)
 		return;
 	out->verdict = sym;
 	out->exact = sym < q;
@@ -291,8 +291,8 @@ static void observe_plain(struct kc_len_engine *e, const uint8_t *pkt, size_t le
 
 /* The remaining bits from `shift` up, abort already ruled out: `ret #0`
  * (a drop) is then just the slice value 0. */
-static enum step slice_rest(struct kc_len_engine *e, const uint8_t *pkt, size_t len,
-			    uint32_t q, uint32_t shift, uint32_t value, struct kc_verdict *out)
+static enum step slice_rest(struct kc_len_engine *e, const struct kc_len_input *in, uint32_t q,
+			    uint32_t shift, uint32_t value, struct kc_verdict *out)
 {
 	uint32_t bits = floor_log2(q + 1u);
 	struct kc_variant v = { .kind = KC_VAR_SLICE };
@@ -305,7 +305,7 @@ static enum step slice_rest(struct kc_len_engine *e, const uint8_t *pkt, size_t 
 		enum step st;
 
 		v.shift = s;
-		st = run_variant(e, &v, pkt, len, q, &sym, out);
+		st = run_variant(e, &v, in, q, &sym, out);
 		if (st != STEP_OK)
 			return st;
 		if (sym > v.mask) {
@@ -321,7 +321,7 @@ static enum step slice_rest(struct kc_len_engine *e, const uint8_t *pkt, size_t 
 }
 
 /* Discovery without a usable hint: ids (or a +1 slice), then slices. */
-static enum step discover(struct kc_len_engine *e, const uint8_t *pkt, size_t len, uint32_t q,
+static enum step discover(struct kc_len_engine *e, const struct kc_len_input *in, uint32_t q,
 			  bool known_zero, struct kc_verdict *out)
 {
 	uint32_t m = (uint32_t)e->shape.nconsts, sym;
@@ -330,7 +330,7 @@ static enum step discover(struct kc_len_engine *e, const uint8_t *pkt, size_t le
 	enum step st;
 
 	if (v.kind == KC_VAR_IDS) {
-		st = run_variant(e, &v, pkt, len, q, &sym, out);
+		st = run_variant(e, &v, in, q, &sym, out);
 		if (st != STEP_OK)
 			return st;
 		if (sym == 0) {
@@ -350,10 +350,10 @@ static enum step discover(struct kc_len_engine *e, const uint8_t *pkt, size_t le
 			set_exact(out, known_zero ? 0 : sym - m - 1, false);
 			return STEP_OK;
 		}
-		return slice_rest(e, pkt, len, q, 0, 0, out);
+		return slice_rest(e, in, q, 0, 0, out);
 	}
 	/* Too many constants for the alphabet: a +1 slice separates aborts. */
-	st = run_variant(e, &v, pkt, len, q, &sym, out);
+	st = run_variant(e, &v, in, q, &sym, out);
 	if (st != STEP_OK)
 		return st;
 	if (sym == 0) {
@@ -368,17 +368,18 @@ static enum step discover(struct kc_len_engine *e, const uint8_t *pkt, size_t le
 		set_exact(out, 0, false);
 		return STEP_OK;
 	}
-	return slice_rest(e, pkt, len, q, (uint32_t)__builtin_popcount(v.mask), sym - 1, out);
+	return slice_rest(e, in, q, (uint32_t)__builtin_popcount(v.mask), sym - 1, out);
 }
 
 /* Check the hint in one run. Returns true when that settled the verdict. */
-static bool verify_hint(struct kc_len_engine *e, const struct kc_hint *h, const uint8_t *pkt,
-			size_t len, uint32_t q, struct kc_verdict *out, enum step *st)
+static bool verify_hint(struct kc_len_engine *e, const struct kc_hint *h,
+			const struct kc_len_input *in, uint32_t q, struct kc_verdict *out,
+			enum step *st)
 {
 	struct kc_variant v = verify_variant(h, q);
 	uint32_t sym;
 
-	*st = run_variant(e, &v, pkt, len, q, &sym, out);
+	*st = run_variant(e, &v, in, q, &sym, out);
 	if (*st != STEP_OK)
 		return true;
 	if (sym == 0 && (h->abort || q >= 2)) {
@@ -392,10 +393,11 @@ static bool verify_hint(struct kc_len_engine *e, const struct kc_hint *h, const 
 	return false;
 }
 
-void kc_len_verdict(struct kc_len_engine *e, const uint8_t *pkt, size_t len,
-		    const struct kc_hint *hint, struct kc_verdict *out)
+void kc_len_verdict(struct kc_len_engine *e, const struct kc_len_input *in,
+		    struct kc_verdict *out)
 {
-	uint32_t q = alphabet(len);
+	const struct kc_hint *hint = in->hint;
+	uint32_t q = alphabet(in->filter_len);
 	bool zero = false, at_least_q = false;
 	struct kc_variant orig = { .kind = KC_VAR_ORIG };
 	enum step st;
@@ -407,13 +409,13 @@ void kc_len_verdict(struct kc_len_engine *e, const uint8_t *pkt, size_t len,
 		return;
 	}
 	if (e->plain_only) {
-		observe_plain(e, pkt, len, q, out);
+		observe_plain(e, in, q, out);
 		return;
 	}
 	/* The original is attached anyway (programs with ret a): one send. */
 	if (e->shape.has_ret_a && e->have_attached && kc_variant_equal(&e->attached, &orig)) {
 		uint32_t sym;
-		if (run_variant(e, &orig, pkt, len, q, &sym, out) != STEP_OK)
+		if (run_variant(e, &orig, in, q, &sym, out) != STEP_OK)
 			return;
 		if (sym > 0 && sym < q) {
 			set_exact(out, sym, false);
@@ -425,13 +427,13 @@ void kc_len_verdict(struct kc_len_engine *e, const uint8_t *pkt, size_t len,
 	if (hint_first(e, hint, q)) {
 		bool fits = zero ? (hint->abort || hint->verdict == 0)
 			  : at_least_q ? (!hint->abort && hint->verdict >= q) : true;
-		if (fits && verify_hint(e, hint, pkt, len, q, out, &st)) {
+		if (fits && verify_hint(e, hint, in, q, out, &st)) {
 			if (st == STEP_UNFIT)
-				observe_plain(e, pkt, len, q, out);
+				observe_plain(e, in, q, out);
 			return;
 		}
 	}
-	st = discover(e, pkt, len, q, zero, out);
+	st = discover(e, in, q, zero, out);
 	if (st == STEP_UNFIT)
-		observe_plain(e, pkt, len, q, out);
+		observe_plain(e, in, q, out);
 }

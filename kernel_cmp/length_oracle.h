@@ -69,10 +69,16 @@ struct kc_len_engine {
 	bool plain_only;
 };
 
-/* The input a load may be planned for (the first one to be asked). */
+/* One input: the bytes sent, and the length of the skb the program runs
+ * on (skb->len: `ld len`, and what delivery clamps to, min(v, filter_len)).
+ * The two differ where the kernel changes the packet before the filter
+ * runs: on AF_PACKET it moves a VLAN tag out of the frame (4 bytes fewer).
+ * The alphabet of every run is filter_len, so exactness holds for what the
+ * program saw. */
 struct kc_len_input {
 	const uint8_t *pkt;
 	size_t len;
+	size_t filter_len;
 	const struct kc_hint *hint;   /* may be NULL */
 };
 
@@ -96,10 +102,10 @@ int kc_len_load(struct kc_len_engine *e, const struct kc_len_channel *ch,
 		const struct cbpf_insn *insns, size_t n, const struct kc_len_input *first,
 		struct kc_load *out);
 
-/* The verdict for one input (hint may be NULL). The caller fills
- * out->ctx beforehand; the engine sets everything else. */
-void kc_len_verdict(struct kc_len_engine *e, const uint8_t *pkt, size_t len,
-		    const struct kc_hint *hint, struct kc_verdict *out);
+/* The verdict for one input (in->hint may be NULL). The caller fills
+ * out->ctx; the engine sets everything else. */
+void kc_len_verdict(struct kc_len_engine *e, const struct kc_len_input *in,
+		    struct kc_verdict *out);
 
 /* Forget the program (the caller detaches it). */
 void kc_len_unload(struct kc_len_engine *e);

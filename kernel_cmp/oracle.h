@@ -44,6 +44,9 @@ struct kc_load {
  *             load); meaningful only when abort_known.
  *   random    the program reads SKF_AD_RANDOM: reported, never compared.
  *   ctx       what the program saw, to run a VM on the same input.
+ *   seen_cut  (AF_PACKET) the program saw the input without this many
+ *             bytes at offset 12: a VLAN tag the kernel moved into
+ *             ctx.vlan_*. 0 elsewhere.
  */
 struct kc_verdict {
 	int error;
@@ -55,6 +58,7 @@ struct kc_verdict {
 	bool killed;          /* seccomp: the child died of its verdict */
 	unsigned runs;        /* times the kernel ran a variant of the program */
 	unsigned attaches;
+	uint32_t seen_cut;
 	struct cbpf_ctx ctx;
 	char note[192];
 };

@@ -289,7 +289,7 @@ int kc_unix_load(struct kc_unix *u, const struct cbpf_insn *insns, size_t n, str
 int kc_unix_load_for(struct kc_unix *u, const struct cbpf_insn *insns, size_t n,
 		     const uint8_t *pkt, size_t len, const struct kc_hint *hint, struct kc_load *out)
 {
-	struct kc_len_input first = { pkt, len, hint };
+	struct kc_len_input first = { pkt, len, len, hint };
 
 	return load_with(u, insns, n, &first, out);
 }
@@ -355,6 +355,7 @@ void kc_unix_ctx_for(struct kc_unix *u, const struct cbpf_insn *insns, size_t n,
 void kc_unix_verdict(struct kc_unix *u, const uint8_t *pkt, size_t len, const struct kc_hint *hint,
 		     struct kc_verdict *out)
 {
+	struct kc_len_input in = { pkt, len, len, hint }; /* the datagram is the skb */
 	cpu_set_t saved;
 	bool restore = false;
 
@@ -364,7 +365,7 @@ void kc_unix_verdict(struct kc_unix *u, const uint8_t *pkt, size_t len, const st
 		int cpu = pin(u, &saved, &restore);
 		out->ctx.cpu = (uint32_t)(cpu >= 0 ? cpu : 0);
 	}
-	kc_len_verdict(&u->eng, pkt, len, hint, out);
+	kc_len_verdict(&u->eng, &in, out);
 	if (restore)
 		sched_setaffinity(0, sizeof(saved), &saved);
 }

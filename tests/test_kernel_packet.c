@@ -49,8 +49,10 @@ static struct kc_verdict one(const struct cbpf_insn *p, size_t n, const uint8_t 
 	struct kc_verdict v;
 	struct kc_load l;
 
+	struct kc_packet_opts o = { mark, { false, 0, 0 } };
+
 	memset(&v, 0, sizeof(v));
-	CHECK_EQ(kc_packet_request(p, n, &f, &len, 1, NULL, mark, &l, &v), 0);
+	CHECK_EQ(kc_packet_request(p, n, &f, &len, 1, NULL, &o, &l, &v), 0);
 	CHECK_EQ(l.errnum, 0);
 	CHECK(l.readback_ok);
 	CHECK_EQ(v.error, 0);
@@ -187,11 +189,12 @@ static void test_random_vs_vm(void)
 	for (int iter = 0; iter < 40; iter++) {
 		struct kc_randprog_opts o = { 24, 70, false, false };
 		size_t n = kc_randprog(&rng, &o, p);
+		struct kc_packet_opts po = { 7, { false, 0, 0 } };
 		struct kc_verdict v[3];
 		struct kc_load l;
 		struct cbpf_vm *vm;
 
-		if (kc_packet_request(p, n, fp, lens, 3, NULL, 7, &l, v) != 0) {
+		if (kc_packet_request(p, n, fp, lens, 3, NULL, &po, &l, v) != 0) {
 			CHECK(l.env_limit);
 			continue;
 		}

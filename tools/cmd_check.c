@@ -218,8 +218,8 @@ static int check(const struct check_opts *o)
 	if (problems == 0 && loads)
 		printf("ok\n");
 	cbpf_prog_free(&prog);
-	if (fflush(stdout) != 0)
-		return 2;
+	if (tool_flush_stdout() != 0)
+		return 2; /* main says why */
 	return problems == 0 && loads ? 0 : 1;
 }
 

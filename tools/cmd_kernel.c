@@ -71,10 +71,14 @@ static const char usage_run[] =
 	"                  and ip are the kernel's (arch= may only name this\n"
 	"                  machine's; docs/seccomp-input.md)\n"
 	"  --via packet    AF_PACKET on lo in a private network namespace (root);\n"
-	"                  INPUT is an Ethernet frame in hex (14..65550 bytes)\n"
+	"                  INPUT is an Ethernet frame in hex as sent (14..65550\n"
+	"                  bytes; 20 or more with EtherType 0x8100/0x88a8). The\n"
+	"                  kernel moves a VLAN tag at bytes 12..15 into the skb:\n"
+	"                  the program sees a frame 4 bytes shorter (-v shows it)\n"
 	"  -v, --verbose   after each result, what the program saw: the\n"
 	"                  seccomp_data (with the real ip) or the context as JSON\n"
-	"  --mark N        (packet) the sender's SO_MARK\n"
+	"                  (packet: and the frame, when the kernel took a tag out)\n"
+	"  --mark N        (--via packet only) the sender's SO_MARK\n"
 	"  -f, --format F  program format (default: detected): bpfasm, tcpdump, dd,\n"
 	"                  ddd, bytecode, c, json, raw\n"
 	"\n"
@@ -82,11 +86,12 @@ static const char usage_run[] =
 	"  printf 'ld #5\\nneg\\nret a\\n' > neg.bpf && cbpf kernel run neg.bpf 00\n"
 	"  4294967291\n"
 	"\n"
-	"Exit status: 0 ran, 1 the kernel refused the program, 2 usage error or\n"
-	"unreadable program, 3 the oracle cannot run here.\n";
+	"Exit status: 0 ran, 1 the kernel refused the program, 2 usage error,\n"
+	"unreadable program or an input the hook cannot take, 3 the oracle cannot\n"
+	"run here or could not answer an input (an `error:` line).\n";
 
 static const char usage_plugin[] =
-	"usage: cbpf kernel plugin [--via unix|seccomp|packet] [--mark N]\n"
+	"usage: cbpf kernel plugin [--via unix|seccomp|packet] [--mark N (packet)]\n"
 	"       cbpf kernel plugin --target TARGET ...   (a qemu guest: --target --help)\n"
 	"\n"
 	"Serve the plugin protocol (one JSON request per line on stdin, one\n"
@@ -94,12 +99,17 @@ static const char usage_plugin[] =
 	"oracle. Requests with profile \"seccomp\" always use the seccomp oracle;\n"
 	"profile \"linux\" uses --via (default unix). A request's \"ctx\" cannot be\n"
 	"given to the kernel: each result carries the context the program really\n"
-	"saw instead. Each result adds:\n"
+	"saw instead. One exception, --via packet: \"vlan_avail\": 1 with\n"
+	"\"vlan_tci\" and \"vlan_tpid\" (0x8100 or 0x88a8) puts that tag on the wire in\n"
+	"front of the EtherType; the kernel moves it into the skb again, so the\n"
+	"program sees the packet as given with that tag. Each result adds:\n"
 	"  \"exact\": true|false   whether verdict is the full 32-bit value (else it\n"
 	"                        is the lower bound min(value, len))\n"
 	"  \"abort\"               null (a ret), \"abort\" (ended early returning 0:\n"
 	"                        div/mod by 0 or a failed load), \"unknown\"\n"
 	"  \"ctx\" / \"seccomp_data\"  what the program saw\n"
+	"  \"frame\"               (packet) the bytes the program saw, when the kernel\n"
+	"                        took a VLAN tag out of the packet (hex)\n"
 	"  \"random\": true        the program reads SKF_AD_RANDOM (never compare)\n"
 	"  \"error\"               an environment failure for this input\n"
 	"Rejections carry \"env_limit\": true when ENOMEM survived a fresh socket.\n"
@@ -110,11 +120,12 @@ static int is_help(const char *a)
 	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
 }
 
-static int usage_error(const char *usage, const char *fmt, const char *arg)
+/* A usage error: one line naming the problem, one pointing at the help. */
+static int usage_error(const char *sub, const char *fmt, const char *arg)
 {
-	fprintf(stderr, "cbpf kernel: ");
+	fprintf(stderr, "cbpf kernel %s: ", sub);
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage);
+	fprintf(stderr, "\ntry 'cbpf kernel %s --help'\n", sub);
 	return 2;
 }
 
@@ -131,7 +142,7 @@ static int cmd_env(int argc, char **argv)
 			return 0;
 		}
 		if (strcmp(argv[i], "--json") != 0)
-			return usage_error(usage_env, "env: unknown argument '%s'", argv[i]);
+			return usage_error("env", "unknown argument '%s'", argv[i]);
 		json = true;
 	}
 	kc_env_collect(&e);
@@ -150,17 +161,28 @@ static int cmd_env(int argc, char **argv)
 }
 
 /* 0 and a malloc'd buffer, or the usage error naming what is wrong. */
-static int decode_hex(const char *usage, const char *s, uint8_t **out, size_t *len)
+static int decode_hex(const char *s, uint8_t **out, size_t *len)
 {
 	size_t n = strlen(s), bad = 0;
 	enum hex_status st = hex_decode(s, n, out, len, &bad);
-	char why[96];
+	char why[96], what[200];
 
 	if (st == HEX_OK)
 		return 0;
 	hex_describe(st, s, n, bad, why, sizeof(why));
-	fprintf(stderr, "cbpf kernel: packet '%s': %s\n%s", s, why, usage);
-	return 2;
+	snprintf(what, sizeof(what), "packet '%.64s%s': %s", s, n > 64 ? "..." : "", why);
+	return usage_error("run", "%s", what);
+}
+
+/* --via packet: a frame lo cannot carry is a usage error saying the limit. */
+static int check_frame(const uint8_t *f, size_t len, size_t index)
+{
+	char why[256], what[300];
+
+	if (kc_packet_frame_check(f, len, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(what, sizeof(what), "packet %zu: %s", index + 1, why);
+	return usage_error("run", "--via packet: %s", what);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -183,22 +205,22 @@ static int parse_seccomp_input(const char *spec, struct kc_seccomp_input *in)
 	char why[256];
 	const char *host = cbpf_audit_arch_name(cbpf_seccomp_host_arch());
 
+	char what[512];
+
 	if (cbpf_seccomp_data_parse(spec, strlen(spec), &sd, &given, why, sizeof(why)) != 0) {
-		fprintf(stderr, "cbpf kernel: seccomp input '%s': %s\n%s", spec, why, usage_run);
-		return 2;
+		snprintf(what, sizeof(what), "seccomp input '%.128s': %s", spec, why);
+		return usage_error("run", "%s", what);
 	}
 	if ((given & CBPF_SD_IP) != 0) {
-		fprintf(stderr, "cbpf kernel: seccomp input '%s': ip cannot be chosen: the kernel "
-				"reports where the syscall instruction is (-v shows it)\n%s", spec,
-			usage_run);
-		return 2;
+		snprintf(what, sizeof(what), "seccomp input '%.128s': ip cannot be chosen: the "
+			 "kernel reports where the syscall instruction is (-v shows it)", spec);
+		return usage_error("run", "%s", what);
 	}
 	if (sd.arch != cbpf_seccomp_host_arch()) {
-		fprintf(stderr, "cbpf kernel: seccomp input '%s': arch cannot be chosen: the kernel "
-				"reports %s (%#" PRIx32 ") for this program's syscalls\n%s",
-			spec, host != NULL ? host : "this machine's", cbpf_seccomp_host_arch(),
-			usage_run);
-		return 2;
+		snprintf(what, sizeof(what), "seccomp input '%.128s': arch cannot be chosen: the "
+			 "kernel reports %s (%#" PRIx32 ") for this program's syscalls", spec,
+			 host != NULL ? host : "this machine's", cbpf_seccomp_host_arch());
+		return usage_error("run", "%s", what);
 	}
 	memset(in, 0, sizeof(*in));
 	in->nr = sd.nr;
@@ -247,13 +269,22 @@ struct run_opts {
 	enum kc_via via;
 	enum cbpf_format format;
 	uint32_t mark;
+	bool mark_given;
 	bool verbose;
 	const char *file;
 	char **inputs;
 	int ninputs;
 };
 
-static int parse_run_args(int argc, char **argv, struct run_opts *o, const char *usage)
+static bool takes_value(const char *a)
+{
+	return strcmp(a, "--via") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "--format") == 0 ||
+	       strcmp(a, "--mark") == 0;
+}
+
+/* -1 when the arguments are good, else the exit status (0 after --help). */
+static int parse_run_args(int argc, char **argv, struct run_opts *o, const char *sub,
+			  const char *usage)
 {
 	memset(o, 0, sizeof(*o));
 	for (int i = 1; i < argc; i++) {
@@ -262,21 +293,26 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 			fputs(usage, stdout);
 			return 0;
 		}
-		if (strcmp(a, "--via") == 0 && i + 1 < argc) {
+		if (takes_value(a) && i + 1 >= argc)
+			return usage_error(sub, "%s needs a value", a);
+		if (strcmp(a, "--via") == 0) {
 			if (kc_via_from_name(argv[++i], &o->via) != 0)
-				return usage_error(usage, "unknown --via '%s'", argv[i]);
-		} else if ((strcmp(a, "-f") == 0 || strcmp(a, "--format") == 0) && i + 1 < argc) {
+				return usage_error(sub, "unknown --via '%s' (unix, seccomp or packet)",
+						   argv[i]);
+		} else if (strcmp(a, "-f") == 0 || strcmp(a, "--format") == 0) {
 			if (cbpf_format_from_name(argv[++i], &o->format) != 0)
-				return usage_error(usage, "unknown format '%s'", argv[i]);
+				return usage_error(sub, "unknown format '%s'", argv[i]);
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			o->verbose = true;
-		} else if (strcmp(a, "--mark") == 0 && i + 1 < argc) {
+		} else if (strcmp(a, "--mark") == 0) {
 			uint64_t v;
 			if (parse_u64(argv[++i], &v) != 0 || v > UINT32_MAX)
-				return usage_error(usage, "bad --mark '%s'", argv[i]);
+				return usage_error(sub, "bad --mark '%s' (a number 0..4294967295)",
+						   argv[i]);
 			o->mark = (uint32_t)v;
+			o->mark_given = true;
 		} else if (a[0] == '-' && a[1] != '\0' && o->file == NULL) {
-			return usage_error(usage, "unknown option '%s'", a);
+			return usage_error(sub, "unknown option '%s'", a);
 		} else if (o->file == NULL) {
 			o->file = a;
 		} else {
@@ -285,6 +321,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 			break;
 		}
 	}
+	if (o->mark_given && o->via != KC_VIA_PACKET)
+		return usage_error(sub, "--mark is the AF_PACKET sender's SO_MARK: it needs "
+				   "--via packet (--via %s has no sender mark)", kc_via_name(o->via));
 	return -1;
 }
 
@@ -335,10 +374,51 @@ static int run_seccomp(const struct run_opts *o, const struct cbpf_prog *p)
 		if (o->verbose)
 			printf("  seccomp_data: %s\n", text);
 	}
+	for (int i = 0; rc == 0 && i < n; i++)
+		if (v[i].error != 0)
+			rc = 3;
 	free(in);
 	free(v);
 	free(seen);
 	return rc;
+}
+
+/* -v: the context the program saw, and (AF_PACKET) the bytes it saw when
+ * the kernel took a VLAN tag out of the frame: `cbpf run --ctx-json CTX
+ * FILE FRAME` runs the VM on the same input. */
+static void print_seen(const struct run_opts *o, const uint8_t *pkt, size_t len,
+		       const struct kc_verdict *v)
+{
+	char *ctx = cbpf_ctx_to_json(&v->ctx);
+	uint8_t *seen;
+	size_t n;
+
+	printf("  ctx: %s\n", ctx ? ctx : "?");
+	free(ctx);
+	if (o->via != KC_VIA_PACKET || v->seen_cut == 0 || (seen = malloc(len + 1)) == NULL)
+		return;
+	n = kc_packet_seen(pkt, len, v, seen);
+	printf("  frame: ");
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", seen[i]);
+	printf("  (the kernel moved the VLAN tag at bytes 12..15 into the skb)\n");
+	free(seen);
+}
+
+static int ask_kernel(const struct run_opts *o, const struct cbpf_prog *p, uint8_t **pk,
+		      const size_t *lens, size_t n, struct kc_verdict *v)
+{
+	struct kc_packet_opts po = { o->mark, { false, 0, 0 } };
+	struct kc_load l;
+	int loaded;
+
+	if (o->via == KC_VIA_PACKET)
+		loaded = kc_packet_request(p->insns, p->len, (const uint8_t *const *)pk, lens, n,
+					   NULL, &po, &l, v);
+	else
+		loaded = kc_unix_request(p->insns, p->len, (const uint8_t *const *)pk, lens, n,
+					 NULL, &l, v);
+	return loaded != 0 ? report_load(o, &l) : 0;
 }
 
 static int run_packets(const struct run_opts *o, const struct cbpf_prog *p)
@@ -347,29 +427,24 @@ static int run_packets(const struct run_opts *o, const struct cbpf_prog *p)
 	uint8_t **pk = calloc(n + 1, sizeof(*pk));
 	size_t *lens = calloc(n + 1, sizeof(*lens));
 	struct kc_verdict *v = calloc(n + 1, sizeof(*v));
-	struct kc_load l;
-	int rc = pk == NULL || lens == NULL || v == NULL ? 2 : 0, loaded;
+	int rc = pk == NULL || lens == NULL || v == NULL ? 2 : 0;
 
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = decode_hex(usage_run, o->inputs[i], &pk[i], &lens[i]);
-	if (rc == 0) {
-		if (o->via == KC_VIA_PACKET)
-			loaded = kc_packet_request(p->insns, p->len, (const uint8_t *const *)pk, lens,
-						   n, NULL, o->mark, &l, v);
-		else
-			loaded = kc_unix_request(p->insns, p->len, (const uint8_t *const *)pk, lens,
-						 n, NULL, &l, v);
-		if (loaded != 0)
-			rc = report_load(o, &l);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = decode_hex(o->inputs[i], &pk[i], &lens[i]);
+		if (rc == 0 && o->via == KC_VIA_PACKET)
+			rc = check_frame(pk[i], lens[i], i);
 	}
+	if (rc == 0)
+		rc = ask_kernel(o, p, pk, lens, n, v);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		print_verdict(&v[i], CBPF_PROFILE_LINUX, abort_kind(p));
-		if (o->via == KC_VIA_PACKET && o->verbose) {
-			char *ctx = cbpf_ctx_to_json(&v[i].ctx);
-			printf("  ctx: %s\n", ctx ? ctx : "?");
-			free(ctx);
-		}
+		if (o->verbose && v[i].error == 0)
+			print_seen(o, pk[i], lens[i], &v[i]);
 	}
+	/* an input the kernel could not answer: the oracle could not run it */
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (v[i].error != 0)
+			rc = 3;
 	for (size_t i = 0; pk != NULL && i < n; i++)
 		free(pk[i]);
 	free(pk);
@@ -382,12 +457,12 @@ static int cmd_run_kernel(int argc, char **argv)
 {
 	struct run_opts o;
 	struct cbpf_prog prog;
-	int rc = parse_run_args(argc, argv, &o, usage_run);
+	int rc = parse_run_args(argc, argv, &o, "run", usage_run);
 
 	if (rc >= 0)
 		return rc;
 	if (o.file == NULL)
-		return usage_error(usage_run, "run: no program file%s", "");
+		return usage_error("run", "no program file%s", "");
 	if (o.via == KC_VIA_PACKET && kc_packet_unavailable() != NULL) {
 		fprintf(stderr, "cbpf kernel: --via packet: %s\n", kc_packet_unavailable());
 		return 3;
@@ -473,6 +548,46 @@ out:
 	free(seen);
 }
 
+/* "frame": the bytes the program saw, when the kernel took a VLAN tag out
+ * of the packet (hex). */
+static void extra_frame(struct cbpf_plugin_extra *e, const uint8_t *pkt, size_t len,
+			const struct kc_verdict *v)
+{
+	uint8_t *seen = v->seen_cut != 0 ? malloc(len + 1) : NULL;
+	char *hex = seen != NULL ? malloc(2 * len + 3) : NULL;
+	size_t n;
+
+	if (hex != NULL) {
+		n = kc_packet_seen(pkt, len, v, seen);
+		hex[0] = '"';
+		for (size_t i = 0; i < n; i++)
+			snprintf(hex + 1 + 2 * i, 3, "%02x", seen[i]);
+		hex[1 + 2 * n] = '"';
+		hex[2 + 2 * n] = '\0';
+		extra_raw(e, "frame", hex);
+	}
+	free(seen);
+	free(hex);
+}
+
+/* --via packet: a request ctx with vlan_avail 1 asks for that tag in the
+ * skb, which the oracle puts on the wire. 0, or -1 after an error response. */
+static int request_tag(const struct cbpf_plugin_request *req, struct kc_vlan_tag *tag,
+		       struct cbpf_plugin_response *resp)
+{
+	char why[160];
+
+	memset(tag, 0, sizeof(*tag));
+	if (!req->has_ctx || req->ctx.vlan_avail == 0)
+		return 0;
+	*tag = (struct kc_vlan_tag){ true, (uint16_t)req->ctx.vlan_tpid,
+				     (uint16_t)req->ctx.vlan_tci };
+	if (kc_packet_tag_check(tag, why, sizeof(why)) == 0)
+		return 0;
+	cbpf_plugin_response_error(resp, "ctx: %s", why);
+	return -1;
+}
+
 static void exec_packets(const struct plugin_state *st, const struct cbpf_plugin_request *req,
 			 struct cbpf_plugin_response *resp, struct kc_load *l)
 {
@@ -480,6 +595,7 @@ static void exec_packets(const struct plugin_state *st, const struct cbpf_plugin
 	const uint8_t **pk = calloc(n + 1, sizeof(*pk));
 	size_t *lens = calloc(n + 1, sizeof(*lens));
 	struct kc_verdict *v = calloc(n + 1, sizeof(*v));
+	struct kc_packet_opts po = { st->mark, { false, 0, 0 } };
 	int rc;
 
 	if (pk == NULL || lens == NULL || v == NULL) {
@@ -490,8 +606,10 @@ static void exec_packets(const struct plugin_state *st, const struct cbpf_plugin
 		pk[i] = req->packets[i].data;
 		lens[i] = req->packets[i].len;
 	}
+	if (st->via == KC_VIA_PACKET && request_tag(req, &po.tag, resp) != 0)
+		goto out;
 	if (st->via == KC_VIA_PACKET)
-		rc = kc_packet_request(req->insns, req->ninsns, pk, lens, n, NULL, st->mark, l, v);
+		rc = kc_packet_request(req->insns, req->ninsns, pk, lens, n, NULL, &po, l, v);
 	else
 		rc = kc_unix_request(req->insns, req->ninsns, pk, lens, n, NULL, l, v);
 	if (rc != 0) {
@@ -506,6 +624,7 @@ static void exec_packets(const struct plugin_state *st, const struct cbpf_plugin
 		if (ctx != NULL)
 			extra_raw(&resp->results[i].extra, "ctx", ctx);
 		free(ctx);
+		extra_frame(&resp->results[i].extra, pk[i], lens[i], &v[i]);
 	}
 out:
 	free(pk);
@@ -550,19 +669,21 @@ static int cmd_plugin_kernel(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--target") == 0)
 			return cmd_kernel_plugin_guest(argc, argv);
-	rc = parse_run_args(argc, argv, &o, usage_plugin);
+	rc = parse_run_args(argc, argv, &o, "plugin", usage_plugin);
 	if (rc >= 0)
 		return rc;
 	if (o.file != NULL)
-		return usage_error(usage_plugin, "plugin: unexpected argument '%s'", o.file);
+		return usage_error("plugin", "unexpected argument '%s'", o.file);
 	st.via = o.via;
 	st.mark = o.mark;
 	if (st.via == KC_VIA_SECCOMP)
 		st.via = KC_VIA_UNIX; /* seccomp requests choose themselves */
 	signal(SIGPIPE, SIG_IGN);
 	if (cbpf_plugin_serve(stdin, stdout, kernel_exec, &st) != 0) {
-		fprintf(stderr, "cbpf kernel plugin: %s\n",
-			ferror(stdout) ? "cannot write to stdout" : "cannot read stdin");
+		if (ferror(stdout)) /* a write failure: main says why */
+			tool_flush_stdout();
+		else
+			fprintf(stderr, "cbpf kernel plugin: cannot read stdin\n");
 		return 2;
 	}
 	return 0;
@@ -571,7 +692,8 @@ static int cmd_plugin_kernel(int argc, char **argv)
 int cmd_kernel(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs(usage_main, stderr);
+		fprintf(stderr, "cbpf kernel: missing subcommand (env, run, plugin or fetch)\n"
+				"try 'cbpf kernel --help'\n");
 		return 2;
 	}
 	if (is_help(argv[1])) {
@@ -586,6 +708,7 @@ int cmd_kernel(int argc, char **argv)
 		return cmd_plugin_kernel(argc - 1, argv + 1);
 	if (strcmp(argv[1], "fetch") == 0)
 		return cmd_kernel_fetch(argc - 1, argv + 1);
-	fprintf(stderr, "cbpf kernel: unknown subcommand '%s'\n%s", argv[1], usage_main);
+	fprintf(stderr, "cbpf kernel: unknown subcommand '%s' (env, run, plugin or fetch)\n"
+			"try 'cbpf kernel --help'\n", argv[1]);
 	return 2;
 }

@@ -69,11 +69,14 @@ struct guest_opts {
 	int ntargets;
 };
 
+/* One line naming the problem, one pointing at the help. */
 static int usage_error(const char *usage, const char *fmt, const char *arg)
 {
-	fprintf(stderr, "cbpf kernel: ");
+	const char *cmd = usage == usage_fetch ? "fetch" : "plugin --target";
+
+	fprintf(stderr, "cbpf kernel %s: ", cmd);
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage);
+	fprintf(stderr, "\ntry 'cbpf kernel %s --help'\n", cmd);
 	return 2;
 }
 

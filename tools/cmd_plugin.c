@@ -53,8 +53,10 @@ int cmd_plugin(int argc, char **argv)
 	/* a reader that goes away is a write error, not a fatal signal */
 	signal(SIGPIPE, SIG_IGN);
 	if (cbpf_plugin_serve(stdin, stdout, cbpf_plugin_vm_exec, NULL) != 0) {
-		fprintf(stderr, "cbpf plugin: %s\n",
-			ferror(stdout) ? "cannot write to stdout" : "cannot read stdin");
+		if (ferror(stdout)) /* a write failure: main says why */
+			tool_flush_stdout();
+		else
+			fprintf(stderr, "cbpf plugin: cannot read stdin\n");
 		return 2;
 	}
 	return 0;

@@ -390,10 +390,8 @@ static int run_inputs(const struct run_opts *o, const struct cbpf_vm *vm)
 		}
 		print_result(o, cbpf_vm_run(vm, in->data, in->len, ctx_for(o)));
 	}
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, "cbpf run: <stdout>: %s\n", strerror(errno));
-		return 2;
-	}
+	if (tool_flush_stdout() != 0)
+		return 2; /* main says why */
 	return 0;
 }
 

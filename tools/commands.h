@@ -32,8 +32,19 @@ int cmd_kernel_plugin_guest(int argc, char **argv);
 int tool_read_input(const char *path, char **buf, size_t *len);
 
 /* Write len bytes to path ("-" or NULL = stdout) atomically (temp file +
- * rename for real files). Returns 0, or -1 after printing the error. */
+ * rename for real files). Returns 0, or -1 after printing the error (for
+ * stdout, tool_exit_status prints it). */
 int tool_write_output(const char *path, const void *buf, size_t len);
+
+/* fflush(stdout): 0, or -1 when stdout has failed. The first errno is
+ * kept for tool_exit_status: the flush's own, or, when an earlier write
+ * failed (ferror), errno as it was on the call, so call it right after. */
+int tool_flush_stdout(void);
+
+/* What main returns after a command returned rc: flushes and closes
+ * stdout; when any write to it failed, prints "cbpf: <stdout>: why" and
+ * returns rc if it is 2 or more, else 2. */
+int tool_exit_status(int rc);
 
 /* Exec `/usr/bin/python3 -m MODULE` (a module of the cbpfconform package,
  * found as python_exec.c says and put on PYTHONPATH) with the lead

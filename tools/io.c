@@ -1,7 +1,9 @@
 /*
  * io.c - reading inputs and writing outputs for the cbpf subcommands.
  * Outputs to files are written to a temporary file and renamed, so a
- * failed run never leaves a half-written result.
+ * failed run never leaves a half-written result. Standard output is
+ * checked once, when the command returns (tool_exit_status): a failed
+ * write there is reported in one line and makes the exit status non-zero.
  */
 #include "commands.h"
 
@@ -11,6 +13,44 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The errno of the first failed write to stdout that was noticed. */
+static int stdout_errno;
+
+int tool_flush_stdout(void)
+{
+	int before = errno;
+
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout)) {
+		errno = before;
+		return 0;
+	}
+	/* the flush failed now, or an earlier write did (called right after
+	 * it, errno still says why) */
+	if (stdout_errno == 0)
+		stdout_errno = errno != 0 ? errno : before;
+	return -1;
+}
+
+int tool_exit_status(int rc)
+{
+	int failed;
+
+	errno = 0; /* nothing here is fresh: only a failing flush tells why */
+	failed = tool_flush_stdout();
+
+	errno = 0;
+	if (fclose(stdout) != 0 && stdout_errno == 0) {
+		failed = -1;
+		stdout_errno = errno;
+	}
+	if (failed == 0)
+		return rc;
+	fprintf(stderr, "cbpf: <stdout>: %s\n",
+		stdout_errno != 0 ? strerror(stdout_errno) : "write error");
+	return rc >= 2 ? rc : 2;
+}
 
 const char *tool_input_name(const char *path)
 {
@@ -67,11 +107,10 @@ int tool_write_output(const char *path, const void *buf, size_t len)
 	FILE *f;
 
 	if (path == NULL || strcmp(path, "-") == 0) {
-		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
-			fprintf(stderr, "cbpf: <stdout>: %s\n", strerror(errno));
-			return -1;
-		}
-		return 0;
+		/* a failure is reported by tool_exit_status; the flush right after
+		 * a failed fwrite keeps its errno */
+		bool wrote = fwrite(buf, 1, len, stdout) == len;
+		return tool_flush_stdout() == 0 && wrote ? 0 : -1;
 	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
 		fprintf(stderr, "cbpf: %s: path too long\n", path);

@@ -44,11 +44,12 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return 0;
+		return tool_exit_status(0);
 	}
+	/* every command's stdout is checked once, here */
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+			return tool_exit_status(commands[i].run(argc - 1, argv + 1));
 	fprintf(stderr, "cbpf: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -4,17 +4,49 @@ at 14, and the skb has real metadata (protocol, pkttype, a device). Here
 SKF_LL_OFF loads succeed, SKF_NET_OFF is 14 bytes in, and the extensions
 give real values. One frame per case, because the metadata (protocol)
 depends on the frame; recording writes the context the kernel reported
-into the case (`ctx:`) so the VM runs on the same input.
+into the case (`ctx:`) so the VM runs on the same input. VLAN cases carry
+the tag in ctx: (an input: the oracle puts it on the wire) and the frame
+without it (what the program sees).
 """
 from casefile import Case
 import frames as F
 import insns as I
 
-# name -> index in frames.frames(). No VLAN-tagged frame: on receive the
-# kernel moves the tag into skb->vlan_tci and the program sees a frame 4
-# bytes shorter than the one sent, while the oracle reports only the
-# metadata, so a VM could not be given the same input.
+# name -> index in frames.frames().
 FRAMES = {"ipv4_tcp": 0, "ipv4_udp_dns": 5, "ipv6_tcp": 23, "arp_request": 37}
+
+# VLAN-tagged frames: name -> (index in frames.frames(), outer TPID). On
+# receive the kernel moves the outer tag (bytes 12..15) into the skb
+# (vlan_avail 1, vlan_tci, vlan_tpid) before any AF_PACKET socket sees the
+# frame [6.18, measured: tests/test_kernel_packet.c], so the program sees
+# the frame without it: that is the case's packet, and the tag is given in
+# ctx:, which the kernel oracle puts back on the wire. For QinQ the inner
+# 802.1Q tag stays in the data. "8021ad_tcp" is the 802.1Q frame with the
+# 802.1ad TPID.
+VLAN_FRAMES = {"vlan_tcp": (32, None), "vlan_prio_udp_dns": (33, None),
+               "8021ad_tcp": (32, 0x88a8), "qinq_icmp": (35, None)}
+
+
+def untag(frame, tpid=None):
+    """-> (the frame the program sees, its ctx tag fields) for a frame
+    sent with a VLAN tag at 12 (its TPID replaced by tpid when given)."""
+    outer = tpid if tpid is not None else int.from_bytes(frame[12:14], "big")
+    tci = int.from_bytes(frame[14:16], "big")
+    assert outer in (0x8100, 0x88a8), frame.hex()
+    return frame[:12] + frame[16:], {"vlan_avail": 1, "vlan_tci": tci, "vlan_tpid": outer}
+
+
+def frame_list():
+    """[(name, description, packet the program sees, ctx or None)]"""
+    frs = F.frames()
+    out = [(name, frs[idx][0], frs[idx][1], None) for name, idx in FRAMES.items()]
+    for name, (idx, tpid) in VLAN_FRAMES.items():
+        seen, ctx = untag(frs[idx][1], tpid)
+        desc = frs[idx][0] if tpid is None else frs[idx][0].replace("VLAN", "802.1ad")
+        out.append((name, f"{desc} (sent tagged: the kernel moves the outer tag, "
+                          f"TPID {ctx['vlan_tpid']:#06x} TCI {ctx['vlan_tci']}, into the skb; "
+                          f"the packet is what the program sees)", seen, ctx))
+    return out
 
 
 def programs():
@@ -38,13 +70,15 @@ def programs():
 
 
 def cases():
-    frs = F.frames()
+    frs = frame_list()
     for pname, desc, prog, nondet in programs():
-        for fname, idx in FRAMES.items():
+        for fname, fdesc, packet, ctx in frs:
             c = Case(id=f"packet_hook/{pname}/{fname}", path="",
-                     description=f"{desc}; frame: {frs[idx][0]}", hook="packet",
-                     tags=["hook=packet"] + [f"opcode={prog[-2][0][0]:#04x}"],
+                     description=f"{desc}; frame: {fdesc}", hook="packet",
+                     tags=["hook=packet"] + [f"opcode={prog[-2][0][0]:#04x}"]
+                     + (["vlan"] if ctx else []),
                      program=[p[0] for p in prog], program_comments=[p[1] for p in prog],
-                     packets=[frs[idx][1]])
+                     packets=[packet])
             c.nondeterministic = nondet
+            c.ctx = dict(ctx) if ctx else None
             yield c

@@ -335,8 +335,13 @@ def cmd_record(a):
         else:
             res = resp.get("results") or []
             errs = [r for r in res if r.get("error")]
+            moved = [r for r in res if r.get("frame")]
             if errs or len(res) != len(c.packets):
                 why = f"kernel could not run a packet: {errs[0].get('note') if errs else 'count'}"
+            elif moved:
+                why = ("the kernel took a VLAN tag out of the packet, so the program saw other "
+                       "bytes: give the packet without the tag and the tag in ctx: (vlan_avail, "
+                       "vlan_tci, vlan_tpid)")
             else:
                 if c.hook == "packet" and res:
                     # What the program saw, for the VM to run on the same input.

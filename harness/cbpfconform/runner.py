@@ -15,11 +15,13 @@ from .casefile import lane
 
 
 def request(case, idx, reference=False):
-    """The plugin request of a case. The kernel gets no ctx: it reports the
-    context it really had instead (recorded in `hook: packet` cases)."""
+    """The plugin request of a case. The kernel reports the context it
+    really had instead of taking one (recorded in `hook: packet` cases),
+    except that on the packet hook it puts the ctx's VLAN tag (vlan_avail)
+    on the wire, so that the program sees the case's bytes with that tag."""
     r = {"id": idx, "profile": case.profile, "program": case.program,
          "packets": [p.hex() for p in case.packets]}
-    if case.ctx is not None and not reference:
+    if case.ctx is not None and (not reference or case.hook == "packet"):
         r["ctx"] = case.ctx
     return r
 

@@ -114,8 +114,9 @@ class Pair:
             sides = {}
 
             def side(name):
-                reqs = [request(self.profile, states[i], n, not is_reference(name))
-                        for n, i in enumerate(todo)]
+                # the kernel takes no ctx but a packet-hook VLAN tag (runner.request)
+                ctx_ok = not is_reference(name) or self.lane == "packet"
+                reqs = [request(self.profile, states[i], n, ctx_ok) for n, i in enumerate(todo)]
                 try:
                     sides[name] = self.runner.run(name, self.lane, reqs)
                 except OracleError as e:
