@@ -4,11 +4,17 @@ BUILD     ?= build
 SAN_BUILD ?= build-asan
 JOBS      ?= $(shell nproc)
 PYTHON    ?= /usr/bin/python3
+# The Python package cbpfconform (harness/cbpfconform/) is run as a module.
+PYENV      = PYTHONPATH=$(CURDIR)/harness$${PYTHONPATH:+:$$PYTHONPATH}
 
 # Debian packages the build, the tests and the conformance run need.
 DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
        python3 python3-pytest python3-hypothesis \
        golang-go golang-golang-x-net-dev chromium
+# The kernel matrix's end-to-end test (harness/test_kernel_guest.py) boots
+# Debian's arm64 kernel under qemu with a cross-compiled guest oracle;
+# installed without recommends (qemu's GUI and firmware are not needed).
+GUEST_DEBS = qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 
 .PHONY: deps build test conform bench clean install-check fuzz fuzz-afl fuzz-smoke fuzz-bench
 
@@ -21,6 +27,15 @@ deps:
 	  echo "deps: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@missing=""; for p in $(GUEST_DEBS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -32,14 +47,14 @@ test: build
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCBPF_SANITIZE=ON >/dev/null
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j$(JOBS)
-	CBPF_BUILD=$(SAN_BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
+	CBPF_BUILD=$(SAN_BUILD) $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
 	$(MAKE) --no-print-directory fuzz-smoke
 
 # The conformance suite (corpus/README.md): every case on every available
 # implementation, the live kernel as reference; reports in reports/out/.
 # Options go in CONFORM_ARGS, e.g. CONFORM_ARGS="--only pcap/ --impl vm,kernel".
 conform: build
-	$(PYTHON) harness/conform.py run --build $(BUILD) $(CONFORM_ARGS)
+	$(PYENV) $(PYTHON) -m cbpfconform run --build $(BUILD) $(CONFORM_ARGS)
 
 # Each fuzz target's exec/s (fuzz-bench, below), the kernel oracle against
 # raw attaches, and last the VM against libpcap, whose final line is

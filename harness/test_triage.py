@@ -10,7 +10,8 @@ import struct
 
 import pytest
 
-from triage import inputs, regress, report, shrink
+from cbpfconform.report import clusters as report
+from cbpfconform.triage import inputs, regress, shrink
 
 JEQ, JA, RET_A, RET_K, LD, LDX, LSH_X = 0x15, 0x05, 0x16, 0x06, 0x00, 0x01, 0x6c
 
