@@ -187,17 +187,19 @@ int main(void)
 	struct tally raw = { 0 }, mix = { 0 }, orc = { 0 }, jit = { 0 }, dis = { 0 }, warm = { 0 };
 	double ratios[ROUNDS];
 	uint8_t pkt[PKT_LEN];
-	struct kc_rng rng;
+	struct ts_rng rng;
 	struct kc_unix *u;
 	struct kc_error err;
 	int sv[2];
 
 	for (int i = 0; i < PKT_LEN; i++)
 		pkt[i] = (uint8_t)(i * 37 + 11);
-	kc_rng_seed(&rng, 1);
+	ts_seed(&rng, 1);
 	for (int i = 0; i < NPROGS; i++) {
-		struct kc_randprog_opts o = { 32, PKT_LEN, false, false };
-		progs[i].n = kc_randprog(&rng, &o, progs[i].insns);
+		struct ts_prog_opts o = { .max_len = 32, .pkt_hint = PKT_LEN,
+					   .det = TS_DET_NO_DEVICE, .valid = true,
+					   .scratch_mix = true };
+		progs[i].n = ts_randprog(&rng, &o, progs[i].insns);
 	}
 	if (kc_unix_open(&u, &err) != 0 ||
 	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0) {

@@ -24,6 +24,7 @@
 
 #include "cbpf/insn.h"
 #include "cbpf/vm.h"
+#include "rng.h"
 
 static const char *const expressions[] = {
 	"tcp port 22",
@@ -59,15 +60,7 @@ struct frame {
 };
 
 static struct frame frames[NPKTS];
-static uint64_t rng_state = 0x0123456789abcdefull;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state % n);
-}
+static struct ts_rng rng = { 0x0123456789abcdefull };
 
 static void be16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static void be32(uint8_t *p, uint32_t v) { be16(p, v >> 16); be16(p + 2, v); }
@@ -168,15 +161,17 @@ static const uint32_t addrs[] = {
 };
 static const uint32_t ports[] = { 22, 53, 80, 443, 8080, 1500, 123, 5353, 67, 68, 40000, 3306 };
 
-static uint32_t pick_addr(void) { return addrs[rnd(sizeof(addrs) / sizeof(addrs[0]))]; }
+static uint32_t pick_addr(void) { return addrs[ts_below(&rng, sizeof(addrs) / sizeof(addrs[0]))]; }
 static uint32_t pick_port(void)
 {
-	return rnd(4) == 0 ? 1024 + rnd(60000) : ports[rnd(sizeof(ports) / sizeof(ports[0]))];
+	if (ts_below(&rng, 4) == 0)
+		return 1024 + ts_below(&rng, 60000);
+	return ports[ts_below(&rng, sizeof(ports) / sizeof(ports[0]))];
 }
 
 static const uint8_t *pick_mac(void)
 {
-	switch (rnd(8)) {
+	switch (ts_below(&rng, 8)) {
 	case 0: return mac_host;
 	case 1: return mac_bcast;
 	default: return mac_gw;
@@ -188,29 +183,29 @@ static void build_frame(struct frame *fr)
 {
 	uint8_t *b = fr->b;
 	size_t n, l3;
-	int vlan = rnd(8) == 0 ? (rnd(2) ? 100 : 200) : -1;
-	size_t len = rnd(4) == 0 ? 1514 : 60 + rnd(400);
+	int vlan = ts_below(&rng, 8) == 0 ? (ts_below(&rng, 2) ? 100 : 200) : -1;
+	size_t len = ts_below(&rng, 4) == 0 ? 1514 : 60 + ts_below(&rng, 400);
 	uint32_t tcpflags[] = { 0x02, 0x10, 0x18, 0x11, 0x04, 0x12 };
 
-	switch (rnd(12)) {
+	switch (ts_below(&rng, 12)) {
 	case 0: case 1: case 2: /* IPv4 TCP */
 		l3 = n = eth(b, pick_mac(), 0x0800, vlan);
-		n += ipv4(b + n, pick_addr(), pick_addr(), 6, 0x4000, (uint8_t)(32 + rnd(64)),
-			  rnd(10) == 0 ? 6 : 5);
-		n += tcp(b + n, pick_port(), pick_port(), (uint8_t)tcpflags[rnd(6)]);
-		finish(fr, l3, n, rnd(3) == 0 ? n : len, 0);
+		n += ipv4(b + n, pick_addr(), pick_addr(), 6, 0x4000,
+			  (uint8_t)(32 + ts_below(&rng, 64)), ts_below(&rng, 10) == 0 ? 6 : 5);
+		n += tcp(b + n, pick_port(), pick_port(), (uint8_t)tcpflags[ts_below(&rng, 6)]);
+		finish(fr, l3, n, ts_below(&rng, 3) == 0 ? n : len, 0);
 		return;
 	case 3: case 4: /* IPv4 UDP, sometimes multicast or broadcast */
-		if (rnd(4) == 0) {
+		if (ts_below(&rng, 4) == 0) {
 			l3 = n = eth(b, mac_mcast, 0x0800, vlan);
 			n += ipv4(b + n, pick_addr(), 0xe00000fb, 17, 0, 255, 5);
-		} else if (rnd(6) == 0) {
+		} else if (ts_below(&rng, 6) == 0) {
 			l3 = n = eth(b, mac_bcast, 0x0800, vlan);
 			n += ipv4(b + n, 0, 0xffffffff, 17, 0, 64, 5);
 		} else {
 			l3 = n = eth(b, pick_mac(), 0x0800, vlan);
-			n += ipv4(b + n, pick_addr(), pick_addr(), 17, rnd(10) == 0 ? 0x00b9 : 0, 64,
-				  5);
+			n += ipv4(b + n, pick_addr(), pick_addr(), 17,
+				  ts_below(&rng, 10) == 0 ? 0x00b9 : 0, 64, 5);
 		}
 		n += udp(b + n, pick_port(), pick_port());
 		finish(fr, l3, n, len, 0);
@@ -218,7 +213,7 @@ static void build_frame(struct frame *fr)
 	case 5: /* ICMP echo request / reply / unreachable */
 		l3 = n = eth(b, pick_mac(), 0x0800, vlan);
 		n += ipv4(b + n, pick_addr(), pick_addr(), 1, 0, 64, 5);
-		n += icmp(b + n, (uint8_t)(rnd(3) == 0 ? 3 : rnd(2) ? 8 : 0));
+		n += icmp(b + n, (uint8_t)(ts_below(&rng, 3) == 0 ? 3 : ts_below(&rng, 2) ? 8 : 0));
 		finish(fr, l3, n, 98, 0);
 		return;
 	case 6: /* ARP */
@@ -235,32 +230,34 @@ static void build_frame(struct frame *fr)
 		return;
 	case 7: case 8: /* IPv6 TCP */
 		l3 = n = eth(b, pick_mac(), 0x86dd, vlan);
-		n += ipv6(b + n, 6, rnd(1000), rnd(1000));
-		n += tcp(b + n, pick_port(), rnd(2) ? 443 : pick_port(), (uint8_t)tcpflags[rnd(6)]);
+		n += ipv6(b + n, 6, ts_below(&rng, 1000), ts_below(&rng, 1000));
+		n += tcp(b + n, pick_port(), ts_below(&rng, 2) ? 443 : pick_port(),
+			 (uint8_t)tcpflags[ts_below(&rng, 6)]);
 		finish(fr, l3, n, len, 1);
 		return;
 	case 9: /* IPv6 UDP or ICMPv6 */
 		l3 = n = eth(b, pick_mac(), 0x86dd, vlan);
-		if (rnd(2)) {
-			n += ipv6(b + n, 17, rnd(1000), rnd(1000));
+		if (ts_below(&rng, 2)) {
+			n += ipv6(b + n, 17, ts_below(&rng, 1000), ts_below(&rng, 1000));
 			n += udp(b + n, pick_port(), pick_port());
 		} else {
-			n += ipv6(b + n, 58, rnd(1000), rnd(1000));
+			n += ipv6(b + n, 58, ts_below(&rng, 1000), ts_below(&rng, 1000));
 			n += icmp(b + n, 128);
 		}
 		finish(fr, l3, n, len, 1);
 		return;
 	case 10: /* HTTP on port 80, with and without payload */
-		l3 = n = eth(b, pick_mac(), 0x0800, rnd(3) == 0 ? 100 : -1);
+		l3 = n = eth(b, pick_mac(), 0x0800, ts_below(&rng, 3) == 0 ? 100 : -1);
 		n += ipv4(b + n, pick_addr(), pick_addr(), 6, 0x4000, 64, 5);
-		n += tcp(b + n, rnd(2) ? 80 : 51000, rnd(2) ? 80 : 51000, rnd(2) ? 0x18 : 0x10);
-		finish(fr, l3, n, rnd(2) ? n : 60 + rnd(800), 0);
+		n += tcp(b + n, ts_below(&rng, 2) ? 80 : 51000, ts_below(&rng, 2) ? 80 : 51000,
+			 ts_below(&rng, 2) ? 0x18 : 0x10);
+		finish(fr, l3, n, ts_below(&rng, 2) ? n : 60 + ts_below(&rng, 800), 0);
 		return;
 	default: /* truncated captures: loads past the end fail */
-		l3 = n = eth(b, pick_mac(), rnd(2) ? 0x0800 : 0x86dd, vlan);
+		l3 = n = eth(b, pick_mac(), ts_below(&rng, 2) ? 0x0800 : 0x86dd, vlan);
 		n += ipv4(b + n, pick_addr(), pick_addr(), 6, 0, 64, 5);
 		n += tcp(b + n, pick_port(), pick_port(), 0x02);
-		fr->len = 14 + rnd(40);
+		fr->len = 14 + ts_below(&rng, 40);
 		return;
 	}
 }

@@ -3,8 +3,8 @@
  * programs. Random bytes are almost never valid programs, so this edits
  * the fz_input.h layout instruction by instruction: replace, insert,
  * delete or swap instructions drawn from the 49 valid opcodes; set
- * operands to edges (0, 1, 31, 32, 0x80000000, 0xffffffff, packet length
- * +-1, SKF_* offsets and extensions); keep jumps in range and the last
+ * operands to edges (testsupport/rng.h's edge values, packet length +-1,
+ * the SKF_AD_* extensions); keep jumps in range and the last
  * instruction a ret; resize packets to edge lengths. One step in 16 is a
  * plain byte-level mutation, so invalid programs stay reachable.
  */
@@ -14,73 +14,51 @@
 
 #include "cbpf/opcode.h"
 #include "fz_input.h"
+#include "rng.h"
 
 struct fz_mutator_opts fz_mutator_opts = { false, 48, 1600 };
 
 /* libFuzzer's own mutator; absent under other engines (AFL++'s driver). */
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
 
-struct rng {
-	uint64_t s;
-};
-
-static uint32_t next(struct rng *r)
-{
-	r->s ^= r->s << 13;
-	r->s ^= r->s >> 7;
-	r->s ^= r->s << 17;
-	return (uint32_t)(r->s >> 16);
-}
-
-static uint32_t below(struct rng *r, uint32_t n)
-{
-	return n ? next(r) % n : 0;
-}
-
 struct work {
 	struct cbpf_insn insns[FZ_MAXINSNS];
 	size_t n;
 	uint8_t pkt[4096];
 	size_t len;
-	struct rng rng;
+	struct ts_rng rng;
 };
 
 static uint32_t edge_k(struct work *w)
 {
-	static const uint32_t fixed[] = {
-		0, 1, 2, 3, 4, 7, 8, 12, 13, 14, 15, 16, 20, 23, 31, 32, 33, 63, 64, 0x7f, 0x80,
-		0xff, 0x100, 0xfff, 0x1000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0x80000001,
-		0xfffffffe, 0xffffffff, 0xfffff000u - 1, 0xfff00000u, 0xfff00000u + 9,
-		0xffe00000u, 0xffe00000u + 12, 0xffdfffffu, 0xffeffffdu
-	};
 	uint32_t len = (uint32_t)w->len;
 
-	switch (below(&w->rng, 6)) {
+	switch (ts_below(&w->rng, 6)) {
 	case 0:
-		return len + below(&w->rng, 3) - 1;
+		return len + ts_below(&w->rng, 3) - 1;
 	case 1:
-		return len - below(&w->rng, 5);
+		return len - ts_below(&w->rng, 5);
 	case 2:
-		return cbpf_ext_k((enum cbpf_ext)below(&w->rng, CBPF_EXT_COUNT));
+		return cbpf_ext_k((enum cbpf_ext)ts_below(&w->rng, CBPF_EXT_COUNT));
 	case 3:
-		return next(&w->rng);
+		return (uint32_t)ts_next(&w->rng);
 	default:
-		return fixed[below(&w->rng, sizeof(fixed) / sizeof(fixed[0]))];
+		return ts_edge(&w->rng);
 	}
 }
 
 static const struct cbpf_opinfo *pick_op(struct work *w)
 {
 	for (;;) {
-		const struct cbpf_opinfo *op = cbpf_opinfo_at(below(&w->rng, CBPF_NOPCODES));
-		if (!fz_mutator_opts.seccomp || op->seccomp || below(&w->rng, 16) == 0)
+		const struct cbpf_opinfo *op = cbpf_opinfo_at(ts_below(&w->rng, CBPF_NOPCODES));
+		if (!fz_mutator_opts.seccomp || op->seccomp || ts_below(&w->rng, 16) == 0)
 			return op;
 	}
 }
 
 static uint32_t seccomp_k(struct work *w)
 {
-	return below(&w->rng, 4) ? 4 * below(&w->rng, 16) : edge_k(w);
+	return ts_below(&w->rng, 4) ? 4 * ts_below(&w->rng, 16) : edge_k(w);
 }
 
 /* A k that suits the opcode (valid most of the time). */
@@ -89,18 +67,18 @@ static uint32_t k_for(struct work *w, const struct cbpf_opinfo *op)
 	switch (op->kind) {
 	case CBPF_KIND_LD_MEM:
 	case CBPF_KIND_ST:
-		return below(&w->rng, 16) ? below(&w->rng, 16) : edge_k(w);
+		return ts_below(&w->rng, 16) ? ts_below(&w->rng, 16) : edge_k(w);
 	case CBPF_KIND_ALU:
 		if (op->src == CBPF_SRC_K && (op->alu == CBPF_ALU_LSH || op->alu == CBPF_ALU_RSH))
-			return below(&w->rng, 8) ? below(&w->rng, 32) : edge_k(w);
+			return ts_below(&w->rng, 8) ? ts_below(&w->rng, 32) : edge_k(w);
 		return edge_k(w);
 	case CBPF_KIND_LD_ABS:
 		if (fz_mutator_opts.seccomp)
 			return seccomp_k(w);
-		return below(&w->rng, 2) ? below(&w->rng, (uint32_t)w->len + 4) : edge_k(w);
+		return ts_below(&w->rng, 2) ? ts_below(&w->rng, (uint32_t)w->len + 4) : edge_k(w);
 	case CBPF_KIND_LD_IND:
 	case CBPF_KIND_LD_MSH:
-		return below(&w->rng, 2) ? below(&w->rng, (uint32_t)w->len + 4) : edge_k(w);
+		return ts_below(&w->rng, 2) ? ts_below(&w->rng, (uint32_t)w->len + 4) : edge_k(w);
 	case CBPF_KIND_JA:
 		return 0;
 	default:
@@ -115,11 +93,11 @@ static struct cbpf_insn random_insn(struct work *w, size_t at)
 	uint32_t room = w->n > at + 1 ? (uint32_t)(w->n - at - 1) : 1;
 
 	if (op->uses & CBPF_USES_JT)
-		in.jt = (uint8_t)below(&w->rng, room < 256 ? room : 256);
+		in.jt = (uint8_t)ts_below(&w->rng, room < 256 ? room : 256);
 	if (op->uses & CBPF_USES_JF)
-		in.jf = (uint8_t)below(&w->rng, room < 256 ? room : 256);
+		in.jf = (uint8_t)ts_below(&w->rng, room < 256 ? room : 256);
 	if (op->kind == CBPF_KIND_JA)
-		in.k = below(&w->rng, room);
+		in.k = ts_below(&w->rng, room);
 	return in;
 }
 
@@ -143,8 +121,10 @@ static void delete_at(struct work *w, size_t at)
 static void resize_packet(struct work *w)
 {
 	static const size_t edges[] = { 0, 1, 2, 3, 4, 8, 13, 14, 15, 20, 34, 42, 54, 64, 100 };
-	size_t len = below(&w->rng, 4) ? edges[below(&w->rng, sizeof(edges) / sizeof(edges[0]))]
-				       : below(&w->rng, (uint32_t)fz_mutator_opts.max_packet + 1);
+	size_t len = ts_below(&w->rng, (uint32_t)fz_mutator_opts.max_packet + 1);
+
+	if (ts_below(&w->rng, 4))
+		len = edges[ts_below(&w->rng, sizeof(edges) / sizeof(edges[0]))];
 
 	if (fz_mutator_opts.seccomp)
 		len = 64;
@@ -161,12 +141,12 @@ static void mutate_packet(struct work *w)
 		resize_packet(w);
 		return;
 	}
-	if (LLVMFuzzerMutate && below(&w->rng, 2)) {
+	if (LLVMFuzzerMutate && ts_below(&w->rng, 2)) {
 		size_t cap = fz_mutator_opts.seccomp ? 64 : sizeof(w->pkt);
 		w->len = LLVMFuzzerMutate(w->pkt, w->len, cap);
 		return;
 	}
-	w->pkt[below(&w->rng, (uint32_t)w->len)] = (uint8_t)edge_k(w);
+	w->pkt[ts_below(&w->rng, (uint32_t)w->len)] = (uint8_t)edge_k(w);
 }
 
 /* Operands the validator refuses, made valid: M[] index, shift count,
@@ -232,7 +212,7 @@ static void fixup(struct work *w)
 			in->jf = (uint8_t)(room ? in->jf % room : 0);
 	}
 	if (!w->n || (w->insns[w->n - 1].code != 0x06 && w->insns[w->n - 1].code != 0x16)) {
-		struct cbpf_insn ret = { below(&w->rng, 2) ? 0x16 : 0x06, 0, 0, edge_k(w) };
+		struct cbpf_insn ret = { ts_below(&w->rng, 2) ? 0x16 : 0x06, 0, 0, edge_k(w) };
 		if (w->n && w->n < fz_mutator_opts.max_insns && w->n < FZ_MAXINSNS)
 			w->insns[w->n++] = ret;
 		else if (w->n)
@@ -244,10 +224,10 @@ static void fixup(struct work *w)
 
 static void edit_program(struct work *w)
 {
-	size_t at = w->n ? below(&w->rng, (uint32_t)w->n) : 0;
+	size_t at = w->n ? ts_below(&w->rng, (uint32_t)w->n) : 0;
 	struct cbpf_insn *in = w->n ? &w->insns[at] : NULL;
 
-	switch (below(&w->rng, 10)) {
+	switch (ts_below(&w->rng, 10)) {
 	case 0:
 	case 1:
 		if (in) {
@@ -274,21 +254,21 @@ static void edit_program(struct work *w)
 		break;
 	case 7:
 		if (in) {
-			in->jt = (uint8_t)below(&w->rng, 4);
-			in->jf = (uint8_t)below(&w->rng, 4);
+			in->jt = (uint8_t)ts_below(&w->rng, 4);
+			in->jf = (uint8_t)ts_below(&w->rng, 4);
 		}
 		break;
 	case 8:
 		if (w->n > 1) {
-			size_t b = below(&w->rng, (uint32_t)w->n);
+			size_t b = ts_below(&w->rng, (uint32_t)w->n);
 			struct cbpf_insn t = w->insns[at];
 			w->insns[at] = w->insns[b];
 			w->insns[b] = t;
 		}
 		break;
 	default: {
-		struct cbpf_insn st = { (uint16_t)(below(&w->rng, 2) ? 0x02 : 0x03), 0, 0,
-					below(&w->rng, 16) };
+		struct cbpf_insn st = { (uint16_t)(ts_below(&w->rng, 2) ? 0x02 : 0x03), 0, 0,
+					ts_below(&w->rng, 16) };
 		insert_at(w, 0, st);
 		break;
 	}
@@ -300,17 +280,16 @@ size_t fz_mutate(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 	static struct work w;
 	struct fz_case c;
 
-	w.rng.s = 0x9e3779b97f4a7c15ull ^ ((uint64_t)seed << 1) ^ size;
-	next(&w.rng);
-	if (LLVMFuzzerMutate && below(&w.rng, 16) == 0)
+	ts_seed(&w.rng, (uint64_t)seed << 32 | size);
+	if (LLVMFuzzerMutate && ts_below(&w.rng, 16) == 0)
 		return LLVMFuzzerMutate(data, size, max_size);
 	fz_split(data, size, &c);
 	w.n = c.n;
 	memcpy(w.insns, c.insns, c.n * sizeof(c.insns[0]));
 	w.len = c.len < sizeof(w.pkt) ? c.len : sizeof(w.pkt);
 	memcpy(w.pkt, c.pkt, w.len);
-	for (uint32_t steps = 1 + below(&w.rng, 3); steps; steps--) {
-		uint32_t what = below(&w.rng, 8);
+	for (uint32_t steps = 1 + ts_below(&w.rng, 3); steps; steps--) {
+		uint32_t what = ts_below(&w.rng, 8);
 		if (what == 0)
 			resize_packet(&w);
 		else if (what == 1)
@@ -318,7 +297,7 @@ size_t fz_mutate(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 		else
 			edit_program(&w);
 	}
-	if (below(&w.rng, 8))
+	if (ts_below(&w.rng, 8))
 		fixup(&w);
 	return fz_join(w.insns, w.n, w.pkt, w.len, data, max_size);
 }

@@ -1,7 +1,8 @@
 /*
  * rawrate.c - the raw kernel rates the kernel-differential targets are
  * measured against (fuzz/bench.py; not a fuzz target): over the same
- * random valid programs (kc_randprog, <= 32 instructions, 64-byte packet)
+ * random valid programs (ts_randprog of testsupport/, <= 32 instructions,
+ * 64-byte packet)
  *   attach   socketpair + SO_ATTACH_FILTER + close (kc_try_attach), what
  *            fuzz_validate_kernel does once per input;
  *   unix     attach + send + recv on one socket pair, the cost of one
@@ -197,18 +198,19 @@ static double rate_seccomp(double secs)
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 3.0;
-	struct kc_randprog_opts o = { 32, PKT_LEN, false, false };
-	struct kc_rng r;
+	struct ts_prog_opts o = { .max_len = 32, .pkt_hint = PKT_LEN, .det = TS_DET_NO_DEVICE,
+				   .valid = true, .scratch_mix = true };
+	struct ts_rng r;
 	double a, u, s, c, t, f;
 
-	kc_rng_seed(&r, 42);
+	ts_seed(&r, 42);
 	for (int i = 0; i < NPROGS; i++)
-		lens[i] = kc_randprog(&r, &o, progs[i]);
+		lens[i] = ts_randprog(&r, &o, progs[i]);
 	a = rate_attach(secs);
 	u = rate_unix(secs);
-	o.seccomp = true;
+	o.profile = CBPF_PROFILE_SECCOMP;
 	for (int i = 0; i < NPROGS; i++)
-		lens[i] = kc_randprog(&r, &o, progs[i]);
+		lens[i] = ts_randprog(&r, &o, progs[i]);
 	s = rate_seccomp(secs);
 	c = rate_seccomp_clone(secs);
 	f = rate_seccomp_fork(secs);

@@ -14,6 +14,7 @@
 
 #include "cbpf/format.h"
 #include "cbpf/opcode.h"
+#include "rng.h"
 
 #include "format/bpfasm/lex.h"
 
@@ -119,20 +120,7 @@ static int roundtrip_fails(const struct cbpf_insn *insns, size_t n, bool report)
 	return bad;
 }
 
-static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static uint32_t rnd_below(uint32_t n)
-{
-	return (uint32_t)(rnd() % n);
-}
+static struct ts_rng rng = { 0x2545f4914f6cdd1dull };
 
 #define BYTES(src, ...)                                                        \
 	do {                                                                   \
@@ -758,28 +746,23 @@ static void test_roundtrip_all_codes(void)
 
 static uint32_t interesting_k(void)
 {
-	static const uint32_t ks[] = {
-		0, 1, 2, 4, 12, 14, 15, 16, 31, 32, 255, 256, 0xffff, 0x10000, 0x7fffffff,
-		0x80000000, 0xffffffff, 0xfffff000, 0xfffff004, 0xfffff028, 0xfffff03c,
-		0xfffff040, 0xfffff001, 0xfff00000, 0xffe00000,
-	};
-	return rnd_below(2) ? ks[rnd_below(N(ks))] : (uint32_t)rnd();
+	return ts_chance(&rng, 50) ? ts_edge(&rng) : (uint32_t)ts_next(&rng);
 }
 
 /* Random raw instructions: any code, any fields. */
 static struct cbpf_insn random_raw(void)
 {
 	struct cbpf_insn in;
-	uint32_t r = rnd_below(4);
+	uint32_t r = ts_below(&rng, 4);
 
 	if (r == 0)
-		in.code = (uint16_t)rnd();
+		in.code = (uint16_t)ts_next(&rng);
 	else if (r == 1)
-		in.code = (uint16_t)rnd_below(256);
+		in.code = (uint16_t)ts_below(&rng, 256);
 	else
-		in.code = cbpf_opinfo_at(rnd_below(CBPF_NOPCODES))->code;
-	in.jt = (uint8_t)(rnd_below(3) ? rnd_below(8) : rnd());
-	in.jf = (uint8_t)(rnd_below(3) ? rnd_below(8) : rnd());
+		in.code = cbpf_opinfo_at(ts_below(&rng, CBPF_NOPCODES))->code;
+	in.jt = (uint8_t)(ts_below(&rng, 3) ? ts_below(&rng, 8) : ts_next(&rng));
+	in.jf = (uint8_t)(ts_below(&rng, 3) ? ts_below(&rng, 8) : ts_next(&rng));
 	in.k = interesting_k();
 	return in;
 }
@@ -789,24 +772,27 @@ static struct cbpf_insn random_raw(void)
 static void random_valid(struct cbpf_insn *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct cbpf_opinfo *o = cbpf_opinfo_at(rnd_below(CBPF_NOPCODES));
+		const struct cbpf_opinfo *o = cbpf_opinfo_at(ts_below(&rng, CBPF_NOPCODES));
 		size_t room = n - i - 1;
 		struct cbpf_insn in = { o->code, 0, 0, 0 };
-		bool junk_ok = rnd_below(8) == 0;
+		bool junk_ok = ts_below(&rng, 8) == 0;
 
 		if (o->uses & CBPF_USES_K)
 			in.k = interesting_k();
 		else if (junk_ok)
-			in.k = (uint32_t)rnd();
+			in.k = (uint32_t)ts_next(&rng);
 		if (o->kind == CBPF_KIND_JA)
-			in.k = rnd_below(8) == 0 ? interesting_k() : rnd_below((uint32_t)room + 1);
+			in.k = ts_below(&rng, 8) == 0 ? interesting_k()
+						      : ts_below(&rng, (uint32_t)room + 1);
 		if (o->uses & CBPF_USES_JT) {
 			uint32_t lim = room > 255 ? 255 : (uint32_t)room;
-			in.jt = (uint8_t)(rnd_below(10) == 0 ? rnd() : rnd_below(lim + 1));
-			in.jf = (uint8_t)(rnd_below(10) == 0 ? rnd() : rnd_below(lim + 1));
+			in.jt = (uint8_t)(ts_below(&rng, 10) ? ts_below(&rng, lim + 1)
+							       : ts_next(&rng));
+			in.jf = (uint8_t)(ts_below(&rng, 10) ? ts_below(&rng, lim + 1)
+							       : ts_next(&rng));
 		} else if (junk_ok) {
-			in.jt = (uint8_t)rnd();
-			in.jf = (uint8_t)rnd();
+			in.jt = (uint8_t)ts_next(&rng);
+			in.jf = (uint8_t)ts_next(&rng);
 		}
 		p[i] = in;
 	}
@@ -819,7 +805,7 @@ static void test_roundtrip_random(void)
 	long bad = 0, insns = 0;
 
 	for (long t = 0; t < PROGRAMS; t++) {
-		size_t n = 1 + rnd_below(t % 2 ? MAXLEN : 16);
+		size_t n = 1 + ts_below(&rng, t % 2 ? MAXLEN : 16);
 		if (t % 2 == 0)
 			for (size_t i = 0; i < n; i++)
 				prog[i] = random_raw();
@@ -933,16 +919,16 @@ static size_t token_soup(char *buf, size_t cap)
 		"=", "jt", "jf", "k", ".insn", "0x", "99999999999", "/*", "*/", ";", "\n", "\n#",
 		" ", "12", "-1", "0b1", "07", "08",
 	};
-	size_t n = 0, count = 1 + rnd_below(30);
+	size_t n = 0, count = 1 + ts_below(&rng, 30);
 
 	for (size_t i = 0; i < count; i++) {
-		const char *t = toks[rnd_below(N(toks))];
+		const char *t = toks[ts_below(&rng, N(toks))];
 		size_t l = strlen(t);
 		if (n + l + 1 >= cap)
 			break;
 		memcpy(buf + n, t, l);
 		n += l;
-		if (rnd_below(2))
+		if (ts_below(&rng, 2))
 			buf[n++] = ' ';
 	}
 	return n;
@@ -954,9 +940,10 @@ static void test_garbage(void)
 	long errors = 0, runs = 0;
 
 	for (int t = 0; t < 20000; t++, runs++) {
-		size_t n = rnd_below(300);
+		size_t n = ts_below(&rng, 300);
 		for (size_t i = 0; i < n; i++)
-			buf[i] = rnd_below(4) ? (char)rnd() : " \n#;/*[]x+"[rnd_below(10)];
+			buf[i] = ts_below(&rng, 4) ? (char)ts_next(&rng)
+						   : " \n#;/*[]x+"[ts_below(&rng, 10)];
 		total(buf, n, &errors);
 	}
 	for (int t = 0; t < 50000; t++, runs++)

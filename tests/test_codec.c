@@ -9,6 +9,7 @@
 
 #include "cbpf/insn.h"
 #include "cbpf/opcode.h"
+#include "rng.h"
 
 /* Linux net/core/filter.c chk_code_allowed(): the exact accepted codes. */
 static const uint16_t linux_codes[CBPF_NOPCODES] = {
@@ -80,13 +81,12 @@ static void test_roundtrip_exhaustive(void)
 /* A pseudo-random sweep over the whole 64-bit space. */
 static void test_roundtrip_random(void)
 {
-	uint64_t s = 0x9e3779b97f4a7c15ull;
+	struct ts_rng r;
 	long bad = 0;
 
+	ts_seed(&r, 0x9e3779b97f4a7c15ull);
 	for (long i = 0; i < 2000000; i++) {
-		s ^= s << 13;
-		s ^= s >> 7;
-		s ^= s << 17;
+		uint64_t s = ts_next(&r);
 		struct cbpf_insn in = { (uint16_t)s, (uint8_t)(s >> 16), (uint8_t)(s >> 24),
 					(uint32_t)(s >> 32) };
 		if (i & 1)

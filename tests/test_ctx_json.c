@@ -10,6 +10,7 @@
 
 #include "cbpf/ctx_json.h"
 #include "check.h"
+#include "rng.h"
 
 /* The defaults the tests start from: the AF_UNIX context of cbpf/vm.h,
  * spelled out so the expected values below are visible. */
@@ -322,11 +323,13 @@ static void test_kv_errors(void)
 /* Printing and re-reading any context gives the same context. */
 static void test_print_roundtrip(void)
 {
-	uint32_t s = 99;
+	struct ts_rng r;
+
+	ts_seed(&r, 99);
 	for (int i = 0; i < 2000; i++) {
 		struct cbpf_ctx a, b;
 		char err[256] = "";
-		s = s * 1103515245u + 12345u;
+		uint32_t s = (uint32_t)ts_next(&r);
 		ctx_defaults(&a);
 		a.len = (s & 1) ? CBPF_CTX_UNSET : (int64_t)(s >> 1);
 		a.protocol = s & 0xffff;

@@ -24,50 +24,36 @@
 #include "cbpf/format.h"
 #include "cbpf/opcode.h"
 #include "peak_mem.h"
+#include "rng.h"
 
 /* ---- helpers ---- */
 
-static uint64_t rng = 0x243f6a8885a308d3ull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
-}
-
-static uint32_t rnd_below(uint32_t n)
-{
-	return n ? (uint32_t)(rnd() % n) : 0;
-}
-
-static const uint32_t interesting_k[] = {
-	0, 1, 2, 12, 14, 15, 16, 23, 31, 32, 255, 256, 0x7fff, 0x8000, 0xffff, 0x10000,
-	0x7fffffff, 0x80000000, 0xdeadbeef, 0xfffffffe, 0xffffffff, 0xfffff000, 0xfffff001,
-	0xfffff004, 0xfffff02c, 0xfffff030, 0xfffff03c, 0xfffff040, 0xffe00000, 0xfff00000,
-};
+static struct ts_rng rng = { 0x243f6a8885a308d3ull };
 
 static uint32_t rnd_k(void)
 {
-	if (rnd() % 2)
-		return interesting_k[rnd_below(sizeof(interesting_k) / sizeof(interesting_k[0]))];
-	return (uint32_t)rnd();
+	if (ts_chance(&rng, 50))
+		return ts_edge(&rng);
+	return (uint32_t)ts_next(&rng);
 }
 
 static uint16_t rnd_code(void)
 {
-	switch (rnd() % 8) {
-	case 0: return (uint16_t)rnd();
-	case 1: return (uint16_t)rnd_below(0x100);
-	default: return cbpf_opinfo_at(rnd_below(CBPF_NOPCODES))->code;
+	switch (ts_below(&rng, 8)) {
+	case 0: return (uint16_t)ts_next(&rng);
+	case 1: return (uint16_t)ts_below(&rng, 0x100);
+	default: return cbpf_opinfo_at(ts_below(&rng, CBPF_NOPCODES))->code;
 	}
 }
 
 /* Any instruction: junk in every field. */
 static struct cbpf_insn rnd_insn(void)
 {
-	struct cbpf_insn in = { rnd_code(), (uint8_t)rnd(), (uint8_t)rnd(), rnd_k() };
+	struct cbpf_insn in = { rnd_code(), 0, 0, 0 };
+
+	in.jt = (uint8_t)ts_next(&rng);
+	in.jf = (uint8_t)ts_next(&rng);
+	in.k = rnd_k();
 	return in;
 }
 
@@ -76,15 +62,15 @@ static struct cbpf_insn rnd_insn(void)
  * back). */
 static struct cbpf_insn rnd_listing_insn(size_t index)
 {
-	const struct cbpf_opinfo *o = cbpf_opinfo_at(rnd_below(CBPF_NOPCODES));
+	const struct cbpf_opinfo *o = cbpf_opinfo_at(ts_below(&rng, CBPF_NOPCODES));
 	struct cbpf_insn in = { o->code, 0, 0, 0 };
 
 	if (o->uses & CBPF_USES_K)
 		in.k = rnd_k();
 	if (o->uses & CBPF_USES_JT)
-		in.jt = (uint8_t)rnd();
+		in.jt = (uint8_t)ts_next(&rng);
 	if (o->uses & CBPF_USES_JF)
-		in.jf = (uint8_t)rnd();
+		in.jf = (uint8_t)ts_next(&rng);
 	(void)index;
 	return in;
 }
@@ -559,7 +545,7 @@ static void roundtrip(enum cbpf_format f, const struct cbpf_insn *p, size_t n)
 	if (ok && detectable && !detection_ok(f, cbpf_format_detect(s, len)))
 		ok = 0;
 	/* and, now and then, the whole cbpf_parse(AUTO) path */
-	if (ok && detectable && rnd() % 8 == 0 &&
+	if (ok && detectable && ts_below(&rng, 8) == 0 &&
 	    (cbpf_parse(CBPF_FMT_AUTO, s, len, &back, &d) != 0 || !same_prog(&back, p, n)))
 		ok = 0;
 	cbpf_prog_free(&back);
@@ -577,7 +563,7 @@ static void test_roundtrip_random(void)
 	struct cbpf_insn p[MAX_RANDOM_LEN];
 
 	for (long iter = 0; iter < ROUNDTRIP_PROGRAMS; iter++) {
-		size_t n = 1 + rnd_below(MAX_RANDOM_LEN);
+		size_t n = 1 + ts_below(&rng, MAX_RANDOM_LEN);
 		for (size_t i = 0; i < n; i++)
 			p[i] = rnd_insn();
 		for (size_t f = 0; f < N(lossless); f++)
@@ -618,11 +604,13 @@ static void test_listing_property(void)
 	long refused = 0, read_back = 0, bad = 0;
 
 	for (long iter = 0; iter < PROGRAMS; iter++) {
-		size_t n = 1 + rnd_below(MAXLEN), first_unimp = n, len;
+		size_t n = 1 + ts_below(&rng, MAXLEN), first_unimp = n, len;
 		for (size_t i = 0; i < n; i++) {
-			p[i] = rnd() % 4 ? rnd_insn() : rnd_listing_insn(i);
-			if (rnd() % 8 == 0)
-				p[i] = (struct cbpf_insn){ 0x05, (uint8_t)rnd(), (uint8_t)rnd(), rnd_k() };
+			p[i] = ts_below(&rng, 4) ? rnd_insn() : rnd_listing_insn(i);
+			if (ts_below(&rng, 8) == 0) {
+				p[i] = rnd_insn();
+				p[i].code = 0x05; /* ja: any k reads back */
+			}
 			if (first_unimp == n && cbpf_opinfo(p[i].code) == NULL)
 				first_unimp = i;
 		}
@@ -661,17 +649,17 @@ static void test_roundtrip_all_codes(void)
 
 	for (uint32_t base = 0; base < 0x10000; base += CHUNK) {
 		for (uint32_t i = 0; i < CHUNK; i++)
-			p[i] = (struct cbpf_insn){ (uint16_t)(base + i), (uint8_t)rnd(), (uint8_t)rnd(),
-						   rnd_k() };
+			p[i] = (struct cbpf_insn){ (uint16_t)(base + i), (uint8_t)ts_next(&rng),
+						   (uint8_t)ts_next(&rng), rnd_k() };
 		for (size_t f = 0; f < N(lossless); f++)
 			roundtrip(lossless[f], p, CHUNK);
 	}
 	for (size_t i = 0; i < CBPF_NOPCODES; i++) {
 		const struct cbpf_opinfo *o = cbpf_opinfo_at(i);
-		for (size_t v = 0; v < N(interesting_k); v++) {
+		for (size_t v = 0; v < ts_nedges(); v++) {
 			struct cbpf_insn in[2] = { { o->code, 0, 0, 0 }, { 0x06, 0, 0, 0 } };
 			if (o->uses & CBPF_USES_K)
-				in[0].k = interesting_k[v];
+				in[0].k = ts_edge_at(v);
 			if (o->uses & CBPF_USES_JT)
 				in[0].jt = (uint8_t)(v * 37);
 			if (o->uses & CBPF_USES_JF)
@@ -956,7 +944,7 @@ static void test_detection(void)
 	/* the bpf_asm printer's output is detected as bpf_asm */
 	for (int iter = 0; iter < 2000; iter++) {
 		struct cbpf_insn p[8];
-		size_t n = 1 + rnd_below(8), len;
+		size_t n = 1 + ts_below(&rng, 8), len;
 		for (size_t i = 0; i < n; i++)
 			p[i] = rnd_insn();
 		char *s = cbpf_print(CBPF_FMT_BPFASM, p, n, &len);
@@ -1007,6 +995,11 @@ static void feed(enum cbpf_format f, const char *buf, size_t len)
 
 static const char garbage_alphabet[] = "0123456789abcdefx{}[](),#-+*&M \n\t\r/\"jtfldhrexq.:;%";
 
+static char garbage_char(void)
+{
+	return garbage_alphabet[ts_below(&rng, sizeof(garbage_alphabet) - 1)];
+}
+
 static void test_garbage(void)
 {
 	char buf[96];
@@ -1016,28 +1009,27 @@ static void test_garbage(void)
 	};
 
 	for (int iter = 0; iter < 20000; iter++) {
-		size_t len = rnd_below(sizeof(buf));
+		size_t len = ts_below(&rng, sizeof(buf));
 		for (size_t i = 0; i < len; i++)
-			buf[i] = rnd() % 4 ? garbage_alphabet[rnd_below(sizeof(garbage_alphabet) - 1)]
-					   : (char)rnd();
+			buf[i] = ts_below(&rng, 4) ? garbage_char() : (char)ts_next(&rng);
 		for (size_t f = 0; f < N(all_parsers); f++)
 			feed(all_parsers[f], buf, len);
 	}
 	/* mutations of valid printed programs: flip, insert, delete, truncate */
 	for (int iter = 0; iter < 20000; iter++) {
 		struct cbpf_insn p[4];
-		size_t n = 1 + rnd_below(4), len;
-		enum cbpf_format src = sources[rnd_below(N(sources))];
+		size_t n = 1 + ts_below(&rng, 4), len;
+		enum cbpf_format src = sources[ts_below(&rng, N(sources))];
 		for (size_t i = 0; i < n; i++)
 			p[i] = src == CBPF_FMT_TCPDUMP ? rnd_listing_insn(i) : rnd_insn();
 		char *s = cbpf_print(src, p, n, &len);
 		char *m = malloc(len + 8);
 		memcpy(m, s, len);
-		for (int k = 0; k < 1 + (int)rnd_below(3); k++) {
-			size_t at = len ? rnd_below((uint32_t)len) : 0;
-			switch (rnd() % 4) {
-			case 0: if (len) m[at] = garbage_alphabet[rnd_below(sizeof(garbage_alphabet) - 1)]; break;
-			case 1: if (len) m[at] = (char)rnd(); break;
+		for (int k = 0; k < 1 + (int)ts_below(&rng, 3); k++) {
+			size_t at = len ? ts_below(&rng, (uint32_t)len) : 0;
+			switch (ts_below(&rng, 4)) {
+			case 0: if (len) m[at] = garbage_char(); break;
+			case 1: if (len) m[at] = (char)ts_next(&rng); break;
 			case 2: if (len) { memmove(m + at, m + at + 1, len - at - 1); len--; } break;
 			default: len = at; break;
 			}

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "json.h"
+#include "rng.h"
 
 /* Parse s; on success return the compact re-serialisation, else the error
  * (prefixed "ERR "). The caller frees. */
@@ -392,18 +393,6 @@ static void test_accessors(void)
 	CHECK_EQ(o, 7);
 }
 
-/* Totality: random bytes and mutations of a valid document never crash,
- * and whatever parses re-serialises to something that parses again to the
- * same text. */
-static uint32_t rng_state = 12345;
-static uint32_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
-
 /* The cursor agrees with the tree: json_skip_value accepts exactly what
  * json_parse does, with the same error, and json_copy_compact writes what
  * json_put_value writes for the tree. */
@@ -485,6 +474,9 @@ static void test_cursor(void)
 	}
 }
 
+/* Totality: random bytes and mutations of a valid document never crash,
+ * and whatever parses re-serialises to something that parses again to the
+ * same text. */
 static void test_garbage(void)
 {
 	static const char seed[] =
@@ -492,20 +484,22 @@ static void test_garbage(void)
 	static const char alphabet[] = "{}[]\":,\\u0123456789eE+-.tfn \x80\xff\xc3\xa9" "ad";
 	char buf[sizeof(seed) + 8];
 	long parsed = 0;
+	struct ts_rng r;
 
+	ts_seed(&r, 12345);
 	for (int iter = 0; iter < 200000; iter++) {
 		size_t len = sizeof(seed) - 1;
 		memcpy(buf, seed, len);
-		int muts = 1 + (int)(rng() % 4);
+		int muts = 1 + (int)ts_below(&r, 4);
 		for (int m = 0; m < muts; m++) {
-			size_t at = rng() % len;
-			if (rng() % 2)
-				buf[at] = alphabet[rng() % (sizeof(alphabet) - 1)];
+			size_t at = ts_below(&r, (uint32_t)len);
+			if (ts_chance(&r, 50))
+				buf[at] = alphabet[ts_below(&r, sizeof(alphabet) - 1)];
 			else
-				buf[at] = (char)rng();
+				buf[at] = (char)ts_next(&r);
 		}
-		if (rng() % 8 == 0)
-			len = rng() % len;
+		if (ts_below(&r, 8) == 0)
+			len = ts_below(&r, (uint32_t)len);
 		char *a = roundtrip(buf, len), *c = via_cursor(buf, len);
 		CHECK_STR(c, a);
 		free(c);

@@ -32,16 +32,17 @@ int main(void)
 	const uint8_t *pkts[1] = { pkt };
 	const size_t lens[1] = { sizeof(pkt) };
 	struct cbpf_insn prog[8];
-	struct kc_rng rng;
+	struct ts_rng rng;
 	int before = count_fds(), loaded = 0;
 
 	CHECK(before > 0);
-	kc_rng_seed(&rng, 7);
+	ts_seed(&rng, 7);
 	for (size_t i = 0; i < sizeof(pkt); i++)
 		pkt[i] = (uint8_t)i;
 	for (int i = 0; i < 100000; i++) {
-		struct kc_randprog_opts o = { 8, 64, true, false };
-		size_t n = kc_randprog(&rng, &o, prog);
+		struct ts_prog_opts o = { .max_len = 8, .pkt_hint = 64, .det = TS_DET_ANY,
+					   .valid = true, .scratch_mix = true };
+		size_t n = ts_randprog(&rng, &o, prog);
 		struct kc_load l;
 		struct kc_verdict v;
 

@@ -234,28 +234,28 @@ static void test_inline_optmem(void)
 
 /* A random program from a palette where scratch cells, rets and jumps
  * meet, unvalidated: jumps stay in range, so inline applies. */
-static size_t scratch_prog(struct kc_rng *r, struct cbpf_insn *p)
+static size_t scratch_prog(struct ts_rng *r, struct cbpf_insn *p)
 {
-	size_t n = 3 + kc_rng_below(r, 18);
+	size_t n = 3 + ts_below(r, 18);
 
 	for (size_t i = 0; i + 1 < n; i++) {
-		uint32_t room = (uint32_t)(n - i - 2), cell = kc_rng_below(r, 3);
-		switch (kc_rng_below(r, 9)) {
+		uint32_t room = (uint32_t)(n - i - 2), cell = ts_below(r, 3);
+		switch (ts_below(r, 9)) {
 		case 0: p[i] = ST(cell); break;
 		case 1: p[i] = S(0x03, cell); break; /* stx */
 		case 2: p[i] = LD_MEM(cell); break;
 		case 3: p[i] = S(0x61, cell); break; /* ldx M[] */
 		case 4: p[i] = RET_A; break;
-		case 5: p[i] = RET_K(kc_rng_below(r, 5)); break;
+		case 5: p[i] = RET_K(ts_below(r, 5)); break;
 		case 6:
-			p[i] = J(0x15 + 0x10 * (uint16_t)kc_rng_below(r, 4), kc_rng_below(r, 3),
-				 (uint8_t)kc_rng_below(r, room + 1), (uint8_t)kc_rng_below(r, room + 1));
+			p[i] = J(0x15 + 0x10 * (uint16_t)ts_below(r, 4), ts_below(r, 3),
+				 (uint8_t)ts_below(r, room + 1), (uint8_t)ts_below(r, room + 1));
 			break;
-		case 7: p[i] = S(0x05, kc_rng_below(r, room + 1)); break;
-		default: p[i] = kc_rng_below(r, 2) ? LD_IMM(kc_rng_below(r, 4)) : S(0x04, 1); break;
+		case 7: p[i] = S(0x05, ts_below(r, room + 1)); break;
+		default: p[i] = ts_below(r, 2) ? LD_IMM(ts_below(r, 4)) : S(0x04, 1); break;
 		}
 	}
-	p[n - 1] = kc_rng_below(r, 3) ? RET_A : RET_K(kc_rng_below(r, 5));
+	p[n - 1] = ts_below(r, 3) ? RET_A : RET_K(ts_below(r, 5));
 	return n;
 }
 
@@ -265,17 +265,17 @@ static size_t scratch_prog(struct kc_rng *r, struct cbpf_insn *p)
 static void test_inline_theorem(void)
 {
 	struct cbpf_insn p[24], buf[128];
-	struct kc_rng rng;
+	struct ts_rng rng;
 	int inlined = 0, rejected = 0, ja_would_differ = 0;
 
-	kc_rng_seed(&rng, 2026);
+	ts_seed(&rng, 2026);
 	for (int iter = 0; iter < 4000; iter++) {
 		size_t n = scratch_prog(&rng, p), len;
 		struct kc_variant vs[3] = {
-			{ .kind = KC_VAR_VERIFY, .expect = kc_rng_below(&rng, 3), .match = 2,
+			{ .kind = KC_VAR_VERIFY, .expect = ts_below(&rng, 3), .match = 2,
 			  .mismatch = 1 },
-			{ .kind = KC_VAR_IDS, .base = 1, .span = 1 + kc_rng_below(&rng, 90) },
-			{ .kind = KC_VAR_SLICE, .shift = kc_rng_below(&rng, 32), .mask = 63, .add = 1 },
+			{ .kind = KC_VAR_IDS, .base = 1, .span = 1 + ts_below(&rng, 90) },
+			{ .kind = KC_VAR_SLICE, .shift = ts_below(&rng, 32), .mask = 63, .add = 1 },
 		};
 		int want = kc_try_attach(p, n);
 		bool inl;
@@ -299,24 +299,26 @@ static void test_inline_theorem(void)
 	CHECK(ja_would_differ > 100);
 }
 
-/* Verdicts of random valid programs with `ret a` (kc_randprog: scratch
+/* Verdicts of random valid programs with `ret a` (ts_randprog: scratch
  * cells, jumps, rets in the middle), each loaded for its packet so the
  * inline variant is attached first, against plain observation. */
 static void test_random_vs_plain(void)
 {
 	struct cbpf_insn p[40];
-	struct kc_rng rng;
+	struct ts_rng rng;
 	int compared = 0, exact = 0, scratch_after_ret = 0;
 
-	kc_rng_seed(&rng, 99);
+	ts_seed(&rng, 99);
 	for (size_t i = 0; i < sizeof(pkt); i++)
 		pkt[i] = (uint8_t)(i * 13 + 1);
 	while (compared < 1500) {
-		size_t len = kc_rng_below(&rng, 3) ? 64 : 1 + kc_rng_below(&rng, 199);
-		struct kc_randprog_opts o = { 40, (uint32_t)len, false, false };
-		size_t n = kc_randprog(&rng, &o, p);
+		size_t len = ts_below(&rng, 3) ? 64 : 1 + ts_below(&rng, 199);
+		struct ts_prog_opts o = { .max_len = 40, .pkt_hint = (uint32_t)len,
+					   .det = TS_DET_NO_DEVICE, .valid = true,
+					   .scratch_mix = true };
+		size_t n = ts_randprog(&rng, &o, p);
 		bool has_ret_a = false, seen_ret_a = false, mem_after = false;
-		struct kc_hint hint = { true, (uint32_t)kc_rng_below(&rng, 80), false };
+		struct kc_hint hint = { true, (uint32_t)ts_below(&rng, 80), false };
 		struct kc_verdict v;
 		struct kc_load l;
 		long got, want;

@@ -176,7 +176,7 @@ static void test_random_vs_vm(void)
 	const uint8_t *fp[3];
 	size_t lens[3];
 	struct cbpf_insn p[24];
-	struct kc_rng rng;
+	struct ts_rng rng;
 	int compared = 0;
 
 	lens[0] = udp_frame(frames[0], host_mac, 20);
@@ -185,10 +185,12 @@ static void test_random_vs_vm(void)
 	memset(frames[2], 0x11, 14);
 	for (int i = 0; i < 3; i++)
 		fp[i] = frames[i];
-	kc_rng_seed(&rng, 2024);
+	ts_seed(&rng, 2024);
 	for (int iter = 0; iter < 40; iter++) {
-		struct kc_randprog_opts o = { 24, 70, false, false };
-		size_t n = kc_randprog(&rng, &o, p);
+		struct ts_prog_opts o = { .max_len = 24, .pkt_hint = 70,
+					   .det = TS_DET_REPRODUCIBLE, .valid = true,
+					   .scratch_mix = true };
+		size_t n = ts_randprog(&rng, &o, p);
 		struct kc_packet_opts po = { 7, { false, 0, 0 } };
 		struct kc_verdict v[3];
 		struct kc_load l;

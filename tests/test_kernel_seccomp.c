@@ -183,27 +183,44 @@ static void test_values_and_hints(void)
 	CHECK_EQ(v.runs, 3);
 }
 
+/* A syscall number below 400 that seccomp filters. On x86-64 the kernel
+ * runs no filter for uretprobe (335, since 6.11) and uprobe (336): measured
+ * on 6.18, a filter returning ERRNO for everything lets 335 raise SIGILL
+ * and 336 fail with ENXIO, so the oracle sees no verdict for them. */
+static int32_t filtered_nr(struct ts_rng *r)
+{
+	int32_t nr;
+
+	do
+		nr = (int32_t)ts_below(r, 400);
+	while (nr == 335 || nr == 336);
+	return nr;
+}
+
 /* Load parity: the kernel's seccomp answer equals the validator's, on
  * random programs (some corrupted) - and the VM agrees with every exact
  * verdict on the seccomp_data the kernel reports. */
 static void test_random(void)
 {
 	struct cbpf_insn p[16];
-	struct kc_rng rng;
+	struct ts_rng rng;
 	int agree = 0, refused = 0, compared = 0;
 
-	kc_rng_seed(&rng, 99);
+	ts_seed(&rng, 99);
 	for (int i = 0; i < 120; i++) {
-		struct kc_randprog_opts o = { 12, 64, false, i % 2 == 0 };
-		size_t n = kc_randprog(&rng, &o, p);
-		struct kc_seccomp_input in = { (int32_t)kc_rng_below(&rng, 400), { 0 } };
+		enum cbpf_profile prof = i % 2 ? CBPF_PROFILE_LINUX : CBPF_PROFILE_SECCOMP;
+		struct ts_prog_opts o = { .profile = prof, .max_len = 12, .pkt_hint = 64,
+					   .det = TS_DET_NO_DEVICE, .valid = true,
+					   .scratch_mix = true };
+		size_t n = ts_randprog(&rng, &o, p);
+		struct kc_seccomp_input in = { filtered_nr(&rng), { 0 } };
 		struct cbpf_seccomp_data seen;
 		struct kc_verdict v;
 		struct kc_load l;
 		int want;
 
 		for (int a = 0; a < 6; a++)
-			in.args[a] = kc_rng_next(&rng);
+			in.args[a] = ts_next(&rng);
 		want = cbpf_validate(p, n, CBPF_PROFILE_SECCOMP, NULL, 0, NULL);
 		if (kc_seccomp_request(p, n, &in, 1, NULL, &l, &v, &seen) != 0) {
 			refused++;

@@ -296,16 +296,18 @@ static void test_random_vs_plain(void)
 {
 	static uint8_t pkt[70001];
 	struct cbpf_insn prog[64];
-	struct kc_rng rng;
+	struct ts_rng rng;
 	unsigned compared = 0, exact = 0;
 
 	for (size_t i = 0; i < sizeof(pkt); i++)
 		pkt[i] = (uint8_t)(i * 7 + 3);
-	kc_rng_seed(&rng, 4242);
+	ts_seed(&rng, 4242);
 	for (int iter = 0; iter < 400; iter++) {
-		size_t len = iter % 4 == 0 ? kc_rng_below(&rng, 70001) : kc_rng_below(&rng, 130);
-		struct kc_randprog_opts o = { 24, (uint32_t)(len ? len : 1), iter % 5 == 0, false };
-		size_t n = kc_randprog(&rng, &o, prog);
+		size_t len = iter % 4 == 0 ? ts_below(&rng, 70001) : ts_below(&rng, 130);
+		struct ts_prog_opts o = { .max_len = 24, .pkt_hint = (uint32_t)(len ? len : 1),
+					   .det = iter % 5 == 0 ? TS_DET_ANY : TS_DET_NO_DEVICE,
+					   .valid = true, .scratch_mix = true };
+		size_t n = ts_randprog(&rng, &o, prog);
 		struct kc_verdict v, h, w;
 		struct kc_load l;
 		struct kc_hint hint;
@@ -356,22 +358,23 @@ static void test_random_vs_plain(void)
 static void test_load_parity(void)
 {
 	struct cbpf_insn p[24];
-	struct kc_rng rng;
+	struct ts_rng rng;
 	int refused = 0, agree = 0;
 
-	kc_rng_seed(&rng, 77);
+	ts_seed(&rng, 77);
 	for (int iter = 0; iter < 3000; iter++) {
-		struct kc_randprog_opts o = { 24, 64, false, false };
-		size_t n = kc_randprog(&rng, &o, p), at = kc_rng_below(&rng, (uint32_t)n);
-		struct kc_hint hint = { iter % 2 == 0, (uint32_t)kc_rng_next(&rng), false };
+		struct ts_prog_opts o = { .max_len = 24, .pkt_hint = 64, .det = TS_DET_NO_DEVICE,
+					   .valid = true, .scratch_mix = true };
+		size_t n = ts_randprog(&rng, &o, p), at = ts_below(&rng, (uint32_t)n);
+		struct kc_hint hint = { iter % 2 == 0, (uint32_t)ts_next(&rng), false };
 		struct kc_load l;
 		int raw, want;
 
-		switch (kc_rng_below(&rng, 6)) {
-		case 0: p[at].code = (uint16_t)kc_rng_below(&rng, 0xb8); break;
-		case 1: p[at].jt = (uint8_t)kc_rng_next(&rng); break;
-		case 2: p[at].k = (uint32_t)kc_rng_below(&rng, 40); break;
-		case 3: p[at] = S(0x60, kc_rng_below(&rng, 4)); break; /* ld M[k] */
+		switch (ts_below(&rng, 6)) {
+		case 0: p[at].code = (uint16_t)ts_below(&rng, 0xb8); break;
+		case 1: p[at].jt = (uint8_t)ts_next(&rng); break;
+		case 2: p[at].k = (uint32_t)ts_below(&rng, 40); break;
+		case 3: p[at] = S(0x60, ts_below(&rng, 4)); break; /* ld M[k] */
 		case 4: p[n - 1] = S(0x04, 1); break;                  /* last is not ret */
 		default: break;
 		}

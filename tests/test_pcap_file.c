@@ -11,6 +11,7 @@
 
 #include "cbpf/pcap_file.h"
 #include "check.h"
+#include "rng.h"
 #include "strbuf.h"
 
 #ifdef CBPF_HAVE_PCAP
@@ -330,7 +331,7 @@ static void test_mutations(void)
 {
 	struct strbuf b = { 0 };
 	size_t n;
-	uint32_t s = 7;
+	struct ts_rng r;
 	char *file;
 
 	file_header(&b, 0xa1b2c3d4, false, 2, 65535, 1);
@@ -346,11 +347,12 @@ static void test_mutations(void)
 		free(got);
 	}
 	char *m = malloc(n);
+	ts_seed(&r, 7);
 	for (int iter = 0; iter < 3000; iter++) {
 		memcpy(m, file, n);
 		for (int k = 0; k < 3; k++) {
-			s = s * 1103515245u + 12345u;
-			m[(s >> 8) % n] = (char)(s >> 3);
+			size_t at = ts_below(&r, (uint32_t)n);
+			m[at] = (char)ts_next(&r);
 		}
 		char *got = read_all(m, n, NULL);
 		CHECK(strstr(got, "END") != NULL || strstr(got, "ERR offset ") != NULL);

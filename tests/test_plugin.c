@@ -19,6 +19,7 @@
 #include "cbpf/errname.h"
 #include "cbpf/plugin.h"
 #include "check.h"
+#include "rng.h"
 #include "json.h"
 #include "peak_mem.h"
 #include "strbuf.h"
@@ -565,15 +566,17 @@ static void test_garbage(void)
 	static const char seed[] =
 		"{\"id\":7,\"profile\":\"linux\",\"program\":[[48,0,0,2],[21,0,1,5],[6,0,0,1],"
 		"[6,0,0,0]],\"packets\":[\"00010205\",\"ff\"],\"ctx\":{\"len\":9,\"dev\":null}}";
+	static const char alphabet[] = "0123456789,[]{}\":-afx";
 	char buf[sizeof(seed)];
-	uint32_t s = 1;
+	struct ts_rng r;
 	long ok = 0;
 
+	ts_seed(&r, 1);
 	for (int iter = 0; iter < 30000; iter++) {
 		memcpy(buf, seed, sizeof(seed));
 		for (int m = 0; m < 2; m++) {
-			s = s * 1103515245u + 12345u;
-			buf[(s >> 8) % (sizeof(seed) - 1)] = "0123456789,[]{}\":-afx"[(s >> 20) % 21];
+			size_t at = ts_below(&r, sizeof(seed) - 1);
+			buf[at] = alphabet[ts_below(&r, sizeof(alphabet) - 1)];
 		}
 		size_t n;
 		char *out = cbpf_plugin_handle_line(buf, sizeof(seed) - 1, cbpf_plugin_vm_exec, NULL, &n);
@@ -587,10 +590,8 @@ static void test_garbage(void)
 	for (int iter = 0; iter < 20000; iter++) {
 		char raw[64];
 		size_t len = (size_t)(iter % 64);
-		for (size_t i = 0; i < len; i++) {
-			s = s * 1103515245u + 12345u;
-			raw[i] = (char)(s >> 16);
-		}
+		for (size_t i = 0; i < len; i++)
+			raw[i] = (char)ts_next(&r);
 		size_t n;
 		char *out = cbpf_plugin_handle_line(raw, len, cbpf_plugin_vm_exec, NULL, &n);
 		CHECK(out != NULL && strncmp(out, "{\"id\":null,\"load\":\"error\",\"reason\":\"", 36) == 0);

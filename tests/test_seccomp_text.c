@@ -10,16 +10,9 @@
 #include <linux/seccomp.h>
 
 #include "cbpf/seccomp.h"
+#include "rng.h"
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
+static struct ts_rng rng = { 0x9e3779b97f4a7c15ull };
 
 static bool same_sd(const struct cbpf_seccomp_data *a, const struct cbpf_seccomp_data *b)
 {
@@ -120,11 +113,13 @@ static void test_canonical_roundtrip(void)
 	for (int iter = 0; iter < 200000; iter++) {
 		struct cbpf_seccomp_data sd, back;
 		char text[512], why[256];
-		sd.nr = (int32_t)(uint32_t)(rnd() % 3 ? rnd() % 500 : rnd());
-		sd.arch = rnd() % 4 ? arches[rnd() % 6] : (uint32_t)rnd();
-		sd.instruction_pointer = rnd() % 2 ? rnd() : rnd() % 100;
+		sd.nr = (int32_t)(uint32_t)ts_next(&rng);
+		if (ts_below(&rng, 3))
+			sd.nr = (int32_t)ts_below(&rng, 500);
+		sd.arch = ts_below(&rng, 4) ? arches[ts_below(&rng, 6)] : (uint32_t)ts_next(&rng);
+		sd.instruction_pointer = ts_chance(&rng, 50) ? ts_next(&rng) : ts_below(&rng, 100);
 		for (int i = 0; i < 6; i++)
-			sd.args[i] = rnd() % 3 == 0 ? rnd() : rnd() % 4;
+			sd.args[i] = ts_below(&rng, 3) == 0 ? ts_next(&rng) : ts_below(&rng, 4);
 		cbpf_seccomp_data_format(&sd, text, sizeof(text));
 		/* the names in parentheses are for people: the record is the rest */
 		char *paren = strstr(text, " (");
@@ -206,7 +201,7 @@ static void test_actions(void)
 	/* every action word, with data: its printed name reads back to a value
 	 * the kernel treats the same (same action, same data where it counts) */
 	for (uint32_t top = 0; top < 0x10000; top++) {
-		uint32_t ret = top << 16 | (uint32_t)(rnd() & 0xffff);
+		uint32_t ret = top << 16 | (uint32_t)(ts_next(&rng) & 0xffff);
 		const char *name = action_of(ret);
 		char copy[64];
 		snprintf(copy, sizeof(copy), "%s", name);

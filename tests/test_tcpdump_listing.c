@@ -35,6 +35,7 @@
 
 #include "cbpf/format.h"
 #include "cbpf/opcode.h"
+#include "rng.h"
 
 #define TCPDUMP "/usr/bin/tcpdump"
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -462,22 +463,18 @@ static void test_junk_k(void)
 /* ---- bpf_image() itself ---- */
 
 #ifdef CBPF_HAVE_PCAP
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static struct ts_rng rng = { 0x9e3779b97f4a7c15ull };
 
-static uint64_t rnd(void)
+/* An instruction of this code with random jt, jf and k. */
+static struct cbpf_insn rnd_fields(uint16_t code)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
-}
+	struct cbpf_insn in = { code, 0, 0, 0 };
 
-static const uint32_t interesting_k[] = {
-	0, 1, 12, 255, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffff000, 0xfffff001, 0xfffff004,
-	0xfffff008, 0xfffff00c, 0xfffff010, 0xfffff014, 0xfffff018, 0xfffff01c, 0xfffff020,
-	0xfffff024, 0xfffff028, 0xfffff02c, 0xfffff030, 0xfffff034, 0xfffff038, 0xfffff03c,
-	0xfffff040, 0xffe00000, 0xfff00000, 0x10000,
-};
+	in.jt = (uint8_t)ts_next(&rng);
+	in.jf = (uint8_t)ts_next(&rng);
+	in.k = (uint32_t)ts_next(&rng);
+	return in;
+}
 
 static long image_mismatches, pktlen_lines, image_unread;
 
@@ -558,21 +555,21 @@ static void test_bpf_image(void)
 
 	/* every 16-bit code, with random fields, at indices past 65535 too */
 	for (uint32_t code = 0; code < 0x10000; code++)
-		p[code] = (struct cbpf_insn){ (uint16_t)code, (uint8_t)rnd(), (uint8_t)rnd(),
-					      (uint32_t)rnd() };
+		p[code] = rnd_fields((uint16_t)code);
 	for (size_t i = 0x10000; i < LEN; i++)
-		p[i] = (struct cbpf_insn){ (uint16_t)rnd(), (uint8_t)rnd(), (uint8_t)rnd(),
-					   (uint32_t)rnd() };
+		p[i] = rnd_fields((uint16_t)ts_next(&rng));
 	compare_with_bpf_image(p, LEN);
 	/* libpcap's own listings read back: short random programs of any
 	 * instructions (junk fields, unknown codes, ja anywhere) */
 	for (int round = 0; round < 20000; round++) {
-		size_t n = 1 + rnd() % 12;
+		size_t n = 1 + ts_below(&rng, 12);
 		for (size_t i = 0; i < n; i++) {
-			const struct cbpf_opinfo *o = cbpf_opinfo_at(rnd() % CBPF_NOPCODES);
-			p[i] = (struct cbpf_insn){ rnd() % 6 ? o->code : (uint16_t)rnd(), (uint8_t)rnd(),
-						   (uint8_t)rnd(), rnd() % 2 ? (uint32_t)rnd()
-							       : interesting_k[rnd() % N(interesting_k)] };
+			const struct cbpf_opinfo *o = cbpf_opinfo_at(ts_below(&rng, CBPF_NOPCODES));
+			uint16_t code = ts_below(&rng, 6) ? o->code : (uint16_t)ts_next(&rng);
+
+			p[i] = rnd_fields(code);
+			if (ts_chance(&rng, 50))
+				p[i].k = ts_edge(&rng);
 		}
 		read_bpf_image_back(p, n);
 	}
@@ -580,10 +577,10 @@ static void test_bpf_image(void)
 	/* the known opcodes with interesting k (extensions, signed printing) */
 	for (int round = 0; round < 10; round++) {
 		for (size_t i = 0; i < LEN; i++) {
-			const struct cbpf_opinfo *o = cbpf_opinfo_at(rnd() % CBPF_NOPCODES);
-			uint32_t k = rnd() % 2 ? interesting_k[rnd() % N(interesting_k)]
-					       : (uint32_t)rnd();
-			p[i] = (struct cbpf_insn){ o->code, (uint8_t)rnd(), (uint8_t)rnd(), k };
+			const struct cbpf_opinfo *o = cbpf_opinfo_at(ts_below(&rng, CBPF_NOPCODES));
+			uint32_t k = ts_chance(&rng, 50) ? ts_edge(&rng) : (uint32_t)ts_next(&rng);
+			p[i] = rnd_fields(o->code);
+			p[i].k = k;
 		}
 		compare_with_bpf_image(p, round == 0 ? LEN : 5000);
 	}

@@ -32,33 +32,15 @@
 #include "cbpf/opcode.h"
 #include "cbpf/validate.h"
 #include "check.h"
+#include "rng.h"
 #include "validate/ebpf_expand.h"
 
 #define MAXPROG 4100
 #define OPTMEM_RAISED (1L << 24)
 #define SHOW_MISMATCHES 5
 
-/* ---- deterministic random numbers (xorshift64*) ---- */
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32);
-}
-
-static uint32_t below(uint32_t n)
-{
-	return n ? rnd() % n : 0;
-}
-
-static bool chance(unsigned percent)
-{
-	return below(100) < percent;
-}
+/* the generators' random numbers (testsupport/rng.h; CBPF_SEED sets the seed) */
+static struct ts_rng rng = { 0x9e3779b97f4a7c15ull };
 
 /* ---- the environment ---- */
 
@@ -225,23 +207,16 @@ static void finish(struct tally *t)
 
 static struct cbpf_insn P[MAXPROG];
 
-static const uint32_t edge_k[] = {
-	0, 1, 2, 3, 4, 14, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 0x7fff, 0x8000,
-	0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffe00000, 0xffefffff, 0xfff00000,
-	0xffffefff, 0xfffff000, 0xfffff001, 0xfffff004, 0xfffff03c, 0xfffff03d, 0xfffff040,
-	0xfffffffc, 0xffffffff,
-};
-
 static uint32_t some_k(void)
 {
-	if (chance(60))
-		return edge_k[below(sizeof(edge_k) / sizeof(edge_k[0]))];
-	return chance(50) ? below(100) : rnd();
+	if (ts_chance(&rng, 60))
+		return ts_edge(&rng);
+	return ts_chance(&rng, 50) ? ts_below(&rng, 100) : (uint32_t)ts_next(&rng);
 }
 
 static uint32_t ext_k(void)
 {
-	return 0xfffff000u + 4 * below(CBPF_EXT_COUNT);
+	return 0xfffff000u + 4 * ts_below(&rng, CBPF_EXT_COUNT);
 }
 
 /* A valid instruction that does not jump, read M[] or end the program,
@@ -257,21 +232,22 @@ static struct cbpf_insn filler(void)
 
 	/* one random draw per statement: reproducible whatever order a
 	 * compiler evaluates function arguments in */
-	switch (below(14)) {
-	case 0: code = 0x00; k = rnd(); break;
-	case 1: code = 0x01; k = rnd(); break;
-	case 2: code = alu_k[below(6)]; k = rnd(); break;
-	case 3: code = alu_x[below(10)]; break;
-	case 4: code = chance(50) ? 0x64 : 0x74; k = below(32); break;
-	case 5: code = chance(50) ? 0x34 : 0x94; k = 1 + below(1000); break;
-	case 6: code = (uint16_t)(0x20 + 8 * below(3));
-		k = chance(70) ? below(100) : some_k() & 0x7fffffff; break;
-	case 7: code = (uint16_t)(0x40 + 8 * below(3)); k = chance(50) ? 0 : some_k(); break;
-	case 8: code = 0xb1; k = chance(70) ? below(64) : some_k(); break;
-	case 9: code = (uint16_t)(0x20 + 8 * below(3)); k = ext_k(); break;
-	case 10: code = chance(50) ? 0x02 : 0x03; k = below(16); break;
-	case 11: code = chance(50) ? 0x80 : 0x81; break;
-	case 12: code = chance(50) ? 0x07 : 0x87; break;
+	switch (ts_below(&rng, 14)) {
+	case 0: code = 0x00; k = (uint32_t)ts_next(&rng); break;
+	case 1: code = 0x01; k = (uint32_t)ts_next(&rng); break;
+	case 2: code = alu_k[ts_below(&rng, 6)]; k = (uint32_t)ts_next(&rng); break;
+	case 3: code = alu_x[ts_below(&rng, 10)]; break;
+	case 4: code = ts_chance(&rng, 50) ? 0x64 : 0x74; k = ts_below(&rng, 32); break;
+	case 5: code = ts_chance(&rng, 50) ? 0x34 : 0x94; k = 1 + ts_below(&rng, 1000); break;
+	case 6: code = (uint16_t)(0x20 + 8 * ts_below(&rng, 3));
+		k = ts_chance(&rng, 70) ? ts_below(&rng, 100) : some_k() & 0x7fffffff; break;
+	case 7: code = (uint16_t)(0x40 + 8 * ts_below(&rng, 3));
+		k = ts_chance(&rng, 50) ? 0 : some_k(); break;
+	case 8: code = 0xb1; k = ts_chance(&rng, 70) ? ts_below(&rng, 64) : some_k(); break;
+	case 9: code = (uint16_t)(0x20 + 8 * ts_below(&rng, 3)); k = ext_k(); break;
+	case 10: code = ts_chance(&rng, 50) ? 0x02 : 0x03; k = ts_below(&rng, 16); break;
+	case 11: code = ts_chance(&rng, 50) ? 0x80 : 0x81; break;
+	case 12: code = ts_chance(&rng, 50) ? 0x07 : 0x87; break;
 	default: break;
 	}
 	return cbpf_stmt(code, k);
@@ -279,12 +255,12 @@ static struct cbpf_insn filler(void)
 
 static struct cbpf_insn ret_insn(void)
 {
-	return chance(50) ? cbpf_stmt(0x06, rnd()) : cbpf_stmt(0x16, 0);
+	return ts_chance(&rng, 50) ? cbpf_stmt(0x06, (uint32_t)ts_next(&rng)) : cbpf_stmt(0x16, 0);
 }
 
 static uint8_t byte_below(size_t n)
 {
-	return (uint8_t)below(n > 256 ? 256 : (uint32_t)n);
+	return (uint8_t)ts_below(&rng, n > 256 ? 256 : (uint32_t)n);
 }
 
 /* ---- generators: each fills P and returns the length ---- */
@@ -293,43 +269,43 @@ static uint8_t byte_below(size_t n)
  * fields, a few near-miss and random codes, junk in unused fields. */
 static size_t gen_random(void)
 {
-	size_t n = 1 + below(chance(20) ? 300 : 40);
-	bool clean = chance(50); /* half the programs break rules only rarely */
+	size_t n = 1 + ts_below(&rng, ts_chance(&rng, 20) ? 300 : 40);
+	bool clean = ts_chance(&rng, 50); /* half the programs break rules only rarely */
 
 	for (size_t pc = 0; pc < n; pc++) {
 		size_t rest = n - pc - 1;
 		struct cbpf_insn in = { 0, 0, 0, 0 };
 		const struct cbpf_opinfo *op;
 
-		if (clean ? below(1000) < 997 : chance(93))
-			in.code = cbpf_opinfo_at(below(CBPF_NOPCODES))->code;
-		else if (chance(60)) {
-			in.code = cbpf_opinfo_at(below(CBPF_NOPCODES))->code;
-			in.code ^= (uint16_t)(1u << below(16));
+		if (clean ? ts_below(&rng, 1000) < 997 : ts_chance(&rng, 93))
+			in.code = cbpf_opinfo_at(ts_below(&rng, CBPF_NOPCODES))->code;
+		else if (ts_chance(&rng, 60)) {
+			in.code = cbpf_opinfo_at(ts_below(&rng, CBPF_NOPCODES))->code;
+			in.code ^= (uint16_t)(1u << ts_below(&rng, 16));
 		}
 		else
-			in.code = (uint16_t)rnd();
+			in.code = (uint16_t)ts_next(&rng);
 		op = cbpf_opinfo(in.code);
 		in.k = some_k();
-		if (clean && op != NULL && op->kind == CBPF_KIND_ALU && chance(95))
-			in.k = 1 + below(31);
-		if (chance(30)) {
-			in.jt = (uint8_t)rnd();
-			in.jf = (uint8_t)rnd();
+		if (clean && op != NULL && op->kind == CBPF_KIND_ALU && ts_chance(&rng, 95))
+			in.k = 1 + ts_below(&rng, 31);
+		if (ts_chance(&rng, 30)) {
+			in.jt = (uint8_t)ts_next(&rng);
+			in.jf = (uint8_t)ts_next(&rng);
 		}
-		if (op != NULL && op->kind == CBPF_KIND_JCOND && (clean || chance(85))) {
+		if (op != NULL && op->kind == CBPF_KIND_JCOND && (clean || ts_chance(&rng, 85))) {
 			in.jt = byte_below(rest + !clean);
 			in.jf = byte_below(rest + !clean);
 		}
-		if (op != NULL && op->kind == CBPF_KIND_JA && (clean || chance(85)))
-			in.k = below((uint32_t)rest + !clean);
+		if (op != NULL && op->kind == CBPF_KIND_JA && (clean || ts_chance(&rng, 85)))
+			in.k = ts_below(&rng, (uint32_t)rest + !clean);
 		if (op != NULL && (op->kind == CBPF_KIND_LD_MEM || op->kind == CBPF_KIND_ST))
-			in.k = below(clean ? 16 : 18);
-		if (clean && op != NULL && op->kind == CBPF_KIND_LD_MEM && chance(70))
+			in.k = ts_below(&rng, clean ? 16 : 18);
+		if (clean && op != NULL && op->kind == CBPF_KIND_LD_MEM && ts_chance(&rng, 70))
 			in.code = (uint16_t)(0x02 | (in.code & 1)); /* mostly stores */
 		P[pc] = in;
 	}
-	if (clean || chance(90))
+	if (clean || ts_chance(&rng, 90))
 		P[n - 1] = ret_insn();
 	return n;
 }
@@ -339,17 +315,17 @@ static size_t gen_random(void)
 static size_t gen_length(void)
 {
 	static const size_t lens[] = { 1, 2, 4094, 4095, 4096, 4096, 4097, 4097, 4200, 65535 };
-	size_t n = lens[below(sizeof(lens) / sizeof(lens[0]))];
+	size_t n = lens[ts_below(&rng, sizeof(lens) / sizeof(lens[0]))];
 
 	for (size_t pc = 0; pc + 1 < n && pc < MAXPROG; pc++)
 		P[pc] = filler();
 	if (n > MAXPROG)
 		return n; /* never read: the kernel checks the length first */
 	P[n - 1] = ret_insn();
-	if (chance(25)) {
-		size_t at = below((uint32_t)n);
-		uint16_t code = (uint16_t)rnd();
-		P[at] = cbpf_stmt(code, rnd());
+	if (ts_chance(&rng, 25)) {
+		size_t at = ts_below(&rng, (uint32_t)n);
+		uint16_t code = (uint16_t)ts_next(&rng);
+		P[at] = cbpf_stmt(code, (uint32_t)ts_next(&rng));
 	}
 	return n;
 }
@@ -358,32 +334,34 @@ static size_t gen_length(void)
  * far beyond (unsigned wrap-around included). */
 static size_t gen_jump_edge(void)
 {
-	size_t n = 2 + below(chance(10) ? 4095 : 120);
-	unsigned jumps = 1 + below(3);
+	size_t n = 2 + ts_below(&rng, ts_chance(&rng, 10) ? 4095 : 120);
+	unsigned jumps = 1 + ts_below(&rng, 3);
 
 	for (size_t pc = 0; pc + 1 < n; pc++)
 		P[pc] = filler();
-	P[n - 1] = chance(95) ? ret_insn() : filler();
+	P[n - 1] = ts_chance(&rng, 95) ? ret_insn() : filler();
 	for (unsigned j = 0; j < jumps; j++) {
-		size_t d = below(chance(50) ? 4 : (uint32_t)n - 1); /* distance to the end */
+		/* distance to the end */
+		size_t d = ts_below(&rng, ts_chance(&rng, 50) ? 4 : (uint32_t)n - 1);
 		size_t pc = n - 2 - (d > n - 2 ? n - 2 : d);
 		size_t rest = n - pc - 1;
-		int32_t delta = (int32_t)below(4) - 2; /* -2..1 around rest */
+		int32_t delta = (int32_t)ts_below(&rng, 4) - 2; /* -2..1 around rest */
 
-		if (chance(40)) {
+		if (ts_chance(&rng, 40)) {
 			uint32_t k = (uint32_t)((int64_t)rest + delta);
-			if (chance(10))
-				k = chance(50) ? 0xffffffffu : 0xffffffffu - (uint32_t)pc;
+			if (ts_chance(&rng, 10))
+				k = ts_chance(&rng, 50) ? 0xffffffffu : 0xffffffffu - (uint32_t)pc;
 			P[pc] = cbpf_stmt(0x05, k);
 		} else {
 			static const uint16_t jc[] = { 0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d };
 			int64_t edge = (int64_t)rest + delta;
 			uint8_t e = (uint8_t)(edge < 0 ? 0 : edge > 255 ? 255 : edge);
 			uint8_t other = byte_below(rest);
-			bool t_edge = chance(50);
-			uint16_t code = jc[below(8)];
+			bool t_edge = ts_chance(&rng, 50);
+			uint16_t code = jc[ts_below(&rng, 8)];
+			uint32_t k = (uint32_t)ts_next(&rng);
 
-			P[pc] = cbpf_jump(code, rnd(), t_edge ? e : other, t_edge ? other : e);
+			P[pc] = cbpf_jump(code, k, t_edge ? e : other, t_edge ? other : e);
 		}
 	}
 	return n;
@@ -397,18 +375,18 @@ static size_t gen_k_edge(void)
 				       0x10010 };
 	static const uint16_t codes[] = { 0x64, 0x74, 0x34, 0x94, 0x60, 0x61, 0x02, 0x03,
 					  0x6c, 0x7c, 0x3c, 0x9c };
-	size_t n = 0, extra = below(4);
-	uint32_t k = ks[below(sizeof(ks) / sizeof(ks[0]))];
-	uint16_t code = codes[below(sizeof(codes) / sizeof(codes[0]))];
+	size_t n = 0, extra = ts_below(&rng, 4);
+	uint32_t k = ks[ts_below(&rng, sizeof(ks) / sizeof(ks[0]))];
+	uint16_t code = codes[ts_below(&rng, sizeof(codes) / sizeof(codes[0]))];
 
 	for (size_t i = 0; i < extra; i++)
 		P[n++] = filler();
-	if ((code == 0x60 || code == 0x61) && chance(60)) {
-		uint16_t st = chance(50) ? 0x02 : 0x03;
-		P[n++] = cbpf_stmt(st, chance(80) ? k : below(16));
+	if ((code == 0x60 || code == 0x61) && ts_chance(&rng, 60)) {
+		uint16_t st = ts_chance(&rng, 50) ? 0x02 : 0x03;
+		P[n++] = cbpf_stmt(st, ts_chance(&rng, 80) ? k : ts_below(&rng, 16));
 	}
 	P[n++] = cbpf_stmt(code, k);
-	if (chance(50))
+	if (ts_chance(&rng, 50))
 		P[n++] = filler();
 	P[n++] = ret_insn();
 	return n;
@@ -424,14 +402,14 @@ static size_t gen_ext_edge(void)
 	size_t n = 0;
 	uint32_t k;
 
-	if (chance(85)) {
-		k = 0xfffff000u + 4 * below(CBPF_EXT_COUNT + 1);
-		k += (uint32_t)((int32_t)below(9) - 4);
+	if (ts_chance(&rng, 85)) {
+		k = 0xfffff000u + 4 * ts_below(&rng, CBPF_EXT_COUNT + 1);
+		k += (uint32_t)((int32_t)ts_below(&rng, 9) - 4);
 	} else
-		k = far[below(sizeof(far) / sizeof(far[0]))];
-	if (chance(50))
-		P[n++] = cbpf_stmt(0x01, rnd());
-	P[n++] = cbpf_stmt(codes[below(sizeof(codes) / sizeof(codes[0]))], k);
+		k = far[ts_below(&rng, sizeof(far) / sizeof(far[0]))];
+	if (ts_chance(&rng, 50))
+		P[n++] = cbpf_stmt(0x01, (uint32_t)ts_next(&rng));
+	P[n++] = cbpf_stmt(codes[ts_below(&rng, sizeof(codes) / sizeof(codes[0]))], k);
 	P[n++] = ret_insn();
 	return n;
 }
@@ -441,33 +419,33 @@ static size_t gen_ext_edge(void)
 static size_t gen_scratch_cfg(void)
 {
 	static const uint16_t jc[] = { 0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d };
-	size_t n = 3 + below(38);
+	size_t n = 3 + ts_below(&rng, 38);
 
 	for (size_t pc = 0; pc + 1 < n; pc++) {
 		size_t rest = n - pc - 1;
-		unsigned r = below(100);
+		unsigned r = ts_below(&rng, 100);
 
 		uint16_t code = 0;
 		uint32_t k = 0;
 
 		if (r < 30) {
-			code = chance(50) ? 0x02 : 0x03;
-			P[pc] = cbpf_stmt(code, below(4));
+			code = ts_chance(&rng, 50) ? 0x02 : 0x03;
+			P[pc] = cbpf_stmt(code, ts_below(&rng, 4));
 		} else if (r < 55) {
-			code = chance(50) ? 0x60 : 0x61;
-			P[pc] = cbpf_stmt(code, below(4));
+			code = ts_chance(&rng, 50) ? 0x60 : 0x61;
+			P[pc] = cbpf_stmt(code, ts_below(&rng, 4));
 		} else if (r < 75) {
 			uint8_t jt;
-			code = jc[below(8)];
-			k = rnd();
+			code = jc[ts_below(&rng, 8)];
+			k = (uint32_t)ts_next(&rng);
 			jt = byte_below(rest);
 			P[pc] = cbpf_jump(code, k, jt, byte_below(rest));
 		} else if (r < 85)
-			P[pc] = cbpf_stmt(0x05, below((uint32_t)rest));
+			P[pc] = cbpf_stmt(0x05, ts_below(&rng, (uint32_t)rest));
 		else if (r < 90)
 			P[pc] = ret_insn();
 		else
-			P[pc] = cbpf_stmt(0x00, rnd());
+			P[pc] = cbpf_stmt(0x00, (uint32_t)ts_next(&rng));
 	}
 	P[n - 1] = ret_insn();
 	return n;
@@ -488,11 +466,11 @@ static struct cbpf_insn heavy(void)
 	uint16_t code = 0x3c;
 	uint32_t k = 0;
 
-	switch (below(4)) {
-	case 0: code = 0xb1; k = chance(80) ? 14 : some_k(); break;
-	case 1: code = (uint16_t)(0x20 + 8 * below(3));
-		k = chance(50) ? below(40000) : 0x80000000u; break;
-	case 2: code = (uint16_t)(0x40 + 8 * below(3)); k = below(3); break;
+	switch (ts_below(&rng, 4)) {
+	case 0: code = 0xb1; k = ts_chance(&rng, 80) ? 14 : some_k(); break;
+	case 1: code = (uint16_t)(0x20 + 8 * ts_below(&rng, 3));
+		k = ts_chance(&rng, 50) ? ts_below(&rng, 40000) : 0x80000000u; break;
+	case 2: code = (uint16_t)(0x40 + 8 * ts_below(&rng, 3)); k = ts_below(&rng, 3); break;
 	default: break;
 	}
 	return cbpf_stmt(code, k);
@@ -510,7 +488,7 @@ static bool fill_to(size_t *n, long want, size_t limit)
 		P[(*n)++] = h;
 	}
 	while (have < want && *n < limit) {
-		P[(*n)++] = cbpf_stmt(0x00, rnd());
+		P[(*n)++] = cbpf_stmt(0x00, (uint32_t)ts_next(&rng));
 		have++;
 	}
 	return have == want;
@@ -521,12 +499,12 @@ static bool fill_to(size_t *n, long want, size_t limit)
 static size_t gen_big(void)
 {
 	static const uint16_t jc[] = { 0x15, 0x1d, 0x25, 0x35, 0x45, 0x4d };
-	long d = (long)below(7) - 3;
+	long d = (long)ts_below(&rng, 7) - 3;
 	size_t n = 0;
 
 	/* a packet load up front fixes the prologue at 7 instructions */
 	P[n++] = cbpf_stmt(0x30, 0);
-	if (chance(50)) {
+	if (ts_chance(&rng, 50)) {
 		size_t at;
 		P[n++] = cbpf_stmt(0x05, 0);
 		at = n - 1;
@@ -538,11 +516,14 @@ static size_t gen_big(void)
 		long before = 3 + 4 + ebpf_len(&P[0]);
 		long adj; /* where the last emitted jump sits in the expansion */
 
-		if (chance(70)) {
-			uint16_t code = jc[below(6)];
-			uint32_t k = chance(50) ? 0x80000000u | rnd() : rnd() & 0x7fffffff;
-			uint8_t jt = (uint8_t)below(2);
-			j = cbpf_jump(code, k, jt, (uint8_t)below(2));
+		if (ts_chance(&rng, 70)) {
+			uint16_t code = jc[ts_below(&rng, 6)];
+			uint32_t k = (uint32_t)ts_next(&rng) & 0x7fffffff;
+			uint8_t jt;
+
+			k |= ts_chance(&rng, 50) ? 0x80000000u : 0;
+			jt = (uint8_t)ts_below(&rng, 2);
+			j = cbpf_jump(code, k, jt, (uint8_t)ts_below(&rng, 2));
 		}
 		adj = (long)ebpf_len(&j) - 1;
 		if (!fill_to(&n, 32768 + d - before - adj, MAXPROG - 4))
@@ -559,14 +540,14 @@ static size_t gen_big(void)
  * optmem_max the kernel charges it only when it is strictly smaller. */
 static size_t gen_near_optmem(void)
 {
-	long want = (optmem_default - 96) / 8 + (long)below(5) - 2;
+	long want = (optmem_default - 96) / 8 + (long)ts_below(&rng, 5) - 2;
 	size_t n = 0;
 
 	/* prologue 3 + 4, ldb [0] 12, the fillers, ret #k 2 */
 	P[n++] = cbpf_stmt(0x30, 0);
 	if (!fill_to(&n, want - 7 - 12 - 2, MAXPROG - 1))
 		return 0;
-	P[n++] = cbpf_stmt(0x06, rnd()); /* 2 eBPF instructions */
+	P[n++] = cbpf_stmt(0x06, (uint32_t)ts_next(&rng)); /* 2 eBPF instructions */
 	return n;
 }
 
@@ -604,9 +585,9 @@ static void run_opcodes(void)
 		compare_attach(&t, p, 3);
 
 		{
-			uint32_t k = rnd();
-			uint8_t jt = (uint8_t)below(2);
-			p[0] = cbpf_jump((uint16_t)code, k, jt, (uint8_t)below(2));
+			uint32_t k = (uint32_t)ts_next(&rng);
+			uint8_t jt = (uint8_t)ts_below(&rng, 2);
+			p[0] = cbpf_jump((uint16_t)code, k, jt, (uint8_t)ts_below(&rng, 2));
 		}
 		p[1] = cbpf_stmt(0x06, 0);
 		p[2] = cbpf_stmt(0x16, 0);
@@ -703,7 +684,7 @@ static void run_sizes(void)
 	for (int i = 0; i < 4000 && programs < 240; i++) {
 		struct cbpf_load_prediction pr;
 
-		n = chance(85) ? gen_random() : gen_big();
+		n = ts_chance(&rng, 85) ? gen_random() : gen_big();
 		if (n == 0 || cbpf_validate(P, n, CBPF_PROFILE_LINUX, NULL, 0, NULL) != 0)
 			continue;
 		cbpf_predict_load(P, n, &pr);
@@ -737,19 +718,19 @@ static size_t gen_seccomp(void)
 {
 	size_t n;
 
-	if (chance(25)) {
+	if (ts_chance(&rng, 25)) {
 		/* one load or opcode of interest, alone */
-		uint32_t k = chance(70) ? below(72) : some_k();
-		P[0] = cbpf_stmt(cbpf_opinfo_at(below(CBPF_NOPCODES))->code, k);
-		if (chance(50))
-			P[0].code = (uint16_t)(0x20 + 8 * below(3));
+		uint32_t k = ts_chance(&rng, 70) ? ts_below(&rng, 72) : some_k();
+		P[0] = cbpf_stmt(cbpf_opinfo_at(ts_below(&rng, CBPF_NOPCODES))->code, k);
+		if (ts_chance(&rng, 50))
+			P[0].code = (uint16_t)(0x20 + 8 * ts_below(&rng, 3));
 		P[1] = cbpf_stmt(0x06, 0x7fff0000);
 		return 2;
 	}
-	n = chance(50) ? gen_random() : gen_scratch_cfg();
+	n = ts_chance(&rng, 50) ? gen_random() : gen_scratch_cfg();
 	for (size_t i = 0; i < n; i++)
-		if (P[i].code == 0x20 && chance(80))
-			P[i].k = chance(80) ? 4 * below(17) : below(70);
+		if (P[i].code == 0x20 && ts_chance(&rng, 80))
+			P[i].k = ts_chance(&rng, 80) ? 4 * ts_below(&rng, 17) : ts_below(&rng, 70);
 	return n;
 }
 
@@ -793,14 +774,14 @@ int main(void)
 		return CHECK_SKIP;
 	}
 	if (seed != NULL)
-		rng = strtoull(seed, NULL, 0) | 1;
+		ts_seed(&rng, strtoull(seed, NULL, 0));
 	optmem_default = read_long("/proc/sys/net/core/optmem_max");
 	optmem_max = optmem_default;
 	jit_harden = read_long("/proc/sys/net/core/bpf_jit_harden");
 	own_netns = enter_own_netns();
 	printf("optmem_max %ld (%s), bpf_jit_harden %ld, seed %#llx\n", optmem_max,
 	       own_netns ? "raised in a private network namespace" : "machine default",
-	       jit_harden, (unsigned long long)rng);
+	       jit_harden, (unsigned long long)rng.s);
 	printf("%-14s %8s %8s %8s %8s %8s %8s %7s\n", "generator", "programs", "accepted",
 	       "rejected", "enomem", "enomem?", "mismatch", "time");
 	phase_start = seconds();

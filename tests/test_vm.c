@@ -20,7 +20,8 @@
 #include "cbpf/opcode.h"
 #include "cbpf/validate.h"
 #include "cbpf/vm.h"
-#include "vm_randprog.h"
+#include "randinput.h"
+#include "randprog.h"
 
 /* Instruction builders (bpf_asm spelling in the names). */
 #define LDK(k)        cbpf_stmt(CBPF_LD | CBPF_IMM, (k))
@@ -1159,13 +1160,15 @@ static struct cbpf_result ref_run(const struct cbpf_insn *prog, size_t n,
  * under ASan/UBSan, and always the reference interpreter's answer. */
 static void test_random_programs(void)
 {
-	struct rng r = { 0x5eed0001 };
+	const struct ts_prog_opts opts = { .max_len = 48, .det = TS_DET_ANY };
+	struct ts_rng r;
 	static uint8_t pkt[600];
 	struct cbpf_insn prog[48];
 	long programs = 0, runs = 0, mismatches = 0, tries = 0;
 
+	ts_seed(&r, 0x5eed0001);
 	while (programs < 20000 && tries < 400000) {
-		size_t n = randprog_gen(&r, prog, 48, false);
+		size_t n = ts_randprog(&r, &opts, prog);
 		struct cbpf_vm *vm;
 
 		tries++;
@@ -1173,11 +1176,11 @@ static void test_random_programs(void)
 			continue;
 		programs++;
 		for (int i = 0; i < 6; i++) {
-			size_t len = rng_chance(&r, 90) ? rng_below(&r, 120) : rng_below(&r, 600);
+			size_t len = ts_chance(&r, 90) ? ts_below(&r, 120) : ts_below(&r, 600);
 			struct cbpf_ctx c;
 			struct ref_state s = { pkt, len, &c };
-			randprog_packet(&r, pkt, len);
-			randprog_ctx(&r, &c, len);
+			ts_packet(&r, pkt, len);
+			ts_ctx(&r, &c, len);
 			struct cbpf_result got = cbpf_vm_run(vm, pkt, len, &c);
 			struct cbpf_result want = ref_run(prog, n, &s);
 			runs++;
@@ -1239,16 +1242,17 @@ static void test_threads(void)
 	struct thread_job jobs[4];
 	pthread_t th[4];
 	struct cbpf_vm *vm;
-	struct rng r = { 42 };
+	struct ts_rng r;
 
 	if (cbpf_vm_create(prog, sizeof(prog) / sizeof(prog[0]), CBPF_PROFILE_LINUX, &vm,
 			   NULL) != 0) {
 		CHECK(0);
 		return;
 	}
+	ts_seed(&r, 42);
 	for (int i = 0; i < THREAD_PKTS; i++) {
 		for (int b = 0; b < 80; b++)
-			pkts[i][b] = (uint8_t)rng_next(&r);
+			pkts[i][b] = (uint8_t)ts_next(&r);
 		if (i % 3 != 0) {
 			pkts[i][12] = 0x08;
 			pkts[i][13] = 0x00;

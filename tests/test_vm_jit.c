@@ -2,14 +2,15 @@
  * test_vm_jit.c - the VM's native code (lib/vm/jit/x86_64.c) against its
  * interpreter, the same program built twice (default and CBPF_VM_NO_JIT):
  * the verdict and the end reason must be equal on
- *   - 120,000 random valid programs of up to 48 instructions (tests/
- *     vm_randprog.h: every opcode, edge operands, the NET/LL windows, the
- *     extensions, div/mod by X = 0, failing loads) on random packets and
- *     contexts, 4 runs each;
+ *   - 120,000 random valid programs of up to 48 instructions
+ *     (testsupport/randprog.h, TS_SHAPE_OPCODES: every opcode, edge
+ *     operands, the NET/LL windows, the extensions, div/mod by X = 0,
+ *     failing loads) on random packets and contexts, 4 runs each;
  *   - 300 random programs of up to 4096 instructions (long jumps, large
  *     code);
- *   - 100,000 programs shaped like libpcap's (loads, jumps to two final
- *     rets) on packets of bytes 0..2, 8 runs each: the bounds-check
+ *   - 100,000 programs shaped like libpcap's (TS_SHAPE_LIBPCAP: loads,
+ *     jumps to two final rets) on packets of bytes 0..2, 8 runs each: the
+ *     bounds-check
  *     elimination, the cmov selects and the if-converted blocks;
  *   - targeted escapes: a window or extension load after M[] was written,
  *     in the middle of fused sequences, with X and A live.
@@ -34,7 +35,8 @@
 #include "cbpf/insn.h"
 #include "cbpf/opcode.h"
 #include "cbpf/vm.h"
-#include "vm_randprog.h"
+#include "randinput.h"
+#include "randprog.h"
 
 static bool native_expected(void)
 {
@@ -99,15 +101,37 @@ static void compare(const struct pair *vms, const struct cbpf_insn *p, size_t n,
 		ends[want.end]++;
 }
 
-static void random_programs(uint64_t seed, long want_programs, size_t max_insns, int runs)
+/* An input for a program of this shape: for libpcap-shaped programs up to
+ * 80 bytes of 0..2 (so that their compares on constants hit), for the
+ * others up to 600 random bytes. The context, or NULL for the default. */
+static const struct cbpf_ctx *draw_input(struct ts_rng *r, enum ts_shape shape, uint8_t *pkt,
+					 size_t *len, struct cbpf_ctx *c)
 {
-	struct rng r = { seed };
+	if (shape == TS_SHAPE_LIBPCAP) {
+		*len = ts_below(r, 81);
+		for (size_t b = 0; b < *len; b++)
+			pkt[b] = (uint8_t)ts_below(r, 3);
+	} else {
+		*len = ts_chance(r, 90) ? ts_below(r, 120) : ts_below(r, 600);
+		ts_packet(r, pkt, *len);
+	}
+	ts_ctx(r, c, *len);
+	return ts_chance(r, shape == TS_SHAPE_LIBPCAP ? 50 : 10) ? NULL : c;
+}
+
+/* want_programs programs the validator accepts, each run both ways on
+ * runs random inputs. */
+static void random_programs(const char *what, const struct ts_prog_opts *opts, uint64_t seed,
+			    long want_programs, int runs)
+{
 	static uint8_t pkt[600];
 	static struct cbpf_insn prog[CBPF_MAXINSNS];
 	long programs = 0, tries = 0, ends[4] = { 0 };
+	struct ts_rng r;
 
+	ts_seed(&r, seed);
 	while (programs < want_programs && tries < 40 * want_programs) {
-		size_t n = randprog_gen(&r, prog, max_insns, false);
+		size_t n = ts_randprog(&r, opts, prog);
 		struct pair vms;
 
 		tries++;
@@ -115,132 +139,24 @@ static void random_programs(uint64_t seed, long want_programs, size_t max_insns,
 			continue;
 		programs++;
 		for (int i = 0; i < runs; i++) {
-			size_t len = rng_chance(&r, 90) ? rng_below(&r, 120) : rng_below(&r, 600);
 			struct cbpf_ctx c;
+			size_t len;
+			const struct cbpf_ctx *ctx = draw_input(&r, opts->shape, pkt, &len, &c);
 
-			randprog_packet(&r, pkt, len);
-			randprog_ctx(&r, &c, len);
-			compare(&vms, prog, n, pkt, len, rng_chance(&r, 10) ? NULL : &c, ends);
+			compare(&vms, prog, n, pkt, len, ctx, ends);
 		}
 		pair_free(&vms);
 	}
 	fprintf(stderr,
-		"random (max %zu insns): %ld programs of %ld drawn, %ld runs (ret %ld, load %ld, "
+		"%s (max %zu insns): %ld programs of %ld drawn, %ld runs (ret %ld, load %ld, "
 		"div0 %ld, nodev %ld), %ld mismatches so far\n",
-		max_insns, programs, tries, programs * runs, ends[0], ends[1], ends[2], ends[3],
-		mismatches);
+		what, opts->max_len, programs, tries, programs * runs, ends[0], ends[1], ends[2],
+		ends[3], mismatches);
 	CHECK_EQ(programs, want_programs);
-	/* the mix reaches every way a run can end */
-	CHECK(ends[0] > 0 && ends[1] > 0 && ends[2] > 0 && ends[3] > 0);
-}
-
-/* A value made of bytes 0..2, like the packets of filter_programs(). */
-static uint32_t small_value(struct rng *r, unsigned bytes)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++)
-		v = v << 8 | rng_below(r, 3);
-	return v;
-}
-
-/*
- * A random program shaped like libpcap's output: ABS loads (often past
- * the end of short packets), ALU on constants, conditional jumps on
- * constants or X whose targets are later instructions, most often the
- * two final rets; now and then ld #len, MSH, IND, an extension, a window.
- * These exercise the JIT's bounds-check elimination, its cmov selects
- * and its if-converted blocks.
- */
-static size_t filter_gen(struct rng *r, struct cbpf_insn *out)
-{
-	static const uint16_t sizes[] = { CBPF_W, CBPF_H, CBPF_B };
-	static const uint16_t jumps[] = { CBPF_JEQ, CBPF_JGT, CBPF_JGE, CBPF_JSET };
-	static const uint16_t alus[] = { CBPF_ADD, CBPF_SUB, CBPF_MUL, CBPF_AND, CBPF_OR,
-					 CBPF_XOR, CBPF_LSH, CBPF_RSH, CBPF_DIV, CBPF_MOD };
-	size_t n = 3 + rng_below(r, 14), body = n - 2;
-
-	for (size_t pc = 0; pc < body; pc++) {
-		uint32_t room = (uint32_t)(n - pc - 2), jt, jf;
-		uint16_t sz = sizes[rng_below(r, 3)];
-
-		switch (rng_below(r, 12)) {
-		case 0: case 1: case 2: case 3:
-			out[pc] = cbpf_stmt(CBPF_LD | sz | CBPF_ABS,
-					    rng_chance(r, 4) ? 0x7ffffffe : rng_below(r, 48));
-			break;
-		case 4: {
-			uint16_t op = alus[rng_below(r, 10)];
-			uint32_t k = op == CBPF_LSH || op == CBPF_RSH ? rng_below(r, 32)
-								       : 1 + rng_below(r, 300);
-			out[pc] = cbpf_stmt(CBPF_ALU | op | CBPF_K, k);
-			break;
-		}
-		case 5:
-			switch (rng_below(r, 8)) {
-			case 0: out[pc] = cbpf_stmt(CBPF_LD | CBPF_IMM, small_value(r, 2)); break;
-			case 1: out[pc] = cbpf_stmt(CBPF_LDX | CBPF_IMM, rng_below(r, 20)); break;
-			case 2: out[pc] = cbpf_stmt(CBPF_LD | CBPF_LEN, 0); break;
-			case 3: out[pc] = cbpf_stmt(CBPF_LDX | CBPF_B | CBPF_MSH, rng_below(r, 30)); break;
-			case 4: out[pc] = cbpf_stmt(CBPF_LD | sz | CBPF_IND, rng_below(r, 30)); break;
-			case 5: out[pc] = cbpf_stmt(CBPF_LD | CBPF_W | CBPF_ABS,
-						    cbpf_ext_k((enum cbpf_ext)rng_below(r, CBPF_EXT_COUNT)));
-				break;
-			case 6: out[pc] = cbpf_stmt(CBPF_LD | sz | CBPF_ABS,
-						    (uint32_t)CBPF_SKF_NET_OFF + rng_below(r, 20));
-				break;
-			default: out[pc] = cbpf_stmt(CBPF_MISC | CBPF_TAX, 0); break;
-			}
-			break;
-		default:
-			/* targets: the next, any later, or one of the two rets */
-			jt = rng_chance(r, 50) ? room - rng_below(r, 2) : rng_below(r, room + 1);
-			jf = rng_chance(r, 50) ? room - rng_below(r, 2) : rng_below(r, room + 1);
-			out[pc] = cbpf_jump(CBPF_JMP | jumps[rng_below(r, 4)] |
-						    (rng_chance(r, 10) ? CBPF_X : CBPF_K),
-					    small_value(r, 1 + rng_below(r, 4)), (uint8_t)jt, (uint8_t)jf);
-			break;
-		}
-	}
-	out[n - 2] = rng_chance(r, 30) ? cbpf_stmt(CBPF_RET | CBPF_RET_A, 0)
-				       : cbpf_stmt(CBPF_RET | CBPF_K, 0x40000);
-	out[n - 1] = rng_chance(r, 30) ? cbpf_stmt(CBPF_RET | CBPF_RET_A, 0)
-				       : cbpf_stmt(CBPF_RET | CBPF_K, rng_below(r, 3));
-	return n;
-}
-
-static void filter_programs(uint64_t seed, long want_programs, int runs)
-{
-	struct rng r = { seed };
-	static uint8_t pkt[80];
-	struct cbpf_insn prog[24];
-	long programs = 0, tries = 0, ends[4] = { 0 };
-
-	while (programs < want_programs && tries < 20 * want_programs) {
-		size_t n = filter_gen(&r, prog);
-		struct pair vms;
-
-		tries++;
-		if (!pair_create(prog, n, &vms))
-			continue;
-		programs++;
-		for (int i = 0; i < runs; i++) {
-			size_t len = rng_below(&r, sizeof(pkt) + 1);
-			struct cbpf_ctx c;
-
-			for (size_t b = 0; b < len; b++)
-				pkt[b] = (uint8_t)rng_below(&r, 3);
-			randprog_ctx(&r, &c, len);
-			compare(&vms, prog, n, pkt, len, rng_chance(&r, 50) ? NULL : &c, ends);
-		}
-		pair_free(&vms);
-	}
-	fprintf(stderr,
-		"filter-shaped: %ld programs of %ld drawn, %ld runs (ret %ld, load %ld, div0 %ld, "
-		"nodev %ld), %ld mismatches so far\n",
-		programs, tries, programs * runs, ends[0], ends[1], ends[2], ends[3], mismatches);
-	CHECK_EQ(programs, want_programs);
+	/* the mix reaches every way a run can end (libpcap's shape: ret and load) */
 	CHECK(ends[0] > 0 && ends[1] > 0);
+	if (opts->shape == TS_SHAPE_OPCODES)
+		CHECK(ends[2] > 0 && ends[3] > 0);
 }
 
 #define PROG(...) ((const struct cbpf_insn[]){ __VA_ARGS__ }), \
@@ -250,20 +166,21 @@ static void filter_programs(uint64_t seed, long want_programs, int runs)
 static void both_at(const struct cbpf_insn *p, size_t n)
 {
 	static uint8_t pkt[128];
-	struct rng r = { 7 };
+	struct ts_rng r;
 	struct pair vms;
 	long ends[4] = { 0 };
 
+	ts_seed(&r, 7);
 	if (!pair_create(p, n, &vms)) {
 		CHECK(0);
 		return;
 	}
 	for (int i = 0; i < 200; i++) {
-		size_t len = rng_below(&r, sizeof(pkt));
+		size_t len = ts_below(&r, sizeof(pkt));
 		struct cbpf_ctx c;
 
-		randprog_packet(&r, pkt, len);
-		randprog_ctx(&r, &c, len);
+		ts_packet(&r, pkt, len);
+		ts_ctx(&r, &c, len);
 		check_count++;
 		compare(&vms, p, n, pkt, len, &c, ends);
 	}
@@ -426,13 +343,17 @@ static void test_exec_refused(void)
 
 int main(void)
 {
+	const struct ts_prog_opts short_progs = { .max_len = 48 };
+	const struct ts_prog_opts long_progs = { .max_len = CBPF_MAXINSNS };
+	const struct ts_prog_opts libpcap_progs = { .shape = TS_SHAPE_LIBPCAP, .max_len = 16 };
+
 	test_modes();
 	test_exec_refused();
 	test_null_packet();
 	test_escapes();
-	random_programs(0x1a7e0001, 120000, 48, 4);
-	random_programs(0x1a7e0002, 300, CBPF_MAXINSNS, 3);
-	filter_programs(0x1a7e0003, 100000, 8);
+	random_programs("random", &short_progs, 0x1a7e0001, 120000, 4);
+	random_programs("random", &long_progs, 0x1a7e0002, 300, 3);
+	random_programs("libpcap-shaped", &libpcap_progs, 0x1a7e0003, 100000, 8);
 	CHECK_EQ(mismatches, 0);
 	return CHECK_DONE();
 }

@@ -24,7 +24,8 @@
 #include "cbpf/insn.h"
 #include "cbpf/validate.h"
 #include "cbpf/vm.h"
-#include "vm_randprog.h"
+#include "randinput.h"
+#include "randprog.h"
 
 /* Instruction initialisers (constant expressions, for the quirk table). */
 #define STMT(c, k)    { (uint16_t)(c), 0, 0, (uint32_t)(k) }
@@ -332,22 +333,24 @@ static void test_cpu(void)
 
 /* ---- part 2: random valid programs ---- */
 
-static size_t random_len(struct rng *r)
+static size_t random_len(struct ts_rng *r)
 {
-	if (rng_chance(r, 4))
-		return BIG_MIN + rng_below(r, BIG_MAX - BIG_MIN + 1);
-	return rng_below(r, 301);
+	if (ts_chance(r, 4))
+		return BIG_MIN + ts_below(r, BIG_MAX - BIG_MIN + 1);
+	return ts_below(r, 301);
 }
 
 static void test_random(void)
 {
-	struct rng r = { 0xc0ffee };
+	const struct ts_prog_opts opts = { .max_len = 40, .det = TS_DET_REPRODUCIBLE };
+	struct ts_rng r;
 	struct cbpf_insn prog[40];
 	long programs = 0, drawn = 0, sends = 0, mismatches = 0, load_mismatch = 0;
 	long dropped = 0, partial = 0, whole = 0, big_sends = 0, ends[4] = { 0 };
 
+	ts_seed(&r, 0xc0ffee);
 	while (programs < 20000) {
-		size_t n = randprog_gen(&r, prog, 40, true);
+		size_t n = ts_randprog(&r, &opts, prog);
 		struct cbpf_vm *vm;
 		struct kpair kp;
 		int err;
@@ -374,7 +377,7 @@ static void test_random(void)
 			struct cbpf_ctx c = run_ctx;
 			struct seen k = { 0 }, v = { 0 };
 
-			randprog_packet(&r, pkt, len > 400 ? 400 : len);
+			ts_packet(&r, pkt, len > 400 ? 400 : len);
 			if (len > LINEAR_MAX)
 				c.headlen = LINEAR_MAX;
 			struct cbpf_result res = cbpf_vm_run(vm, pkt, len, &c);

@@ -27,7 +27,8 @@ mkdir -p "$OUT" "$OBJ"
 OUT=$(cd "$OUT" && pwd)   # absolute: the seed zips are written from inside other dirs
 OBJ=$(cd "$OBJ" && pwd)
 WARN="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-command-line-argument"
-INC="-I$SRC_TREE/include -I$SRC_TREE/lib -I$SRC_TREE/lib/support -I$SRC_TREE/kernel_cmp -I$SRC_TREE/fuzz"
+INC="-I$SRC_TREE/include -I$SRC_TREE/lib -I$SRC_TREE/lib/support -I$SRC_TREE/kernel_cmp"
+INC="$INC -I$SRC_TREE/testsupport -I$SRC_TREE/fuzz"
 
 # The fuzz helpers (fz_*.c) and a few library loops get no coverage
 # instrumentation in libFuzzer builds: fuzz/sancov-ignore.txt says which and why.
@@ -37,16 +38,20 @@ case "$CFLAGS" in
     HELPER_CFLAGS="-fsanitize-coverage-ignorelist=$SRC_TREE/fuzz/sancov-ignore.txt" ;;
 esac
 
-# The library, the kernel oracles and the fuzz helpers: one archive.
+# The library, the kernel oracles, the test support (testsupport/: the PRNG
+# the mutator draws from, the generator rawrate uses) and the fuzz helpers:
+# one archive.
 # An object is rebuilt when its source, any header, the ignore list or
 # this script is newer than it.
 mapfile -t lib_h < <(find "$SRC_TREE/lib" -name '*.h')
 mapfile -t lib_c < <(find "$SRC_TREE/lib" -name '*.c' | sort)
 newest_h=$(ls -t "$SRC_TREE"/include/cbpf/*.h "${lib_h[@]}" "$SRC_TREE"/kernel_cmp/*.h \
-  "$SRC_TREE"/fuzz/*.h "$SRC_TREE"/fuzz/sancov-ignore.txt "$SRC_TREE"/fuzz/oss-fuzz/build.sh | head -n 1)
+  "$SRC_TREE"/testsupport/*.h "$SRC_TREE"/fuzz/*.h "$SRC_TREE"/fuzz/sancov-ignore.txt \
+  "$SRC_TREE"/fuzz/oss-fuzz/build.sh | head -n 1)
 objs=()
 cmds=()
-for src in "${lib_c[@]}" "$SRC_TREE"/kernel_cmp/*.c "$SRC_TREE"/fuzz/fz_*.c; do
+for src in "${lib_c[@]}" "$SRC_TREE"/kernel_cmp/*.c "$SRC_TREE"/testsupport/*.c \
+           "$SRC_TREE"/fuzz/fz_*.c; do
   rel=${src#"$SRC_TREE"/}
   obj="$OBJ/$(printf '%s' "${rel%.c}" | tr / _).o"
   objs+=("$obj")

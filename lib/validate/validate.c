@@ -198,9 +198,7 @@ static void carry_mask(uint16_t *masks, size_t n, size_t target, uint16_t memval
  */
 static void check_scratch_init(const struct cbpf_insn *insns, size_t n, struct report *r)
 {
-	/* n <= CBPF_MAXINSNS (checked first). Per thread rather than on the
-	 * stack: an 8 KiB local costs a redzone set-up per call under ASan. */
-	static _Thread_local uint16_t masks[CBPF_MAXINSNS];
+	uint16_t masks[CBPF_MAXINSNS]; /* n <= CBPF_MAXINSNS (checked first) */
 	uint16_t memvalid = 0;
 
 	memset(masks, 0xff, n * sizeof(masks[0]));

@@ -7,12 +7,6 @@
  *   - a nonzero field the opcode ignores prints as `{jt=.., jf=.., k=..}`;
  *   - a jump target outside the program prints as `+offset`.
  * The opcode table says what each code is and which fields it reads.
- *
- * Each instruction is written straight into the output buffer (room for
- * the longest line is made first), by helpers that take the write
- * position and return the new one: the fuzz targets print every program
- * twice, under sanitizer coverage, where each append through the strbuf
- * API costs several comparison callbacks.
  */
 #include "cbpf/format.h"
 #include "cbpf/opcode.h"
@@ -20,90 +14,55 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "support/strbuf.h"
-
-/* Room made for one instruction: its label line (`L` and up to 20 digits,
- * `:\n`), a tab, the longest operation (`jset x, L<20 digits>, L<20 digits>`
- * with ` {k=0xffffffff}`, or `.insn 0xffff, 255, 255, 0xffffffff`) and the
- * newline: 94 bytes. */
-enum { LINE_ROOM = 128 };
 
 /* is_target lives on the stack for programs up to this length. */
 enum { SMALL_PROG = 256 };
 
 struct printer {
-	struct strbuf sb;
+	struct strbuf *sb;
 	const struct cbpf_insn *insns;
 	size_t n;
 	unsigned char *is_target; /* is_target[i]: some printed jump names L<i> */
 };
 
-/* ---- text ---- */
-
-static char *put_mem(char *w, const char *s, size_t n)
-{
-	memcpy(w, s, n);
-	return w + n;
-}
-
-/* A string literal. */
-#define PUT(w, lit) put_mem(w, lit, sizeof(lit) - 1)
-
-static char *put_str(char *w, const char *s)
-{
-	return put_mem(w, s, strlen(s));
-}
-
 /* ---- numbers ---- */
 
-static char *put_dec(char *w, uint64_t v)
+/* Digits are written backwards from the end of a local buffer. */
+static void put_dec(struct strbuf *b, uint64_t v)
 {
-	char buf[24];
-	char *q = buf + sizeof(buf);
+	char buf[20];
+	char *end = buf + sizeof(buf), *q = end;
 
-	if (v < 10) {
-		w[0] = (char)('0' + v);
-		return w + 1;
-	}
 	do {
 		*--q = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	return put_mem(w, q, (size_t)(buf + sizeof(buf) - q));
+	sb_putn(b, q, (size_t)(end - q));
 }
 
-/* The hex digit of d (0..15): (d + 6) >> 4 is 1 exactly from 10 on. */
-static char hex_char(uint32_t d)
+static void put_hex(struct strbuf *b, uint32_t v)
 {
-	return (char)('0' + d + ((d + 6) >> 4) * ('a' - '0' - 10));
-}
+	char buf[10];
+	char *end = buf + sizeof(buf), *q = end;
 
-static char *put_hex(char *w, uint32_t v)
-{
-	char buf[8];
-	char *q = buf + sizeof(buf);
-
-	w[0] = '0';
-	w[1] = 'x';
-	if (v < 16) {
-		w[2] = hex_char(v);
-		return w + 3;
-	}
 	do {
-		*--q = hex_char(v & 0xf);
+		*--q = "0123456789abcdef"[v & 0xf];
 		v >>= 4;
 	} while (v != 0);
-	return put_mem(w + 2, q, (size_t)(buf + sizeof(buf) - q));
+	*--q = 'x';
+	*--q = '0';
+	sb_putn(b, q, (size_t)(end - q));
 }
 
 /* Offsets, counts and return values: decimal while small, else hex. */
-static char *put_num(char *w, uint32_t v)
+static void put_num(struct strbuf *b, uint32_t v)
 {
 	if (v < 0x10000)
-		return put_dec(w, v);
-	return put_hex(w, v);
+		put_dec(b, v);
+	else
+		put_hex(b, v);
 }
 
 /* ---- jumps ---- */
@@ -167,155 +126,193 @@ static void mark_targets(struct printer *pr)
 }
 
 /* A label for a target inside the program, else the raw offset `+N`. */
-static char *put_target(const struct printer *pr, char *w, size_t i, uint32_t off)
+static void put_target(const struct printer *pr, size_t i, uint32_t off)
 {
 	uint64_t dest = jump_dest(i, off);
 
 	if (dest < pr->n) {
-		w[0] = 'L';
-		return put_dec(w + 1, dest);
+		sb_putc(pr->sb, 'L');
+		put_dec(pr->sb, dest);
+	} else {
+		sb_putc(pr->sb, '+');
+		put_dec(pr->sb, off);
 	}
-	w[0] = '+';
-	return put_dec(w + 1, off);
 }
 
 /* ---- instructions ---- */
 
 /* ` {jt=.., jf=.., k=..}` for the nonzero fields the opcode ignores. */
-static char *put_annotation(char *w, struct cbpf_insn in, unsigned uses)
+static void put_annotation(struct strbuf *b, struct cbpf_insn in, unsigned uses)
 {
 	bool jt = !(uses & CBPF_USES_JT) && in.jt != 0;
 	bool jf = !(uses & CBPF_USES_JF) && in.jf != 0;
 	bool k = !(uses & CBPF_USES_K) && in.k != 0;
-	bool sep = false;
 
 	if (!jt && !jf && !k)
-		return w;
-	w = PUT(w, " {");
+		return;
+	sb_puts(b, " {");
 	if (jt) {
-		w = put_dec(PUT(w, "jt="), in.jt);
-		sep = true;
+		sb_puts(b, "jt=");
+		put_dec(b, in.jt);
 	}
 	if (jf) {
-		if (sep)
-			w = PUT(w, ", ");
-		w = put_dec(PUT(w, "jf="), in.jf);
-		sep = true;
+		sb_puts(b, jt ? ", jf=" : "jf=");
+		put_dec(b, in.jf);
 	}
 	if (k) {
-		if (sep)
-			w = PUT(w, ", ");
-		w = put_hex(PUT(w, "k="), in.k);
+		sb_puts(b, jt || jf ? ", k=" : "k=");
+		put_hex(b, in.k);
 	}
-	w[0] = '}';
-	return w + 1;
+	sb_putc(b, '}');
 }
 
 /* A code Linux rejects: `ret x` for 0x0e (bpf_asm's spelling; all its
  * fields are ignored), `.insn code, jt, jf, k` for the rest. */
-static char *put_invalid(char *w, struct cbpf_insn in)
+static void put_invalid(struct strbuf *b, struct cbpf_insn in)
 {
-	if (in.code == (CBPF_RET | CBPF_RET_X))
-		return put_annotation(PUT(w, "ret x"), in, 0);
-	w = put_hex(PUT(w, ".insn "), in.code);
-	w = put_dec(PUT(w, ", "), in.jt);
-	w = put_dec(PUT(w, ", "), in.jf);
-	return put_hex(PUT(w, ", "), in.k);
+	if (in.code == (CBPF_RET | CBPF_RET_X)) {
+		sb_puts(b, "ret x");
+		put_annotation(b, in, 0);
+		return;
+	}
+	sb_puts(b, ".insn ");
+	put_hex(b, in.code);
+	sb_puts(b, ", ");
+	put_dec(b, in.jt);
+	sb_puts(b, ", ");
+	put_dec(b, in.jf);
+	sb_puts(b, ", ");
+	put_hex(b, in.k);
 }
 
-/* `#k` or `x`: hex for bitwise operations, decimal-while-small for the
+/* ` #k` or ` x`: hex for bitwise operations, decimal-while-small for the
  * arithmetic ones (as tcpdump -d does). */
-static char *put_alu_src(char *w, const struct cbpf_typed *t)
+static void put_alu_src(struct strbuf *b, const struct cbpf_typed *t)
 {
 	if (t->src == CBPF_SRC_X) {
-		w[0] = 'x';
-		return w + 1;
+		sb_puts(b, " x");
+		return;
 	}
-	w[0] = '#';
+	sb_puts(b, " #");
 	switch (t->alu) {
 	case CBPF_ALU_AND:
 	case CBPF_ALU_OR:
 	case CBPF_ALU_XOR:
-		return put_hex(w + 1, t->k);
+		put_hex(b, t->k);
+		break;
 	default:
-		return put_num(w + 1, t->k);
+		put_num(b, t->k);
+		break;
 	}
 }
 
-static char *put_jcond(const struct printer *pr, char *w, size_t i, const struct cbpf_typed *t)
+static void put_jcond(const struct printer *pr, size_t i, const struct cbpf_typed *t)
 {
 	struct jcond_form f = jcond_form(t);
 
-	w = put_str(w, f.name);
-	if (t->src == CBPF_SRC_X)
-		w = PUT(w, " x, ");
-	else
-		w = PUT(put_hex(PUT(w, " #"), t->k), ", ");
+	sb_puts(pr->sb, f.name);
+	if (t->src == CBPF_SRC_X) {
+		sb_puts(pr->sb, " x, ");
+	} else {
+		sb_puts(pr->sb, " #");
+		put_hex(pr->sb, t->k);
+		sb_puts(pr->sb, ", ");
+	}
 	if (f.show_jt)
-		w = put_target(pr, w, i, t->jt);
+		put_target(pr, i, t->jt);
 	if (f.show_jt && f.show_jf)
-		w = PUT(w, ", ");
+		sb_puts(pr->sb, ", ");
 	if (f.show_jf)
-		w = put_target(pr, w, i, t->jf);
-	return w;
+		put_target(pr, i, t->jf);
+}
+
+/* `PREFIX<number>SUFFIX`, the number as put_num writes it. */
+static void put_bracketed(struct strbuf *b, const char *prefix, uint32_t v, const char *suffix)
+{
+	sb_puts(b, prefix);
+	put_num(b, v);
+	sb_puts(b, suffix);
 }
 
 /* The mnemonic and operands of a valid opcode (o is its table entry). */
-static char *put_operation(const struct printer *pr, char *w, size_t i,
-			   const struct cbpf_opinfo *o, const struct cbpf_typed *t)
+static void put_operation(const struct printer *pr, size_t i, const struct cbpf_opinfo *o,
+			  const struct cbpf_typed *t)
 {
-	if (t->kind == CBPF_KIND_JCOND)
-		return put_jcond(pr, w, i, t);
-	w = put_str(w, o->asm_name);
+	struct strbuf *b = pr->sb;
+
+	if (t->kind == CBPF_KIND_JCOND) {
+		put_jcond(pr, i, t);
+		return;
+	}
+	sb_puts(b, o->asm_name);
 	switch (t->kind) {
 	case CBPF_KIND_LD_IMM:  /* A|X <- k */
-		return put_hex(PUT(w, " #"), t->k);
+		sb_puts(b, " #");
+		put_hex(b, t->k);
+		break;
 	case CBPF_KIND_LD_LEN:  /* A|X <- len */
-		return PUT(w, " #len");
+		sb_puts(b, " #len");
+		break;
 	case CBPF_KIND_LD_MEM:  /* A|X <- M[k] */
 	case CBPF_KIND_ST:      /* M[k] <- A|X */
-		return PUT(put_num(PUT(w, " M["), t->k), "]");
+		put_bracketed(b, " M[", t->k, "]");
+		break;
 	case CBPF_KIND_LD_ABS:  /* A <- P[k:size] */
-		return PUT(put_num(PUT(w, " ["), t->k), "]");
+		put_bracketed(b, " [", t->k, "]");
+		break;
 	case CBPF_KIND_LD_IND:  /* A <- P[X+k:size] */
-		return PUT(put_num(PUT(w, " [x+"), t->k), "]");
+		put_bracketed(b, " [x+", t->k, "]");
+		break;
 	case CBPF_KIND_LD_MSH:  /* X <- 4*(P[k:1]&0xf) */
-		return PUT(put_num(PUT(w, " 4*(["), t->k), "]&0xf)");
+		put_bracketed(b, " 4*([", t->k, "]&0xf)");
+		break;
 	case CBPF_KIND_LD_EXT:  /* A <- ancillary; ldh/ldb keep their size bits */
-		return put_str(PUT(w, " #"), cbpf_ext_asm_name(t->ext));
+		sb_puts(b, " #");
+		sb_puts(b, cbpf_ext_asm_name(t->ext));
+		break;
 	case CBPF_KIND_ALU:     /* A <- A op (k|X) */
-		return put_alu_src(PUT(w, " "), t);
+		put_alu_src(b, t);
+		break;
 	case CBPF_KIND_JA:      /* pc += k */
-		return put_target(pr, PUT(w, " "), i, t->k);
+		sb_putc(b, ' ');
+		put_target(pr, i, t->k);
+		break;
 	case CBPF_KIND_RET:     /* return k | A */
 		if (t->src == CBPF_SRC_A)
-			return PUT(w, " a");
-		return put_num(PUT(w, " #"), t->k);
+			sb_puts(b, " a");
+		else
+			put_bracketed(b, " #", t->k, "");
+		break;
 	default:                /* neg, tax, txa: no operand */
-		return w;
+		break;
 	}
 }
 
-static char *put_insn(const struct printer *pr, char *w, size_t i)
+static void put_insn(const struct printer *pr, size_t i)
 {
 	struct cbpf_insn in = pr->insns[i];
 	const struct cbpf_opinfo *o = cbpf_opinfo(in.code);
 
-	if (pr->is_target[i])
-		w = PUT(put_dec(PUT(w, "L"), i), ":\n");
-	w = PUT(w, "\t");
+	if (pr->is_target[i]) {
+		sb_putc(pr->sb, 'L');
+		put_dec(pr->sb, i);
+		sb_puts(pr->sb, ":\n");
+	}
+	sb_putc(pr->sb, '\t');
 	if (o == NULL) {
-		w = put_invalid(w, in);
+		put_invalid(pr->sb, in);
 	} else {
 		struct cbpf_typed t = cbpf_decode(in);
-		w = put_annotation(put_operation(pr, w, i, o, &t), in, o->uses);
+		put_operation(pr, i, o, &t);
+		put_annotation(pr->sb, in, o->uses);
 	}
-	return PUT(w, "\n");
+	sb_putc(pr->sb, '\n');
 }
 
 char *cbpf_asm_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
-	struct printer pr = { .insns = insns, .n = n };
+	struct strbuf sb = { 0 };
+	struct printer pr = { .sb = &sb, .insns = insns, .n = n };
 	unsigned char small[SMALL_PROG] = { 0 };
 
 	if (outlen != NULL)
@@ -326,17 +323,9 @@ char *cbpf_asm_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 	if (pr.is_target == NULL)
 		return NULL;
 	mark_targets(&pr);
-	/* A first guess at the size (lines average under 24 bytes), so that
-	 * the buffer rarely grows. */
-	char *w = sb_room(&pr.sb, (n < 65536 ? n : 65536) * 24 + LINE_ROOM);
-	if (w != NULL)
-		sb_commit(&pr.sb, w); /* "" for the empty program */
-	for (size_t i = 0; i < n && w != NULL; i++) {
-		w = sb_room(&pr.sb, LINE_ROOM);
-		if (w != NULL)
-			sb_commit(&pr.sb, put_insn(&pr, w, i));
-	}
+	for (size_t i = 0; i < n; i++)
+		put_insn(&pr, i);
 	if (pr.is_target != small)
 		free(pr.is_target);
-	return sb_finish(&pr.sb, outlen);
+	return sb_finish(&sb, outlen);
 }
