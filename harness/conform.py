@@ -18,6 +18,10 @@ render   re-renders summary.md and index.html from a results.json.
 
 --impl   comma list of kernel, vm, libpcap, xnet, or NAME=COMMAND for a
          third-party plugin (default: all built-in ones)
+--kernels  other kernels to run the corpus on, each an implementation named
+         kernel:TARGET:MODE: "host debian-6.1/arm64:jit debian-6.1/arm64:interp"
+         (docs/kernel-matrix.md); with --kernels and no --impl, only the
+         kernels run (host, the reference, always)
 --only   comma list of glob patterns or substrings of case ids
 --shard  run the I-th of N interleaved slices of the selected cases
 """
@@ -37,6 +41,7 @@ import classify  # noqa: E402
 import corpus as corpus_mod  # noqa: E402
 import env as env_mod  # noqa: E402
 import impls as impls_mod  # noqa: E402
+import kernels as kernels_mod  # noqa: E402
 import index_html  # noqa: E402
 import results as results_mod  # noqa: E402
 import runner  # noqa: E402
@@ -59,6 +64,7 @@ def parse_args(argv):
     ap.add_argument("command", nargs="?", default="run", choices=("run", "record", "merge", "render"))
     ap.add_argument("files", nargs="*", help="results.json files (merge, render)")
     ap.add_argument("--impl", default=os.environ.get("CBPF_IMPL"))
+    ap.add_argument("--kernels", default=os.environ.get("CBPF_KERNELS"))
     ap.add_argument("--corpus", default=os.path.join(SRC, "corpus"))
     ap.add_argument("--only")
     ap.add_argument("--shard", type=shard_arg)
@@ -118,22 +124,30 @@ def cmd_run(a):
         print(f"conform: broken case: {b['error']}", file=sys.stderr)
     cases = loaded.cases
     try:
-        impls = impls_mod.parse_impls(a.impl, a.build)
+        targets = kernels_mod.parse(a.kernels)
+        impls = impls_mod.parse_impls(a.impl or ("kernel" if a.kernels else None), a.build)
     except ValueError as e:
-        print(f"conform: --impl: {e}", file=sys.stderr)
+        print(f"conform: {'--kernels' if 'kernel target' in str(e) else '--impl'}: {e}",
+              file=sys.stderr)
         return 2
+    impls += [kernels_mod.impl(t, a.build) for t in targets]
     os.makedirs(a.out, exist_ok=True)
     env = env_mod.record(cbpf, SRC, os.path.join(a.build, "harness", "pcap_programs.json"))
     for i in impls:
+        if kernels_mod.is_guest(i):
+            continue  # probed in its own thread (kernels.run_guest)
         impls_mod.probe(i, a.out)
         for p, why in i.reasons.items():
             print(f"conform: {i.name} ({p}) skipped: {why}", file=sys.stderr)
     print(f"conform: {len(cases)} cases, {len(loaded.broken)} broken; implementations: "
           + ", ".join(i.name for i in impls if any(i.available.values())), file=sys.stderr)
     try:
-        sink = runner.run_all(impls, cases)
+        sink = runner.run_all(impls, cases, a.out)
     finally:
         impls_mod.close_all(impls)
+    for line in kernels_mod.summary_lines():
+        print(line, file=sys.stderr)
+    kernels_mod.write_stats(a.out)
     records = runner.evaluate(impls, cases, sink, classify.load_rules())
     for rec, c in zip(records, cases):
         if any(o["status"] == "diverge" for o in rec["outcomes"].values()):
