@@ -4,6 +4,8 @@ BUILD     ?= build
 SAN_BUILD ?= build-asan
 JOBS      ?= $(shell nproc)
 PYTHON    ?= /usr/bin/python3
+# The Python package cbpfconform (harness/cbpfconform/) is run as a module.
+PYENV      = PYTHONPATH=$(CURDIR)/harness$${PYTHONPATH:+:$$PYTHONPATH}
 
 # Debian packages the build, the tests and the conformance run need.
 DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
@@ -55,7 +57,7 @@ test: build
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCBPF_SANITIZE=ON >/dev/null
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j$(JOBS)
-	CBPF_BUILD=$(SAN_BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
+	CBPF_BUILD=$(SAN_BUILD) $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
 	$(MAKE) --no-print-directory fuzz-smoke
 
 # The conformance suite (corpus/README.md): every case on every available
@@ -64,7 +66,7 @@ test: build
 # KERNELS="host debian-6.1/arm64:jit ..." runs the corpus on those kernels
 # instead (qemu guests, docs/kernel-matrix.md).
 conform: build
-	$(PYTHON) harness/conform.py run --build $(BUILD) \
+	$(PYENV) $(PYTHON) -m cbpfconform run --build $(BUILD) \
 	  $(if $(strip $(KERNELS)),--kernels "$(KERNELS)") $(CONFORM_ARGS)
 
 # The whole kernel matrix: every Debian 6.1 target, JIT and interpreter.

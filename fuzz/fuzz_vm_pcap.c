@@ -3,7 +3,7 @@
  * programs Linux accepts (libpcap aborts on some opcodes Linux refuses,
  * and loops on backward jumps; neither reaches it here). Input:
  * fz_input.h's layout. A different verdict is a known, classified
- * divergence when the program has a feature harness/causes.json names for
+ * divergence when the program has a feature harness/cbpfconform/causes.json names for
  * libpcap (shift by X: Linux masks the count, libpcap gives 0; ld [x+k]:
  * Linux wraps X+k; negative offsets: SKF_NET_OFF/SKF_LL_OFF; extensions);
  * those are counted and printed at exit. Any other difference is new and

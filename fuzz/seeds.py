@@ -74,14 +74,20 @@ def packet_bytes(val):
 
 
 def seccomp_input(val):
+    """An `input:` line (docs/seccomp-input.md: `nr=N,args=A0:A1:...`) as the
+    seed's nr and args; a syscall given by name, or any field a seed does not
+    carry, is left at 0 (seeds only need to be close)."""
     nr, args = 0, [0] * 6
-    for part in val.split():
-        key, _, v = part.partition("=")
-        if key == "nr":
-            nr = parse_int(v)
-        elif key == "args":
-            for i, a in enumerate(v.split(",")[:6]):
-                args[i] = parse_int(a)
+    for part in val.split(","):
+        key, _, v = part.strip().partition("=")
+        try:
+            if key == "nr":
+                nr = parse_int(v)
+            elif key == "args":
+                for i, a in enumerate(v.split(":")[:6]):
+                    args[i] = parse_int(a)
+        except ValueError:
+            continue
     return struct.pack("<i6Q", nr, *[a & (2**64 - 1) for a in args])
 
 

@@ -1,18 +1,17 @@
-"""test_cli: conform.py end to end on small selections: shards and their
+"""test_cli: `python3 -m cbpfconform` (`cbpf corpus`) end to end on small selections: shards and their
 merge, the exit status (broken case, our VM diverging, a peer diverging),
 a third-party plugin joining by its command, the recorded expectation as
 reference without a kernel, and atomic report files.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import BUILD, HERE
-
-CONFORM = os.path.join(HERE, "conform.py")
+from conftest import BUILD, run_module
 
 LIAR = '''
 import json, sys
@@ -24,8 +23,7 @@ for line in sys.stdin:
 
 
 def conform(*args, cwd=None):
-    return subprocess.run([sys.executable, CONFORM, *args, "--build", BUILD], capture_output=True,
-                          text=True, timeout=600, cwd=cwd)
+    return run_module("cbpfconform", *args, "--build", BUILD, cwd=cwd)
 
 
 def outputs_ok(d):
@@ -46,8 +44,7 @@ def test_shards_merge_to_the_whole(tmp_path, build_dir):
                     "--out", str(tmp_path / f"s{k}"))
         assert r.returncode == 0, r.stderr
         parts.append(str(tmp_path / f"s{k}" / "results.json"))
-    m = subprocess.run([sys.executable, CONFORM, "merge", *parts, "--out", str(tmp_path / "m")],
-                       capture_output=True, text=True)
+    m = run_module("cbpfconform", "merge", *parts, "--out", str(tmp_path / "m"))
     assert m.returncode == 0, m.stderr
     w, merged = outputs_ok(tmp_path / "w"), outputs_ok(tmp_path / "m")
     assert [c["id"] for c in merged["cases"]] == [c["id"] for c in w["cases"]]
@@ -102,3 +99,62 @@ def test_missing_peer_is_skipped_with_reason(tmp_path, build_dir):
     doc = outputs_ok(tmp_path / "o")
     assert doc["summary"]["gone"]["skipped"] == 6
     assert "does not exist" in next(iter(doc["summary"]["gone"]["skip_reasons"]))
+
+
+def test_help_names_the_cbpf_commands(build_dir, tmp_path):
+    """`cbpf corpus CMD --help` and `cbpf triage --help` are the commands'
+    own help: usage line, options, exit status (not conform.py, cli.py or a
+    module docstring)."""
+    cbpf = os.path.join(BUILD, "bin", "cbpf")
+    for cmd in ("run", "record", "merge", "render"):
+        r = subprocess.run([cbpf, "corpus", cmd, "--help"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith(f"usage: cbpf corpus {cmd} ")
+        assert "conform.py" not in r.stdout and "exit status:" in r.stdout
+    r = subprocess.run([cbpf, "triage", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("usage: cbpf triage INPUT...")
+    assert "--impl NAME" in r.stdout and "exit status:" in r.stdout
+    assert "cli.py" not in r.stdout and "cli:" not in r.stdout
+    r = subprocess.run([cbpf, "triage", "fuzz", "--help"], capture_output=True, text=True)
+    assert r.stdout.startswith("usage: cbpf triage fuzz ") and "diff_fuzz" not in r.stdout
+
+
+def test_installed_commands_find_their_package(build_dir, tmp_path):
+    """`cmake --install` installs the package; the installed cbpf finds it
+    beside itself, with CBPF_SRC unset and from another directory."""
+    if not shutil.which("cmake"):
+        pytest.skip("no cmake")
+    prefix = tmp_path / "prefix"
+    r = subprocess.run(["cmake", "--install", BUILD, "--prefix", str(prefix)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert (prefix / "share/cbpf/python/cbpfconform/causes.json").exists()
+    env = {k: v for k, v in os.environ.items() if k not in ("CBPF_SRC", "PYTHONPATH")}
+    cbpf = str(prefix / "bin" / "cbpf")
+    for argv, head in ((["corpus", "--help"], "usage: cbpf corpus COMMAND"),
+                       (["corpus", "run", "--help"], "usage: cbpf corpus run "),
+                       (["triage", "--help"], "usage: cbpf triage INPUT...")):
+        r = subprocess.run([cbpf, *argv], capture_output=True, text=True, env=env,
+                           cwd=str(tmp_path))
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith(head)
+    # The installed copy runs, not the source tree's: without it, a clear error.
+    shutil.rmtree(prefix / "share/cbpf/python")
+    r = subprocess.run([cbpf, "corpus", "run", "--help"], capture_output=True, text=True,
+                       env=env, cwd=str(tmp_path))
+    assert r.returncode == 2
+    assert r.stderr == (f"cbpf corpus: the Python package cbpfconform is not in "
+                        f"{prefix}/bin/../share/cbpf/python (install it with `cmake --install`, "
+                        f"or set CBPF_SRC to the source tree)\n")
+
+
+def test_opcode_names_are_the_disassemblers(build_dir):
+    """The report's opcode names are the bpf_asm words the reproducers use
+    (`ld #len`, not tcpdump's `ld #pktlen`)."""
+    from cbpfconform import cli
+    names = cli.opcode_names(os.path.join(BUILD, "bin", "cbpf"))
+    assert len(names) == 49
+    assert (names["0x80"], names["0x81"], names["0x05"], names["0x15"], names["0x16"],
+            names["0xb1"], names["0x00"]) == \
+        ("ld #len", "ldx #len", "ja", "jeq #0x0", "ret a", "ldxb 4*([0]&0xf)", "ld #0x0")

@@ -2,10 +2,7 @@
 table (causes.json via classify.py), shard selection and the merge of
 results.json files.
 """
-import compare
-import classify
-import corpus as corpus_mod
-import results
+from cbpfconform import classify, compare, corpus as corpus_mod, results
 
 OK7 = {"load": "ok", "results": [{"verdict": 7, "abort": None, "exact": True}]}
 
@@ -142,3 +139,56 @@ def test_merge_joins_shards_and_recounts():
     assert m["summary"]["vm"]["pass"] == 1 and m["summary"]["vm"]["diverge"] == 1
     assert results.exit_status(m) == 1
     assert results.exit_status(a) == 0
+
+
+class _Impl:
+    def __init__(self, name, reference=False):
+        self.name, self.reference = name, reference
+        self.available = {"linux": True}
+        self.reasons, self.commands = {}, {"linux": [name]}
+
+
+def _case(tmp_path, text):
+    p = tmp_path / "x.case"
+    p.write_text(text)
+    return corpus_mod.casefile.parse(str(p), str(tmp_path))
+
+
+def test_details_name_the_two_sides(tmp_path):
+    """The kernel's row compares the recording (7) with the live kernel (1):
+    'recorded 7, kernel 1', not 'kernel 7, peer 1'; a peer's row names the
+    kernel and the peer."""
+    c = _case(tmp_path, "description: d\nprogram:\n  6 0 0 7\npacket: 00\nexpect-load: ok\n"
+                        "expect:\n  7\n")
+    sink = {"kernel": {0: {"load": "ok", "results": [{"verdict": 1, "abort": None}]}},
+            "libpcap": {0: {"load": "ok", "results": [{"verdict": 3, "abort": None}]}}}
+    rec, = __import__("cbpfconform.runner").runner.evaluate(
+        [_Impl("kernel", True), _Impl("libpcap")], [c], sink, [])
+    assert rec["outcomes"]["kernel"]["detail"] == (
+        "the live kernel differs from the recording: 1 of 1 packets differ "
+        "(first: packet 0: recorded 7, kernel 1)")
+    assert rec["outcomes"]["libpcap"]["detail"] == \
+        "1 of 1 packets differ (first: packet 0: kernel 1, libpcap 3)"
+
+
+def test_load_details_name_the_two_sides():
+    rej = {"load": "rejected", "errno": "EINVAL"}
+    ok = {"load": "ok", "results": []}
+    assert compare.compare(rej, ok, [], names=("kernel", "xnet"))[2] == \
+        "kernel rejects (EINVAL), xnet accepts"
+
+
+def test_a_hang_is_its_own_outcome():
+    hang = {"load": "error", "hang": True, "reason": "hang: no answer within 2 s"}
+    assert compare.compare(OK7, hang, [b"x"])[:3] == ("diverge", "hang", "hang: no answer within 2 s")
+
+
+def test_merge_refuses_an_empty_shard_list():
+    a = _doc([], "1/1")
+    a["shards"] = []
+    try:
+        results.merge([a], ["a.json"])
+    except ValueError as e:
+        assert str(e) == "a.json: lists no shard"
+    else:
+        raise AssertionError("merged")

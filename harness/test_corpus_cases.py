@@ -6,11 +6,7 @@ import os
 
 import pytest
 
-import casefile
-import classify
-import corpus as corpus_mod
-import impls as impls_mod
-import runner
+from cbpfconform import casefile, classify, corpus as corpus_mod, impls as impls_mod, runner
 from conftest import BUILD, CBPF, CORPUS
 
 CASE_IDS = [os.path.relpath(p, CORPUS)[:-5] for p in casefile.discover(CORPUS)]

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import CORPUS
+from conftest import CORPUS, py_env
 
 
 def _diff(a, b, rel=""):
@@ -30,7 +30,8 @@ def test_generated_cases_match_the_generators(tmp_path):
     copy = tmp_path / "corpus"
     shutil.copytree(CORPUS, copy, ignore=shutil.ignore_patterns("__pycache__"))
     r = subprocess.run([sys.executable, os.path.join(CORPUS, "generate", "generate.py"),
-                        "--corpus", str(copy)], capture_output=True, text=True, timeout=300)
+                        "--corpus", str(copy)], capture_output=True, text=True, timeout=300,
+                       env=py_env())
     assert r.returncode == 0, r.stderr
     changed = [p for p in _diff(CORPUS, str(copy)) if "__pycache__" not in p]
     assert changed == []

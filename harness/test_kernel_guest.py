@@ -35,7 +35,7 @@ def req(i, program, packets=(P100,), profile="linux"):
 # (request, check of the response): the exact verdicts every arm64 kernel
 # mode gives. lsh x by 33 is masked to 1 by the arm64 JIT and the
 # interpreter alike (2 bytes of 100 kept); the armhf and ppc64el JITs give 0
-# (shared/docs/guest-kernels.md).
+# (docs/status.md, issue 12).
 CASES = [
     (req(1, [[0x01, 0, 0, 33], [0x00, 0, 0, 1], [0x6C, 0, 0, 0], [0x16, 0, 0, 0]]), 2),
     (req(2, [[0x01, 0, 0, 35], [0x00, 0, 0, 0x80000000], [0x7C, 0, 0, 0], [0x16, 0, 0, 0]]),

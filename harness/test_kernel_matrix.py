@@ -9,9 +9,8 @@ import sys
 
 import pytest
 
-import classify
-import kernels
-from conftest import BUILD, HERE
+from cbpfconform import classify, kernels
+from conftest import BUILD, SRC
 
 RULES = classify.load_rules()
 SHIFT_33 = [[0x01, 0, 0, 33], [0x00, 0, 0, 1], [0x6C, 0, 0, 0], [0x16, 0, 0, 0]]
@@ -73,10 +72,11 @@ def test_corpus_slice_on_the_arm64_guest(tmp_path):
                        text=True, timeout=1200)
     if f.returncode != 0:
         pytest.skip(f"debian-6.1/arm64 cannot be had: {f.stderr.strip().splitlines()[-1:]}")
-    r = subprocess.run([sys.executable, os.path.join(HERE, "conform.py"), "run", "--build", BUILD,
+    env = dict(os.environ, PYTHONPATH=os.path.join(SRC, "harness"))
+    r = subprocess.run([sys.executable, "-m", "cbpfconform", "run", "--build", BUILD,
                         "--kernels", "host debian-6.1/arm64:jit", "--only", "quirks/1_shift_x/",
                         "--out", str(tmp_path), "--quiet"], capture_output=True, text=True,
-                       timeout=600)
+                       timeout=600, env=env)
     assert r.returncode == 0, r.stderr
     doc = json.loads((tmp_path / "results.json").read_text())
     s = doc["summary"]["kernel:debian-6.1/arm64:jit"]

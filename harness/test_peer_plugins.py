@@ -7,7 +7,7 @@ import os
 import pytest
 
 from conftest import BUILD
-from plugin import Plugin
+from cbpfconform.plugin import Plugin
 
 PCAP = os.path.join(BUILD, "harness", "cbpf-pcap-plugin")
 XNET = os.path.join(BUILD, "harness", "cbpf-xnet-plugin")

@@ -9,8 +9,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import compare
-import impls as impls_mod
+from cbpfconform import compare, impls as impls_mod
 from conftest import BUILD
 
 EDGE = st.sampled_from([0, 1, 2, 7, 14, 31, 32, 33, 0xff, 0x7fffffff, 0x80000000, 0xfffffffe,

@@ -10,9 +10,8 @@ import subprocess
 
 import pytest
 
-import index_html
-import results
-import summary_md
+from cbpfconform import results
+from cbpfconform.report import index_html, summary_md
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -108,9 +107,21 @@ def test_html_is_self_contained():
 def test_summary_md_and_terminal_table():
     doc = sample_doc()
     md = summary_md.render(doc)
-    assert "| kernel (reference) | 2 | 0 | 0 | - |" in md
-    assert "| libpcap | 1 | 1 | 0 | - |" in md
+    assert "| kernel (reference) | 2 | 0 | 0 | 0 | - |" in md
+    assert "| libpcap | 1 | 1 | 0 | 0 | - |" in md
     assert "| libpcap | shift-x-ge-32 | 1 |" in md
     table = summary_md.text_table(doc).splitlines()
-    assert table[0].split() == ["implementation", "pass", "diverge", "skipped", "skip", "reasons"]
-    assert table[4].split()[:4] == ["libpcap", "1", "1", "0"]
+    assert table[0].split() == ["implementation", "pass", "diverge", "skipped", "broken", "skip",
+                                "reasons"]
+    assert table[4].split()[:5] == ["libpcap", "1", "1", "0", "0"]
+
+
+def test_reproducers_keep_their_indentation():
+    """The disassembler indents every instruction with a tab; the triage
+    section shows the text as it is (it used to strip the first tab)."""
+    doc = sample_doc()
+    doc["cases"][0]["asm"] = "\tldx #33\n\tlsh x\n\tret a\n"
+    page = index_html.render(doc)
+    assert '<pre class="asm">\tldx #33\n\tlsh x\n\tret a\npacket 0: 01020304</pre>' in page
+    md = summary_md.render(doc)
+    assert "```\n  ldx #33\n  lsh x\n  ret a\n; packet 0: 01020304\n```" in md

@@ -1,4 +1,4 @@
-"""test_triage: the parts of triage (reports/triage/) that need no plugin:
+"""test_triage: the parts of triage (cbpfconform.triage) that need no plugin:
 jump fix-up on deletion, the simplification order, the minimiser against
 a pure-Python predicate (exact result, the same for every batch size),
 reading inputs (raw fuzzer bytes, reproducers, one-line errors), the
@@ -10,7 +10,8 @@ import struct
 
 import pytest
 
-from triage import inputs, regress, report, shrink
+from cbpfconform.report import clusters as report
+from cbpfconform.triage import inputs, regress, shrink
 
 JEQ, JA, RET_A, RET_K, LD, LDX, LSH_X = 0x15, 0x05, 0x16, 0x06, 0x00, 0x01, 0x6c
 

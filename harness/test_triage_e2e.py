@@ -11,13 +11,13 @@ import json
 import os
 import random
 import subprocess
-import sys
 import time
 
 import pytest
 
-import casefile
-from triage import diff_fuzz, oracle, shrink
+from cbpfconform import casefile
+from cbpfconform.triage import diff_fuzz, oracle, shrink
+from conftest import run_module
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
@@ -85,9 +85,8 @@ def test_fuzz_triage_file_and_rerun(pcap_build, build_dir, tmp_path):
     assert {f: (corpus / "regress" / f).read_text() for f in os.listdir(corpus / "regress")} == before
     # `make conform` picks the filed cases up: libpcap diverges with the named cause.
     rep = tmp_path / "report"
-    r = subprocess.run([sys.executable, os.path.join(HERE, "conform.py"), "run", "--build", pcap_build,
-                        "--corpus", str(corpus), "--impl", "kernel,libpcap", "--out", str(rep),
-                        "--quiet"], capture_output=True, text=True, timeout=300)
+    r = run_module("cbpfconform", "run", "--build", pcap_build, "--corpus", str(corpus),
+                   "--impl", "kernel,libpcap", "--out", str(rep), "--quiet", timeout=300)
     assert r.returncode == 0, r.stderr
     doc = json.loads((rep / "results.json").read_text())
     assert not doc["broken"]

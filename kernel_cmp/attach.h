@@ -15,8 +15,9 @@
 int kc_attach(int fd, const struct cbpf_insn *insns, size_t n);
 
 /* Attach to the receiving end of a fresh AF_UNIX SOCK_DGRAM socket pair
- * (never reuse a socket: replacing a filter charges both programs) and
- * close it again. Returns 0 or the kernel's errno. */
+ * (never reuse a socket: replacing a filter charges both programs;
+ * linux-semantics: attach.replace-charges-both) and close it again.
+ * Returns 0 or the kernel's errno. */
 int kc_try_attach(const struct cbpf_insn *insns, size_t n);
 
 /* Install the program as a seccomp filter (SECCOMP_SET_MODE_FILTER after

@@ -18,7 +18,8 @@
  *   3. otherwise an `ids` variant numbers the distinct `ret #k` constants
  *      1..m and gives `ret a` the remaining symbols (small A exactly),
  *      with EAGAIN meaning an abort; if the alphabet (len) is too small
- *      for that, a first +1 slice (4.2) separates aborts;
+ *      for that, a first +1 slice separates aborts (linux-semantics:
+ *      hook.unix-drop);
  *   4. the rest of a large A comes in b-bit slices, b = min(16,
  *      floor(log2(len+1))), abort being ruled out by then so slice value
  *      0 may be sent as "drop".

@@ -33,7 +33,8 @@
 #define CHILD_TIMEOUT_NS (20LL * 1000 * 1000 * 1000)
 #define RCVBUF_BYTES (4 << 20)
 /* packet_snd() keeps a frame linear when LL_RESERVED_SPACE(lo) (16) + len
- * is below a page; otherwise only the 14-byte header is linear. */
+ * is below a page; otherwise only the 14-byte header is linear
+ * (linux-semantics: hook.packet-linear). */
 #define LO_LINEAR_LIMIT (4096 - 16)
 
 const char *kc_packet_unavailable(void)

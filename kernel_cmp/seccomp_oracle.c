@@ -149,7 +149,8 @@ struct sc_job {
 	long nr, args[6];
 	volatile int stage;
 	volatile int first_err, orig_err;
-	volatile int32_t data;         /* si_errno: the 16 data bits */
+	/* si_errno: the 16 data bits (linux-semantics: seccomp.trap-data) */
+	volatile int32_t data;
 	volatile int32_t sys_nr;       /* si_syscall */
 	volatile uint32_t arch;        /* si_arch */
 	volatile uint64_t ip;          /* si_call_addr = seccomp_data ip */

@@ -21,15 +21,17 @@
 #include "envrec.h"
 #include "length_oracle.h"
 
-/* unix_dgram_sendmsg: len > sk_sndbuf - 32 gives EMSGSIZE. */
+/* unix_dgram_sendmsg: len > sk_sndbuf - 32 gives EMSGSIZE
+ * (linux-semantics: hook.unix-max-datagram). */
 #define UNIX_DGRAM_OVERHEAD 32
 /* Datagrams up to SKB_MAX_ALLOC (4K pages) are linear; larger ones put
- * PAGE_ALIGN(min(len - 16064, MAX_SKB_FRAGS * 4096)) bytes in frags. */
+ * PAGE_ALIGN(min(len - 16064, MAX_SKB_FRAGS * 4096)) bytes in frags
+ * (linux-semantics: hook.unix-linear). */
 #define UNIX_LINEAR_MAX 16064
 #define UNIX_FRAG_MAX (17 * 4096)
 
 /* An upper bound of bpf_prog_size for n classic instructions: at most 21
- * eBPF instructions each (ldxb 4*([k]&0xf), semantics doc 1.3), a
+ * eBPF instructions each (ldxb 4*([k]&0xf); linux-semantics: expand.ldxb), a
  * prologue of 7, a header under 128 bytes; with room to spare. */
 #define PROG_SIZE_BOUND(n) (128 + 8 * (24 * (size_t)(n) + 16))
 
@@ -166,7 +168,8 @@ static void detach(struct kc_unix *u)
  * detach first when both might not fit (an upper bound of the new size
  * decides, or the prediction when the bound is too coarse); ENOMEM is
  * retried after a detach and then once on a fresh pair before it counts
- * as an environment limit. */
+ * as an environment limit (linux-semantics: attach.replace-charges-both,
+ * attach.optmem-charge). */
 static int unix_attach(void *self, const struct cbpf_insn *insns, size_t n, bool *env_limit)
 {
 	struct kc_unix *u = self;

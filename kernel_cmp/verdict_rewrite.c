@@ -247,21 +247,26 @@ static size_t block_len(const struct kc_variant *v)
  * jcond jt/jf is relocated so it lands on the same original instruction
  * (now at pos(j) = j + (L - 1) * (`ret a`s before j)); everything else,
  * junk fields included, is copied. Why it loads exactly when the original
- * does (semantics doc 1.1, rules 3-14), given inline_ok:
+ * does, rule by rule of the classic validator, given inline_ok:
  *
- *  - rules 5-8, 11: per-instruction checks of copied instructions are
- *    unchanged; block instructions are valid (jeq/jge #k, add/and #k,
- *    rsh #s < 32, ret) and never M[k]: no new invalid code or field, and
- *    an invalid one of the original is still there.
- *  - rules 9, 10: every original jump lands inside the original
- *    (inline_ok), so its relocated target is inside the rewrite; relocated
- *    jt/jf fit 8 bits (inline_ok). Block jumps stay inside their block.
- *  - rule 3: n <= KC_INLINE_MAX_N, so n + 3 * (`ret a`s) <= 4000.
- *  - rule 12: the last instruction is copied, or it is `ret a` and its
- *    block ends in a ret.
- *  - rule 13, check_load_and_stores. Let E[j] be the memvalid the original
- *    checks at j (after `memvalid &= masks[j]`) and F[j] what j passes to
- *    j + 1 (E[j] | stored bit; 0xffff after a jump; E[j] after a ret).
+ *  - per-instruction checks (linux-semantics: validate.opcode,
+ *    validate.div-zero, validate.shift-range, validate.scratch-index,
+ *    validate.ancillary): copied instructions are unchanged; block
+ *    instructions are valid (jeq/jge #k, add/and #k, rsh #s < 32, ret) and
+ *    never M[k]: no new invalid code or field, and an invalid one of the
+ *    original is still there.
+ *  - jump targets (linux-semantics: validate.ja-range, validate.jump-range):
+ *    every original jump lands inside the original (inline_ok), so its
+ *    relocated target is inside the rewrite; relocated jt/jf fit 8 bits
+ *    (inline_ok). Block jumps stay inside their block.
+ *  - length (linux-semantics: validate.length): n <= KC_INLINE_MAX_N, so
+ *    n + 3 * (`ret a`s) <= 4000.
+ *  - the last instruction (linux-semantics: validate.last-ret) is copied,
+ *    or it is `ret a` and its block ends in a ret.
+ *  - check_load_and_stores (linux-semantics: validate.scratch-uninit). Let
+ *    E[j] be the memvalid the original checks at j (after
+ *    `memvalid &= masks[j]`) and F[j] what j passes to j + 1
+ *    (E[j] | stored bit; 0xffff after a jump; E[j] after a ret).
  *    For `ret a` at i, F[i] = E[i]. Claim: the rewrite sees E[j] at pos(j)
  *    and passes F[j] on to pos(j + 1). By induction on j: the jumps into
  *    pos(j) are exactly the relocated jumps into j (a block's own jumps
@@ -277,12 +282,14 @@ static size_t block_len(const struct kc_variant *v)
  *      slice   rsh, and, add, ret a: no jump, E passed along.
  *    So each block passes E[i] = F[i] on, no block instruction is
  *    checked, and every load of M sees the same cells as in the original.
- *  - rule 14: at most 21 eBPF instructions per original one (a block at
- *    most 7) and n <= 1000: no eBPF jump reaches the s16 limit in either
- *    converter pass, so this rule accepts both.
- *  - rule 15 (optmem_max, ENOMEM) is the exception: the rewrite is longer,
- *    so it may not fit where the original does (never the reverse). A
- *    caller must ask about the original when a rewrite does not load.
+ *  - the eBPF jump range (linux-semantics: validate.ebpf-jump-range,
+ *    validate.ebpf-first-pass): at most 21 eBPF instructions per original
+ *    one (a block at most 7) and n <= 1000: no eBPF jump reaches the s16
+ *    limit in either converter pass, so this rule accepts both.
+ *  - option memory (linux-semantics: attach.optmem-charge, ENOMEM) is the
+ *    exception: the rewrite is longer, so it may not fit where the
+ *    original does (never the reverse). A caller must ask about the
+ *    original when a rewrite does not load.
  */
 static size_t build_inline(const struct kc_variant *v, const struct kc_shape *s,
 			   const struct cbpf_insn *insns, struct cbpf_insn *out)

@@ -1,7 +1,7 @@
 /*
  * verdict_rewrite.h - rewriting a program so that the kernel's observable
  * (a delivered length, a seccomp SIGSYS si_errno) carries a chosen part of
- * its 32-bit return value (semantics doc 4.2).
+ * its 32-bit return value (linux-semantics: ret.trim, seccomp.trap-data).
  *
  * Every variant only touches returns. `ret #k` gets another constant in
  * place (same opcode, so the kernel's checks and the eBPF expansion are
@@ -32,9 +32,10 @@
 #define KC_EPILOGUE_MAX 4
 #define KC_BLOCK_MAX 4
 /* Inline rewrites are used up to this many instructions: at most 21 eBPF
- * instructions per classic one (ldxb 4*([k]&0xf) with k > 32767, semantics
- * doc 1.3; a block is at most 7) plus a 7-instruction prologue stay far
- * below the s16 jump limit (rule 14) in both converter passes. */
+ * instructions per classic one (ldxb 4*([k]&0xf) with k > 32767,
+ * linux-semantics: expand.ldxb; a block is at most 7) plus a 7-instruction
+ * prologue stay far below the s16 jump limit in both converter passes
+ * (linux-semantics: validate.ebpf-jump-range, validate.ebpf-first-pass). */
 #define KC_INLINE_MAX_N 1000
 
 /* Static facts about a program the oracles plan their runs from. */

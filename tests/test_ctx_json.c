@@ -193,6 +193,17 @@ static void test_json_errors(void)
 	json_fails("{\"dev\":{\"ifindex\":-1}}", "dev.ifindex: -1 is out of range 0..4294967295");
 	/* a later bad member undoes the earlier good ones */
 	json_fails("{\"mark\":1,\"cpu\":2,\"pkttype\":9}", "pkttype: 9 is out of range 0..7");
+	/* the tree is bounded: a context of more than 1024 JSON values is refused
+	 * where the 1025th starts, before it is built */
+	{
+		char *s = malloc(16 + 2 * 2000), *w = s;
+		w += sprintf(w, "{\"mark\":[0");
+		for (int i = 1; i < 2000; i++)
+			w += sprintf(w, ",0");
+		sprintf(w, "]}");
+		json_fails(s, "col 2054: more than 1024 values");
+		free(s);
+	}
 }
 
 static void test_edges_accepted(void)

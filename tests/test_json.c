@@ -404,6 +404,87 @@ static uint32_t rng(void)
 	return rng_state;
 }
 
+/* The cursor agrees with the tree: json_skip_value accepts exactly what
+ * json_parse does, with the same error, and json_copy_compact writes what
+ * json_put_value writes for the tree. */
+static char *via_cursor(const char *s, size_t len)
+{
+	char err[256], err2[256];
+	struct json_reader r, c;
+	struct strbuf b = { 0 };
+
+	json_reader_init(&r, s, len, err, sizeof(err));
+	if (!json_skip_value(&r, 0) || !json_at_end(&r)) {
+		sb_puts(&b, "ERR ");
+		sb_puts(&b, err);
+		return sb_finish(&b, NULL);
+	}
+	json_reader_init(&c, s, len, err2, sizeof(err2));
+	if (!json_copy_compact(&c, &b, 0) || !json_at_end(&c))
+		sb_puts(&b, " (copy failed)");
+	return sb_finish(&b, NULL);
+}
+
+static void test_cursor(void)
+{
+	const char *s = "[ [1, 2 ] , {\"k\" : \"v\\u0041\"}, 3 ]";
+	struct json_reader r;
+	struct strbuf key = { 0 };
+	const char *lit;
+	size_t n, i;
+	int m;
+
+	json_reader_init(&r, s, strlen(s), NULL, 0);
+	CHECK_EQ(json_peek_type(&r), JSON_ARRAY);
+	CHECK(json_begin(&r, '['));
+	CHECK_EQ(json_more(&r, ']', 0), 1);
+	CHECK(json_skip_value(&r, 1));
+	CHECK_EQ(json_more(&r, ']', 1), 1);
+	CHECK_EQ(json_peek_type(&r), JSON_OBJECT);
+	CHECK(json_begin(&r, '{'));
+	CHECK_EQ(json_more(&r, '}', 0), 1);
+	CHECK(json_read_key(&r, &key));
+	CHECK(key.len == 1 && key.s[0] == 'k');
+	key.len = 0;
+	CHECK(json_read_string(&r, &key));
+	CHECK(key.len == 2 && memcmp(key.s, "vA", 2) == 0);
+	free(sb_finish(&key, NULL));
+	CHECK_EQ(json_more(&r, '}', 1), 0);
+	CHECK_EQ(json_more(&r, ']', 2), 1);
+	CHECK(json_read_number(&r, &lit, &n));
+	CHECK(n == 1 && lit[0] == '3');
+	CHECK_EQ(json_more(&r, ']', 3), 0);
+	CHECK(json_at_end(&r));
+	/* errors: where, and the first one only */
+	json_reader_init(&r, "[1 2]", 5, NULL, 0);
+	json_begin(&r, '[');
+	for (i = 0; (m = json_more(&r, ']', i)) > 0; i++)
+		json_skip_value(&r, 1);
+	CHECK(m < 0 && r.failed && r.err_pos == 3);
+	CHECK_STR(r.why, "unexpected '2', expected ',' or ']'");
+	/* a value budget */
+	json_reader_init(&r, "[1,[2,3]]", 9, NULL, 0);
+	json_limit_values(&r, 3);
+	CHECK(json_read_tree(&r, 0) == NULL);
+	CHECK_STR(r.why, "more than 3 values");
+	CHECK_EQ(r.err_pos, 4);
+	/* the same documents, through the tree and through the cursor */
+	static const char *const docs[] = {
+		"null", " [ 1 , [ 2 , { } ] , \"x\" ] ", "{\"a\" : 1, \"b\":[true,false,null]}",
+		"\"\\u00e9\\ud83d\\ude00\\u0000\"", "{\"k\\u0000x\":1}", "[1,]", "{\"a\" 1}", "[",
+		"\"\\ud800\"", "01", "-", "[1]x", "", "{\"a\":1,}",
+	};
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		char *a = roundtrip(docs[i], strlen(docs[i])), *b = via_cursor(docs[i], strlen(docs[i]));
+		if (strcmp(docs[i], "{\"k\\u0000x\":1}") == 0)
+			CHECK_STR(b, "{\"k\\u0000x\":1}"); /* the tree writer cuts keys at NUL */
+		else
+			CHECK_STR(b, a);
+		free(a);
+		free(b);
+	}
+}
+
 static void test_garbage(void)
 {
 	static const char seed[] =
@@ -425,7 +506,9 @@ static void test_garbage(void)
 		}
 		if (rng() % 8 == 0)
 			len = rng() % len;
-		char *a = roundtrip(buf, len);
+		char *a = roundtrip(buf, len), *c = via_cursor(buf, len);
+		CHECK_STR(c, a);
+		free(c);
 		if (strncmp(a, "ERR col ", 8) != 0) {
 			char *b = roundtrip(a, strlen(a));
 			CHECK_STR(b, a);
@@ -448,6 +531,7 @@ int main(void)
 	test_depth();
 	test_big();
 	test_accessors();
+	test_cursor();
 	test_garbage();
 	return CHECK_DONE();
 }

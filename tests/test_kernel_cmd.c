@@ -76,17 +76,24 @@ static void test_run(void)
 	fclose(f);
 	CHECK_EQ(run(cmdf("%s kernel run %s 00 0011", "/tmp/cbpf_test_kernel_neg.bpf"), out,
 		     sizeof(out)), 0);
-	CHECK_STR(out, "4294967291 exact\n4294967291 exact\n");
+	CHECK_STR(out, "4294967291\n4294967291\n");
 	CHECK_EQ(run(cmdf("%s kernel run --via seccomp %s nr=39,args=1:2", "/tmp/cbpf_test_kernel_neg.bpf"),
 		     out, sizeof(out)), 0);
-	CHECK(strncmp(out, "4294967291 exact\n  seccomp_data: nr=39 arch=0xc000003e ip=0x", 58) == 0);
+	CHECK_STR(out, "0xfffffffb KILL_PROCESS\n");
+	CHECK_EQ(run(cmdf("%s kernel run -v --via seccomp %s nr=getpid,args=1:2", "/tmp/cbpf_test_kernel_neg.bpf"),
+		     out, sizeof(out)), 0);
+	{
+		const char *want = "0xfffffffb KILL_PROCESS\n  seccomp_data: nr=39,arch=0xc000003e,ip=0x";
+		CHECK(strncmp(out, want, strlen(want)) == 0);
+	}
+	CHECK(strstr(out, ",args=0x1:0x2:0:0:0:0 (getpid, x86_64)\n") != NULL);
 	f = fopen("/tmp/cbpf_test_kernel_neg.bpf", "w");
 	if (f != NULL) {
 		fputs("ldb [100]\nret #1\n", f);
 		fclose(f);
 	}
 	CHECK_EQ(run(cmdf("%s kernel run %s 00", "/tmp/cbpf_test_kernel_neg.bpf"), out, sizeof(out)), 0);
-	CHECK_STR(out, "0 exact (abort)\n");
+	CHECK_STR(out, "0 (abort: load)\n");
 	f = fopen("/tmp/cbpf_test_kernel_neg.bpf", "w");
 	if (f != NULL) {
 		fputs("lsh #32\nret a\n", f);
@@ -105,10 +112,82 @@ static void test_run(void)
 		}
 		CHECK_EQ(run(cmdf("%s kernel run --via packet %s 0000000000000000000000000800",
 				  "/tmp/cbpf_test_kernel_neg.bpf"), out, sizeof(out)), 0);
-		CHECK(strncmp(out, "1 exact\n  ctx: {", 16) == 0);
+		CHECK_STR(out, "1\n");
+		CHECK_EQ(run(cmdf("%s kernel run --via packet -v %s 0000000000000000000000000800",
+				  "/tmp/cbpf_test_kernel_neg.bpf"), out, sizeof(out)), 0);
+		CHECK(strncmp(out, "1\n  ctx: {", 10) == 0);
 		CHECK(strstr(out, "\"dev\":{\"ifindex\":1,\"type\":772}") != NULL);
 	}
 	unlink("/tmp/cbpf_test_kernel_neg.bpf");
+}
+
+/* Write a program file for the diff tests. */
+static void put_program(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	if (f != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* `cbpf run` and `cbpf kernel run` print the same lines when they agree,
+ * so diff is empty (issue 16): the seccomp defaults (the host's arch),
+ * actions, aborts of each kind, inputs given the same way. */
+static void test_run_diff(void)
+{
+	static const struct {
+		const char *prog, *run, *kernel, *want;
+	} cases[] = {
+		{ "ld [4]\njne #0xc000003e, kill\nret #0x7fff0000\nkill: ret #0\n",
+		  "--profile seccomp %s --seccomp nr=1 --seccomp nr=write,arch=x86_64",
+		  "--via seccomp %s nr=1 nr=write,arch=x86_64", "0x7fff0000 ALLOW\n0x7fff0000 ALLOW\n" },
+		{ "ld [0]\njeq #39, errno\nret #0x7fff0000\nerrno: ret #0x50001\n",
+		  "--profile seccomp %s --seccomp nr=getpid --seccomp nr=0",
+		  "--via seccomp %s nr=getpid nr=0", "0x00050001 ERRNO(1)\n0x7fff0000 ALLOW\n" },
+		{ "ld [16]\ndiv x\nret a\n", "--profile seccomp %s --seccomp args=7",
+		  "--via seccomp %s args=7", "0x00000000 KILL_THREAD (abort: div0)\n" },
+		{ "ldb [100]\nret #1\n", "%s 00 0000", "%s 00 0000", "0 (abort: load)\n0 (abort: load)\n" },
+		{ "ld #len\ntax\nld #7\ndiv x\nret a\n", "%s '' 01", "%s '' 01",
+		  "0 (abort: div0)\n7\n" },
+		{ "ld #5\nneg\nret a\n", "%s 00", "%s 00", "4294967291\n" },
+	};
+	const char *path = "/tmp/cbpf_test_kernel_diff.bpf";
+	char out[4096], cmd[1024], fmt[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		put_program(path, cases[i].prog);
+		snprintf(fmt, sizeof(fmt), "%%s run %s", cases[i].run);
+		snprintf(cmd, sizeof(cmd), fmt, bin, path);
+		CHECK_EQ(run(cmd, out, sizeof(out)), 0);
+		CHECK_STR(out, cases[i].want);
+		snprintf(fmt, sizeof(fmt), "%%s kernel run %s", cases[i].kernel);
+		snprintf(cmd, sizeof(cmd), fmt, bin, path);
+		CHECK_EQ(run(cmd, out, sizeof(out)), 0);
+		CHECK_STR(out, cases[i].want);
+	}
+	/* a program that can abort both ways: the kernel cannot say which */
+	put_program(path, "ldb [0]\ntax\nld #7\ndiv x\nret a\n");
+	CHECK_EQ(run(cmdf("%s kernel run %s 00", path), out, sizeof(out)), 0);
+	CHECK_STR(out, "0 (abort: load or div0)\n");
+	/* what the kernel cannot be told is refused, not ignored */
+	put_program(path, "ret #0x7fff0000\n");
+	CHECK_EQ(run(cmdf("%s kernel run --via seccomp %s arch=i386 2>&1 | head -1", path), out,
+		     sizeof(out)), 0);
+	CHECK_STR(out, "cbpf kernel: seccomp input 'arch=i386': arch cannot be chosen: the kernel "
+		       "reports x86_64 (0xc000003e) for this program's syscalls\n");
+	CHECK_EQ(run(cmdf("%s kernel run --via seccomp %s ip=1 2>&1 | head -1", path), out,
+		     sizeof(out)), 0);
+	CHECK_STR(out, "cbpf kernel: seccomp input 'ip=1': ip cannot be chosen: the kernel reports "
+		       "where the syscall instruction is (-v shows it)\n");
+	CHECK_EQ(run(cmdf("%s kernel run --via seccomp %s nr=nosuch 2>&1 | head -1", path), out,
+		     sizeof(out)), 0);
+	CHECK_STR(out, "cbpf kernel: seccomp input 'nr=nosuch': nr: 'nosuch' is not a syscall of x86_64\n");
+	CHECK_EQ(run(cmdf("%s kernel run %s 'ff ff' 2>&1 | head -1", path), out, sizeof(out)), 0);
+	CHECK_STR(out, "cbpf kernel: packet 'ff ff': a blank at position 2 is not a hex digit\n");
+	unlink(path);
 }
 
 static void test_plugin(void)
@@ -145,6 +224,7 @@ int main(void)
 	test_help();
 	test_env();
 	test_run();
+	test_run_diff();
 	test_plugin();
 	return CHECK_DONE();
 }

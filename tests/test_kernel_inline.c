@@ -127,6 +127,7 @@ static void check_inline_verdict(const struct cbpf_insn *p, size_t n, uint32_t w
 	}
 }
 
+/* Where check_load_and_stores decides (linux-semantics: validate.scratch-uninit). */
 static void test_scratch_cases(void)
 {
 	/* ret a passes memvalid = 0 on; M[0] is read with nothing written */
@@ -187,9 +188,10 @@ static void test_inline_limits(void)
 	CHECK_EQ(kc_unix_load_for(oracle, p, 1001, pkt, 100, NULL, &l), 0);
 }
 
-/* Rule 15: an inline variant is longer, so it can exceed optmem_max where
- * the original fits. The oracle then asks about the original: it loads,
- * and its verdict is still exact (a small A shows through as it is). */
+/* An inline variant is longer, so it can exceed optmem_max where the
+ * original fits (linux-semantics: attach.optmem-charge). The oracle then
+ * asks about the original: it loads, and its verdict is still exact (a
+ * small A shows through as it is). */
 static void test_inline_optmem(void)
 {
 	static struct cbpf_insn p[1000], buf[4000];

@@ -1,8 +1,9 @@
 /*
  * test_kernel_packet.c - the AF_PACKET oracle (root only; skipped with a
- * reason otherwise): the metadata of semantics doc 3 (AF_PACKET lo
- * column), negative offsets against a real mac header, and exact verdicts
- * of random programs against the VM run on the context the oracle reports.
+ * reason otherwise): the metadata a filter sees on lo (linux-semantics:
+ * hook.packet-ctx), negative offsets against a real mac header, and exact
+ * verdicts of random programs against the VM run on the context the oracle
+ * reports.
  */
 #include <errno.h>
 #include <string.h>
@@ -64,7 +65,8 @@ static struct kc_verdict one(const struct cbpf_insn *p, size_t n, const uint8_t 
 		CHECK_EQ(v_.verdict, (want));                                  \
 	} while (0)
 
-/* Doc 3, AF_PACKET lo column (incoming copy of a UDP/IPv4 frame). */
+/* AF_PACKET on lo, the incoming copy of a UDP/IPv4 frame: the ext.* values
+ * (linux-semantics: hook.packet-ctx, window.net, window.ll, load.len). */
 static void test_metadata(void)
 {
 	uint8_t f[200];
@@ -97,7 +99,8 @@ static void test_metadata(void)
 	CHECK_EQ(v.ctx.mac_off, 0);
 	/* pkttype follows the destination MAC: lo's address and its broadcast
 	 * address are both all zeros, so ff:ff:ff:ff:ff:ff is "multicast" (2)
-	 * there [6.18, measured]; a foreign unicast address is otherhost (3). */
+	 * there [6.18, measured]; a foreign unicast address is otherhost (3).
+	 * linux-semantics: ext.pkttype */
 	len = udp_frame(f, bcast_mac, 16);
 	EXPECT(f, len, 0, 2, S(0x20, AD(4)), RET_A);
 	len = udp_frame(f, other_mac, 16);
@@ -106,6 +109,36 @@ static void test_metadata(void)
 	v = one((const struct cbpf_insn[]){ S(0x20, 5000), RET_A }, 2, f, len, 0);
 	CHECK_EQ(v.verdict, 0);
 	CHECK(v.abort_known && v.abort);
+}
+
+/* nla on frames around lo's linear limit: packet_snd() keeps a frame
+ * linear while 16 (LL_RESERVED_SPACE) + len is below a page, else only the
+ * 14-byte header is linear, and nla/nlan give 0 on a non-linear skb. The
+ * attributes (host order) sit in the UDP payload: type 1 at 42, type 2 at
+ * 46; the VM run on the reported context agrees (linux-semantics:
+ * hook.packet-linear, ext.nla). */
+static void test_linear_limit(void)
+{
+	static uint8_t f[4200];
+	static const size_t lens[] = { 4079, 4080 };
+	const uint16_t attrs[4] = { 4, 1, 4, 2 };
+	const struct cbpf_insn p[] = { S(0x00, 42), S(0x01, 2), S(0x20, AD(12)), S(0x04, 1),
+				       RET_A };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t len = udp_frame(f, host_mac, lens[i] - 42);
+		struct kc_verdict v;
+		struct cbpf_vm *vm;
+
+		memcpy(f + 42, attrs, sizeof(attrs));
+		v = one(p, 5, f, len, 0);
+		CHECK_EQ(v.verdict, lens[i] < 4080 ? 47 : 1);
+		CHECK_EQ(v.ctx.headlen, lens[i] < 4080 ? CBPF_CTX_UNSET : 14);
+		if (cbpf_vm_create(p, 5, CBPF_PROFILE_LINUX, &vm, NULL) == 0) {
+			CHECK_EQ(cbpf_vm_run(vm, f, len, &v.ctx).verdict, v.verdict);
+			cbpf_vm_free(vm);
+		}
+	}
 }
 
 /* A frame outside lo's limits is an environment error. */
@@ -187,6 +220,7 @@ int main(void)
 		return CHECK_SKIP;
 	}
 	test_metadata();
+	test_linear_limit();
 	test_limits();
 	test_random_vs_vm();
 	return CHECK_DONE();

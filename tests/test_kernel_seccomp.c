@@ -1,6 +1,6 @@
 /*
- * test_kernel_seccomp.c - the seccomp oracle: verdicts known from
- * peers.md 2.3 ("Seccomp on the same kernel"), the seccomp_data the
+ * test_kernel_seccomp.c - the seccomp oracle: verdicts measured on 6.18
+ * (the seccomp.* entries of docs/linux-semantics.md), the seccomp_data the
  * filter sees, abort by a kill, the requested syscall never running, load
  * parity with the validator's seccomp profile, and agreement with the VM;
  * and what the children must not do to the caller: signals, dispositions,
@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "cbpf/validate.h"
 #include "cbpf/vm.h"
 #include "check.h"
@@ -62,6 +63,8 @@ static struct kc_verdict run(const struct cbpf_insn *p, size_t n, int *load_err,
 		CHECK_EQ(l_.errnum, (err));                                    \
 	} while (0)
 
+/* linux-semantics: seccomp.opcode, seccomp.load, seccomp.len-is-64,
+ * seccomp.div-zero-kills, alu.shift-x-masked, alu.tax-txa */
 static void test_peers(void)
 {
 	EXPECT(6, false, S(0x00, 3), S(0x01, 33), S(0x6c, 0), RET_A); /* shift & 31 */
@@ -78,8 +81,40 @@ static void test_peers(void)
 	EXPECT_LOAD_ERR(0, RET_K(0x7fff0000));
 }
 
+/* A seccomp filter is not charged to optmem_max: 4095 `div x` and a ret
+ * expand to 20,480 eBPF instructions, too big for a socket at the default
+ * optmem_max (ENOMEM there), and still install as a seccomp filter
+ * (linux-semantics: attach.seccomp-not-charged). */
+static void test_not_charged(void)
+{
+	static struct cbpf_insn p[4096];
+	struct cbpf_load_prediction pr;
+	struct kc_load l;
+	long optmem = -1;
+	FILE *f = fopen("/proc/sys/net/core/optmem_max", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &optmem) != 1)
+			optmem = -1;
+		fclose(f);
+	}
+	for (size_t i = 0; i < 4095; i++)
+		p[i] = S(0x3c, 0);
+	p[4095] = RET_K(0x7fff0000);
+	cbpf_predict_load(p, 4096, &pr);
+	CHECK_EQ(pr.ebpf_insns, 3 + 4095 * 5 + 2);
+	if (optmem > 0 && (long)pr.prog_bytes >= optmem)
+		CHECK_EQ(kc_try_attach(p, 4096), ENOMEM);
+	else
+		fprintf(stderr, "note: optmem_max %ld fits the program: socket half skipped\n",
+			optmem);
+	CHECK_EQ(kc_seccomp_load(p, 4096, &l), 0);
+	CHECK_EQ(l.errnum, 0);
+}
+
 /* What the filter sees: nr and args as requested (host order), the real
- * arch, and the ip of the child's syscall instruction, reported. */
+ * arch, and the ip of the child's syscall instruction, reported
+ * (linux-semantics: seccomp.data). */
 static void test_seccomp_data(void)
 {
 	EXPECT(SYS_getpid, false, S(0x20, 0), RET_A);
@@ -127,7 +162,8 @@ static void test_syscall_never_runs(void)
 	close(pfd[1]);
 }
 
-/* ret #0 (KILL_THREAD) is a value, not an abort; hints are checked. */
+/* ret #0 (KILL_THREAD) is a value, not an abort; hints are checked
+ * (linux-semantics: seccomp.trap-data). */
 static void test_values_and_hints(void)
 {
 	const struct cbpf_insn p[] = { S(0x20, 16), S(0x04, 0x10000), RET_A };
@@ -335,6 +371,7 @@ static void test_threads(void)
 int main(void)
 {
 	test_peers();
+	test_not_charged();
 	test_seccomp_data();
 	test_syscall_never_runs();
 	test_values_and_hints();

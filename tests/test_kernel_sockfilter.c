@@ -1,7 +1,7 @@
 /*
  * test_kernel_sockfilter.c - attach / detach / lock / read-back on real
- * sockets (semantics doc 4.3), with errors that name the kernel's errno,
- * and the errno names themselves.
+ * sockets (the attach.* entries of docs/linux-semantics.md), with errors
+ * that name the kernel's errno, and the errno names themselves.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +25,8 @@ static void test_errno_names(void)
 }
 
 /* SO_GET_FILTER returns the program verbatim: junk jt/jf/k in
- * instructions that do not use them included (doc 4.3, 7.9). */
+ * instructions that do not use them included (linux-semantics:
+ * attach.get-filter, validate.unchecked, attach.detach-enoent). */
 static void test_readback_verbatim(void)
 {
 	const struct cbpf_insn p[] = {
@@ -56,7 +57,8 @@ static void test_readback_verbatim(void)
 	close(sv[1]);
 }
 
-/* After SO_LOCK_FILTER, attach and detach give EPERM. */
+/* After SO_LOCK_FILTER, attach and detach give EPERM (linux-semantics:
+ * attach.locked). */
 static void test_lock(void)
 {
 	const struct cbpf_insn p[] = { { 0x06, 0, 0, 1 } };
@@ -78,6 +80,7 @@ static void test_lock(void)
 	close(sv[1]);
 }
 
+/* linux-semantics: attach.len-u16 */
 static void test_errors(void)
 {
 	const struct cbpf_insn bad[] = { { 0x0e, 0, 0, 0 } }; /* ret x */
@@ -97,7 +100,8 @@ static void test_errors(void)
 }
 
 /* Without CAP_NET_ADMIN, attaching to a TCP socket is EPERM while AF_UNIX
- * works (doc 1, 4.1). Run in a child that gives up root. */
+ * works (linux-semantics: attach.tcp-needs-cap-net-admin). Run in a child
+ * that gives up root. */
 static void test_unprivileged(void)
 {
 	const struct cbpf_insn p[] = { { 0x06, 0, 0, 1 } };

@@ -1,7 +1,8 @@
 /*
  * test_kernel_unix.c - the socket-pair oracle against verdicts the kernel
- * is known to give (semantics doc 2, 3, 7; peers.md 2.3), its exact 32-bit
- * rewrite against plain observation, abort detection, hints, read-back.
+ * is known to give (measured on 6.18, docs/linux-semantics.md), its exact
+ * 32-bit rewrite against plain observation, abort detection, hints,
+ * read-back.
  */
 #include <errno.h>
 #include <sched.h>
@@ -72,7 +73,9 @@ static struct kc_verdict run(const struct cbpf_insn *p, size_t n, size_t len, in
 		CHECK_EQ(e_, (err));                                           \
 	} while (0)
 
-/* peers.md 2.3, the Linux 6.18 column (pkt = 100 bytes, pkt[i] = i+5). */
+/* Verdicts measured on Linux 6.18 (pkt = 100 bytes, pkt[i] = i+5), the
+ * probes peers are compared on (linux-semantics: alu.shift-x-masked,
+ * load.ind-offset, window.net, window.ll, validate.opcode, ext.size-ignored). */
 static void test_peers_table(void)
 {
 	/* shifts by X mask the count to 5 bits (x86-64 JIT) */
@@ -105,6 +108,7 @@ static void test_peers_table(void)
 	EXPECT_VERDICT(100, 0, true, LDX_IMM(0), S(0x40, AD(0)), RET_A);
 }
 
+/* linux-semantics: validate.length, attach.get-filter */
 static void test_lengths(void)
 {
 	struct cbpf_insn big[4097];
@@ -135,8 +139,9 @@ static void test_lengths(void)
 	}
 }
 
-/* Semantics doc 3 (AF_UNIX column) and 7.4: every skb field is 0, and
- * ifidx/hatype without a device end the program returning A. */
+/* On AF_UNIX every skb field is 0, and ifidx/hatype without a device end
+ * the program returning A (linux-semantics: hook.unix-ctx, ext.nodev,
+ * ext.cpu, ext.random). */
 static void test_extensions(void)
 {
 	static const int zero_exts[] = { 0, 4, 20, 24, 32, 44, 48, 52, 60 };
@@ -172,7 +177,8 @@ static void test_extensions(void)
 	}
 }
 
-/* 4.2: EAGAIN from a rewritten program is an abort, never `ret #0`. */
+/* EAGAIN from a rewritten program is an abort, never `ret #0`
+ * (linux-semantics: hook.unix-drop, load.failure-returns-0). */
 static void test_abort_detection(void)
 {
 	EXPECT_VERDICT(100, 0, false, RET_K(0));
@@ -187,6 +193,7 @@ static void test_abort_detection(void)
 	EXPECT_VERDICT(1, 0, true, LD_IMM(0xdeadbeef), S(0x20, 0), RET_A);
 }
 
+/* linux-semantics: ret.value, load.frags, hook.unix-linear */
 static void test_wide_values(void)
 {
 	/* big constants come back through the ids variant in one run */
@@ -205,7 +212,8 @@ static void test_wide_values(void)
 	EXPECT_VERDICT(70000, 70000, false, S(0x80, 0), RET_A);
 }
 
-/* 1.4: replacing a filter charges old and new together; the oracle
+/* Replacing a filter charges old and new together (linux-semantics:
+ * attach.replace-charges-both, attach.optmem-charge); the oracle
  * detaches first when both would not fit, so a program that fits a fresh
  * socket loads on a reused one too. A program too big for optmem_max is
  * ENOMEM on a fresh socket as well: an environment limit. */
@@ -230,6 +238,7 @@ static void test_optmem(void)
 	CHECK(strstr(l.msg, "optmem_max") != NULL);
 }
 
+/* linux-semantics: hook.unix-max-datagram */
 static void test_max_packet(void)
 {
 	size_t max = kc_unix_max_packet(oracle);

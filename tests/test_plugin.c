@@ -20,6 +20,7 @@
 #include "cbpf/plugin.h"
 #include "check.h"
 #include "json.h"
+#include "peak_mem.h"
 #include "strbuf.h"
 
 /* One request line through the in-process server with our VM. */
@@ -71,8 +72,8 @@ static void test_good_requests(void)
 		"{\"id\":4,\"load\":\"ok\",\"results\":[{\"verdict\":3735928559,\"abort\":null}]}");
 }
 
-/* Linux quirks 2, 3 and 4 (docs/linux-cbpf-semantics.md section 7), each
- * with its abort kind. */
+/* The three ways a run ends early, each with its abort kind
+ * (linux-semantics: load.failure-returns-0, alu.div-x-zero, ext.nodev). */
 static void test_abort_kinds(void)
 {
 	/* failed packet load: ldb [10] on a 1-byte packet returns 0 at once */
@@ -154,6 +155,11 @@ static void test_seccomp_input(void)
 		"000000000000000000000000000000000000000000000000"
 		"0000000000000000\"]}",
 		"{\"id\":5,\"load\":\"ok\",\"results\":[{\"verdict\":3221225534,\"abort\":null}]}");
+	/* an omitted arch is the host's AUDIT_ARCH (x86-64 here), as everywhere */
+	ANSWERS("{\"id\":7,\"profile\":\"seccomp\",\"program\":[[32,0,0,4],[22,0,0,0]],"
+		"\"seccomp_data\":[{},{\"nr\":1},{\"arch\":0}]}",
+		"{\"id\":7,\"load\":\"ok\",\"results\":[{\"verdict\":3221225534,\"abort\":null},"
+		"{\"verdict\":3221225534,\"abort\":null},{\"verdict\":0,\"abort\":null}]}");
 	/* ld #len is 64 under seccomp */
 	ANSWERS("{\"id\":6,\"profile\":\"seccomp\",\"program\":[[128,0,0,0],[22,0,0,0]],"
 		"\"seccomp_data\":[{}]}",
@@ -214,7 +220,10 @@ static void test_broken_requests(void)
 	BROKEN(REQ("1", "[[6,0,0,0]]", ",\"packets\":[\"00g0\"]"), "1",
 	       "packets[0]: 'g' at position 2 is not a hex digit");
 	BROKEN(REQ("1", "[[6,0,0,0]]", ",\"packets\":[\"0 \"]"), "1",
-	       "packets[0]: byte 0x20 at position 1 is not a hex digit");
+	       "packets[0]: a blank at position 1 is not a hex digit");
+	/* a character that is not a digit is named before an odd count */
+	BROKEN(REQ("1", "[[6,0,0,0]]", ",\"packets\":[\"0\\t0\"]"), "1",
+	       "packets[0]: byte 0x09 at position 1 is not a hex digit");
 	BROKEN(REQ("1", "[[6,0,0,0]]", ",\"packets\":[\"0x00\"]"), "1",
 	       "packets[0]: 'x' at position 1 is not a hex digit");
 	/* seccomp input */
@@ -285,8 +294,8 @@ static void test_limits(void)
 	sb_puts(&b, "]}");
 	s = sb_finish(&b, NULL);
 	got = answer(s);
-	CHECK_STR(got, "{\"id\":1,\"load\":\"error\",\"reason\":\"program: 65536 instructions is "
-		       "over the limit of 65535 (sock_fprog.len is a u16)\"}");
+	CHECK_STR(got, "{\"id\":1,\"load\":\"error\",\"reason\":\"program: more than 65535 "
+		       "instructions (sock_fprog.len is a u16)\"}");
 	free(got);
 	free(s);
 
@@ -351,6 +360,118 @@ static char *fake_answer(const char *line, int *calls)
 	if (out != NULL)
 		out[n - 1] = '\0';
 	return out;
+}
+
+/* ---- memory ---- */
+
+struct line_job {
+	const char *line;
+	size_t len;
+};
+
+static void answer_job(void *arg)
+{
+	const struct line_job *j = arg;
+	size_t n;
+
+	free(cbpf_plugin_handle_line(j->line, j->len, cbpf_plugin_vm_exec, NULL, &n));
+}
+
+/* A line of head, count copies of item (comma-separated), tail. */
+static char *repeated_line(const char *head, const char *item, size_t count, const char *tail,
+			   size_t *len)
+{
+	size_t h = strlen(head), i = strlen(item), t = strlen(tail);
+	char *s = malloc(h + count * (i + 1) + t + 1), *w = s;
+
+	memcpy(w, head, h);
+	w += h;
+	for (size_t k = 0; k < count; k++) {
+		if (k > 0)
+			*w++ = ',';
+		memcpy(w, item, i);
+		w += i;
+	}
+	memcpy(w, tail, t + 1);
+	*len = (size_t)(w - s) + t;
+	return s;
+}
+
+/* A request costs its line plus what it keeps (at most 65535
+ * instructions, 65536 inputs), not a tree of it: 30 MB of program or
+ * 12 MB of empty packets are refused in a few MiB (a tree of either took
+ * 38 times the line: 1.9 GB for 50 MB). */
+static void test_request_memory(void)
+{
+	struct line_job j;
+	char *line, *got;
+	long kib;
+
+	line = repeated_line("{\"id\":1,\"profile\":\"linux\",\"packets\":[],\"program\":[", "[6,0,0,0]",
+			     3000000, "]}", &j.len);
+	j.line = line;
+	got = answer(line);
+	CHECK_STR(got, "{\"id\":1,\"load\":\"error\",\"reason\":\"program: more than 65535 "
+		       "instructions (sock_fprog.len is a u16)\"}");
+	free(got);
+	kib = peak_growth_kib(answer_job, &j);
+	CHECK(kib >= 0 && kib < 16 * 1024);
+	fprintf(stderr, "30 MB program line: peak growth %ld KiB\n", kib);
+	free(line);
+
+	line = repeated_line("{\"id\":2,\"profile\":\"linux\",\"program\":[[6,0,0,0]],\"packets\":[", "\"\"",
+			     4000000, "]}", &j.len);
+	j.line = line;
+	got = answer(line);
+	CHECK_STR(got, "{\"id\":2,\"load\":\"error\",\"reason\":\"packets: more than 65536 inputs "
+		       "in one request\"}");
+	free(got);
+	kib = peak_growth_kib(answer_job, &j);
+	CHECK(kib >= 0 && kib < 16 * 1024);
+	fprintf(stderr, "12 MB packets line: peak growth %ld KiB\n", kib);
+	free(line);
+
+	/* 65536 inputs are served */
+	line = repeated_line("{\"id\":3,\"profile\":\"linux\",\"program\":[[6,0,0,7]],\"packets\":[", "\"00\"",
+			     CBPF_PLUGIN_MAX_INPUTS, "]}", &j.len);
+	got = answer(line);
+	CHECK(got != NULL && strncmp(got, "{\"id\":3,\"load\":\"ok\",\"results\":[{\"verdict\":7,", 42) == 0);
+	free(got);
+	free(line);
+}
+
+/* A line longer than CBPF_PLUGIN_MAX_LINE gets an error response (its id
+ * unread) and the next line is served; the long one is never held whole. */
+static void test_line_limit(void)
+{
+	FILE *in = tmpfile(), *out = tmpfile();
+	char buf[512];
+	size_t n;
+
+	CHECK(in != NULL && out != NULL);
+	if (in == NULL || out == NULL)
+		return;
+	fputs("{\"id\":1,\"profile\":\"linux\",\"program\":[[6,0,0,1]],\"packets\":[\"", in);
+	for (size_t i = 0; i < CBPF_PLUGIN_MAX_LINE / 2; i++)
+		fputs("00", in);
+	fputs("\"]}\n{\"id\":2,\"profile\":\"linux\",\"program\":[[6,0,0,1]],\"packets\":[\"00\"]}\n", in);
+	/* exactly the limit is served */
+	const char *req3 = "{\"id\":3,\"profile\":\"linux\",\"program\":[[6,0,0,1]],\"packets\":[\"00\"]}";
+	fputs(req3, in);
+	for (size_t i = strlen(req3); i < CBPF_PLUGIN_MAX_LINE; i++)
+		fputc(' ', in);
+	fputc('\n', in);
+	rewind(in);
+	CHECK_EQ(cbpf_plugin_serve(in, out, cbpf_plugin_vm_exec, NULL), 0);
+	rewind(out);
+	n = fread(buf, 1, sizeof(buf) - 1, out);
+	buf[n] = '\0';
+	CHECK_STR(buf, "{\"id\":null,\"load\":\"error\",\"reason\":\"line longer than 67108864 bytes "
+		       "(the limit)\"}\n"
+		       "{\"id\":2,\"load\":\"ok\",\"results\":[{\"verdict\":1,\"abort\":null}]}\n"
+		       "{\"id\":3,\"load\":\"ok\",\"results\":[{\"verdict\":1,\"abort\":null}]}\n");
+	fclose(in);
+	fclose(out);
 }
 
 static void test_executor_extras(void)
@@ -729,6 +850,8 @@ int main(void)
 	test_seccomp_input();
 	test_broken_requests();
 	test_limits();
+	test_request_memory();
+	test_line_limit();
 	test_executor_extras();
 	test_parse_request_struct();
 	test_garbage();

@@ -127,6 +127,8 @@ static size_t parse_doc(const char *text, struct doc_command *cmds, size_t max)
 /* Commands whose exit status is not 0. */
 static int doc_status(const char *cmd)
 {
+	if (strstr(cmd, "cbpf seccomp data nr=nosuch") != NULL)
+		return 2;
 	return strstr(cmd, "cbpf run shift.bpf") != NULL ? 1 : 0;
 }
 
@@ -194,6 +196,9 @@ static void test_docs(void)
 	/* the protocol's examples */
 	snprintf(path, sizeof(path), "%s/docs/plugin-protocol.md", src ? src : ".");
 	CHECK_EQ(run_doc(path, NULL), 2);
+	/* the seccomp syntax and output */
+	snprintf(path, sizeof(path), "%s/docs/seccomp-input.md", src ? src : ".");
+	CHECK_EQ(run_doc(path, NULL), 5);
 }
 
 /* ---- the rest of `cbpf run` ---- */
@@ -224,38 +229,69 @@ static void test_inputs_and_ctx(void)
 
 static void test_seccomp(void)
 {
-	/* ld [0] is nr, ld [4] is arch (host byte order) */
+	/* ld [0] is nr, ld [4] is arch (host byte order); results print as
+	 * the return value and the action */
 	expect("printf 'ld [0]\\njeq #59, kill\\nret #0x7fff0000\\nkill: ret #0\\n' > sc.bpf && "
-	       "cbpf run --profile seccomp sc.bpf --seccomp nr=59,arch=x86_64 --seccomp nr=1",
-	       "0\n2147418112\n", 0);
+	       "cbpf run --profile seccomp sc.bpf --seccomp nr=59,arch=x86_64 --seccomp nr=1 "
+	       "--seccomp nr=execve",
+	       "0x00000000 KILL_THREAD\n0x7fff0000 ALLOW\n0x00000000 KILL_THREAD\n", 0);
+	/* issue 16: arch defaults to the host's AUDIT_ARCH (as the kernel's), not 0 */
+	expect("printf 'ld [4]\\njne #0xc000003e, kill\\nret #0x7fff0000\\nkill: ret #0\\n' > x86.bpf && "
+	       "cbpf run --profile seccomp x86.bpf --seccomp nr=1 --seccomp '' --seccomp arch=i386",
+	       "0x7fff0000 ALLOW\n0x7fff0000 ALLOW\n0x00000000 KILL_THREAD\n", 0);
 	expect("printf 'ld [4]\\nret a\\n' > arch.bpf && cbpf run --profile=seccomp arch.bpf "
-	       "--seccomp arch=x86_64 --seccomp arch=0x40000003 --seccomp arch=aarch64",
-	       "3221225534\n1073741827\n3221225655\n", 0);
-	/* args, high word of args[5]; nr may be negative */
+	       "--seccomp arch=x86_64 --seccomp arch=0x40000003 --seccomp arch=aarch64 --seccomp nr=1",
+	       "0xc000003e KILL_PROCESS\n0x40000003 KILL_PROCESS\n0xc00000b7 KILL_PROCESS\n"
+	       "0xc000003e KILL_PROCESS\n", 0);
+	/* args, high word of args[5]; nr may be negative; fields in any order, blanks around */
 	expect("printf 'ld [60]\\nret a\\n' > a5.bpf && cbpf run --profile seccomp a5.bpf "
-	       "--seccomp args=0:0:0:0:0:0x0123456789abcdef --seccomp nr=-1",
-	       "19088743\n0\n", 0);
-	/* nr is an int: negatives and their u32 spellings agree; no octal */
+	       "--seccomp args=0:0:0:0:0:0x0123456789abcdef --seccomp nr=-1 "
+	       "--seccomp 'args=1:2:3:4:5:0x7fff000000000000 , nr=2'",
+	       "0x01234567 KILL_PROCESS\n0x00000000 KILL_THREAD\n0x7fff0000 ALLOW\n", 0);
+	/* nr is an int: negatives and their u32 spellings agree; no octal; names
+	 * of the record's arch */
 	expect("printf 'ld [0]\\nret a\\n' > nr.bpf && cbpf run --profile seccomp nr.bpf --seccomp nr=-1 "
-	       "--seccomp nr=0xffffffff --seccomp nr=-2147483648 --seccomp nr=010 --seccomp nr=4294967295",
-	       "4294967295\n4294967295\n2147483648\n10\n4294967295\n", 0);
-	static const char *const bad_specs[] = { "nr=-2147483649", "nr=4294967296", "nr=-", "nr=0x",
-						 "nr=+1", "nr= 1", "args=1::2", "arch=-1",
-						 "ip=18446744073709551616", "nr", "=1", "nr=1,,arch=2" };
+	       "--seccomp nr=0xffffffff --seccomp nr=-2147483648 --seccomp nr=010 --seccomp nr=4294967295 "
+	       "--seccomp nr=write --seccomp arch=i386,nr=write --seccomp nr=0x50001",
+	       "0xffffffff KILL_PROCESS\n0xffffffff KILL_PROCESS\n0x80000000 KILL_PROCESS\n"
+	       "0x0000000a KILL_THREAD\n0xffffffff KILL_PROCESS\n0x00000001 KILL_THREAD\n"
+	       "0x00000004 KILL_THREAD\n0x00050001 ERRNO(1)\n", 0);
+	static const char *const bad_specs[][2] = {
+		{ "nr=-2147483649", "nr: expected a syscall name or a number -2147483648..4294967295, got '-2147483649'" },
+		{ "nr=4294967296", "nr: expected a syscall name or a number -2147483648..4294967295, got '4294967296'" },
+		{ "nr=-", "nr: expected a syscall name or a number -2147483648..4294967295, got '-'" },
+		{ "nr=0x", "nr: expected a syscall name or a number -2147483648..4294967295, got '0x'" },
+		{ "nr=+1", "nr: expected a syscall name or a number -2147483648..4294967295, got '+1'" },
+		{ "nr=nosuch", "nr: 'nosuch' is not a syscall of x86_64" },
+		{ "arch=arm,nr=read", "nr: 'read': syscall names are known for x86_64 and i386, not for arch arm = 0x40000028; give the number" },
+		{ "args=1::2", "args: expected numbers 0..18446744073709551615 separated by ':', got '1::2'" },
+		{ "args=1:2:3:4:5:6:7", "args: at most 6 values, got '1:2:3:4:5:6:7'" },
+		{ "arch=-1", "arch: expected an arch name (x86_64, i386, aarch64, arm, riscv64, ...) or a number 0..4294967295, got '-1'" },
+		{ "arch=0x100000000", "arch: expected an arch name (x86_64, i386, aarch64, arm, riscv64, ...) or a number 0..4294967295, got '0x100000000'" },
+		{ "ip=18446744073709551616", "ip: expected a number 0..18446744073709551615, got '18446744073709551616'" },
+		{ "nr", "expected KEY=VALUE (nr, arch, ip, args), got 'nr'" },
+		{ "=1", "unknown field '' (nr, arch, ip, args)" },
+		{ "sysno=1", "unknown field 'sysno' (nr, arch, ip, args)" },
+		{ "nr=1,,arch=2", "an empty field (fields are KEY=VALUE separated by ',')" },
+		{ "nr=1,nr=2", "'nr' given twice" },
+		{ "nr=1 args=2", "nr: expected a syscall name or a number -2147483648..4294967295, got '1 args=2'" },
+	};
 	for (size_t i = 0; i < sizeof(bad_specs) / sizeof(bad_specs[0]); i++) {
 		char cmd[256], want[512];
-		snprintf(cmd, sizeof(cmd), "cbpf run --profile seccomp nr.bpf --seccomp '%s'", bad_specs[i]);
-		snprintf(want, sizeof(want), "cbpf run: --seccomp '%s': expected nr=N,arch=A,ip=I,"
-			 "args=A0:A1:... with numbers in range\n(`cbpf run --help` for usage)\n", bad_specs[i]);
+		snprintf(cmd, sizeof(cmd), "cbpf run --profile seccomp nr.bpf --seccomp '%s'", bad_specs[i][0]);
+		snprintf(want, sizeof(want), "cbpf run: --seccomp '%s': %s\n(`cbpf run --help` for usage)\n",
+			 bad_specs[i][0], bad_specs[i][1]);
 		expect(cmd, want, 2);
 	}
 	expect("cbpf run --profile seccomp sc.bpf "
 	       "3b000000000000000000000000000000000000000000000000000000000000000000000000000000"
 	       "000000000000000000000000000000000000000000000000",
-	       "0\n", 0);
-	/* ld #len is 64; seccomp refuses mod */
+	       "0x00000000 KILL_THREAD\n", 0);
+	/* ld #len is 64; seccomp refuses mod; a div by X = 0 is the only abort */
 	expect("printf 'ld #len\\nret a\\n' > slen.bpf && cbpf run --profile seccomp slen.bpf --seccomp nr=0",
-	       "64\n", 0);
+	       "0x00000040 KILL_THREAD\n", 0);
+	expect("printf 'ld #5\\ndiv x\\nret a\\n' > sdiv.bpf && cbpf run --profile seccomp sdiv.bpf --seccomp nr=0",
+	       "0x00000000 KILL_THREAD (abort: div0)\n", 0);
 	expect("printf 'ld #9\\nmod #4\\nret a\\n' > mod.bpf && cbpf run --profile seccomp mod.bpf --seccomp nr=0",
 	       "mod.bpf: insn 1: seccomp-opcode: opcode 0x94 (mod) is not allowed by seccomp\n"
 	       "mod.bpf: Linux would refuse this program (EINVAL)\n", 1);
@@ -264,20 +300,53 @@ static void test_seccomp(void)
 	expect("cbpf run --profile seccomp sc.bpf 3b000000",
 	       "cbpf run: packet '3b000000': a seccomp_data record is 64 bytes (128 hex digits)\n"
 	       "(`cbpf run --help` for usage)\n", 2);
-	expect("cbpf run --profile seccomp sc.bpf --seccomp nr=1,args=1:2:3:4:5:6:7",
-	       "cbpf run: --seccomp 'nr=1,args=1:2:3:4:5:6:7': expected nr=N,arch=A,ip=I,args=A0:A1:... "
-	       "with numbers in range\n(`cbpf run --help` for usage)\n", 2);
-	expect("cbpf run --profile seccomp sc.bpf --seccomp arch=0x100000000",
-	       "cbpf run: --seccomp 'arch=0x100000000': expected nr=N,arch=A,ip=I,args=A0:A1:... "
-	       "with numbers in range\n(`cbpf run --help` for usage)\n", 2);
-	expect("cbpf run --profile seccomp sc.bpf --seccomp sysno=1",
-	       "cbpf run: --seccomp 'sysno=1': expected nr=N,arch=A,ip=I,args=A0:A1:... "
-	       "with numbers in range\n(`cbpf run --help` for usage)\n", 2);
 	expect("cbpf run sc.bpf --seccomp nr=1",
 	       "cbpf run: --seccomp 'nr=1' needs --profile seccomp\n(`cbpf run --help` for usage)\n", 2);
 	expect("cbpf run --profile seccomp --ctx mark=1 sc.bpf",
 	       "cbpf run: --ctx and --ctx-json are for profile linux (seccomp programs see only "
 	       "seccomp_data)\n(`cbpf run --help` for usage)\n", 2);
+}
+
+/* `cbpf seccomp`: the records the other commands take, and actions. */
+static void test_seccomp_cmd(void)
+{
+	expect("cbpf seccomp data nr=read,args=1:0x2 'arch=i386, nr=write, ip=0x10' ''",
+	       "000000003e0000c0000000000000000001000000000000000200000000000000"
+	       "0000000000000000000000000000000000000000000000000000000000000000"
+	       " nr=0,arch=0xc000003e,ip=0,args=0x1:0x2:0:0:0:0 (read, x86_64)\n"
+	       "0400000003000040100000000000000000000000000000000000000000000000"
+	       "0000000000000000000000000000000000000000000000000000000000000000"
+	       " nr=4,arch=0x40000003,ip=0x10,args=0:0:0:0:0:0 (write, i386)\n"
+	       "000000003e0000c0000000000000000000000000000000000000000000000000"
+	       "0000000000000000000000000000000000000000000000000000000000000000"
+	       " nr=0,arch=0xc000003e,ip=0,args=0:0:0:0:0:0 (read, x86_64)\n", 0);
+	/* the printed text reads back to the same record */
+	expect("r=$(cbpf seccomp data nr=999,arch=0x1234,ip=0xffffffffffffffff,args=5 | cut -d' ' -f2) && "
+	       "cbpf seccomp data \"$r\" | cut -d' ' -f2-",
+	       "nr=999,arch=0x1234,ip=0xffffffffffffffff,args=0x5:0:0:0:0:0\n", 0);
+	expect("cbpf seccomp data nr=1 nr=nosuch",
+	       "010000003e0000c0000000000000000000000000000000000000000000000000"
+	       "0000000000000000000000000000000000000000000000000000000000000000"
+	       " nr=1,arch=0xc000003e,ip=0,args=0:0:0:0:0:0 (write, x86_64)\n"
+	       "cbpf seccomp data: argument 2 'nr=nosuch': nr: 'nosuch' is not a syscall of x86_64\n", 2);
+	expect("cbpf seccomp action ALLOW 'ERRNO(1)' errno 'trace(7)' TRAP 'TRAP(5)' kill "
+	       "KILL_PROCESS LOG USER_NOTIF SECCOMP_RET_ALLOW 0x7ffc0000 2147418112 0x12345678 0x0005ffff",
+	       "0x7fff0000 ALLOW\n0x00050001 ERRNO(1)\n0x00050000 ERRNO(0)\n0x7ff00007 TRACE(7)\n"
+	       "0x00030000 TRAP\n0x00030005 TRAP(5)\n0x00000000 KILL_THREAD\n0x80000000 KILL_PROCESS\n"
+	       "0x7ffc0000 LOG\n0x7fc00000 USER_NOTIF\n0x7fff0000 ALLOW\n0x7ffc0000 LOG\n"
+	       "0x7fff0000 ALLOW\n0x12345678 KILL_PROCESS\n0x0005ffff ERRNO(65535)\n", 0);
+	expect("cbpf seccomp action 'ALLOW(1)'",
+	       "cbpf seccomp action: argument 1 'ALLOW(1)': ALLOW takes no data\n", 2);
+	expect("cbpf seccomp action 'ERRNO(65536)'",
+	       "cbpf seccomp action: argument 1 'ERRNO(65536)': the data in (...) is a number 0..65535\n", 2);
+	expect("cbpf seccomp action 'ERRNO(1' 2>&1 | cut -c1-60",
+	       "cbpf seccomp action: argument 1 'ERRNO(1': the data in (...)\n", 0);
+	expect("cbpf seccomp action ALOW 0x100000000 2>&1",
+	       "cbpf seccomp action: argument 1 'ALOW': not a number or an action (KILL_PROCESS, "
+	       "KILL_THREAD, TRAP, ERRNO(n), USER_NOTIF, TRACE(n), LOG, ALLOW)\n", 2);
+	expect("cbpf seccomp --help | head -2", "usage: cbpf seccomp data SPEC...\n"
+	       "       cbpf seccomp action VALUE...\n", 0);
+	expect("cbpf seccomp 2>&1 | head -1", "cbpf seccomp: which subcommand? data or action\n", 0);
 }
 
 /* A pcap file written with libpcap's layout by printf: 24-byte header,
@@ -326,9 +395,16 @@ static void test_errors(void)
 	       "cbpf run: unknown profile 'bsd' (linux or seccomp)\n(`cbpf run --help` for usage)\n", 2);
 	expect("cbpf run nofile.bpf 00", "cbpf: nofile.bpf: No such file or directory\n", 2);
 	expect("echo '[[6,0,0,5]]' > five.json && cbpf run five.json 0", 
-	       "cbpf run: packet '0': odd number of hex digits\n(`cbpf run --help` for usage)\n", 2);
+	       "cbpf run: packet '0': odd number of hex digits (1)\n(`cbpf run --help` for usage)\n", 2);
 	expect("cbpf run five.json zz",
-	       "cbpf run: packet 'zz': not a hex string\n(`cbpf run --help` for usage)\n", 2);
+	       "cbpf run: packet 'zz': 'z' at position 0 is not a hex digit\n(`cbpf run --help` for usage)\n", 2);
+	/* a character that is not a digit is named before the count is */
+	expect("cbpf run five.json 'ff ff'",
+	       "cbpf run: packet 'ff ff': a blank at position 2 is not a hex digit\n"
+	       "(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run five.json 'fff:'",
+	       "cbpf run: packet 'fff:': ':' at position 3 is not a hex digit\n"
+	       "(`cbpf run --help` for usage)\n", 2);
 	expect("cbpf run five.json --ctx pkttype=8 00", "cbpf run: --ctx 'pkttype=8': pkttype: 8 is out of range 0..7\n", 2);
 	expect("cbpf run five.json --ctx-json '{\"x\":1}' 00", "cbpf run: --ctx-json '{\"x\":1}': unknown key \"x\"\n", 2);
 	expect("cbpf run five.json --ctx-json '{' 00",
@@ -361,6 +437,7 @@ int main(void)
 	test_docs();
 	test_inputs_and_ctx();
 	test_seccomp();
+	test_seccomp_cmd();
 	test_pcap();
 	test_errors();
 	char cmd[256];

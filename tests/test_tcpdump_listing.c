@@ -11,7 +11,11 @@
  *   - `tcpdump -d EXPR | cbpf disasm -o ddd` equals `tcpdump -ddd EXPR`;
  *   - every line our listing printer makes equals libpcap's own
  *     bpf_image() (linked), for all codes and many fields, except the
- *     documented `ldx #pktlen` (1.10.3 prints `unimp 0x81`).
+ *     documented `ldx #pktlen` (1.10.3 prints `unimp 0x81`);
+ *   - our parser reads libpcap's listing of 20,000 random programs (junk
+ *     fields, unknown codes, ja anywhere, backward as protochain's) back
+ *     to the program up to the fields the listing does not show, or
+ *     refuses it at its first `unimp` line.
  * Skips (77) when /usr/bin/tcpdump is missing.
  */
 #include "check.h"
@@ -226,6 +230,11 @@ static const struct filter_case cases[] = {
 	{ "EN10MB", 0, "ip host 1.2.3.4 and ip host 5.6.7.8" },
 	{ "EN10MB", 0, "ether[12:2] = 0x800 and ether[23] = 6" },
 	{ "EN10MB", 0, "ip[0] & 0xf0 = 0x40" },
+	/* protochain: a loop, so backward ja (k = 0xfffffff1 prints "ja 4") */
+	{ "EN10MB", 0, "ip6 protochain 6" },
+	{ "EN10MB", 0, "ip protochain 17" },
+	{ "EN10MB", 0, "protochain 6" },
+	{ "EN10MB", 1, "ip6 protochain 58" },
 	/* unoptimized code: st/ld M[], tax/txa, ja */
 	{ "EN10MB", 1, "tcp port 22" },
 	{ "EN10MB", 1, "tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420" },
@@ -398,7 +407,8 @@ out:
 	free(ddd);
 }
 
-/* The extension names appear where the Linux build uses them. */
+/* The extension names appear where the Linux build uses them
+ * (linux-semantics: pcap.extension-names, pcap.byte-extension-loads). */
 static void test_extension_listing(void)
 {
 	const struct filter_case c = { NULL, 0, "vlan 5" };
@@ -429,7 +439,7 @@ static void test_extension_listing(void)
 }
 
 /* libpcap's optimizer emits `tax` with a nonzero k (a junk field the
- * kernel ignores): -ddd shows it, -d cannot. */
+ * kernel ignores): -ddd shows it, -d cannot (linux-semantics: pcap.tax-junk-k). */
 static void test_junk_k(void)
 {
 	const struct filter_case c = { "EN10MB", 0, "ip[2:2] + 4 >= len" };
@@ -469,7 +479,42 @@ static const uint32_t interesting_k[] = {
 	0xfffff040, 0xffe00000, 0xfff00000, 0x10000,
 };
 
-static long image_mismatches, pktlen_lines;
+static long image_mismatches, pktlen_lines, image_unread;
+
+/* Our parser reads libpcap's own listing of p back to p up to the fields
+ * the listing does not show, or refuses it at its first unimp line. */
+static void read_bpf_image_back(const struct cbpf_insn *p, size_t n)
+{
+	struct cbpf_prog back = { 0 };
+	struct cbpf_diag d = { 0 };
+	char *listing = NULL;
+	size_t len = 0, first_unimp = n;
+	FILE *f = open_memstream(&listing, &len);
+	struct cbpf_insn *want = malloc((n ? n : 1) * sizeof(*want));
+
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_insn bi = { p[i].code, p[i].jt, p[i].jf, p[i].k };
+		fprintf(f, "%s\n", bpf_image(&bi, (int)i));
+		want[i] = p[i];
+		if (first_unimp == n && cbpf_opinfo(p[i].code) == NULL)
+			first_unimp = i;
+	}
+	fclose(f);
+	struct cbpf_prog m = { want, n, n };
+	mask_unshown(&m);
+	int r = cbpf_tcpdump_parse(listing, len, &back, &d);
+	check_count++;
+	if (first_unimp < n ? !(r == -1 && d.line == first_unimp + 1 &&
+				strstr(d.msg, "an 'unimp' line cannot") == d.msg)
+			    : !(r == 0 && same_prog(&back, &m))) {
+		if (++image_unread <= 5)
+			CHECK_REPORT_("libpcap's listing not read back (first unimp %zu): %s\n",
+				      first_unimp, r == 0 ? "different program" : d.msg);
+	}
+	cbpf_prog_free(&back);
+	free(want);
+	free(listing);
+}
 
 /* Line i of our listing against bpf_image(&p[i], i). */
 static void compare_with_bpf_image(const struct cbpf_insn *p, size_t n)
@@ -505,6 +550,7 @@ static void compare_with_bpf_image(const struct cbpf_insn *p, size_t n)
 	free(ours);
 }
 
+/* linux-semantics: pcap.line-format, pcap.operands, pcap.extension-names, pcap.unimp */
 static void test_bpf_image(void)
 {
 	enum { LEN = 70000 };
@@ -518,6 +564,19 @@ static void test_bpf_image(void)
 		p[i] = (struct cbpf_insn){ (uint16_t)rnd(), (uint8_t)rnd(), (uint8_t)rnd(),
 					   (uint32_t)rnd() };
 	compare_with_bpf_image(p, LEN);
+	/* libpcap's own listings read back: short random programs of any
+	 * instructions (junk fields, unknown codes, ja anywhere) */
+	for (int round = 0; round < 20000; round++) {
+		size_t n = 1 + rnd() % 12;
+		for (size_t i = 0; i < n; i++) {
+			const struct cbpf_opinfo *o = cbpf_opinfo_at(rnd() % CBPF_NOPCODES);
+			p[i] = (struct cbpf_insn){ rnd() % 6 ? o->code : (uint16_t)rnd(), (uint8_t)rnd(),
+						   (uint8_t)rnd(), rnd() % 2 ? (uint32_t)rnd()
+							       : interesting_k[rnd() % N(interesting_k)] };
+		}
+		read_bpf_image_back(p, n);
+	}
+	CHECK_EQ(image_unread, 0);
 	/* the known opcodes with interesting k (extensions, signed printing) */
 	for (int round = 0; round < 10; round++) {
 		for (size_t i = 0; i < LEN; i++) {

@@ -65,7 +65,7 @@ static void expect_at(int line, const struct cbpf_insn *p, size_t n, enum cbpf_p
 
 static struct cbpf_insn big[4200];
 
-/* Rule 3: 1..4096 instructions (bpf_check_basics_ok). */
+/* 1..4096 instructions (bpf_check_basics_ok; linux-semantics: validate.length). */
 static void test_length(void)
 {
 	for (size_t i = 0; i < 4200; i++)
@@ -87,7 +87,8 @@ static void test_length(void)
 	big[0] = RET0;
 }
 
-/* Rule 5: exactly the 49 codes of chk_code_allowed; any high bit is out. */
+/* Exactly the 49 codes of chk_code_allowed; any high bit is out
+ * (linux-semantics: validate.opcode). */
 static void test_opcode(void)
 {
 	EXPECT(LINUX, 0, CBPF_RULE_OPCODE, S(0x0e, 0), RET0);  /* ret x */
@@ -111,7 +112,8 @@ static void test_opcode(void)
 	CHECK_EQ(accepted, 49 - 2);
 }
 
-/* Rule 6: div #0 and mod #0 (div x is checked at run time instead). */
+/* div #0 and mod #0 (div x is checked at run time instead;
+ * linux-semantics: validate.div-zero). */
 static void test_div_zero(void)
 {
 	EXPECT(LINUX, 1, CBPF_RULE_DIV_ZERO, S(0x00, 7), S(0x34, 0), RETA);
@@ -123,7 +125,7 @@ static void test_div_zero(void)
 	ACCEPT(LINUX, S(0x24, 0), RETA);              /* mul #0 is fine */
 }
 
-/* Rule 7: lsh/rsh #k with k >= 32 (unsigned). */
+/* lsh/rsh #k with k >= 32, unsigned (linux-semantics: validate.shift-range). */
 static void test_shift_range(void)
 {
 	ACCEPT(LINUX, S(0x64, 31), RETA);
@@ -135,7 +137,8 @@ static void test_shift_range(void)
 	ACCEPT(LINUX, S(0x6c, 99), S(0x7c, 0xffffffff), RETA); /* by X: any k */
 }
 
-/* Rule 8: scratch cells 0..15 for ld/ldx M[], st/stx. */
+/* Scratch cells 0..15 for ld/ldx M[], st/stx (linux-semantics:
+ * validate.scratch-index). */
 static void test_scratch_index(void)
 {
 	ACCEPT(LINUX, S(0x02, 15), S(0x60, 15), RETA);
@@ -146,7 +149,8 @@ static void test_scratch_index(void)
 	EXPECT(LINUX, 1, CBPF_RULE_SCRATCH_INDEX, S(0x02, 0), S(0x61, 0xffffffff), RETA);
 }
 
-/* Rule 9: ja k must satisfy k < len - pc - 1 (unsigned): no wrap-around. */
+/* ja k must satisfy k < len - pc - 1 (unsigned): no wrap-around
+ * (linux-semantics: validate.ja-range). */
 static void test_ja_range(void)
 {
 	ACCEPT(LINUX, S(0x05, 2), S(0x00, 0), S(0x00, 0), RET0);  /* lands on the last */
@@ -156,7 +160,8 @@ static void test_ja_range(void)
 	ACCEPT(LINUX, J(0x05, 0, 200, 200), RET0);                 /* jt/jf of ja ignored */
 }
 
-/* Rule 10: both jt and jf targets inside the program. */
+/* Both jt and jf targets inside the program; junk fields elsewhere are
+ * ignored (linux-semantics: validate.jump-range, validate.unchecked). */
 static void test_jump_range(void)
 {
 	ACCEPT(LINUX, J(0x15, 0, 2, 1), S(0x00, 0), S(0x00, 0), RET0);
@@ -168,7 +173,8 @@ static void test_jump_range(void)
 	ACCEPT(LINUX, J(0x00, 5, 255, 255), J(0x16, 0, 255, 255));
 }
 
-/* Rule 11: LD|ABS k >= SKF_AD_OFF must be one of the 16 extensions. */
+/* LD|ABS k >= SKF_AD_OFF must be one of the 16 extensions
+ * (linux-semantics: validate.ancillary, ext.abs-only). */
 static void test_ancillary(void)
 {
 	ACCEPT(LINUX, S(0x20, 0xfffff000), RETA);                /* proto */
@@ -184,7 +190,8 @@ static void test_ancillary(void)
 	ACCEPT(LINUX, S(0xb1, 0xffffffff), RETA);                /* MSH too */
 }
 
-/* Rule 12: the last instruction is ret #k or ret a; earlier rets are fine. */
+/* The last instruction is ret #k or ret a; earlier rets are fine
+ * (linux-semantics: validate.last-ret, validate.order). */
 static void test_last_ret(void)
 {
 	EXPECT(LINUX, 1, CBPF_RULE_LAST_RET, RET0, S(0x07, 0));
@@ -204,7 +211,8 @@ static void test_last_ret(void)
 	}
 }
 
-/* Rule 13: check_load_and_stores(), path-insensitive. */
+/* check_load_and_stores(), path-insensitive (linux-semantics:
+ * validate.scratch-uninit). */
 static void test_scratch_uninit(void)
 {
 	EXPECT(LINUX, 0, CBPF_RULE_SCRATCH_UNINIT, S(0x60, 0), RETA);
@@ -242,7 +250,8 @@ static void test_scratch_uninit(void)
 	}
 }
 
-/* Rule 14 and the model behind it. */
+/* The eBPF jump range and the model behind it (linux-semantics:
+ * validate.ebpf-jump-range, expand.ldxb, expand.ld-abs). */
 static size_t fill(size_t at, size_t count, struct cbpf_insn in)
 {
 	for (size_t i = 0; i < count; i++)
@@ -294,7 +303,7 @@ static void test_ebpf_jump_range(void)
 	expect_at(__LINE__, big, n, LINUX, 0, CBPF_RULE_EBPF_JUMP_RANGE);
 	CHECK_EQ(cbpf_validate(big, n, LINUX, &pr, 1, &count), EINVAL);
 	CHECK(strstr(pr.msg, "32768") != NULL);
-	/* a ja over 4094 ldxb, the example of the semantics notes */
+	/* a ja over 4094 ldxb, the example of linux-semantics: validate.ebpf-jump-range */
 	n = ja_over(4094, ldxb, 0);
 	CHECK_EQ(n, 4096);
 	expect_at(__LINE__, big, n, LINUX, 0, CBPF_RULE_EBPF_JUMP_RANGE);
@@ -305,7 +314,8 @@ static void test_ebpf_jump_range(void)
 }
 
 /* CBPF_EBPF_MAX_PER_INSN bounds every instruction's expansion (the
- * fast path of rule 14 relies on it) and ldxb with k > S16_MAX reaches it. */
+ * fast path of the eBPF jump-range check relies on it) and ldxb with
+ * k > S16_MAX reaches it (linux-semantics: expand.ldxb). */
 static void test_ebpf_max_per_insn(void)
 {
 	static const uint32_t ks[] = { 0, 1, 14, 32767, 32768, 40000, 0x7fffffff, 0x80000000,
@@ -327,7 +337,8 @@ static void test_ebpf_max_per_insn(void)
 	CHECK_EQ(most, CBPF_EBPF_MAX_PER_INSN);
 }
 
-/* Rule 14 by its definition, for programs of ja / single-jump jeq: refused
+/* The eBPF jump range by its definition, for programs of ja / single-jump
+ * jeq: refused
  * when a jump sits at eBPF index >= 32768 (first pass) or lands more than
  * 32767 ahead (second pass). */
 static bool reference_refuses(const struct cbpf_insn *p, size_t n)
@@ -355,7 +366,7 @@ static bool reference_refuses(const struct cbpf_insn *p, size_t n)
 }
 
 /* Around the lengths where the fast path (no address table) stops
- * applying, rule 14 gives exactly the reference's answer. */
+ * applying, the eBPF jump-range check gives exactly the reference's answer. */
 static void test_ebpf_fast_path_edges(void)
 {
 	size_t checked = 0;
@@ -376,7 +387,8 @@ static void test_ebpf_fast_path_edges(void)
 }
 
 /* The converter's first pass sees every forward target at address 0, so
- * a jump emitted at eBPF index >= 32768 is refused however short. */
+ * a jump emitted at eBPF index >= 32768 is refused however short
+ * (linux-semantics: validate.ebpf-first-pass). */
 static void test_first_pass_quirk(void)
 {
 	struct cbpf_ebpf_jump bad;
@@ -429,7 +441,8 @@ static void test_first_pass_quirk(void)
 	expect_at(__LINE__, big, n, LINUX, -1, NULL);
 }
 
-/* Seccomp: seccomp_check_filter after the classic rules. */
+/* Seccomp: seccomp_check_filter after the classic rules (linux-semantics:
+ * seccomp.classic-first, seccomp.opcode, seccomp.load, expand.seccomp). */
 static void test_seccomp(void)
 {
 	ACCEPT(SECCOMP, S(0x20, 0), S(0x20, 60), RETA);
@@ -457,7 +470,8 @@ static void test_seccomp(void)
 	}
 }
 
-/* cbpf_predict_load: eBPF length, bpf_prog_size = 96 + 8n on 6.18. */
+/* cbpf_predict_load: eBPF length, bpf_prog_size = 96 + 8n on 6.18
+ * (linux-semantics: attach.prog-size, attach.optmem-charge, expand.prologue). */
 static void test_predict_load(void)
 {
 	struct cbpf_load_prediction pr;
@@ -476,8 +490,8 @@ static void test_predict_load(void)
 		cbpf_predict_load(p, 2, &pr);
 		CHECK_EQ(pr.ebpf_insns, 7 + 12 + 1);
 	}
-	/* The largest attachable programs at optmem_max 131072 (semantics
-	 * notes 1.4): size < 131072 for these lengths, >= for one more. */
+	/* The largest attachable programs at optmem_max 131072 (linux-semantics:
+	 * attach.optmem-charge): size < 131072 for these lengths, >= for one more. */
 	static const struct {
 		struct cbpf_insn in;
 		size_t largest;
@@ -508,7 +522,8 @@ static void test_predict_load(void)
 	cbpf_predict_load(big, n, &pr);
 	CHECK(!pr.jumps_fit);
 	CHECK_EQ(pr.bad_jump_insn, 0);
-	/* extension sizes on 6.18 (vlan_avail is 3 since 6.2) */
+	/* extension sizes on 6.18, vlan_avail 3 since 6.2 (linux-semantics:
+	 * expand.extensions) */
 	static const unsigned ext_sizes[CBPF_EXT_COUNT] = { 2, 2, 4, 4, 4, 1, 1, 4,
 							    1, 4, 1, 1, 3, 4, 4, 2 };
 	for (unsigned e = 0; e < CBPF_EXT_COUNT; e++) {
@@ -518,7 +533,8 @@ static void test_predict_load(void)
 	}
 }
 
-/* The reporting contract: all problems counted, max stored, kernel errno. */
+/* The reporting contract: all problems counted, max stored, kernel errno
+ * (linux-semantics: validate.order). */
 static void test_reporting(void)
 {
 	const struct cbpf_insn p[] = { S(0x0e, 0), S(0x64, 40), S(0x02, 99), S(0x07, 0) };

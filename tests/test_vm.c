@@ -1,6 +1,7 @@
 /*
  * test_vm.c - the VM's run-time semantics, each rule asserted with the
- * exact value and end reason Linux gives (x86-64, semantics doc §2, §3, §7):
+ * exact value and end reason Linux gives (x86-64; the alu.*, jump.*, ret.*,
+ * load.*, window.* and ext.* entries of docs/linux-semantics.md):
  * all 49 opcodes at edge values, shifts by X masked to 5 bits, div/mod by
  * X = 0, every load window and failure, IND wrap-around, the 16 extensions
  * with and without a context, nla/nlan over crafted netlink attributes, poff
@@ -56,7 +57,7 @@
 #define DIV0 CBPF_ABORT_DIV0
 #define NODEV CBPF_ABORT_NODEV
 
-/* The probe packet of the semantics doc: 100 bytes, P[i] = i + 5. */
+/* The probe packet of the measured values: 100 bytes, P[i] = i + 5. */
 static uint8_t P100[100];
 
 /* Build with flags and run once; false (reported) when the build fails. */
@@ -175,7 +176,7 @@ static void test_alu_grid(void)
 		EXPECT(0u - edges[i], RET, LDK(edges[i]), NEG, RETA);
 }
 
-/* Hand-computed values of the semantics doc (§2, §7.1, §7.2, §7.13). */
+/* Hand-computed values (linux-semantics: alu.u32, alu.unsigned-div-mod, alu.neg). */
 static void test_alu_values(void)
 {
 	EXPECT(0, RET, LDK(0xffffffff), ALUK(CBPF_ADD, 1), RETA);
@@ -191,13 +192,15 @@ static void test_alu_values(void)
 	EXPECT(0x80000000, RET, LDK(1), ALUK(CBPF_LSH, 31), RETA);
 	EXPECT(0xfffffffb, RET, LDK(5), NEG, RETA);                        /* neg = 0 - A */
 	EXPECT(0x80000000, RET, LDK(0x80000000), NEG, RETA);
-	/* §7.1 shift by X: A << (X & 31), measured 3 << 33 = 6 on 6.18 */
+	/* shift by X: A << (X & 31), measured 3 << 33 = 6 on 6.18
+	 * (linux-semantics: alu.shift-x-masked) */
 	EXPECT(6, RET, LDK(3), LDXK(33), ALUX(CBPF_LSH), RETA);
 	EXPECT(3, RET, LDK(6), LDXK(33), ALUX(CBPF_RSH), RETA);
 	EXPECT(3, RET, LDK(3), LDXK(32), ALUX(CBPF_LSH), RETA);
 	EXPECT(1, RET, LDK(0x80000000), LDXK(0xffffffff), ALUX(CBPF_RSH), RETA);
 	EXPECT(0x80000000, RET, LDK(1), LDXK(0xffffffff), ALUX(CBPF_LSH), RETA);
-	/* §7.2 div/mod by X = 0 ends the whole program returning 0 */
+	/* div/mod by X = 0 ends the whole program returning 0
+	 * (linux-semantics: alu.div-x-zero) */
 	EXPECT(0, DIV0, LDK(7), LDXK(0), ALUX(CBPF_DIV), RETK(9));
 	EXPECT(0, DIV0, LDK(7), LDXK(0), ALUX(CBPF_MOD), RETK(77));
 	EXPECT(7, RET, LDK(7), LDXK(1), ALUX(CBPF_DIV), RETA);
@@ -213,17 +216,19 @@ static void test_alu_values(void)
 
 static void test_registers(void)
 {
-	/* tax/txa in Linux's direction (gVisor has them swapped) */
+	/* tax/txa in Linux's direction, gVisor has them swapped (linux-semantics:
+	 * alu.tax-txa) */
 	EXPECT(7, RET, LDK(7), TAX, LDK(0), TXA, RETA);
 	EXPECT(0, RET, LDXK(5), LDK(0), TAX, TXA, RETA);
-	/* initial state A = X = 0 */
+	/* initial state A = X = 0 (linux-semantics: alu.initial-state) */
 	EXPECT(0, RET, RETA);
 	EXPECT(0, RET, TXA, RETA);
 	/* scratch: every cell, st and stx, ld and ldx */
 	EXPECT(0x80000000, RET, LDK(0x80000000), ST(15), LDK(0), LDM(15), RETA);
 	EXPECT(0xffffffff, RET, LDXK(0xffffffff), STX(0), LDXM(0), TXA, RETA);
 	EXPECT(3, RET, LDK(1), ST(1), LDK(2), ST(2), LDM(1), TAX, LDM(2), ALUX(CBPF_ADD), RETA);
-	/* ld #len / ldx #len: the packet length, or ctx.len (skb->len) */
+	/* ld #len / ldx #len: the packet length, or ctx.len (skb->len;
+	 * linux-semantics: load.len) */
 	EXPECT(100, RET, LDLEN, RETA);
 	EXPECT(100, RET, LDXLEN, TXA, RETA);
 	EXPECT(0, RET, LDXLEN, RETA); /* ldx #len does not touch A */
@@ -232,7 +237,7 @@ static void test_registers(void)
 	c.len = 70000;
 	EXPECT_ON(P100, 100, &c, 70000, RET, LDLEN, RETA);
 	EXPECT_ON(P100, 0, NULL, 0, RET, LDLEN, RETA);
-	/* ret k / ret a return the u32 */
+	/* ret k / ret a return the u32 (linux-semantics: ret.value) */
 	EXPECT(0xffffffff, RET, RETK(0xffffffff));
 	EXPECT(0, RET, RETK(0));
 	EXPECT(0xdeadbeef, RET, LDK(0xdeadbeef), RETA);
@@ -265,11 +270,12 @@ static void test_jumps(void)
 			}
 		}
 	}
-	/* unsigned compares: jgt #0x80000000 */
+	/* unsigned compares: jgt #0x80000000 (linux-semantics: jump.unsigned) */
 	EXPECT(1, RET, LDK(0xffffffff), JK(CBPF_JGT, 0x80000000, 0, 1), RETK(1), RETK(2));
 	EXPECT(2, RET, LDK(1), JK(CBPF_JGT, 0x80000000, 0, 1), RETK(1), RETK(2));
 	EXPECT(2, RET, LDK(0xffffffff), JK(CBPF_JSET, 0, 0, 1), RETK(1), RETK(2));
-	/* ja k skips k instructions; jt/jf of ja are ignored */
+	/* ja k skips k instructions; jt/jf of ja are ignored (linux-semantics:
+	 * jump.ja) */
 	EXPECT(3, RET, JA(2), RETK(1), RETK(2), RETK(3));
 	EXPECT(1, RET, cbpf_jump(CBPF_JMP | CBPF_JA, 0, 7, 9), RETK(1), RETK(2));
 	/* long jumps: jt = 255 */
@@ -291,7 +297,8 @@ static void test_abs_loads(void)
 	EXPECT(0x06070809, RET, LDABS(CBPF_W, 1), RETA);
 	EXPECT(0x0607, RET, LDABS(CBPF_H, 1), RETA);
 	EXPECT(0x68, RET, LDABS(CBPF_B, 99), RETA);
-	/* the last bytes, then straddling the end: §7.3 returns 0 at once */
+	/* the last bytes, then straddling the end: returns 0 at once
+	 * (linux-semantics: load.bounds, load.failure-returns-0) */
 	EXPECT(0x65666768, RET, LDABS(CBPF_W, 96), RETA);
 	EXPECT(0, LOADF, LDABS(CBPF_W, 97), RETK(5));
 	EXPECT(0x6768, RET, LDABS(CBPF_H, 98), RETA);
@@ -310,7 +317,7 @@ static void test_abs_loads(void)
 
 static void test_ind_loads(void)
 {
-	/* §7.6 [x+k]: (int32)(X + k mod 2^32) */
+	/* [x+k]: (int32)(X + k mod 2^32) (linux-semantics: load.ind-offset) */
 	EXPECT(6, RET, LDXK(0xffffffff), LDIND(CBPF_B, 2), RETA);       /* 2^32 + 1 = 1 */
 	EXPECT(5, RET, LDXK(0xffffffff), LDIND(CBPF_B, 1), RETA);       /* doc: 5 */
 	EXPECT(6, RET, LDXK(0x11), LDIND(CBPF_B, 0xfffffff0), RETA);    /* doc: 6 */
@@ -330,7 +337,8 @@ static void test_ind_loads(void)
 
 static void test_msh(void)
 {
-	/* ldxb 4*([k]&0xf): P[14] = 19 = 0x13, X = 12; A is kept */
+	/* ldxb 4*([k]&0xf): P[14] = 19 = 0x13, X = 12; A is kept
+	 * (linux-semantics: load.msh) */
 	EXPECT(77, RET, LDK(77), MSH(14), RETA);
 	EXPECT(12, RET, LDK(77), MSH(14), TXA, RETA);
 	EXPECT(0x20, RET, MSH(99), TXA, RETA);                          /* 0x68 & 0xf = 8 */
@@ -341,7 +349,8 @@ static void test_msh(void)
 	EXPECT(0, LOADF, MSH(cbpf_ext_k(CBPF_EXT_PROTOCOL)), RETK(5));
 }
 
-/* §7.7 the negative windows, at every edge. */
+/* The negative windows, at every edge (linux-semantics: window.net,
+ * window.ll, window.below-ll, window.no-headroom). */
 static void test_windows(void)
 {
 	struct cbpf_ctx c;
@@ -519,14 +528,16 @@ static void test_jeq_chains(void)
 
 static void test_extensions_default(void)
 {
-	/* AF_UNIX values (semantics doc §3), every size (§7.5 size ignored) */
+	/* AF_UNIX values, every size (linux-semantics: hook.unix-ctx,
+	 * ext.size-ignored) */
 	static const uint32_t sizes[] = { CBPF_W, CBPF_H, CBPF_B };
 
 	for (size_t s = 0; s < 3; s++) {
 		uint32_t sz = sizes[s];
 		EXPECT(0, RET, LDK(9), EXT(sz, CBPF_EXT_PROTOCOL), RETA);
 		EXPECT(0, RET, LDK(9), EXT(sz, CBPF_EXT_PKTTYPE), RETA);
-		EXPECT(77, NODEV, LDK(77), EXT(sz, CBPF_EXT_IFINDEX), RETK(5)); /* §7.4 */
+		/* linux-semantics: ext.nodev */
+		EXPECT(77, NODEV, LDK(77), EXT(sz, CBPF_EXT_IFINDEX), RETK(5));
 		EXPECT(0, RET, LDK(9), EXT(sz, CBPF_EXT_NLATTR), RETA);
 		EXPECT(0, RET, LDK(9), EXT(sz, CBPF_EXT_NLATTR_NEST), RETA);
 		EXPECT(0, RET, LDK(9), EXT(sz, CBPF_EXT_MARK), RETA);
@@ -596,8 +607,8 @@ static void test_extensions_ctx(void)
 	EXPECT_ON(P100, 100, &c, 8, RET, EXT(CBPF_B, CBPF_EXT_IFINDEX), ALUK(CBPF_ADD, 1), RETA);
 }
 
-/* §7.8 nla/nlan: attribute headers in host byte order, NLA_ALIGN steps,
- * 0 for "absent" and for "found at offset 0". */
+/* nla/nlan (linux-semantics: ext.nla, ext.nlan): attribute headers in host
+ * byte order, NLA_ALIGN steps, 0 for "absent" and for "found at offset 0". */
 static size_t put_nla(uint8_t *p, size_t at, uint16_t len, uint16_t type)
 {
 	memcpy(p + at, &len, 2);
@@ -727,6 +738,7 @@ static void test_poff(void)
 	static uint8_t f[70000];
 	size_t n;
 
+	/* linux-semantics: ext.poff */
 	/* IPv4 TCP (doff 5, 8), UDP, ICMP at the Ethernet offset */
 	n = put_eth(f, 0x0800);
 	n += put_ipv4(f + n, 5, 6, 0);
@@ -903,7 +915,8 @@ static void test_seccomp(void)
 	const uint8_t *p = (const uint8_t *)&d;
 #define SC(v, end, ...) expect_at(__LINE__, PROG(__VA_ARGS__), CBPF_PROFILE_SECCOMP, p, \
 				  sizeof(d), NULL, v, end)
-	/* ld [k]: host-order u32 of struct seccomp_data */
+	/* ld [k]: host-order u32 of struct seccomp_data (linux-semantics:
+	 * seccomp.data) */
 	SC(59, RET, LDABS(CBPF_W, 0), RETA);
 	SC(0xc000003e, RET, LDABS(CBPF_W, 4), RETA);
 	SC(0x55667788, RET, LDABS(CBPF_W, 8), RETA);
@@ -912,10 +925,11 @@ static void test_seccomp(void)
 	SC(0xaabbccdd, RET, LDABS(CBPF_W, 20), RETA);
 	SC(0xffffffff, RET, LDABS(CBPF_W, 56), RETA);
 	SC(0, RET, LDABS(CBPF_W, 60), RETA);
-	/* len is sizeof(struct seccomp_data) */
+	/* len is sizeof(struct seccomp_data) (linux-semantics: seccomp.len-is-64) */
 	SC(64, RET, LDLEN, RETA);
 	SC(64, RET, LDXLEN, TXA, RETA);
-	/* the same ALU rules: shift by X & 31, div by X = 0 kills (ret 0) */
+	/* the same ALU rules: shift by X & 31, div by X = 0 kills (ret 0;
+	 * linux-semantics: seccomp.div-zero-kills) */
 	SC(6, RET, LDK(3), LDXK(33), ALUX(CBPF_LSH), RETA);
 	SC(0, DIV0, LDK(7), LDXK(0), ALUX(CBPF_DIV), RETK(0x7fff0000));
 	SC(7, RET, LDK(7), TAX, LDK(0), TXA, RETA);
@@ -956,7 +970,8 @@ static void test_validation(void)
 			    CBPF_PROFILE_LINUX), EINVAL);
 	CHECK_EQ(create_err(PROG(LDK(1)), CBPF_PROFILE_LINUX), EINVAL);
 	CHECK_EQ(create_err(NULL, 0, CBPF_PROFILE_LINUX), EINVAL);
-	/* accepted oddities: junk jt/jf/k on non-jumps, dead unstored M[] */
+	/* accepted oddities: junk jt/jf/k on non-jumps, dead unstored M[]
+	 * (linux-semantics: validate.unchecked, validate.scratch-uninit) */
 	CHECK_EQ(create_err(PROG(cbpf_jump(0x00, 5, 3, 4), RETA), CBPF_PROFILE_LINUX), 0);
 	CHECK_EQ(create_err(PROG(JA(1), LDM(5), RETA), CBPF_PROFILE_LINUX), 0);
 	/* after a ret (no jump), the scratch state carries on: rejected */

@@ -3,9 +3,10 @@
  * attached (SO_ATTACH_FILTER) to the receiving end of a fresh AF_UNIX
  * SOCK_DGRAM socket pair; the filter runs inside our send(), so a
  * recv(MSG_DONTWAIT | MSG_TRUNC) right after it sees min(verdict, len)
- * bytes, or nothing when the program returned 0 or aborted.
+ * bytes, or nothing when the program returned 0 or aborted
+ * (linux-semantics: hook.unix-sendmsg, ret.trim).
  *
- * Part 1: the quirk programs of the semantics doc (§2, §3, §7) with the
+ * Part 1: the quirk programs of docs/linux-semantics.md with the
  * values measured on 6.18: the kernel must still give them, and so must
  * the VM. Part 2: >= 20,000 random programs that cbpf_validate() accepts,
  * on random packets of 0..300 bytes and some of 17,000..70,000 (those are
@@ -80,7 +81,8 @@ static int kpair_open(struct kpair *kp, const struct cbpf_insn *p, size_t n)
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return errno;
 	err = kc_attach(sv[1], p, n);
-	if (err == ENOMEM) /* transient optmem pressure: retry once (doc §1.4) */
+	/* transient optmem pressure: retry once (linux-semantics: attach.optmem-charge) */
+	if (err == ENOMEM)
 		err = kc_attach(sv[1], p, n);
 	if (err != 0) {
 		close(sv[0]);
@@ -150,7 +152,7 @@ struct quirk {
 	size_t n;
 	const uint8_t **pkt;
 	size_t len;
-	bool delivered;  /* what the doc measured on 6.18 */
+	bool delivered;  /* what was measured on 6.18 (docs/linux-semantics.md) */
 	size_t bytes;
 };
 
@@ -161,19 +163,21 @@ static const uint8_t *P100 = pkt100, *PNLA = nla_pkt, *PBIG;
 	  sizeof(struct cbpf_insn), &pk, len, dl, bytes }
 
 static const struct quirk quirks[] = {
-	/* §7.1 shifts by X use X & 31 */
+	/* shifts by X use X & 31 (linux-semantics: alu.shift-x-masked) */
 	Q("lsh x, X=33", P100, 100, true, 6, LDK(3), LDXK(33), ALUX(CBPF_LSH), RETA),
 	Q("rsh x, X=33", P100, 100, true, 3, LDK(6), LDXK(33), ALUX(CBPF_RSH), RETA),
 	Q("lsh x, X=32", P100, 100, true, 3, LDK(3), LDXK(32), ALUX(CBPF_LSH), RETA),
 	Q("rsh x, X=0xffffffff", P100, 100, true, 1, LDK(0x80000000), LDXK(0xffffffff),
 	  ALUX(CBPF_RSH), RETA),
-	/* §7.2 div/mod by X = 0 drop, later rets never run */
+	/* div/mod by X = 0 drop, later rets never run (linux-semantics:
+	 * alu.div-x-zero, alu.unsigned-div-mod) */
 	Q("div x, X=0", P100, 100, false, 0, LDK(7), ALUX(CBPF_DIV), RETK(9)),
 	Q("mod x, X=0", P100, 100, false, 0, LDK(7), ALUX(CBPF_MOD), RETK(9)),
 	Q("unsigned mod", P100, 100, true, 1, LDK(0xfffffff9), ALUK(CBPF_MOD, 4), RETA),
 	Q("unsigned div", P100, 100, false, 0, LDK(0x80000000), LDXK(0xffffffff),
 	  ALUX(CBPF_DIV), RETA),
-	/* §7.3 failed loads drop */
+	/* failed loads drop (linux-semantics: load.bounds, load.failure-returns-0,
+	 * ret.empty-datagram) */
 	Q("ld [97] straddles", P100, 100, false, 0, LDABS(CBPF_W, 97), RETK(5)),
 	Q("ld [96] last word", P100, 100, true, 0x28, LDABS(CBPF_W, 96), ALUK(CBPF_AND, 0x3f),
 	  RETA),
@@ -181,20 +185,22 @@ static const struct quirk quirks[] = {
 	Q("ldxb fails", P100, 100, false, 0, LDK(77), MSH(100), RETK(5)),
 	Q("ldb [0] of empty", P100, 0, false, 0, LDABS(CBPF_B, 0), RETK(5)),
 	Q("ret #5 of empty", P100, 0, true, 0, RETK(5)),
-	/* §7.4 ifidx/hatype without a device end with A */
+	/* ifidx/hatype without a device end with A (linux-semantics: ext.nodev) */
 	Q("ifidx ends with A", P100, 100, true, 77, LDK(77), EXT(CBPF_W, CBPF_EXT_IFINDEX),
 	  RETK(5)),
 	Q("hatype ends with A", P100, 100, true, 78, LDK(78), EXT(CBPF_B, CBPF_EXT_HATYPE),
 	  RETK(5)),
 	Q("ifidx with A=0 drops", P100, 100, false, 0, EXT(CBPF_W, CBPF_EXT_IFINDEX), RETK(5)),
-	/* §7.5 extension sizes are ignored */
+	/* extension sizes are ignored (linux-semantics: ext.size-ignored,
+	 * ext.xor-x, window.ind-and-msh) */
 	Q("ldb xor_x", P100, 100, true, 9, LDK(10), LDXK(3), EXT(CBPF_B, CBPF_EXT_ALU_XOR_X),
 	  RETA),
 	Q("ldb xor_x full value", PBIG, BIG_MAX, true, 0x101ff, LDK(0x10000), LDXK(0x1ff),
 	  EXT(CBPF_B, CBPF_EXT_ALU_XOR_X), RETA),
 	Q("ld [x+SKF_AD_OFF] is no extension", P100, 100, false, 0, LDXK(0),
 	  LDIND(CBPF_W, EXTK(CBPF_EXT_PROTOCOL)), RETK(5)),
-	/* §7.6 IND offsets wrap at 32 bits, then are signed */
+	/* IND offsets wrap at 32 bits, then are signed (linux-semantics:
+	 * load.ind-offset) */
 	Q("[x+1], X=0xffffffff", P100, 100, true, 5, LDXK(0xffffffff), LDIND(CBPF_B, 1), RETA),
 	Q("[x+2], X=0xffffffff", P100, 100, true, 6, LDXK(0xffffffff), LDIND(CBPF_B, 2), RETA),
 	Q("[x+0xfffffff0], X=0x11", P100, 100, true, 6, LDXK(0x11), LDIND(CBPF_B, 0xfffffff0),
@@ -203,7 +209,8 @@ static const struct quirk quirks[] = {
 	  LDIND(CBPF_B, 0x80000001), RETA),
 	Q("[x+0xfffffffe], X=1 is -1", P100, 100, false, 0, LDXK(1), LDIND(CBPF_B, 0xfffffffe),
 	  RETK(5)),
-	/* §7.7 negative windows on AF_UNIX: net = data, mac unset */
+	/* negative windows on AF_UNIX: net = data, mac unset (linux-semantics:
+	 * window.net, window.ll, window.below-ll) */
 	Q("ldb [SKF_NET_OFF]", P100, 100, true, 5, LDABS(CBPF_B, NET(0)), RETA),
 	Q("ldb [SKF_NET_OFF+99]", P100, 100, true, 94, LDABS(CBPF_B, NET(99)), ALUK(CBPF_SUB, 10),
 	  RETA),
@@ -211,7 +218,8 @@ static const struct quirk quirks[] = {
 	Q("ldb [SKF_LL_OFF]", P100, 100, false, 0, LDABS(CBPF_B, LL(0)), RETK(5)),
 	Q("ldb [SKF_LL_OFF-1]", P100, 100, false, 0, LDABS(CBPF_B, LL(0) - 1), RETK(5)),
 	Q("ldxb 4*([SKF_NET_OFF]&0xf)", P100, 100, true, 20, MSH(NET(0)), TXA, RETA),
-	/* registers and arithmetic */
+	/* registers, arithmetic, len and frags (linux-semantics: alu.tax-txa, alu.neg,
+	 * load.msh, load.len, load.frags, window.frags) */
 	Q("tax/txa", P100, 100, true, 7, LDK(7), TAX, LDK(0), TXA, RETA),
 	Q("neg", P100, 100, true, 100, LDK(5), NEG, RETA),
 	Q("neg small", P100, 100, true, 5, LDK(0xfffffffb), NEG, RETA),
@@ -224,7 +232,8 @@ static const struct quirk quirks[] = {
 	  LDABS(CBPF_W, 69996), ALUK(CBPF_AND, 0xff), RETA),
 	Q("ldb [SKF_NET_OFF+69999] (frags)", PBIG, BIG_MAX, true, (69999 + 5) & 0xff,
 	  LDABS(CBPF_B, NET(69999)), RETA),
-	/* §3 AF_UNIX extension values (+1 so that 0 shows as 1 byte) */
+	/* AF_UNIX extension values, +1 so that 0 shows as 1 byte (linux-semantics:
+	 * hook.unix-ctx) */
 	Q("proto", P100, 100, true, 1, EXT(CBPF_W, CBPF_EXT_PROTOCOL), ALUK(CBPF_ADD, 1), RETA),
 	Q("type", P100, 100, true, 1, EXT(CBPF_W, CBPF_EXT_PKTTYPE), ALUK(CBPF_ADD, 1), RETA),
 	Q("mark", P100, 100, true, 1, EXT(CBPF_W, CBPF_EXT_MARK), ALUK(CBPF_ADD, 1), RETA),
@@ -236,7 +245,8 @@ static const struct quirk quirks[] = {
 	Q("poff", P100, 100, true, 1, EXT(CBPF_W, CBPF_EXT_PAY_OFFSET), ALUK(CBPF_ADD, 1), RETA),
 	Q("vlan_tpid", P100, 100, true, 1, EXT(CBPF_W, CBPF_EXT_VLAN_TPID), ALUK(CBPF_ADD, 1),
 	  RETA),
-	/* §7.8 nla/nlan over host-order attributes (offset + 1) */
+	/* nla/nlan over host-order attributes, offset + 1 (linux-semantics:
+	 * ext.nla, ext.nlan, hook.unix-linear) */
 	Q("nla found at 0 gives 0", PNLA, 32, true, 1, LDK(0), LDXK(1),
 	  EXT(CBPF_W, CBPF_EXT_NLATTR), ALUK(CBPF_ADD, 1), RETA),
 	Q("nla type 2", PNLA, 32, true, 9, LDK(0), LDXK(2), EXT(CBPF_W, CBPF_EXT_NLATTR),
@@ -300,7 +310,8 @@ static void test_quirks(void)
 		sizeof(quirks) / sizeof(quirks[0]), kernel_diff, vm_diff);
 }
 
-/* The cpu extension: the sender's CPU, which pinning makes known. */
+/* The cpu extension: the sender's CPU, which pinning makes known
+ * (linux-semantics: ext.cpu). */
 static void test_cpu(void)
 {
 	struct cbpf_insn p[] = { EXT(CBPF_W, CBPF_EXT_CPU), ALUK(CBPF_ADD, 1), RETA };

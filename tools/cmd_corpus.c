@@ -1,31 +1,33 @@
 /*
  * cmd_corpus.c - `cbpf corpus record|run|merge|render`: the conformance
- * corpus. The work is done by the Python runner, harness/conform.py, which
- * this command execs with /usr/bin/python3, passing the build directory this
+ * corpus. The work is done by the Python runner, the cbpfconform package
+ * (`python3 -m cbpfconform`, harness/cbpfconform/cli.py), which this
+ * command execs with /usr/bin/python3, passing the build directory this
  * cbpf binary lives in (so the runner uses the same cbpf and plugins).
- * The source tree is CBPF_SRC from the environment, else the one this
- * binary was configured from.
+ * python_exec.c finds the package.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 
-#ifndef CBPF_SOURCE_DIR
-#define CBPF_SOURCE_DIR "."
-#endif
-
 static const char usage[] =
 	"usage: cbpf corpus COMMAND [OPTIONS]\n\n"
-	"The conformance corpus (corpus/README.md), run by harness/conform.py:\n\n"
+	"The conformance corpus (corpus/README.md):\n\n"
+	"  run     run cases on every implementation (the live kernel is the\n"
+	"          reference) and write reports/out/\n"
 	"  record  run cases on the live kernel and write its answers into the\n"
 	"          case files as their expectations (with the environment record)\n"
-	"  run     run cases on every implementation and write reports/out/\n"
-	"  merge   join the results.json of several shards\n"
+	"  merge   join the results.json of the shards of one run\n"
 	"  render  re-render summary.md and index.html from a results.json\n\n"
-	"Options (all commands): --corpus DIR, --only PATTERN, --shard I/N,\n"
-	"--impl LIST (run), --out DIR. `cbpf corpus run --help` lists them all.\n"
-	"The source tree is $CBPF_SRC, else " CBPF_SOURCE_DIR ".\n";
+	"Options: --corpus DIR, --only PATTERNS, --shard I/N (run, record),\n"
+	"--impl LIST (run), --out DIR (run, merge, render).\n"
+	"`cbpf corpus COMMAND --help` lists a command's options.\n\n"
+	"Exit status:\n"
+	"  0    success\n"
+	"  1    run: our VM diverges from the kernel, or a case is broken;\n"
+	"       record: a case could not be recorded, or is broken\n"
+	"  2    usage error, or an input that cannot be read\n";
 
 int cmd_corpus(int argc, char **argv)
 {
@@ -41,6 +43,6 @@ int cmd_corpus(int argc, char **argv)
 	}
 	/* merge and render read results.json only: no build needed */
 	int with_build = strcmp(sub, "merge") != 0 && strcmp(sub, "render") != 0;
-	return tool_exec_python("corpus", "harness/conform.py", &sub, 1, with_build, argv + 2,
+	return tool_exec_python("corpus", "cbpfconform", &sub, 1, with_build, argv + 2,
 				(size_t)argc - 2);
 }

@@ -12,7 +12,9 @@
 
 #include "cbpf/ctx_json.h"
 #include "cbpf/format.h"
+#include "cbpf/opcode.h"
 #include "cbpf/plugin.h"
+#include "cbpf/seccomp.h"
 #include "commands.h"
 #include "hex.h"
 #include "envrec.h"
@@ -47,31 +49,38 @@ static const char usage_env[] =
 	"  --json   one JSON object instead of `key value` lines\n";
 
 static const char usage_run[] =
-	"usage: cbpf kernel run [--via unix|seccomp|packet] [-f FMT] [--mark N] FILE [INPUT...]\n"
+	"usage: cbpf kernel run [--via unix|seccomp|packet] [-f FMT] [--mark N] [-v] FILE [INPUT...]\n"
 	"\n"
-	"Attach the program to a real kernel hook and print one line per input:\n"
-	"  VALUE exact              the program's 32-bit return value\n"
-	"  VALUE exact (abort)      the run ended early returning 0 (div/mod by 0,\n"
-	"                           a failed load; seccomp: the child was killed)\n"
-	"  >=VALUE inexact (why)    only min(value, len) could be seen\n"
+	"Attach the program to a real kernel hook and print one line per input, in\n"
+	"`cbpf run`'s format (so the two diff line by line):\n"
+	"  VALUE                    the program's 32-bit return value (seccomp:\n"
+	"                           0xHHHHHHHH ACTION, e.g. 0x7fff0000 ALLOW)\n"
+	"  VALUE (abort: KIND)      the run ended early returning 0; the kernel only\n"
+	"                           shows that, KIND is what the program can do:\n"
+	"                           load, div0, or \"load or div0\" when it has both\n"
+	"  >=VALUE (inexact: why)   only min(value, len) could be seen\n"
 	"  error: ERRNO: why        the environment kept the kernel from answering\n"
-	"If the kernel refuses the program: `FILE: kernel: ERRNO: ...`, status 1.\n"
+	"A program that reads random gets \" (random)\". If the kernel refuses the\n"
+	"program: `FILE: kernel: ERRNO: ...`, status 1.\n"
 	"\n"
 	"  --via unix      (default) an AF_UNIX datagram socket pair, unprivileged;\n"
 	"                  INPUT is a packet in hex (\"\" = empty), up to 4 MiB\n"
-	"  --via seccomp   a seccomp filter in a forked child; INPUT is\n"
-	"                  nr=N,args=A0:A1:...:A5 (numbers decimal or 0x hex); the\n"
-	"                  seccomp_data the filter saw (real arch and ip) is printed\n"
+	"  --via seccomp   a seccomp filter in a forked child; INPUT is a\n"
+	"                  seccomp_data as `cbpf run --seccomp` takes it:\n"
+	"                  nr=N,args=A0:A1:...:A5 (nr may be a syscall name); arch\n"
+	"                  and ip are the kernel's (arch= may only name this\n"
+	"                  machine's; docs/seccomp-input.md)\n"
 	"  --via packet    AF_PACKET on lo in a private network namespace (root);\n"
-	"                  INPUT is an Ethernet frame in hex (14..65550 bytes); the\n"
-	"                  context the program saw is printed as JSON\n"
+	"                  INPUT is an Ethernet frame in hex (14..65550 bytes)\n"
+	"  -v, --verbose   after each result, what the program saw: the\n"
+	"                  seccomp_data (with the real ip) or the context as JSON\n"
 	"  --mark N        (packet) the sender's SO_MARK\n"
 	"  -f, --format F  program format (default: detected): bpfasm, tcpdump, dd,\n"
 	"                  ddd, bytecode, c, json, raw\n"
 	"\n"
 	"Example:\n"
 	"  printf 'ld #5\\nneg\\nret a\\n' > neg.bpf && cbpf kernel run neg.bpf 00\n"
-	"  4294967291 exact\n"
+	"  4294967291\n"
 	"\n"
 	"Exit status: 0 ran, 1 the kernel refused the program, 2 usage error or\n"
 	"unreadable program, 3 the oracle cannot run here.\n";
@@ -140,10 +149,18 @@ static int cmd_env(int argc, char **argv)
 	return 0;
 }
 
-/* 0 and a malloc'd buffer, or -1 for odd length / non-hex. */
-static int decode_hex(const char *s, uint8_t **out, size_t *len)
+/* 0 and a malloc'd buffer, or the usage error naming what is wrong. */
+static int decode_hex(const char *usage, const char *s, uint8_t **out, size_t *len)
 {
-	return hex_decode(s, strlen(s), out, len, NULL) == HEX_OK ? 0 : -1;
+	size_t n = strlen(s), bad = 0;
+	enum hex_status st = hex_decode(s, n, out, len, &bad);
+	char why[96];
+
+	if (st == HEX_OK)
+		return 0;
+	hex_describe(st, s, n, bad, why, sizeof(why));
+	fprintf(stderr, "cbpf kernel: packet '%s': %s\n%s", s, why, usage);
+	return 2;
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -157,59 +174,80 @@ static int parse_u64(const char *s, uint64_t *out)
 	return errno != 0 || *end != '\0' ? -1 : 0;
 }
 
-/* "nr=N,args=A0:A1:..." */
-static int parse_seccomp_spec(const char *spec, struct kc_seccomp_input *in)
+/* A seccomp input in the one syntax (cbpf/seccomp.h); the kernel reports
+ * arch and ip itself, so they may not be chosen. */
+static int parse_seccomp_input(const char *spec, struct kc_seccomp_input *in)
 {
-	char buf[512], *save = NULL, *field;
+	struct cbpf_seccomp_data sd;
+	unsigned given;
+	char why[256];
+	const char *host = cbpf_audit_arch_name(cbpf_seccomp_host_arch());
 
-	memset(in, 0, sizeof(*in));
-	if (strlen(spec) >= sizeof(buf))
-		return -1;
-	strcpy(buf, spec);
-	for (field = strtok_r(buf, ",", &save); field; field = strtok_r(NULL, ",", &save)) {
-		uint64_t v;
-		if (strncmp(field, "nr=", 3) == 0) {
-			char *end;
-			long long nr;
-			errno = 0;
-			nr = strtoll(field + 3, &end, 0);
-			if (errno || *end || field[3] == '\0' || nr < INT32_MIN || nr > INT32_MAX)
-				return -1;
-			in->nr = (int32_t)nr;
-		} else if (strncmp(field, "args=", 5) == 0) {
-			char *asave = NULL, *a;
-			size_t i = 0;
-			for (a = strtok_r(field + 5, ":", &asave); a; a = strtok_r(NULL, ":", &asave)) {
-				if (i >= 6 || parse_u64(a, &v) != 0)
-					return -1;
-				in->args[i++] = v;
-			}
-		} else {
-			return -1;
-		}
+	if (cbpf_seccomp_data_parse(spec, strlen(spec), &sd, &given, why, sizeof(why)) != 0) {
+		fprintf(stderr, "cbpf kernel: seccomp input '%s': %s\n%s", spec, why, usage_run);
+		return 2;
 	}
+	if ((given & CBPF_SD_IP) != 0) {
+		fprintf(stderr, "cbpf kernel: seccomp input '%s': ip cannot be chosen: the kernel "
+				"reports where the syscall instruction is (-v shows it)\n%s", spec,
+			usage_run);
+		return 2;
+	}
+	if (sd.arch != cbpf_seccomp_host_arch()) {
+		fprintf(stderr, "cbpf kernel: seccomp input '%s': arch cannot be chosen: the kernel "
+				"reports %s (%#" PRIx32 ") for this program's syscalls\n%s",
+			spec, host != NULL ? host : "this machine's", cbpf_seccomp_host_arch(),
+			usage_run);
+		return 2;
+	}
+	memset(in, 0, sizeof(*in));
+	in->nr = sd.nr;
+	memcpy(in->args, sd.args, sizeof(in->args));
 	return 0;
 }
 
-static void print_verdict(const struct kc_verdict *v)
+/* What an abort the kernel shows (returning 0 early) can be, by what the
+ * program has: a packet load that can fail, div/mod by X. */
+static const char *abort_kind(const struct cbpf_prog *p)
+{
+	bool load = false, div0 = false;
+
+	for (size_t i = 0; i < p->len; i++) {
+		const struct cbpf_opinfo *o = cbpf_opinfo(p->insns[i].code);
+		if (o == NULL)
+			continue;
+		if (o->kind == CBPF_KIND_LD_IND || o->kind == CBPF_KIND_LD_MSH ||
+		    (o->kind == CBPF_KIND_LD_ABS && cbpf_ext_from_k(p->insns[i].k) < 0))
+			load = true;
+		if (o->kind == CBPF_KIND_ALU && o->src == CBPF_SRC_X &&
+		    (o->alu == CBPF_ALU_DIV || o->alu == CBPF_ALU_MOD))
+			div0 = true;
+	}
+	return load && div0 ? "load or div0" : div0 ? "div0" : "load";
+}
+
+/* The result line, in `cbpf run`'s format (verdict_line.c). */
+static void print_verdict(const struct kc_verdict *v, enum cbpf_profile profile,
+			  const char *abort)
 {
 	if (v->error != 0) {
 		printf("error: %s: %s\n", cbpf_errno_name(v->error), v->note);
 		return;
 	}
 	if (!v->exact) {
-		printf(">=%" PRIu32 " inexact (%s)\n", v->verdict,
+		printf(">=%" PRIu32 " (inexact: %s)\n", v->verdict,
 		       v->random ? "reads random" : v->note[0] ? v->note : "value >= len");
 		return;
 	}
-	printf("%" PRIu32 " exact%s%s\n", v->verdict,
-	       v->abort_known && v->abort ? " (abort)" : "", v->random ? " (random)" : "");
+	tool_print_verdict(profile, v->verdict, v->abort_known && v->abort ? abort : NULL,
+			   v->random ? "random" : NULL);
 }
 
 struct run_opts {
 	enum kc_via via;
 	enum cbpf_format format;
 	uint32_t mark;
+	bool verbose;
 	const char *file;
 	char **inputs;
 	int ninputs;
@@ -230,6 +268,8 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 		} else if ((strcmp(a, "-f") == 0 || strcmp(a, "--format") == 0) && i + 1 < argc) {
 			if (cbpf_format_from_name(argv[++i], &o->format) != 0)
 				return usage_error(usage, "unknown format '%s'", argv[i]);
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			o->verbose = true;
 		} else if (strcmp(a, "--mark") == 0 && i + 1 < argc) {
 			uint64_t v;
 			if (parse_u64(argv[++i], &v) != 0 || v > UINT32_MAX)
@@ -284,15 +324,16 @@ static int run_seccomp(const struct run_opts *o, const struct cbpf_prog *p)
 
 	rc = in == NULL || v == NULL || seen == NULL ? 2 : 0;
 	for (int i = 0; rc == 0 && i < n; i++)
-		if (parse_seccomp_spec(o->inputs[i], &in[i]) != 0)
-			rc = usage_error(usage_run, "bad seccomp input '%s' (nr=N,args=A0:A1:...)",
-					 o->inputs[i]);
+		rc = parse_seccomp_input(o->inputs[i], &in[i]);
 	if (rc == 0 && kc_seccomp_request(p->insns, p->len, in, (size_t)n, NULL, &l, v, seen) != 0)
 		rc = report_load(o, &l);
 	for (int i = 0; rc == 0 && i < n; i++) {
-		print_verdict(&v[i]);
-		printf("  seccomp_data: nr=%" PRId32 " arch=%#" PRIx32 " ip=%#" PRIx64 "\n",
-		       seen[i].nr, seen[i].arch, seen[i].instruction_pointer);
+		char text[256];
+		/* the only abort seccomp has: loads are checked when it loads */
+		print_verdict(&v[i], CBPF_PROFILE_SECCOMP, "div0");
+		cbpf_seccomp_data_format(&seen[i], text, sizeof(text));
+		if (o->verbose)
+			printf("  seccomp_data: %s\n", text);
 	}
 	free(in);
 	free(v);
@@ -310,9 +351,7 @@ static int run_packets(const struct run_opts *o, const struct cbpf_prog *p)
 	int rc = pk == NULL || lens == NULL || v == NULL ? 2 : 0, loaded;
 
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		if (decode_hex(o->inputs[i], &pk[i], &lens[i]) != 0)
-			rc = usage_error(usage_run, "packet '%s': not an even-length hex string",
-					 o->inputs[i]);
+		rc = decode_hex(usage_run, o->inputs[i], &pk[i], &lens[i]);
 	if (rc == 0) {
 		if (o->via == KC_VIA_PACKET)
 			loaded = kc_packet_request(p->insns, p->len, (const uint8_t *const *)pk, lens,
@@ -324,8 +363,8 @@ static int run_packets(const struct run_opts *o, const struct cbpf_prog *p)
 			rc = report_load(o, &l);
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		print_verdict(&v[i]);
-		if (o->via == KC_VIA_PACKET) {
+		print_verdict(&v[i], CBPF_PROFILE_LINUX, abort_kind(p));
+		if (o->via == KC_VIA_PACKET && o->verbose) {
 			char *ctx = cbpf_ctx_to_json(&v[i].ctx);
 			printf("  ctx: %s\n", ctx ? ctx : "?");
 			free(ctx);

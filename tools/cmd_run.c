@@ -13,6 +13,7 @@
 #include "cbpf/ctx_json.h"
 #include "cbpf/format.h"
 #include "cbpf/pcap_file.h"
+#include "cbpf/seccomp.h"
 #include "cbpf/validate.h"
 #include "cbpf/vm.h"
 #include "cbpf/errname.h"
@@ -23,9 +24,10 @@ static const char usage_text[] =
 	"usage: cbpf run [OPTIONS] FILE [HEXPACKET...]\n"
 	"\n"
 	"Run a classic BPF program on packets with the Linux-exact VM and print one\n"
-	"line per packet: the value the program returns (decimal; for a socket filter\n"
-	"0 drops the packet and N keeps its first N bytes), followed by\n"
-	"\" (abort: KIND)\" when the run ended without a ret:\n"
+	"line per packet: the value the program returns (for a socket filter, in\n"
+	"decimal: 0 drops the packet and N keeps its first N bytes; for seccomp, as\n"
+	"0xHHHHHHHH and the action: 0x7fff0000 ALLOW, 0x00050001 ERRNO(1), ...),\n"
+	"followed by \" (abort: KIND)\" when the run ended without a ret:\n"
 	"  load   a packet load failed (out of bounds, no mac header, ...): returns 0\n"
 	"  div0   div or mod by X == 0: returns 0\n"
 	"  nodev  ld ifidx / ld hatype without a device: returns A\n"
@@ -42,10 +44,14 @@ static const char usage_text[] =
 	"                     filter sees the captured bytes, and len (ld #len) is\n"
 	"                     the captured length unless --ctx len=N says otherwise\n"
 	"  --seccomp SPEC     (profile seccomp) one struct seccomp_data:\n"
-	"                     nr=N,arch=A,ip=I,args=A0:A1:...  (all optional, 0 if\n"
-	"                     omitted; numbers decimal or 0x hex; arch may be a name:\n"
-	"                     x86_64 i386 aarch64 arm riscv64). With profile seccomp\n"
-	"                     a HEXPACKET is the 64-byte record in host byte order.\n"
+	"                     nr=N,arch=A,ip=I,args=A0:A1:...  (fields optional, in\n"
+	"                     any order; numbers decimal or 0x hex; nr may be a\n"
+	"                     syscall name (x86_64, i386), arch an arch name\n"
+	"                     (x86_64 i386 aarch64 arm riscv64 ...); omitted: arch\n"
+	"                     is this machine's (the kernel's for these syscalls),\n"
+	"                     the rest 0; docs/seccomp-input.md). With profile\n"
+	"                     seccomp a HEXPACKET is the 64-byte record in host\n"
+	"                     byte order.\n"
 	"\n"
 	"Options:\n"
 	"  -f, --format FMT   input format: auto (default), bpfasm, tcpdump, dd, ddd,\n"
@@ -120,139 +126,26 @@ static int add_input(struct run_opts *o, enum input_kind kind, const char *arg)
 
 static int decode_hex(struct input *in)
 {
-	switch (hex_decode(in->arg, strlen(in->arg), &in->data, &in->len, NULL)) {
-	case HEX_OK:
+	size_t n = strlen(in->arg), bad = 0;
+	enum hex_status st = hex_decode(in->arg, n, &in->data, &in->len, &bad);
+	char why[96];
+
+	if (st == HEX_OK)
 		return 0;
-	case HEX_ODD:
-		return usage_error("packet '%s': odd number of hex digits", in->arg);
-	case HEX_BAD:
-		return usage_error("packet '%s': not a hex string", in->arg);
-	default:
-		return usage_error("packet '%s': out of memory", in->arg);
-	}
-}
-
-/* A number for a --seccomp field: an optional '-', then decimal digits or
- * 0x and hex digits, exactly n bytes; the magnitude must fit in a u64. */
-static int spec_number(const char *s, size_t n, bool *neg, uint64_t *mag)
-{
-	unsigned base = 10;
-	size_t i = 0;
-	uint64_t v = 0;
-
-	*neg = n > 0 && s[0] == '-';
-	if (*neg)
-		i++;
-	if (n - i > 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
-		base = 16;
-		i += 2;
-	}
-	if (i == n)
-		return -1;
-	for (; i < n; i++) {
-		int d = hex_digit((unsigned char)s[i]);
-		if (d < 0 || (unsigned)d >= base || v > (UINT64_MAX - (uint64_t)d) / base)
-			return -1;
-		v = v * base + (uint64_t)d;
-	}
-	*mag = v;
-	return 0;
-}
-
-/* An unsigned field: no '-', at most max. */
-static int spec_unsigned(const char *s, size_t n, uint64_t max, uint64_t *out)
-{
-	bool neg;
-
-	if (spec_number(s, n, &neg, out) != 0 || neg || *out > max)
-		return -1;
-	return 0;
-}
-
-static int arch_by_name(const char *s, size_t n, uint32_t *out)
-{
-	/* AUDIT_ARCH_* values (linux/audit.h) */
-	static const struct {
-		const char *name;
-		uint32_t value;
-	} arches[] = {
-		{ "x86_64", 0xc000003e }, { "i386", 0x40000003 }, { "aarch64", 0xc00000b7 },
-		{ "arm", 0x40000028 },    { "riscv64", 0xc00000f3 },
-	};
-
-	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
-		if (strlen(arches[i].name) == n && memcmp(arches[i].name, s, n) == 0) {
-			*out = arches[i].value;
-			return 0;
-		}
-	return -1;
-}
-
-static int spec_args(const char *v, size_t n, struct cbpf_seccomp_data *sd)
-{
-	size_t i = 0, start = 0;
-
-	for (size_t p = 0; p <= n; p++) {
-		if (p < n && v[p] != ':')
-			continue;
-		if (i == 6 || spec_unsigned(v + start, p - start, UINT64_MAX, &sd->args[i]) != 0)
-			return -1;
-		i++;
-		start = p + 1;
-	}
-	return 0;
-}
-
-/* One key=value of a --seccomp spec. */
-static int spec_field(const char *f, size_t n, struct cbpf_seccomp_data *sd)
-{
-	const char *eq = memchr(f, '=', n);
-	size_t klen, vlen;
-	const char *v;
-	uint64_t x;
-
-	if (eq == NULL)
-		return -1;
-	klen = (size_t)(eq - f);
-	v = eq + 1;
-	vlen = n - klen - 1;
-	if (klen == 2 && memcmp(f, "nr", 2) == 0) {
-		/* an int in the kernel; the u32 spelling of negatives works too */
-		bool neg;
-		if (spec_number(v, vlen, &neg, &x) != 0 || x > (neg ? 0x80000000u : UINT32_MAX))
-			return -1;
-		sd->nr = (int32_t)(uint32_t)(neg ? 0u - (uint32_t)x : (uint32_t)x);
-		return 0;
-	}
-	if (klen == 4 && memcmp(f, "arch", 4) == 0) {
-		if (arch_by_name(v, vlen, &sd->arch) == 0)
-			return 0;
-		if (spec_unsigned(v, vlen, UINT32_MAX, &x) != 0)
-			return -1;
-		sd->arch = (uint32_t)x;
-		return 0;
-	}
-	if (klen == 2 && memcmp(f, "ip", 2) == 0)
-		return spec_unsigned(v, vlen, UINT64_MAX, &sd->instruction_pointer);
-	if (klen == 4 && memcmp(f, "args", 4) == 0)
-		return spec_args(v, vlen, sd);
-	return -1;
+	hex_describe(st, in->arg, n, bad, why, sizeof(why));
+	fprintf(stderr, "cbpf run: packet '%s': %s\n(`cbpf run --help` for usage)\n", in->arg, why);
+	return 2;
 }
 
 static int decode_seccomp(struct input *in)
 {
 	struct cbpf_seccomp_data sd;
-	const char *s = in->arg;
+	char why[256];
 
-	memset(&sd, 0, sizeof(sd));
-	while (*s != '\0') {
-		size_t n = strcspn(s, ",");
-		if (spec_field(s, n, &sd) != 0)
-			return usage_error("--seccomp '%s': expected nr=N,arch=A,ip=I,args=A0:A1:... "
-					   "with numbers in range", in->arg);
-		s += n;
-		if (*s == ',')
-			s++;
+	if (cbpf_seccomp_data_parse(in->arg, strlen(in->arg), &sd, NULL, why, sizeof(why)) != 0) {
+		fprintf(stderr, "cbpf run: --seccomp '%s': %s\n(`cbpf run --help` for usage)\n",
+			in->arg, why);
+		return 2;
 	}
 	in->data = malloc(sizeof(sd));
 	if (in->data == NULL)
@@ -447,12 +340,10 @@ static int load_program(const struct run_opts *o, struct cbpf_vm **vm)
 
 /* ---- running ---- */
 
-static void print_result(struct cbpf_result r)
+static void print_result(const struct run_opts *o, struct cbpf_result r)
 {
-	if (r.end == CBPF_END_RET)
-		printf("%" PRIu32 "\n", r.verdict);
-	else
-		printf("%" PRIu32 " (abort: %s)\n", r.verdict, cbpf_abort_name(r.end));
+	tool_print_verdict(o->profile, r.verdict, r.end == CBPF_END_RET ? NULL : cbpf_abort_name(r.end),
+			   NULL);
 }
 
 static const struct cbpf_ctx *ctx_for(const struct run_opts *o)
@@ -474,7 +365,7 @@ static int run_pcap(const struct run_opts *o, const struct cbpf_vm *vm, const ch
 	}
 	rc = cbpf_pcap_open(&r, f, err, sizeof(err));
 	while (rc == 0 && (rc = cbpf_pcap_next(&r, &rec, err, sizeof(err))) == 1) {
-		print_result(cbpf_vm_run(vm, rec.data, rec.caplen, ctx_for(o)));
+		print_result(o, cbpf_vm_run(vm, rec.data, rec.caplen, ctx_for(o)));
 		rc = 0;
 	}
 	cbpf_pcap_close(&r);
@@ -497,7 +388,7 @@ static int run_inputs(const struct run_opts *o, const struct cbpf_vm *vm)
 				return r;
 			continue;
 		}
-		print_result(cbpf_vm_run(vm, in->data, in->len, ctx_for(o)));
+		print_result(o, cbpf_vm_run(vm, in->data, in->len, ctx_for(o)));
 	}
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "cbpf run: <stdout>: %s\n", strerror(errno));

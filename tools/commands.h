@@ -6,6 +6,9 @@
 #define CBPF_TOOLS_COMMANDS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "cbpf/validate.h"
 
 /* Each returns the process exit status: 0 ok, 1 "no" (a rejected program,
  * a divergence), 2 usage or unreadable input. */
@@ -18,6 +21,7 @@ int cmd_kernel(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
 int cmd_opcodes(int argc, char **argv);
+int cmd_seccomp(int argc, char **argv);
 /* `cbpf kernel fetch` and `cbpf kernel plugin --target` (cmd_kernel_guest.c) */
 int cmd_kernel_fetch(int argc, char **argv);
 int cmd_kernel_plugin_guest(int argc, char **argv);
@@ -31,17 +35,24 @@ int tool_read_input(const char *path, char **buf, size_t *len);
  * rename for real files). Returns 0, or -1 after printing the error. */
 int tool_write_output(const char *path, const void *buf, size_t len);
 
-/* The source tree: $CBPF_SRC, else the one this binary was configured
- * from. */
-const char *tool_source_dir(void);
-
-/* Exec /usr/bin/python3 SOURCE/script with the lead arguments, then
- * --build=DIR (the build tree holding this binary) when with_build, then
- * rest. Returns 2 after printing why when it cannot. */
-int tool_exec_python(const char *cmd, const char *script, const char *const *lead, size_t nlead,
+/* Exec `/usr/bin/python3 -m MODULE` (a module of the cbpfconform package,
+ * found as python_exec.c says and put on PYTHONPATH) with the lead
+ * arguments, then --build=DIR (the directory above this binary's bin/)
+ * when with_build, then rest. Returns 2 after printing why when it cannot. */
+int tool_exec_python(const char *cmd, const char *module, const char *const *lead, size_t nlead,
 		     int with_build, char *const *rest, size_t nrest);
+
+/* Print the result line of one input (verdict_line.c): "VERDICT" or, for
+ * seccomp, "0xHHHHHHHH ACTION", then " (abort: KIND)" when abort_kind is
+ * not NULL and " (NOTE)" when note is not NULL. */
+void tool_print_verdict(enum cbpf_profile profile, uint32_t verdict, const char *abort_kind,
+			const char *note);
 
 /* The name to show for an input path in messages. */
 const char *tool_input_name(const char *path);
+
+/* The source tree (the guest oracle is built from it): $CBPF_SRC, else the
+ * one this binary was configured from. */
+const char *tool_source_dir(void);
 
 #endif

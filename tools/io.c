@@ -6,6 +6,7 @@
 #include "commands.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,9 +77,15 @@ int tool_write_output(const char *path, const void *buf, size_t len)
 		fprintf(stderr, "cbpf: %s: path too long\n", path);
 		return -1;
 	}
+	/* errors name the user's file: the temporary one is ours */
 	f = fopen(tmp, "wb");
-	if (f == NULL || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
-		fprintf(stderr, "cbpf: %s: %s\n", tmp, strerror(errno));
+	if (f == NULL) {
+		fprintf(stderr, "cbpf: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	bool written = fwrite(buf, 1, len, f) == len;
+	if (fclose(f) != 0 || !written) {
+		fprintf(stderr, "cbpf: %s: %s\n", path, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}

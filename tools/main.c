@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run a program on packets with the Linux-exact VM" },
 	{ "plugin", cmd_plugin, "serve the plugin protocol (JSON Lines) with the VM" },
 	{ "kernel", cmd_kernel, "ask the live kernel (attach, run, env, plugin)" },
+	{ "seccomp", cmd_seccomp, "seccomp_data records and actions, as text and bytes" },
 	{ "corpus", cmd_corpus, "the conformance corpus: record, run, merge, render" },
 	{ "triage", cmd_triage, "minimise a divergence, name its cause, file a regression" },
 	{ "opcodes", cmd_opcodes, "the opcode table, as a table or JSON (--json)" },

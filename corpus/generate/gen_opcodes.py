@@ -5,7 +5,7 @@ jump condition, every load mode and size at the packet's edges, scratch
 memory cells, returns, register moves and the 16 SKF_AD extensions in all
 three load sizes.
 """
-from casefile import Case
+from cbpfconform.casefile import Case
 import insns as I
 from packets import EDGE_WORDS, pattern, with_words
 

@@ -4,7 +4,7 @@ packets of several lengths. The seed makes the files reproducible.
 """
 import random
 
-from casefile import Case
+from cbpfconform.casefile import Case
 import insns as I
 from packets import pattern
 

@@ -2,14 +2,17 @@
 """generate.py: writes the generated case files of corpus/ (the committed
 cases are the files; this script is how they were made).
 
-    /usr/bin/python3 corpus/generate/generate.py [--corpus DIR]
+    PYTHONPATH=harness /usr/bin/python3 corpus/generate/generate.py [--corpus DIR]
+
+(harness/ on PYTHONPATH for the cbpfconform package; this directory's
+modules are found because it is the script's own.)
 
 Families: opcodes/, validator/, quirks/, random/, packet_hook/ (Python
 generators in this directory), pcap/ (one case per line of pcap/expressions.txt, run over
 pcap/lan.pcap) and seccomp/ (policies exported by libseccomp, built from
 seccomp_policies.c with cc -lseccomp). A case whose program and packets are
 unchanged keeps its recorded expectation; new or changed cases have none
-until `cbpf corpus record` (harness/conform.py record) fills them in.
+until `cbpf corpus record` fills them in.
 Files of a family that the generator no longer produces are removed;
 corpus/regress/ is never touched.
 """
@@ -21,18 +24,21 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "..", "harness", "cbpfconform"))
+from cbpfconform import casefile
 
-import casefile  # noqa: E402
-import expressions  # noqa: E402
+# gen_packet_hook.py still imports `casefile` by its old flat name; it is
+# the same module. (Drop this line when that import says cbpfconform.casefile.)
+sys.modules.setdefault("casefile", casefile)
+
+import expressions  # noqa: E402  (this directory: the script's own)
 import frames  # noqa: E402
 import gen_opcodes  # noqa: E402
 import gen_packet_hook  # noqa: E402
 import gen_quirks  # noqa: E402
 import gen_random  # noqa: E402
 import gen_validator  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 FAMILIES = ("opcodes", "validator", "quirks", "random", "packet_hook", "pcap/expr",
             "seccomp/policies")
@@ -64,7 +70,7 @@ def seccomp_cases():
                           tags=["seccomp", "libseccomp"], program=d["program"],
                           program_comments=[""] * len(d["program"]))
         c.inputs = d["inputs"]
-        c.packets = [casefile.seccomp_data(t, d["name"], 0) for t in d["inputs"]]
+        c.packets = casefile.seccomp_records(c.inputs, d["name"], [0] * len(c.inputs))
         yield c
 
 

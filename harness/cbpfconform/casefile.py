@@ -8,9 +8,10 @@ import dataclasses
 import json
 import os
 import re
-import struct
+import subprocess
 
-from atomic import write_atomic
+from . import ctx as ctx_mod
+from .atomic import write_atomic
 
 SINGLE_KEYS = {"description", "profile", "hook", "tags", "pcap-expr", "linktype",
                "packets-from", "ctx", "expect-load", "recorded", "nondeterministic"}
@@ -24,11 +25,16 @@ ABORTS = ("load", "div0", "nodev", "abort", "unknown")
 NONDET = ("random", "cpu")
 
 
+MAX_PACKET = 4 << 20        # the plugin protocol's limit on one packet
+MAX_INSNS = 65535           # sock_fprog.len is a u16
+
+
 class CaseError(Exception):
-    """A broken case file: str() is 'FILE:LINE: why'."""
+    """A broken case file: str() is 'FILE:LINE: why' ('FILE: why' when the
+    file cannot be read at all)."""
 
     def __init__(self, path, line, msg):
-        super().__init__(f"{path}:{line}: {msg}")
+        super().__init__(f"{path}:{line}: {msg}" if line is not None else f"{path}: {msg}")
         self.path, self.line, self.msg = path, line, msg
 
 
@@ -62,6 +68,10 @@ class Case:
     recorded: str | None = None
     nondeterministic: str | None = None
     comments: list = dataclasses.field(default_factory=list)  # leading '#' lines, kept
+    # The first line of each key, and the file line of each asm: line, for
+    # errors found after parsing (corpus.py).
+    lines: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    asm_lines: list = dataclasses.field(default_factory=list, compare=False, repr=False)
 
     def has_expectation(self):
         return self.expect_load is not None
@@ -102,9 +112,13 @@ def parse_packet(value, path, line):
             raise CaseError(path, line, f"pattern length {n} out of range (0..4 MiB)")
         return pattern(n)
     try:
-        return bytes.fromhex(value.replace(" ", ""))
+        p = bytes.fromhex(value.replace(" ", ""))
     except ValueError:
         raise CaseError(path, line, "packet: neither hex nor 'pattern N'") from None
+    if len(p) > MAX_PACKET:
+        raise CaseError(path, line, f"packet: {len(p)} bytes is over the limit of "
+                                    f"{MAX_PACKET} (4 MiB)")
+    return p
 
 
 def format_packet(p):
@@ -113,29 +127,28 @@ def format_packet(p):
     return p.hex()
 
 
-SECCOMP_FIELDS = ("nr", "arch", "ip", "args")
+# The cbpf binary whose one seccomp_data parser reads `input:` lines
+# (`cbpf seccomp data`, docs/seccomp-input.md); corpus.load sets the run's.
+CBPF = os.environ.get("CBPF_BIN") or os.path.join(
+    os.environ.get("CBPF_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build")),
+    "bin", "cbpf")
 
 
-def seccomp_data(text, path, line):
-    """'nr=59 arch=0xc000003e ip=0 args=1,2,3' -> 64 bytes of struct
-    seccomp_data in host (little-endian x86-64) byte order."""
-    vals = {"nr": 0, "arch": 0xc000003e, "ip": 0, "args": [0] * 6}
-    for tok in text.split():
-        key, eq, val = tok.partition("=")
-        if not eq or key not in SECCOMP_FIELDS:
-            raise CaseError(path, line, f"input: expected nr=/arch=/ip=/args=, got '{tok}'")
-        if key == "args":
-            args = [_int(a, path, line, "args") for a in val.split(",")]
-            if len(args) > 6:
-                raise CaseError(path, line, "input: at most 6 args")
-            vals["args"] = args + [0] * (6 - len(args))
-        else:
-            vals[key] = _int(val, path, line, key)
+def seccomp_records(texts, path, lines):
+    """`input:` texts ('nr=read,args=1:0x100000000') -> the 64-byte struct
+    seccomp_data of each, in host byte order, as the cbpf binary reads them."""
+    if not texts:
+        return []
     try:
-        return struct.pack("<iIQ6Q", vals["nr"], vals["arch"] & 0xffffffff, vals["ip"],
-                           *[a & 0xffffffffffffffff for a in vals["args"]])
-    except struct.error as e:
-        raise CaseError(path, line, f"input: {e}") from None
+        r = subprocess.run([CBPF, "seccomp", "data", *texts], capture_output=True, text=True,
+                           timeout=60)
+    except OSError as e:
+        raise CaseError(path, lines[0], f"input: cannot run {CBPF} seccomp data: {e}") from None
+    m = re.match(r"cbpf seccomp data: argument (\d+) '.*?': (.*)", r.stderr.strip(), re.S)
+    if r.returncode != 0 or m:
+        line = lines[int(m.group(1)) - 1] if m else lines[0]
+        raise CaseError(path, line, f"input: {m.group(2) if m else r.stderr.strip()}")
+    return [bytes.fromhex(out.split(" ", 1)[0]) for out in r.stdout.splitlines()]
 
 
 def parse_expect_line(text, path, line):
@@ -158,9 +171,39 @@ def parse_expect_line(text, path, line):
     return e
 
 
+def _read_text(path):
+    """The file's text; CaseError naming the line and column of a byte
+    that is not UTF-8."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise CaseError(path, None, f"cannot read: {e.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise CaseError(path, line, f"not UTF-8 text (byte {data[e.start]:#04x} at column "
+                                    f"{col})") from None
+
+
+def _parse_ctx(value, path, line):
+    try:
+        ctx = json.loads(value)
+    except RecursionError:
+        raise CaseError(path, line, "ctx: not JSON (nested too deeply)") from None
+    except ValueError as e:
+        raise CaseError(path, line, f"ctx: not JSON ({e})") from None
+    try:
+        ctx_mod.check(ctx)
+    except ValueError as e:
+        raise CaseError(path, line, f"ctx: {e}") from None
+    return ctx
+
+
 def parse(path, root):
-    with open(path, encoding="utf-8") as f:
-        lines = f.read().split("\n")
+    lines = _read_text(path).split("\n")
     cid = os.path.relpath(path, root)
     if cid.endswith(".case"):
         cid = cid[:-5]
@@ -183,6 +226,7 @@ def parse(path, root):
                 c.program_comments.append(comment)
             elif block == "asm":
                 c.asm += raw[2:] + "\n"
+                c.asm_lines.append(lineno)
             else:
                 c.expect.append(parse_expect_line(text, path, lineno))
             continue
@@ -197,6 +241,7 @@ def parse(path, root):
         value = value.strip()
         if not colon or raw[0].isspace():
             raise CaseError(path, lineno, f"expected 'key: value', got '{raw.strip()}'")
+        c.lines.setdefault(key, lineno)
         if key in BLOCK_KEYS:
             if value:
                 raise CaseError(path, lineno, f"'{key}:' takes indented lines, not a value")
@@ -217,7 +262,7 @@ def parse(path, root):
                 c.packet_lines.append(lineno)
             else:
                 c.inputs.append(value)
-                c.packets.append(seccomp_data(value, path, lineno))
+                c.packets.append(None)  # filled by seccomp_records below
                 c.packet_lines.append(lineno)
             continue
         if key not in SINGLE_KEYS:
@@ -244,12 +289,7 @@ def parse(path, root):
         elif key == "packets-from":
             c.packets_from = value
         elif key == "ctx":
-            try:
-                c.ctx = json.loads(value)
-            except ValueError as e:
-                raise CaseError(path, lineno, f"ctx: not JSON ({e})") from None
-            if not isinstance(c.ctx, dict):
-                raise CaseError(path, lineno, "ctx: must be a JSON object")
+            c.ctx = _parse_ctx(value, path, lineno)
         elif key == "expect-load":
             if not (value == "ok" or re.fullmatch(r"rejected E[A-Z0-9]+", value)):
                 raise CaseError(path, lineno, f"expect-load: 'ok' or 'rejected ERRNO', got '{value}'")
@@ -260,6 +300,10 @@ def parse(path, root):
             if value not in NONDET:
                 raise CaseError(path, lineno, f"nondeterministic: random or cpu, got '{value}'")
             c.nondeterministic = value
+    if c.inputs:
+        records = iter(seccomp_records(
+            c.inputs, path, [n for p, n in zip(c.packets, c.packet_lines) if p is None]))
+        c.packets = [next(records) if p is None else p for p in c.packets]
     _check(c, path, block_start)
     return c
 
@@ -275,7 +319,23 @@ def _check(c, path, last_line):
     if c.hook != "unix" and c.profile != "linux":
         raise CaseError(path, 1, "hook: is for profile linux only")
     if c.inputs and c.profile != "seccomp":
-        raise CaseError(path, 1, "input: lines are seccomp_data; set profile: seccomp")
+        raise CaseError(path, c.lines.get("input", 1),
+                        "input: lines are seccomp_data; set profile: seccomp")
+    if c.profile == "seccomp":
+        # The plugins take only 64-byte seccomp_data records here.
+        if "packet" in c.lines:
+            raise CaseError(path, c.lines["packet"],
+                            "packet: is for profile linux; a seccomp case gives input: lines")
+        if c.packets_from:
+            raise CaseError(path, c.lines["packets-from"],
+                            "packets-from: is for profile linux (frames, not seccomp_data)")
+        if c.ctx is not None:
+            raise CaseError(path, c.lines["ctx"],
+                            "ctx: not used by profile seccomp (the input is seccomp_data)")
+    if c.program is not None and len(c.program) > MAX_INSNS:
+        raise CaseError(path, c.lines["program"], f"program: {len(c.program)} instructions is "
+                                                  f"over the limit of {MAX_INSNS} "
+                                                  f"(sock_fprog.len is a u16)")
     if c.expect is not None and c.expect_load != "ok":
         raise CaseError(path, 1, "expect: needs expect-load: ok")
     if c.expect_load == "ok" and c.expect is not None and c.packets and \

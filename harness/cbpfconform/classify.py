@@ -1,6 +1,6 @@
 """classify: names the known cause of a peer's divergence from the kernel.
 
-The rules are data (harness/causes.json); this module computes the
+The rules are data (causes.json, beside this file); this module computes the
 program features they refer to and applies the first matching rule.
 """
 import json
@@ -9,8 +9,8 @@ import re
 
 SKF_AD_OFF = 0xfffff000
 
-# Linux's chk_code_allowed() list (semantics page 1.2), used here only to
-# name the "invalid-opcode" feature of a program.
+# Linux's chk_code_allowed() list (linux-semantics: validate.opcode), used
+# here only to name the "invalid-opcode" feature of a program.
 LINUX_CODES = frozenset((
     0x00, 0x01, 0x02, 0x03, 0x04, 0x0c, 0x14, 0x1c, 0x24, 0x2c, 0x34, 0x3c, 0x44, 0x4c, 0x54,
     0x5c, 0x64, 0x6c, 0x74, 0x7c, 0x84, 0x94, 0x9c, 0xa4, 0xac, 0x05, 0x15, 0x1d, 0x25, 0x2d,
@@ -20,13 +20,14 @@ JCOND = frozenset((0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d))
 
 
 def load_rules(path=None):
-    path = path or os.path.join(os.path.dirname(__file__), "..", "causes.json")
+    path = path or os.path.join(os.path.dirname(__file__), "causes.json")
     with open(path, encoding="utf-8") as f:
         return json.load(f)["rules"]
 
 
 def reads_unstored(prog):
-    """The kernel's check_load_and_stores() (semantics page 1.1): True when
+    """The kernel's check_load_and_stores() (linux-semantics:
+    validate.scratch-uninit): True when
     some M[k] is read on a path without a store to it."""
     n = len(prog)
     masks = [0xffff] * n

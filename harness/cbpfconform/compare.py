@@ -6,6 +6,7 @@ verdicts recorded in the case file). Rules, in order:
   * reference ENOMEM                   -> skipped (an optmem_max limit, not a rule;
                                           the kernel's row still checks it against
                                           the recording)
+  * peer hung (no answer in time)       -> diverge, outcome hang
   * peer "error"                       -> diverge, outcome peer-error
   * load ok/rejected differ            -> diverge, outcome peer-accepts / peer-rejects
   * both rejected, errno differs       -> diverge, outcome errno
@@ -15,6 +16,8 @@ verdicts recorded in the case file). Rules, in order:
     result carries an "error" (an environment failure) or "random" (it
     read SKF_AD_RANDOM), and cases marked nondeterministic, are not compared. Aborts are reported, not compared
     (every abort but nodev returns 0, which the verdict already shows).
+Details name the two sides (names=(reference, peer)): "kernel 7, libpcap 1",
+or for the kernel's own row "recorded 7, kernel 1".
 """
 
 
@@ -34,21 +37,25 @@ def _clamp(v, n):
     return min(v, max(n, 1))
 
 
-def compare(ref, got, packets, nondeterministic=None, env_limits=True):
+def compare(ref, got, packets, nondeterministic=None, env_limits=True, names=("kernel", "peer")):
     """-> (status, outcome, detail, mismatches); status is pass/diverge/skipped.
     env_limits=False compares ENOMEM like any other answer (the live kernel
-    against its own recording)."""
+    against its own recording). The mismatches keep the keys "kernel" (the
+    reference's verdict) and "peer"."""
+    rn, gn = names
     rl, gl = ref.get("load"), got.get("load")
     if rl == "error":
         return "skipped", None, f"reference could not run it: {ref.get('reason', '?')}", []
     if rl == "rejected" and env_limits and (ref.get("env_limit") or ref.get("errno") == "ENOMEM"):
         return "skipped", None, f"environment limit ({ref.get('errno')}): {ref.get('reason', '')}", []
+    if gl == "error" and got.get("hang"):
+        return "diverge", "hang", str(got.get("reason")), []
     if gl == "error":
         return "diverge", "peer-error", f"error: {got.get('reason', '?')}", []
     if rl != gl:
         if gl == "ok":
-            return "diverge", "peer-accepts", f"kernel rejects ({ref.get('errno')}), peer accepts", []
-        return "diverge", "peer-rejects", f"kernel accepts, peer rejects ({got.get('errno')}: " \
+            return "diverge", "peer-accepts", f"{rn} rejects ({ref.get('errno')}), {gn} accepts", []
+        return "diverge", "peer-rejects", f"{rn} accepts, {gn} rejects ({got.get('errno')}: " \
                                            f"{got.get('reason', '')})", []
     if rl == "rejected":
         if ref.get("errno") != got.get("errno"):
@@ -79,5 +86,5 @@ def compare(ref, got, packets, nondeterministic=None, env_limits=True):
     if mism:
         m = mism[0]
         return "diverge", "verdict", f"{len(mism)} of {len(rres)} packets differ (first: packet " \
-                                     f"{m['packet']}: kernel {m['kernel']}, peer {m['peer']})", mism
+                                     f"{m['packet']}: {rn} {m['kernel']}, {gn} {m['peer']})", mism
     return "pass", None, "", []

@@ -6,15 +6,16 @@ its error names the file and line.
 import fnmatch
 import json
 import os
+import re
 import subprocess
 
-import casefile
+from . import casefile
 
 
 class Loaded:
     def __init__(self):
         self.cases = []     # Case objects with .program and .packets resolved
-        self.broken = []    # {"case": id, "error": "file:line: why"}
+        self.broken = []    # {"case": id, "status": "broken", "error": "file:line: why"}
 
 
 def select(paths, root, only=None, shard=None):
@@ -29,8 +30,9 @@ def select(paths, root, only=None, shard=None):
     return ids
 
 
-def load(root, build, cbpf, only=None, shard=None):
+def load(root, build, cbpf, only=None, shard=None, check_recorded=True):
     out = Loaded()
+    casefile.CBPF = cbpf  # input: lines are read by this binary's parser
     pcap_json = os.path.join(build, "harness", "pcap_programs.json")
     pcap_programs = None
     frames_cache = {}
@@ -42,7 +44,7 @@ def load(root, build, cbpf, only=None, shard=None):
                     pcap_programs = _pcap_programs(pcap_json)
                 prog = pcap_programs.get(c.pcap_expr)
                 if prog is None:
-                    raise casefile.CaseError(path, _line_of(path, "pcap-expr:"),
+                    raise casefile.CaseError(path, c.lines["pcap-expr"],
                                              f"expression not compiled at build time "
                                              f"(is it in corpus/pcap/expressions.txt?): {c.pcap_expr}")
                 c.program = prog
@@ -50,27 +52,27 @@ def load(root, build, cbpf, only=None, shard=None):
             elif c.asm is not None:
                 c.program = _assemble(cbpf, c, path)
                 c.program_comments = [""] * len(c.program)
+            if len(c.program) > casefile.MAX_INSNS:
+                key = next(k for k in ("program", "asm", "pcap-expr") if k in c.lines)
+                raise casefile.CaseError(path, c.lines[key],
+                                         f"program: {len(c.program)} instructions is over the "
+                                         f"limit of {casefile.MAX_INSNS} (sock_fprog.len is a u16)")
             if c.packets_from:
                 fp = os.path.normpath(os.path.join(root, c.packets_from))
                 if fp not in frames_cache:
-                    frames_cache[fp] = _read_pcap(build, fp, path)
+                    frames_cache[fp] = _read_pcap(build, fp, path, c.lines["packets-from"])
                 c.packets = frames_cache[fp]
             if c.expect is not None and len(c.expect) != len(c.packets):
-                raise casefile.CaseError(path, _line_of(path, "expect:"),
+                raise casefile.CaseError(path, c.lines["expect"],
                                          f"expect: has {len(c.expect)} lines for "
                                          f"{len(c.packets)} packets")
+            if check_recorded and c.recorded and not os.path.isfile(os.path.join(root, c.recorded)):
+                raise casefile.CaseError(path, c.lines["recorded"],
+                                         f"recorded: {c.recorded} does not exist")
             out.cases.append(c)
         except casefile.CaseError as e:
-            out.broken.append({"case": cid, "error": str(e)})
+            out.broken.append({"case": cid, "status": "broken", "error": str(e)})
     return out
-
-
-def _line_of(path, key):
-    with open(path, encoding="utf-8") as f:
-        for i, l in enumerate(f, 1):
-            if l.startswith(key):
-                return i
-    return 1
 
 
 def _pcap_programs(path):
@@ -80,26 +82,37 @@ def _pcap_programs(path):
         return json.load(f)["programs"]
 
 
+# `cbpf asm` on stdin: "<stdin>:LINE:COL: why", LINE and COL in the block.
+ASM_ERROR = re.compile(r"^<stdin>:(\d+):(\d+): (.*)$")
+
+
 def _assemble(cbpf, c, path):
+    line = c.lines["asm"]
     try:
         r = subprocess.run([cbpf, "asm", "-o", "json", "-"], input=c.asm, capture_output=True,
                            text=True, timeout=60)
     except OSError as e:
-        raise casefile.CaseError(path, _line_of(path, "asm:"), f"cannot run cbpf asm: {e}") from None
+        raise casefile.CaseError(path, line, f"cannot run cbpf asm: {e}") from None
     if r.returncode != 0:
-        msg = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "cbpf asm failed"
-        raise casefile.CaseError(path, _line_of(path, "asm:"), f"asm: {msg}")
+        errs = r.stderr.strip().splitlines() or ["cbpf asm failed"]
+        m = next((m for m in map(ASM_ERROR.match, errs) if m), None)
+        if m is None:
+            raise casefile.CaseError(path, line, f"asm: {errs[-1]}")
+        n, col, why = int(m.group(1)), int(m.group(2)), m.group(3)
+        if 1 <= n <= len(c.asm_lines):
+            # the block's lines are indented by two spaces in the file
+            line, col = c.asm_lines[n - 1], col + 2
+        raise casefile.CaseError(path, line, f"asm: {why} (column {col})")
     return json.loads(r.stdout)
 
 
-def _read_pcap(build, fp, case_path):
+def _read_pcap(build, fp, case_path, line):
     exe = os.path.join(build, "harness", "cbpf-pcap-frames")
     try:
         r = subprocess.run([exe, fp], capture_output=True, text=True, timeout=60)
     except OSError as e:
-        raise casefile.CaseError(case_path, _line_of(case_path, "packets-from:"),
+        raise casefile.CaseError(case_path, line,
                                  f"packets-from: cannot run {exe}: {e.strerror}") from None
     if r.returncode != 0:
-        raise casefile.CaseError(case_path, _line_of(case_path, "packets-from:"),
-                                 f"packets-from: {r.stderr.strip()}")
+        raise casefile.CaseError(case_path, line, f"packets-from: {r.stderr.strip()}")
     return [bytes.fromhex(h) for h in json.loads(r.stdout)["frames"]]

@@ -46,7 +46,8 @@ def record(cbpf, src_dir, pcap_programs=None):
         with open(pcap_programs) as f:
             env["libpcap"] = json.load(f).get("libpcap")
     env["go"] = _run(["go", "version"])
-    env["cbpf_commit"] = _run(["git", "-C", src_dir, "rev-parse", "--short", "HEAD"])
+    env["cbpf_commit"] = _run(["git", "-C", src_dir, "rev-parse", "--short", "HEAD"]) \
+        if src_dir else None
     return env
 
 

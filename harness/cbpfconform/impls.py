@@ -18,7 +18,7 @@ import dataclasses
 import os
 import shlex
 
-from plugin import Plugin, PluginError
+from .plugin import Plugin, PluginError
 
 BUILTIN = ("kernel", "vm", "libpcap", "xnet")
 PROBE = {"linux": {"id": "probe", "profile": "linux", "program": [[6, 0, 0, 7]],
@@ -84,8 +84,10 @@ SKIP_HINTS = {"xnet": "Go toolchain or golang-golang-x-net-dev not installed "
               "libpcap": "libpcap plugin not built (libpcap-dev missing?)"}
 
 
-def probe(impl, log_dir):
-    """Start each profile's plugin and send one request; fill available/reasons."""
+def probe(impl, log_dir, timeout=60.0):
+    """Start each profile's plugin and send one request; fill available/reasons.
+    Each plugin's stderr goes to LOG_DIR/NAME-LANE.stderr; every answer is
+    waited for at most timeout seconds."""
     for profile, argv in impl.commands.items():  # profile: the lane
         if not os.path.exists(argv[0]) and os.sep in argv[0]:
             impl.available[profile] = False
@@ -94,7 +96,7 @@ def probe(impl, log_dir):
         log = os.path.join(log_dir, f"{impl.name}-{profile}.stderr") if log_dir else None
         key = tuple(argv)
         shared = next((p for p in impl.plugins.values() if tuple(p.argv) == key), None)
-        plug = shared or Plugin(argv, impl.name, log)
+        plug = shared or Plugin(argv, impl.name, log, timeout)
         try:
             resp = plug.run([PROBE[profile]])[0]
         except PluginError as e:
@@ -111,10 +113,10 @@ def probe(impl, log_dir):
         impl.plugins[profile] = plug
 
 
-def close_all(impls):
+def close_all(impls, kill=False):
     seen = set()
     for i in impls:
         for p in i.plugins.values():
             if id(p) not in seen:
                 seen.add(id(p))
-                p.close()
+                p.close(kill)

@@ -5,7 +5,7 @@ conform KERNELS="...") adds one implementation per guest target, named
 `kernel:TARGET:MODE`, served by `cbpf kernel plugin --target TARGET` (a qemu
 guest). `host` is the live kernel, the reference, which is always there.
 Every guest is compared with the reference like any other peer, and its
-divergences get causes from harness/causes.json (rules with a peer_regex
+divergences get causes from causes.json (rules with a peer_regex
 for kernel targets).
 
 A guest is probed and run in its own thread, at most one per CPU at a time:
@@ -21,14 +21,17 @@ import re
 import threading
 import time
 
-import impls as impls_mod
-from atomic import write_atomic
-from casefile import lane
-from plugin import Plugin, PluginError
+from . import impls as impls_mod
+from .atomic import write_atomic
+from .casefile import lane
+from .plugin import Plugin, PluginError
 
 TARGET_RE = re.compile(r"^(debian-6\.1|custom)/[a-z0-9]+(/[a-z0-9-]+)?(:(jit|interp))?$")
 SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 STATS = {}
+# Seconds to wait for one answer of a guest: at least a boot under load
+# (the proxy itself restarts a guest that hangs on a request, --timeout 60).
+TIMEOUT = 180.0
 
 
 def parse(spec):
@@ -103,7 +106,7 @@ def probe_one(i, ln, log_dir):
         i.available[ln] = True
         return
     log = os.path.join(log_dir, re.sub(r"[/:]", "_", i.name) + f"-{ln}.stderr") if log_dir else None
-    plug = Plugin(i.commands[ln], i.name, log)
+    plug = Plugin(i.commands[ln], i.name, log, TIMEOUT)
     try:
         resp = plug.run([impls_mod.PROBE[ln]])[0]
     except PluginError as e:

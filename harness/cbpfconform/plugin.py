@@ -2,9 +2,18 @@
 
 The process is started once and requests are streamed to it: a writer
 thread feeds stdin while the caller reads responses in order, so a large
-batch never deadlocks on full pipes. A plugin that dies or stops answering
-gets an "error" response for every request left in the batch (naming what
-happened) and is restarted for the next batch.
+batch never deadlocks on full pipes. Each answer is waited for at most
+`timeout` seconds; while it is waited for, on_wait(request, seconds) is
+called after min(5 s, timeout / 2) and then every 30 s, so a slow plugin is
+named. A request that gets no answer in time is a hang: its response is
+{"load": "error", "hang": true, "reason": "hang: no answer within T s"},
+the process is killed and a fresh one gets the rest of the batch. A plugin
+that exits gets an "error" response for the request it was on (naming its
+exit status) and is restarted for the rest, unless it died before
+answering anything, when every request left gets that error.
+
+stderr goes to log_path, truncated when the plugin is first started (the
+caller keeps only the last run's).
 """
 import json
 import os
@@ -12,38 +21,44 @@ import queue
 import subprocess
 import threading
 
+NOTICE_EVERY = 30.0
+
 
 class PluginError(Exception):
     pass
 
 
 class Plugin:
-    def __init__(self, argv, name, log_path=None, timeout=300.0):
+    def __init__(self, argv, name, log_path=None, timeout=60.0):
         self.argv = list(argv)
         self.name = name
         self.timeout = timeout
         self.log_path = log_path
         self.proc = None
         self.log = None
+        self._lines = None
 
     def start(self):
         if self.log is None:
-            self.log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+            self.log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
         try:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=self.log, bufsize=1 << 20)
         except OSError as e:
             raise PluginError(f"cannot start {' '.join(self.argv)}: {e.strerror}") from None
         self._lines = queue.Queue()
-        threading.Thread(target=self._reader, args=(self.proc,), daemon=True).start()
+        threading.Thread(target=self._reader, args=(self.proc, self._lines), daemon=True).start()
 
-    def _reader(self, proc):
+    @staticmethod
+    def _reader(proc, lines):
         for line in proc.stdout:
-            self._lines.put(line)
-        self._lines.put(None)
+            lines.put(line)
+        lines.put(None)
 
-    def close(self):
+    def close(self, kill=False):
         if self.proc:
+            if kill:
+                self.proc.kill()
             try:
                 self.proc.stdin.close()
             except OSError:
@@ -58,56 +73,80 @@ class Plugin:
             self.log.close()
             self.log = None
 
-    def _writer(self, proc, lines, failed):
+    @staticmethod
+    def _writer(proc, lines):
         try:
             for l in lines:
                 proc.stdin.write(l)
             proc.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
-            failed.append(True)
+            pass
 
-    def run(self, requests, on_response=None):
+    def _next(self, req, on_wait):
+        """The next line, or None (the plugin exited) or "hang"."""
+        waited = 0.0
+        step = min(5.0, self.timeout / 2)
+        while True:
+            try:
+                return self._lines.get(timeout=min(step, self.timeout - waited))
+            except queue.Empty:
+                waited += min(step, self.timeout - waited)
+            if waited >= self.timeout:
+                return "hang"
+            if on_wait:
+                on_wait(req, waited)
+            step = NOTICE_EVERY
+
+    def run(self, requests, on_response=None, on_wait=None):
         """Send every request; return the responses (dicts) in order."""
+        out = []
+        while len(out) < len(requests):
+            out += self._segment(requests[len(out):], on_response, on_wait)
+        return out
+
+    def _segment(self, requests, on_response, on_wait):
+        """Answers for a prefix of requests (at least one), from one process."""
         if self.proc is None or self.proc.poll() is not None:
             self.start()
         proc = self.proc
         lines = [(json.dumps(r, separators=(",", ":")) + "\n").encode() for r in requests]
-        failed = []
-        w = threading.Thread(target=self._writer, args=(proc, lines, failed), daemon=True)
+        w = threading.Thread(target=self._writer, args=(proc, lines), daemon=True)
         w.start()
         out = []
+
+        def answer(resp):
+            out.append(resp)
+            if on_response:
+                on_response(resp)
         for req in requests:
-            try:
-                line = self._lines.get(timeout=self.timeout)
-            except queue.Empty:
-                line = None
-                why = f"no answer within {self.timeout:.0f} s"
-                proc.kill()
-            else:
-                why = None
-            if line is None:
-                if why is None:
+            line = self._next(req, on_wait)
+            if line == "hang" or line is None:
+                if line == "hang":
+                    proc.kill()
+                    why = f"hang: no answer within {self.timeout:g} s"
+                    failed = [{"id": req.get("id"), "load": "error", "hang": True, "reason": why}]
+                else:
                     proc.wait()
                     why = f"plugin exited (status {proc.returncode})"
-                for r in requests[len(out):]:
-                    out.append({"id": r.get("id"), "load": "error", "reason": why})
-                    if on_response:
-                        on_response(out[-1])
+                    # dead before answering anything: do not restart it for each request
+                    left = requests[len(out):] if not out else [req]
+                    failed = [{"id": r.get("id"), "load": "error", "reason": why} for r in left]
+                proc.wait()
                 self.proc = None
+                for f in failed:
+                    answer(f)
                 break
             try:
                 resp = json.loads(line)
                 if not isinstance(resp, dict):
                     raise ValueError("not an object")
-            except ValueError as e:
+            except (ValueError, RecursionError) as e:
                 resp = {"id": req.get("id"), "load": "error",
                         "reason": f"unparsable response ({e}): {line[:120]!r}"}
             if resp.get("id") != req.get("id"):
                 resp = {"id": req.get("id"), "load": "error",
                         "reason": f"response id {resp.get('id')!r} out of order"}
-            out.append(resp)
-            if on_response:
-                on_response(resp)
+            answer(resp)
         w.join(timeout=5)
         return out
 

@@ -1,4 +1,5 @@
-"""results: results.json (schema below), its summary, and merging shards.
+"""results: results.json (schema below), its summary, checking one that
+was read back, merging shards, and the run's exit status.
 
 results.json:
   {"schema": 1, "generated": ISO-8601 UTC, "corpus": DIR, "shards": ["I/N", ...],
@@ -6,35 +7,46 @@ results.json:
    "impls": {NAME: {"reference": bool, "commands": {profile: argv},
                     "available": {profile: bool}, "reasons": {profile: why}}},
    "opcode_names": {"0x00": "ld #0", ...},
-   "broken": [{"case": ID, "error": "FILE:LINE: why"}],
+   "broken": [{"case": ID, "status": "broken", "error": "FILE:LINE: why"}],
    "cases": [{"id", "description", "profile", "tags", "nondeterministic",
               "ninsns", "opcodes": [code, ...], "npackets", "packet_lens",
               "reference": "kernel"|"recorded", "recorded",
               "responses": {NAME: response}, "outcomes": {NAME: {"status",
               "detail", ["outcome", "cause", "mismatches"]}},
               ["program", "asm", "packets"]  (only for cases with a divergence)}],
-   "summary": {NAME: {"pass": n, "diverge": n, "skipped": n,
+   "summary": {NAME: {"pass": n, "diverge": n, "skipped": n, "broken": n,
                       "skip_reasons": {why: n}, "causes": {cause: n}}}}
+
+A broken case is in "broken" only: it is not run, so it is no
+implementation's pass, divergence or skip; each implementation's "broken"
+count is the number of broken cases, so that its four counts add up to the
+cases selected.
 """
 import datetime
 import json
-import os
+import re
 
-from atomic import write_atomic
+from .atomic import write_atomic
+
+STATUSES = ("pass", "diverge", "skipped")
 
 
-def summarize(impl_names, cases):
-    s = {n: {"pass": 0, "diverge": 0, "skipped": 0, "skip_reasons": {}, "causes": {}}
-         for n in impl_names}
+def _entry():
+    return {"pass": 0, "diverge": 0, "skipped": 0, "broken": 0, "skip_reasons": {}, "causes": {}}
+
+
+def summarize(impl_names, cases, nbroken=0):
+    s = {n: _entry() for n in impl_names}
     for c in cases:
         for name, o in c["outcomes"].items():
-            e = s.setdefault(name, {"pass": 0, "diverge": 0, "skipped": 0, "skip_reasons": {},
-                                    "causes": {}})
+            e = s.setdefault(name, _entry())
             e[o["status"]] += 1
             if o["status"] == "skipped":
                 e["skip_reasons"][o["detail"]] = e["skip_reasons"].get(o["detail"], 0) + 1
             elif o["status"] == "diverge" and o.get("cause"):
                 e["causes"][o["cause"]] = e["causes"].get(o["cause"], 0) + 1
+    for e in s.values():
+        e["broken"] = nbroken
     return s
 
 
@@ -47,18 +59,20 @@ def build(env, impls, cases, broken, corpus, shard, opcode_names):
             "impls": {i.name: {"reference": i.reference, "commands": i.describe(),
                                "available": i.available, "reasons": i.reasons} for i in impls},
             "opcode_names": opcode_names,
-            "broken": broken, "cases": cases, "summary": summarize(names, cases)}
+            "broken": broken, "cases": cases, "summary": summarize(names, cases, len(broken))}
 
 
-def merge(docs):
-    """Join the results.json of several shards (or machines) into one."""
+def merge(docs, names=None):
+    """Join the results.json of the shards of one run into one. ValueError
+    when they are not exactly the shards 1/N..N/N of one N."""
     if not docs:
         raise ValueError("nothing to merge")
+    names = names or [f"#{i + 1}" for i in range(len(docs))]
+    check_shards(docs, names)
     out = dict(docs[0])
+    out["impls"] = dict(docs[0]["impls"])
     seen = {}
     for d in docs:
-        if d.get("schema") != 1:
-            raise ValueError("unknown results.json schema")
         for c in d["cases"]:
             seen[c["id"]] = c
         for name, info in d["impls"].items():
@@ -66,20 +80,93 @@ def merge(docs):
     out["cases"] = [seen[k] for k in sorted(seen)]
     out["broken"] = sorted({b["case"]: b for d in docs for b in d["broken"]}.values(),
                            key=lambda b: b["case"])
-    out["shards"] = sorted(s for d in docs for s in d.get("shards", []))
+    out["shards"] = sorted((s for d in docs for s in d["shards"]), key=_shard)
     for d in docs:
         out["opcode_names"] = d.get("opcode_names") or out.get("opcode_names")
-    out["summary"] = summarize(list(out["impls"]), out["cases"])
+    out["summary"] = summarize(list(out["impls"]), out["cases"], len(out["broken"]))
     return out
+
+
+def _shard(label):
+    m = re.fullmatch(r"(\d+)/(\d+)", str(label))
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        raise ValueError(f"shard {label!r} is not I/N")
+    return int(m.group(1)), int(m.group(2))
+
+
+def check_shards(docs, names):
+    """The shards of the documents must be 1/N..N/N, each exactly once."""
+    owner = {}
+    total = None
+    for d, name in zip(docs, names):
+        if not d["shards"]:
+            raise ValueError(f"{name}: lists no shard")
+        for label in d["shards"]:
+            try:
+                i, n = _shard(label)
+            except ValueError as e:
+                raise ValueError(f"{name}: {e}") from None
+            if total is None:
+                total = (n, name, label)
+            elif n != total[0]:
+                raise ValueError(f"{name}: shard {label} and {total[1]}: shard {total[2]} are "
+                                 f"not shards of the same run")
+            if i in owner:
+                raise ValueError(f"shard {label} given twice ({owner[i]}, {name})")
+            owner[i] = name
+    missing = [f"{i}/{total[0]}" for i in range(1, total[0] + 1) if i not in owner]
+    if missing:
+        raise ValueError(f"shard{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing")
+
+
+def _expect(cond, what):
+    if not cond:
+        raise ValueError(f"not a results.json: {what}")
+
+
+TOP = {"schema": int, "generated": str, "corpus": str, "shards": list, "env": dict,
+       "impls": dict, "opcode_names": dict, "broken": list, "cases": list}
+CASE = {"id": str, "description": str, "profile": str, "tags": list, "ninsns": int,
+        "npackets": int, "packet_lens": list, "responses": dict, "outcomes": dict}
+
+
+def check(doc):
+    """Raise ValueError('not a results.json: why') unless doc has what the
+    renderers read; then recompute its summary (from its cases)."""
+    _expect(isinstance(doc, dict), f"a JSON object is expected, got {type(doc).__name__}")
+    for k, t in TOP.items():
+        _expect(isinstance(doc.get(k), t), f"'{k}' missing or not {t.__name__}")
+    _expect(doc["schema"] == 1, f"unknown schema {doc['schema']}")
+    for name, info in doc["impls"].items():
+        _expect(isinstance(info, dict) and isinstance(info.get("commands"), dict) and
+                isinstance(info.get("reasons"), dict), f"impls.{name} malformed")
+    for b in doc["broken"]:
+        _expect(isinstance(b, dict) and isinstance(b.get("case"), str) and
+                isinstance(b.get("error"), str), "broken: entries need 'case' and 'error'")
+    for i, c in enumerate(doc["cases"]):
+        _expect(isinstance(c, dict), f"cases[{i}] is not an object")
+        for k, t in CASE.items():
+            _expect(isinstance(c.get(k), t), f"cases[{i}].{k} missing or not {t.__name__}")
+        for name, o in c["outcomes"].items():
+            _expect(isinstance(o, dict) and o.get("status") in STATUSES and
+                    isinstance(o.get("detail"), str),
+                    f"cases[{i}].outcomes.{name} needs a status ({', '.join(STATUSES)}) "
+                    f"and a detail")
+    doc["summary"] = summarize(list(doc["impls"]), doc["cases"], len(doc["broken"]))
+    return doc
 
 
 def write_json(path, doc):
     write_atomic(path, json.dumps(doc, indent=1, sort_keys=False) + "\n")
 
 
-def exit_status(doc):
-    """1 when our VM diverges from the kernel or a case is broken, else 0."""
-    if doc["broken"]:
+def exit_status(doc, fail_on=("vm",), allow_broken=False):
+    """1 when our VM (or an implementation of fail_on) diverges from the
+    reference, or a case is broken (unless allow_broken), else 0."""
+    if doc["broken"] and not allow_broken:
         return 1
-    vm = doc["summary"].get("vm")
-    return 1 if vm and vm["diverge"] else 0
+    for name in fail_on:
+        s = doc["summary"].get(name)
+        if s and s["diverge"]:
+            return 1
+    return 0

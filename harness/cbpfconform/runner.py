@@ -3,17 +3,15 @@ compares each with the reference.
 
 Every implementation runs in its own thread (one plugin process per
 profile, all of its requests streamed at once); the main thread shows
-progress. Then each case gets, per implementation, a status (pass /
+progress, and a plugin that is slow to answer is named with its case. Then each case gets, per implementation, a status (pass /
 diverge / skipped) with a detail, and each peer divergence a cause.
 """
 import sys
 import threading
 import time
 
-import classify
-import compare
-import kernels
-from casefile import lane
+from . import classify, compare, kernels
+from .casefile import lane
 
 
 def request(case, idx, reference=False):
@@ -39,6 +37,12 @@ class Progress:
     def tick(self, name):
         with self.lock:
             self.done[name] += 1
+
+    def note(self, msg):
+        """One line of its own (above the progress line on a terminal)."""
+        with self.lock:
+            self.stream.write(("\r\x1b[K" if self.tty else "") + msg + "\n")
+            self.stream.flush()
 
     def show(self, final=False):
         total = sum(self.totals.values()) or 1
@@ -67,7 +71,11 @@ def run_impl(impl, cases, progress, sink):
             continue
         def on_resp(_r, name=impl.name):
             progress.tick(name)
-        for resp, i in zip(plug.run(reqs, on_resp), idxs):
+
+        def on_wait(req, secs, name=impl.name, lane=ln, plug=plug):
+            progress.note(f"conform: waiting for {name} ({lane}): case {cases[req['id']].id} "
+                          f"has had no answer for {secs:g} s (a hang after {plug.timeout:g} s)")
+        for resp, i in zip(plug.run(reqs, on_resp, on_wait), idxs):
             out[i] = resp
 
 
@@ -128,7 +136,8 @@ def evaluate(impls, cases, sink, rules):
                 else:
                     st, outcome, detail, mism = compare.compare(recorded, resp, c.packets,
                                                                 c.nondeterministic,
-                                                                env_limits=False)
+                                                                env_limits=False,
+                                                                names=("recorded", impl.name))
                     o = {"status": st, "detail": detail}
                     if st == "diverge":
                         o["detail"] = "the live kernel differs from the recording: " + detail
@@ -139,7 +148,8 @@ def evaluate(impls, cases, sink, rules):
                 rec["outcomes"][impl.name] = {"status": "skipped",
                                               "detail": "no reference (no kernel, nothing recorded)"}
                 continue
-            st, outcome, detail, mism = compare.compare(ref, resp, c.packets, c.nondeterministic)
+            st, outcome, detail, mism = compare.compare(ref, resp, c.packets, c.nondeterministic,
+                                                        names=(ref_name, impl.name))
             o = {"status": st, "detail": detail}
             if st == "diverge":
                 o["outcome"] = outcome

@@ -2,7 +2,8 @@
  * cbpf/cbpf.h - everything libcbpf offers, in one include: the instruction
  * model, the opcode table, programs and diagnostics, text and binary
  * formats, the validator, the VM and its run context, context JSON, the
- * pcap reader, the plugin protocol, and errno names.
+ * pcap reader, the plugin protocol, seccomp input as text, and errno
+ * names.
  */
 #ifndef CBPF_CBPF_H
 #define CBPF_CBPF_H
@@ -10,6 +11,7 @@
 #include "cbpf/api.h"
 #include "cbpf/insn.h"
 #include "cbpf/opcode.h"
+#include "cbpf/opcode_list.h"
 #include "cbpf/program.h"
 #include "cbpf/format.h"
 #include "cbpf/validate.h"
@@ -17,6 +19,7 @@
 #include "cbpf/ctx_json.h"
 #include "cbpf/pcap_file.h"
 #include "cbpf/plugin.h"
+#include "cbpf/seccomp.h"
 #include "cbpf/errname.h"
 
 #endif

@@ -15,6 +15,13 @@
  *
  * Parsers are total functions from a byte buffer to a program or a
  * diagnostic naming the line and column (text) or instruction (binary).
+ * Text may start with a UTF-8 byte order mark (skipped). Besides the
+ * buffer, a parser needs the program it builds (at most
+ * CBPF_PARSE_MAXINSNS instructions, 512 KiB) and small fixed state, never
+ * a multiple of the input: each stops at the first instruction past the
+ * limit (tests/test_formats.c measures it). bpf_asm text also keeps 40
+ * bytes per label definition and per jump naming a label (at most two
+ * per instruction) until it resolves them.
  * Printers return a malloc'd NUL-terminated buffer (NULL when out of
  * memory); *outlen, when not NULL, receives its length (raw output may
  * contain NUL bytes).

@@ -39,6 +39,11 @@ extern "C" {
 #define CBPF_PLUGIN_MAX_INSNS 65535
 /* Packets longer than this are a broken request (CBPF_MAX_PACKET). */
 #define CBPF_PLUGIN_MAX_PACKET CBPF_MAX_PACKET
+/* Inputs (packets or seccomp_data records) one request may carry. */
+#define CBPF_PLUGIN_MAX_INPUTS 65536
+/* The longest request line cbpf_plugin_serve reads (without its LF); a
+ * longer one is answered with an error and skipped. */
+#define CBPF_PLUGIN_MAX_LINE (64u << 20)
 /* struct seccomp_data */
 #define CBPF_SECCOMP_DATA_LEN 64
 

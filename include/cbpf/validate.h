@@ -26,23 +26,25 @@ CBPF_API const char *cbpf_profile_name(enum cbpf_profile p);
 CBPF_API int cbpf_profile_from_name(const char *name, enum cbpf_profile *out);
 
 /*
- * Stable rule names (struct cbpf_problem.rule), in the kernel's order.
- * Every one gives EINVAL except "nomem" (the validator ran out of memory).
- *   length          1..4096 instructions (bpf_check_basics_ok)       rule 3
- *   opcode          not one of the 49 codes (chk_code_allowed)       rule 5
- *   div-zero        div #0 / mod #0                                  rule 6
- *   shift-range     lsh/rsh #k with k >= 32                          rule 7
- *   scratch-index   ld/ldx M[k], st/stx M[k] with k >= 16            rule 8
- *   ja-range        ja target past the last instruction              rule 9
- *   jump-range      jt or jf target past the last instruction        rule 10
- *   ancillary       ld/ldh/ldb [k], k >= SKF_AD_OFF, no extension    rule 11
- *   last-ret        the last instruction is not ret #k / ret a       rule 12
- *   scratch-uninit  M[k] read where some path has not written it    rule 13
+ * Stable rule names (struct cbpf_problem.rule), in the kernel's order
+ * (linux-semantics: validate.order). NAME is entry validate.NAME of
+ * docs/linux-semantics.md, seccomp-NAME is seccomp.NAME. Every one gives
+ * EINVAL except "nomem" (the validator ran out of memory).
+ *   length          1..4096 instructions (bpf_check_basics_ok)
+ *   opcode          not one of the 49 codes (chk_code_allowed)
+ *   div-zero        div #0 / mod #0
+ *   shift-range     lsh/rsh #k with k >= 32
+ *   scratch-index   ld/ldx M[k], st/stx M[k] with k >= 16
+ *   ja-range        ja target past the last instruction
+ *   jump-range      jt or jf target past the last instruction
+ *   ancillary       ld/ldh/ldb [k], k >= SKF_AD_OFF, no extension
+ *   last-ret        the last instruction is not ret #k / ret a
+ *   scratch-uninit  M[k] read where some path has not written it
  *   seccomp-opcode  opcode seccomp_check_filter refuses (mod #k/x,
- *                   ldh/ldb [k], ld/ldh/ldb [x+k], ldxb)             seccomp
- *   seccomp-load    ld [k] with k >= 64 or k % 4 != 0                seccomp
+ *                   ldh/ldb [k], ld/ldh/ldb [x+k], ldxb)
+ *   seccomp-load    ld [k] with k >= 64 or k % 4 != 0
  *   ebpf-jump-range after the eBPF expansion a jump offset does not
- *                   fit in s16 (bpf_convert_filter)                  rule 14
+ *                   fit in s16 (bpf_convert_filter)
  */
 #define CBPF_RULE_LENGTH "length"
 #define CBPF_RULE_OPCODE "opcode"

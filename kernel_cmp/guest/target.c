@@ -1,6 +1,6 @@
 /*
  * guest/target.c - the architecture table (machines measured in
- * ../shared/docs/guest-kernels.md), target names and the cache directory.
+ * docs/status.md, issue 12), target names and the cache directory.
  */
 #include "target.h"
 

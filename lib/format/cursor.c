@@ -20,8 +20,8 @@ void fc_init(struct fmt_cursor *c, const char *buf, size_t len, struct cbpf_diag
 {
 	c->buf = buf == NULL ? "" : buf; /* never NULL: the cursor does arithmetic on it */
 	c->end = c->buf + (buf == NULL ? 0 : len);
-	c->p = c->buf;
-	c->line_start = c->buf;
+	c->p = c->buf + fc_bom_len(c->buf, len);
+	c->line_start = c->p;
 	c->line = 1;
 	c->diag = d;
 }

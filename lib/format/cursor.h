@@ -40,6 +40,18 @@ struct fc_number {
 	unsigned col;
 };
 
+/* The length of a UTF-8 byte order mark at the start of buf: 3 or 0.
+ * Every text format skips one (editors on some systems write it). */
+static inline size_t fc_bom_len(const char *buf, size_t len)
+{
+	return buf != NULL && len >= 3 && (unsigned char)buf[0] == 0xef &&
+			       (unsigned char)buf[1] == 0xbb && (unsigned char)buf[2] == 0xbf
+		       ? 3
+		       : 0;
+}
+
+/* A cursor at the start of buf, after a byte order mark (columns count
+ * from the byte after it). */
 void fc_init(struct fmt_cursor *c, const char *buf, size_t len, struct cbpf_diag *d);
 
 /* Run a parser over the whole of buf with a fresh cursor; when it fails,

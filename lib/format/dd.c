@@ -2,7 +2,11 @@
  * format/dd.c - `tcpdump -dd` (C initialisers "{ 0x%x, %d, %d, 0x%08x },")
  * and `tcpdump -ddd` (the instruction count on the first line, then
  * "%u %u %u %u" per instruction), as libpcap's bpf_dump() prints them.
- * Both are lossless: every field is printed.
+ * Both are lossless: every field is printed. Both read C comments (slash-
+ * star and double-slash) wherever blanks may be, like the -dd and
+ * bpf_asm -c arrays they sit next to in C sources; -ddd also reads `#` to
+ * the end of the line (shell-style notes): before the count, after any
+ * line, as the last lines.
  */
 #include "cbpf/format.h"
 #include "brace.h"
@@ -46,18 +50,43 @@ static int ddd_field(struct fmt_cursor *c, uint64_t max, const char *what, uint6
 	return 0;
 }
 
+/* Blanks, newlines and comments: C ones and `#` to the end of the line. */
+static int ddd_skip_space(struct fmt_cursor *c)
+{
+	for (;;) {
+		if (fc_skip_space_comments(c) < 0)
+			return -1;
+		if (fc_peek(c) != '#')
+			return 0;
+		while (!fc_at_end(c) && fc_peek(c) != '\n')
+			c->p++;
+	}
+}
+
+/* The end of a -ddd line: blanks and comments, then a newline or the end
+ * of the input (consumed up to the newline). */
+static int ddd_line_end(struct fmt_cursor *c, const char *after)
+{
+	char tmp[16];
+	unsigned line = c->line;
+
+	fc_skip_blanks(c);
+	if ((fc_peek(c) == '/' || fc_peek(c) == '#') && ddd_skip_space(c) < 0)
+		return -1;
+	if (c->line != line || fc_at_eol(c))
+		return 0;
+	return fc_error(c, "unexpected %s after %s", fc_describe(c, tmp, sizeof(tmp)), after);
+}
+
 /* "code jt jf k" on one line. */
 static int ddd_record(struct fmt_cursor *c, struct cbpf_insn *in)
 {
-	char tmp[16];
 	uint64_t code, jt, jf, k;
 
 	if (ddd_field(c, UINT16_MAX, "code", &code) < 0 || ddd_field(c, UINT8_MAX, "jt", &jt) < 0 ||
-	    ddd_field(c, UINT8_MAX, "jf", &jf) < 0 || ddd_field(c, UINT32_MAX, "k", &k) < 0)
+	    ddd_field(c, UINT8_MAX, "jf", &jf) < 0 || ddd_field(c, UINT32_MAX, "k", &k) < 0 ||
+	    ddd_line_end(c, "the 4 fields code jt jf k") < 0)
 		return -1;
-	if (!fc_at_eol(c))
-		return fc_error(c, "unexpected %s after the 4 fields code jt jf k",
-				fc_describe(c, tmp, sizeof(tmp)));
 	in->code = (uint16_t)code;
 	in->jt = (uint8_t)jt;
 	in->jf = (uint8_t)jf;
@@ -67,22 +96,21 @@ static int ddd_record(struct fmt_cursor *c, struct cbpf_insn *in)
 
 static int ddd_parse(struct fmt_cursor *c, struct cbpf_prog *out)
 {
-	char tmp[16];
 	uint64_t count;
 	unsigned count_line;
 
-	fc_skip_space(c);
-	count_line = c->line;
-	if (ddd_field(c, CBPF_PARSE_MAXINSNS, "instruction count", &count) < 0)
+	if (ddd_skip_space(c) < 0)
 		return -1;
-	if (!fc_at_eol(c))
-		return fc_error(c, "unexpected %s after the instruction count",
-				fc_describe(c, tmp, sizeof(tmp)));
+	count_line = c->line;
+	if (ddd_field(c, CBPF_PARSE_MAXINSNS, "instruction count", &count) < 0 ||
+	    ddd_line_end(c, "the instruction count") < 0)
+		return -1;
 	for (;;) {
 		struct cbpf_insn in;
 		unsigned line;
 
-		fc_skip_space(c);
+		if (ddd_skip_space(c) < 0)
+			return -1;
 		if (fc_at_end(c))
 			break;
 		line = c->line;

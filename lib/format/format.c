@@ -179,14 +179,31 @@ static enum cbpf_format detect_brace_style(struct fmt_cursor *c)
 	return CBPF_FMT_DD;
 }
 
-/* After a leading number: "N," is bytecode, a lone N on its line ddd. */
+/* After a leading number: "N," is bytecode, a lone N on its line (maybe
+ * followed by a comment) ddd. */
 static enum cbpf_format detect_number_start(struct fmt_cursor *c)
 {
 	span_digits(c, 0);
 	fc_skip_blanks(c);
 	if (fc_peek(c) == ',')
 		return CBPF_FMT_BYTECODE;
-	if (fc_at_eol(c))
+	if (fc_at_eol(c) || fc_accept(c, "//") || fc_accept(c, "/*") || fc_accept(c, "#"))
+		return CBPF_FMT_DDD;
+	return CBPF_FMT_BPFASM;
+}
+
+/* Lines starting with '#' are -ddd's comments (no other format starts a
+ * line with one): ddd when a count follows them, else bpf_asm, whose
+ * reader then names the '#'. */
+static enum cbpf_format detect_after_hash_lines(struct fmt_cursor *c)
+{
+	while (fc_peek(c) == '#') {
+		while (!fc_at_end(c) && fc_peek(c) != '\n')
+			c->p++;
+		if (fc_skip_space_comments(c) < 0)
+			return CBPF_FMT_BPFASM;
+	}
+	if (fc_peek(c) >= '0' && fc_peek(c) <= '9' && detect_number_start(c) == CBPF_FMT_DDD)
 		return CBPF_FMT_DDD;
 	return CBPF_FMT_BPFASM;
 }
@@ -202,6 +219,17 @@ static int is_listing_start(struct fmt_cursor *c)
 	return fc_peek(c) == ')';
 }
 
+/* "{" then a string key or "}": a JSON object, never a -dd record (which
+ * starts with a number). The JSON reader then says what it expected. */
+static int is_json_object_start(const struct fmt_cursor *at)
+{
+	struct fmt_cursor c = *at;
+
+	c.p++;
+	fc_skip_space(&c);
+	return fc_peek(&c) == '"' || fc_peek(&c) == '}';
+}
+
 enum cbpf_format cbpf_format_detect(const void *buf, size_t len)
 {
 	struct fmt_cursor c;
@@ -215,7 +243,9 @@ enum cbpf_format cbpf_format_detect(const void *buf, size_t len)
 	if (fc_skip_space_comments(&c) < 0)
 		return CBPF_FMT_BPFASM;
 	ch = fc_peek(&c);
-	if (ch == '[')
+	if (ch == '#')
+		return detect_after_hash_lines(&c);
+	if (ch == '[' || (ch == '{' && is_json_object_start(&c)))
 		return CBPF_FMT_JSON;
 	if (ch == '{')
 		return detect_brace_style(&c);

@@ -6,7 +6,10 @@
  *   (NNN) mnem     operand                          plain instructions
  *   (NNN) jeq      #0x800           jt 2	jf 5      conditional jumps
  * with "(%03d) %-8s %s" and "(%03d) %-8s %-16s jt %d\tjf %d", jump targets
- * absolute (n+1+jt), `ja` printing its absolute target n+1+k as %d.
+ * absolute (n+1+jt), `ja` printing its absolute target n+1+k as %d (u_int
+ * arithmetic, so a backward ja, as libpcap's protochain code has, prints
+ * a target at or before itself, and k = 0xffffffff at 0 prints "ja 0";
+ * linux-semantics: pcap.line-format).
  *
  * Matches Debian 12's libpcap 1.10.3 byte for byte except in two places,
  * both as libpcap master does (tests/test_tcpdump_listing.c checks all of
@@ -15,13 +18,19 @@
  *     "tax      "; master 3d142fa6 drops them);
  *   - 0x81 prints as "ldx      #pktlen" (1.10.3 prints "unimp    0x81";
  *     master 324e001f added the case), because a listing that cannot be
- *     read back helps nobody.
+ *     read back helps nobody (linux-semantics: pcap.trailing-blanks,
+ *     pcap.unimp).
  *
- * The listing shows only the fields an opcode uses, so the parser can only
- * rebuild programs whose unused fields are 0; `unimp` lines (whose jt, jf
- * and k are not shown) and backward jump targets are errors. The one
- * exception is 1.10.3's "unimp 0x81": ldx #pktlen uses no field, so it is
- * read back as 0x81 like our own "ldx #pktlen".
+ * What the printer writes the parser reads back: the same program, except
+ * that the fields an opcode does not use read back as 0 (the listing does
+ * not show them, and the kernel ignores them), and that `unimp` lines
+ * (an invalid opcode, whose jt, jf and k the listing does not show) are
+ * refused with "an 'unimp' line cannot be read back". Every ja target
+ * reads back to its k (see ja_offset); a jt/jf target must be after its
+ * line, as every printed one is. The one unimp exception is 1.10.3's
+ * "unimp 0x81": ldx #pktlen uses no field, so it is read back as 0x81 like
+ * our own "ldx #pktlen". tests/test_formats.c checks this over random
+ * programs of any instructions.
  */
 #include "cbpf/format.h"
 #include "cbpf/opcode.h"
@@ -74,7 +83,8 @@ static enum operand_shape shape_of(const struct cbpf_opinfo *o)
 }
 
 /* bpf_image prints immediates of loads, jumps and the bitwise ALU ops in
- * hex, the arithmetic ones and ret in signed decimal. */
+ * hex, the arithmetic ones and ret in signed decimal (linux-semantics:
+ * pcap.operands). */
 static int imm_is_hex(const struct cbpf_opinfo *o)
 {
 	if (o->kind == CBPF_KIND_ALU)
@@ -402,22 +412,33 @@ static int relative(struct fmt_cursor *c, unsigned line, unsigned col, uint64_t 
 	return 0;
 }
 
+/* ja: bpf_image prints the u_int n + 1 + k with %d, so every int is a
+ * target some k prints as (k = target - (n + 1) mod 2^32): forward, back
+ * (libpcap's protochain code jumps back), beyond the end or negative. */
+static int ja_offset(struct fmt_cursor *c, const struct listing_line *l, size_t index,
+		     struct cbpf_insn *in)
+{
+	uint32_t target;
+
+	if (l->has_jumps)
+		return fc_error_at(c, l->line, l->jt_col, "only conditional jumps have jt/jf targets");
+	if (l->target > (l->target_neg ? (uint64_t)INT32_MAX + 1 : (uint64_t)INT32_MAX))
+		return fc_error_at(c, l->line, l->operand_col,
+				   "jump target %s%llu is out of range (libpcap prints an int: "
+				   "-2147483648..2147483647)",
+				   l->target_neg ? "-" : "", (unsigned long long)l->target);
+	target = l->target_neg ? 0u - (uint32_t)l->target : (uint32_t)l->target;
+	in->k = target - (uint32_t)(index + 1);
+	return 0;
+}
+
 static int jump_fields(struct fmt_cursor *c, const struct listing_line *l,
 		       const struct cbpf_opinfo *o, size_t index, struct cbpf_insn *in)
 {
-	uint64_t jt = 0, jf = 0, k = 0; /* set by relative(); zeroed for -O2 -Wmaybe-uninitialized */
+	uint64_t jt = 0, jf = 0; /* set by relative(); zeroed for -O2 -Wmaybe-uninitialized */
 
-	if (o->kind == CBPF_KIND_JA) {
-		if (l->target_neg && l->target != 0)
-			return fc_error_at(c, l->line, l->operand_col,
-					   "jump target -%llu is not after this instruction",
-					   (unsigned long long)l->target);
-		/* libpcap prints the target with %d: larger ones are never printed */
-		if (relative(c, l->line, l->operand_col, l->target, index,
-			     (uint64_t)INT32_MAX - (index + 1), &k) < 0)
-			return -1;
-		in->k = (uint32_t)k;
-	}
+	if (o->kind == CBPF_KIND_JA)
+		return ja_offset(c, l, index, in);
 	if (o->kind != CBPF_KIND_JCOND) {
 		if (l->has_jumps)
 			return fc_error_at(c, l->line, l->jt_col,

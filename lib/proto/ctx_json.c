@@ -237,13 +237,24 @@ int ctx_apply_json_value(const struct json_value *obj, struct cbpf_ctx *ctx, cha
 	return 0;
 }
 
+/* Far more JSON values than any valid context has: a bound on the tree. */
+#define CTX_JSON_MAX_VALUES 1024
+
 int cbpf_ctx_from_json(const char *json, size_t len, struct cbpf_ctx *ctx, char *err,
 		       size_t errlen)
 {
 	char why[200];
-	struct json_value *v = json_parse(json, len, why, sizeof(why));
+	struct json_reader r;
+	struct json_value *v;
 	int rc;
 
+	json_reader_init(&r, json, len, why, sizeof(why));
+	json_limit_values(&r, CTX_JSON_MAX_VALUES);
+	v = json_read_tree(&r, 0);
+	if (v != NULL && !json_at_end(&r)) {
+		json_free(v);
+		v = NULL;
+	}
 	if (v == NULL)
 		return set_err(err, errlen, "%s", why);
 	rc = ctx_apply_json_value(v, ctx, err, errlen);

@@ -8,6 +8,8 @@
 #include "cbpf/plugin.h"
 
 #include "cbpf/errname.h"
+#include "cbpf/program.h"
+#include "cbpf/seccomp.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -187,6 +189,18 @@ char *cbpf_plugin_format_response(const char *id, const struct cbpf_plugin_respo
 
 /* ---- requests ---- */
 
+/*
+ * A request line is read in two passes over the text, neither building a
+ * tree of it: the first validates the whole line as JSON and notes where
+ * each member's value starts (a repeated key: the last one), the second
+ * reads the members in a fixed order (so the first problem reported does
+ * not depend on the order of the keys), program and inputs one element at
+ * a time. The small members that are kept as trees (ctx, each
+ * seccomp_data object) have a budget of values. So a request costs its
+ * line, its program (at most 65535 instructions), its decoded inputs (at
+ * most CBPF_PLUGIN_MAX_INPUTS) and one decoded string at a time.
+ */
+
 struct parse {
 	char *reason;
 	size_t reasonlen;
@@ -204,7 +218,272 @@ static __attribute__((format(printf, 2, 3))) int bad(struct parse *p, const char
 	return -1;
 }
 
-/* An unsigned integer field in 0..max, or a reason naming where. */
+enum member { M_ID, M_PROFILE, M_PROGRAM, M_PACKETS, M_SECCOMP_DATA, M_CTX, M_COUNT };
+
+static const char *const member_names[M_COUNT] = { "id", "profile", "program", "packets",
+						   "seccomp_data", "ctx" };
+
+/* Values a tree-read member may hold: far more than any valid one needs. */
+#define CTX_MAX_VALUES 1024
+#define SECCOMP_RECORD_MAX_VALUES 64
+
+struct members {
+	const char *line;
+	size_t len;
+	size_t at[M_COUNT];      /* offset + 1 of the member's value; 0: absent */
+	bool has_unknown;
+	char unknown[48];        /* the first unknown key (cut) */
+};
+
+static int member_of(const struct strbuf *key)
+{
+	for (int i = 0; i < M_COUNT; i++) {
+		const char *name = member_names[i];
+		if (key->len == strlen(name) && memcmp(key->s, name, key->len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static void note_key(struct members *m, const struct strbuf *key, size_t value_at)
+{
+	int k = key->s != NULL ? member_of(key) : -1;
+
+	if (k >= 0) {
+		m->at[k] = value_at + 1;
+		return;
+	}
+	if (!m->has_unknown) {
+		m->has_unknown = true;
+		snprintf(m->unknown, sizeof(m->unknown), "%.40s", key->s != NULL ? key->s : "");
+	}
+}
+
+/* The first pass: the line is one JSON object; where its members are. */
+static int scan_request(struct parse *p, struct members *m)
+{
+	struct json_reader r;
+	struct strbuf key = { 0 };
+	char why[256];
+	int type, more = 0;
+
+	json_reader_init(&r, m->line, m->len, why, sizeof(why));
+	type = json_peek_type(&r);
+	if (type != JSON_OBJECT) {
+		if (!json_skip_value(&r, 0) || !json_at_end(&r))
+			return bad(p, "bad JSON: %s", why);
+		return bad(p, "a request is a JSON object, got %s", json_type_name((enum json_type)type));
+	}
+	json_begin(&r, '{');
+	for (size_t i = 0; (more = json_more(&r, '}', i)) > 0; i++) {
+		free(sb_finish(&key, NULL));
+		if (!json_read_key(&r, &key))
+			break;
+		json_peek_type(&r);
+		size_t at = r.pos;
+		if (!json_skip_value(&r, 1))
+			break;
+		note_key(m, &key, at);
+	}
+	free(sb_finish(&key, NULL));
+	if (r.failed || more < 0 || !json_at_end(&r))
+		return bad(p, "bad JSON: %s", why);
+	return 0;
+}
+
+/* A cursor at a member's value (the line is valid JSON by now). */
+static void at_member(const struct members *m, enum member k, struct json_reader *r, char *why,
+		      size_t whylen)
+{
+	json_reader_init(r, m->line, m->len, why, whylen);
+	r->pos = m->at[k] - 1;
+}
+
+/* An unsigned integer in 0..max at the cursor, or a reason naming where. */
+static int read_uint(struct parse *p, struct json_reader *r, uint64_t max, const char *where,
+		     uint64_t *out)
+{
+	int type = json_peek_type(r);
+	const char *lit;
+	size_t n;
+
+	if (type != JSON_NUMBER) {
+		json_skip_value(r, 2);
+		return bad(p, "%s: expected an integer 0..%" PRIu64 ", got %s", where, max,
+			   json_type_name((enum json_type)type));
+	}
+	if (!json_read_number(r, &lit, &n))
+		return bad(p, "%s: %s", where, r->why);
+	if (json_number_u64(lit, n, out) != 0 || *out > max)
+		return bad(p, "%s: %.*s%s is out of range 0..%" PRIu64, where, (int)(n > 40 ? 40 : n),
+			   lit, n > 40 ? "..." : "", max);
+	return 0;
+}
+
+/* The number of elements of the array at the cursor (not consumed). */
+static size_t count_elements(const struct json_reader *at)
+{
+	struct json_reader r = *at;
+	size_t n = 0;
+
+	r.err = NULL;
+	json_begin(&r, '[');
+	while (json_more(&r, ']', n) > 0 && json_skip_value(&r, 2))
+		n++;
+	return n;
+}
+
+static int parse_insn(struct parse *p, struct json_reader *r, size_t i, struct cbpf_insn *out)
+{
+	static const char *const field[4] = { "code", "jt", "jf", "k" };
+	static const uint64_t max[4] = { 0xffff, 0xff, 0xff, 0xffffffff };
+	int type = json_peek_type(r);
+	uint64_t x[4];
+	char where[64];
+	size_t n;
+
+	if (type != JSON_ARRAY)
+		return bad(p, "program[%zu]: expected [code,jt,jf,k], got %s", i,
+			   json_type_name((enum json_type)type));
+	n = count_elements(r);
+	if (n != 4)
+		return bad(p, "program[%zu]: expected [code,jt,jf,k], got %zu element%s", i, n,
+			   n == 1 ? "" : "s");
+	json_begin(r, '[');
+	for (int f = 0; f < 4; f++) {
+		snprintf(where, sizeof(where), "program[%zu][%d] (%s)", i, f, field[f]);
+		if (json_more(r, ']', (size_t)f) <= 0 || read_uint(p, r, max[f], where, &x[f]) != 0)
+			return -1;
+	}
+	if (json_more(r, ']', 4) != 0)
+		return bad(p, "program[%zu]: %s", i, r->why);
+	out->code = (uint16_t)x[0];
+	out->jt = (uint8_t)x[1];
+	out->jf = (uint8_t)x[2];
+	out->k = (uint32_t)x[3];
+	return 0;
+}
+
+static int parse_program(struct parse *p, const struct members *m, struct cbpf_plugin_request *req)
+{
+	struct cbpf_prog prog = { 0 };
+	struct json_reader r;
+	char why[256];
+	int type, more, rc = 0;
+
+	at_member(m, M_PROGRAM, &r, why, sizeof(why));
+	type = json_peek_type(&r);
+	if (type != JSON_ARRAY)
+		return bad(p, "program: expected an array of [code,jt,jf,k], got %s",
+			   json_type_name((enum json_type)type));
+	json_begin(&r, '[');
+	for (size_t i = 0; rc == 0 && (more = json_more(&r, ']', i)) > 0; i++) {
+		struct cbpf_insn in;
+		if (i == CBPF_PLUGIN_MAX_INSNS)
+			rc = bad(p, "program: more than %d instructions (sock_fprog.len is a u16)",
+				 CBPF_PLUGIN_MAX_INSNS);
+		else if (parse_insn(p, &r, i, &in) != 0)
+			rc = -1;
+		else if (cbpf_prog_push(&prog, in) != 0)
+			rc = bad(p, "program: out of memory");
+	}
+	if (rc == 0 && prog.insns == NULL)
+		prog.insns = calloc(1, sizeof(*prog.insns));
+	if (rc == 0 && prog.insns == NULL)
+		rc = bad(p, "program: out of memory");
+	if (rc != 0) {
+		cbpf_prog_free(&prog);
+		return -1;
+	}
+	req->insns = prog.insns;
+	req->ninsns = prog.len;
+	return 0;
+}
+
+/* Room for input i (zeroed), the array grown by doubling. */
+static struct cbpf_plugin_packet *input_slot(struct cbpf_plugin_request *req, size_t i,
+					     size_t *cap)
+{
+	if (i == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct cbpf_plugin_packet *n = realloc(req->packets, ncap * sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		req->packets = n;
+		*cap = ncap;
+	}
+	memset(&req->packets[i], 0, sizeof(req->packets[i]));
+	return &req->packets[i];
+}
+
+static int decode_hex_packet(struct parse *p, const struct strbuf *hex, size_t i,
+			     struct cbpf_plugin_packet *out)
+{
+	const char *s = hex->s != NULL ? hex->s : "";
+	size_t bad_at = 0;
+	enum hex_status st;
+	char why[96];
+
+	if (hex->len / 2 > CBPF_PLUGIN_MAX_PACKET)
+		return bad(p, "packets[%zu]: %zu bytes is over the limit of %u", i, hex->len / 2,
+			   CBPF_PLUGIN_MAX_PACKET);
+	st = hex_decode(s, hex->len, &out->data, &out->len, &bad_at);
+	if (st == HEX_OK)
+		return 0;
+	hex_describe(st, s, hex->len, bad_at, why, sizeof(why));
+	return bad(p, "packets[%zu]: %s", i, why);
+}
+
+static int parse_packets(struct parse *p, const struct members *m,
+			 struct cbpf_plugin_request *req)
+{
+	struct strbuf hex = { 0 };
+	struct json_reader r;
+	char why[256];
+	size_t cap = 0;
+	int type, more, rc = 0;
+
+	at_member(m, M_PACKETS, &r, why, sizeof(why));
+	type = json_peek_type(&r);
+	if (type != JSON_ARRAY)
+		return bad(p, "packets: expected an array of hex strings, got %s",
+			   json_type_name((enum json_type)type));
+	json_begin(&r, '[');
+	for (size_t i = 0; rc == 0 && (more = json_more(&r, ']', i)) > 0; i++) {
+		struct cbpf_plugin_packet *pk;
+		if (i == CBPF_PLUGIN_MAX_INPUTS) {
+			rc = bad(p, "packets: more than %d inputs in one request", CBPF_PLUGIN_MAX_INPUTS);
+			break;
+		}
+		if ((pk = input_slot(req, i, &cap)) == NULL) {
+			rc = bad(p, "packets: out of memory");
+			break;
+		}
+		type = json_peek_type(&r);
+		if (type != JSON_STRING) {
+			rc = bad(p, "packets[%zu]: expected a hex string, got %s", i,
+				 json_type_name((enum json_type)type));
+			break;
+		}
+		hex.len = 0;
+		if (hex.s != NULL)
+			hex.s[0] = '\0';
+		if (!json_read_string(&r, &hex))
+			rc = bad(p, "packets[%zu]: %s", i, r.why);
+		else if (decode_hex_packet(p, &hex, i, pk) != 0)
+			rc = -1;
+		else if (req->profile == CBPF_PROFILE_SECCOMP && pk->len != CBPF_SECCOMP_DATA_LEN)
+			rc = bad(p, "packets[%zu]: a seccomp_data record is %d bytes, got %zu", i,
+				 CBPF_SECCOMP_DATA_LEN, pk->len);
+		req->npackets = i + 1;
+	}
+	free(sb_finish(&hex, NULL));
+	if (rc == 0 && req->packets == NULL && (req->packets = calloc(1, sizeof(*req->packets))) == NULL)
+		rc = bad(p, "packets: out of memory");
+	return rc;
+}
+
+/* An unsigned integer field of a tree (a seccomp_data object). */
 static int get_uint(struct parse *p, const struct json_value *v, uint64_t max, const char *where,
 		    uint64_t *out)
 {
@@ -220,99 +499,9 @@ static int get_uint(struct parse *p, const struct json_value *v, uint64_t max, c
 	return 0;
 }
 
-static int parse_insn(struct parse *p, const struct json_value *v, size_t i, struct cbpf_insn *out)
-{
-	static const char *const field[4] = { "code", "jt", "jf", "k" };
-	static const uint64_t max[4] = { 0xffff, 0xff, 0xff, 0xffffffff };
-	uint64_t x[4];
-	char where[64];
-
-	if (v->type != JSON_ARRAY)
-		return bad(p, "program[%zu]: expected [code,jt,jf,k], got %s", i, json_type_name(v->type));
-	if (v->n != 4)
-		return bad(p, "program[%zu]: expected [code,jt,jf,k], got %zu element%s", i, v->n,
-			   v->n == 1 ? "" : "s");
-	for (int f = 0; f < 4; f++) {
-		snprintf(where, sizeof(where), "program[%zu][%d] (%s)", i, f, field[f]);
-		if (get_uint(p, &v->items[f], max[f], where, &x[f]) != 0)
-			return -1;
-	}
-	out->code = (uint16_t)x[0];
-	out->jt = (uint8_t)x[1];
-	out->jf = (uint8_t)x[2];
-	out->k = (uint32_t)x[3];
-	return 0;
-}
-
-static int parse_program(struct parse *p, const struct json_value *v,
-			 struct cbpf_plugin_request *req)
-{
-	if (v->type != JSON_ARRAY)
-		return bad(p, "program: expected an array of [code,jt,jf,k], got %s",
-			   json_type_name(v->type));
-	if (v->n > CBPF_PLUGIN_MAX_INSNS)
-		return bad(p, "program: %zu instructions is over the limit of %d (sock_fprog.len is a u16)",
-			   v->n, CBPF_PLUGIN_MAX_INSNS);
-	req->insns = calloc(v->n ? v->n : 1, sizeof(*req->insns));
-	if (req->insns == NULL)
-		return bad(p, "program: out of memory");
-	for (size_t i = 0; i < v->n; i++)
-		if (parse_insn(p, &v->items[i], i, &req->insns[i]) != 0)
-			return -1;
-	req->ninsns = v->n;
-	return 0;
-}
-
-static int parse_hex_packet(struct parse *p, const struct json_value *v, size_t i,
-			    struct cbpf_plugin_packet *out)
-{
-	size_t n, at = 0;
-	unsigned char c;
-
-	if (v->type != JSON_STRING)
-		return bad(p, "packets[%zu]: expected a hex string, got %s", i, json_type_name(v->type));
-	if (v->str_len % 2 != 0)
-		return bad(p, "packets[%zu]: odd number of hex digits (%zu)", i, v->str_len);
-	n = v->str_len / 2;
-	if (n > CBPF_PLUGIN_MAX_PACKET)
-		return bad(p, "packets[%zu]: %zu bytes is over the limit of %u", i, n,
-			   CBPF_PLUGIN_MAX_PACKET);
-	switch (hex_decode(v->str, v->str_len, &out->data, &out->len, &at)) {
-	case HEX_OK:
-		return 0;
-	case HEX_BAD:
-		c = (unsigned char)v->str[at];
-		if (c >= 0x21 && c < 0x7f)
-			return bad(p, "packets[%zu]: '%c' at position %zu is not a hex digit", i, c, at);
-		return bad(p, "packets[%zu]: byte 0x%02x at position %zu is not a hex digit", i, c,
-			   at);
-	default:
-		return bad(p, "packets[%zu]: out of memory", i);
-	}
-}
-
-static int parse_packets(struct parse *p, const struct json_value *v,
-			 struct cbpf_plugin_request *req)
-{
-	if (v->type != JSON_ARRAY)
-		return bad(p, "packets: expected an array of hex strings, got %s", json_type_name(v->type));
-	req->packets = calloc(v->n ? v->n : 1, sizeof(*req->packets));
-	if (req->packets == NULL)
-		return bad(p, "packets: out of memory");
-	for (size_t i = 0; i < v->n; i++) {
-		if (parse_hex_packet(p, &v->items[i], i, &req->packets[i]) != 0)
-			return -1;
-		req->npackets = i + 1;
-		if (req->profile == CBPF_PROFILE_SECCOMP &&
-		    req->packets[i].len != CBPF_SECCOMP_DATA_LEN)
-			return bad(p, "packets[%zu]: a seccomp_data record is %d bytes, got %zu", i,
-				   CBPF_SECCOMP_DATA_LEN, req->packets[i].len);
-	}
-	return 0;
-}
-
 /* One {"nr","arch","ip","args"} object as struct seccomp_data bytes
- * (host byte order, the layout of cbpf/vm.h's struct cbpf_seccomp_data). */
+ * (host byte order, the layout of cbpf/vm.h's struct cbpf_seccomp_data).
+ * An omitted arch is the host's, as everywhere (cbpf/seccomp.h). */
 static int parse_seccomp_record(struct parse *p, const struct json_value *v, size_t i,
 				struct cbpf_plugin_packet *out)
 {
@@ -322,6 +511,7 @@ static int parse_seccomp_record(struct parse *p, const struct json_value *v, siz
 	int64_t nr;
 
 	memset(&sd, 0, sizeof(sd));
+	sd.arch = cbpf_seccomp_host_arch();
 	if (v->type != JSON_OBJECT)
 		return bad(p, "seccomp_data[%zu]: expected an object, got %s", i, json_type_name(v->type));
 	for (size_t m = 0; m < v->n; m++) {
@@ -364,96 +554,126 @@ static int parse_seccomp_record(struct parse *p, const struct json_value *v, siz
 	return 0;
 }
 
-static int parse_seccomp_data(struct parse *p, const struct json_value *v,
+static int parse_seccomp_data(struct parse *p, const struct members *m,
 			      struct cbpf_plugin_request *req)
 {
+	struct json_reader r;
+	char why[256];
+	size_t cap = 0;
+	int type, more, rc = 0;
+
 	if (req->profile != CBPF_PROFILE_SECCOMP)
 		return bad(p, "seccomp_data: only for profile \"seccomp\"");
-	if (v->type != JSON_ARRAY)
-		return bad(p, "seccomp_data: expected an array of objects, got %s", json_type_name(v->type));
-	req->packets = calloc(v->n ? v->n : 1, sizeof(*req->packets));
-	if (req->packets == NULL)
-		return bad(p, "seccomp_data: out of memory");
-	for (size_t i = 0; i < v->n; i++) {
-		if (parse_seccomp_record(p, &v->items[i], i, &req->packets[i]) != 0)
-			return -1;
+	at_member(m, M_SECCOMP_DATA, &r, why, sizeof(why));
+	type = json_peek_type(&r);
+	if (type != JSON_ARRAY)
+		return bad(p, "seccomp_data: expected an array of objects, got %s",
+			   json_type_name((enum json_type)type));
+	json_begin(&r, '[');
+	for (size_t i = 0; rc == 0 && (more = json_more(&r, ']', i)) > 0; i++) {
+		struct cbpf_plugin_packet *pk;
+		struct json_value *v;
+		if (i == CBPF_PLUGIN_MAX_INPUTS) {
+			rc = bad(p, "seccomp_data: more than %d inputs in one request",
+				 CBPF_PLUGIN_MAX_INPUTS);
+			break;
+		}
+		if ((pk = input_slot(req, i, &cap)) == NULL) {
+			rc = bad(p, "seccomp_data: out of memory");
+			break;
+		}
+		json_limit_values(&r, SECCOMP_RECORD_MAX_VALUES);
+		v = json_read_tree(&r, 2);
+		if (v == NULL)
+			rc = bad(p, "seccomp_data[%zu]: %s", i, r.why);
+		else if (parse_seccomp_record(p, v, i, pk) != 0)
+			rc = -1;
+		json_free(v);
 		req->npackets = i + 1;
 	}
-	return 0;
+	if (rc == 0 && req->packets == NULL && (req->packets = calloc(1, sizeof(*req->packets))) == NULL)
+		rc = bad(p, "seccomp_data: out of memory");
+	return rc;
 }
 
-static int parse_profile(struct parse *p, const struct json_value *v,
+static int parse_profile(struct parse *p, const struct members *m,
 			 struct cbpf_plugin_request *req)
 {
-	if (v == NULL)
-		return bad(p, "missing \"profile\"");
-	if (v->type != JSON_STRING || strlen(v->str) != v->str_len ||
-	    cbpf_profile_from_name(v->str, &req->profile) != 0) {
-		if (v->type == JSON_STRING)
-			return bad(p, "profile: expected \"linux\" or \"seccomp\", got \"%.40s\"", v->str);
-		return bad(p, "profile: expected \"linux\" or \"seccomp\", got %s", json_type_name(v->type));
-	}
-	return 0;
-}
-
-static int check_keys(struct parse *p, const struct json_value *obj)
-{
-	static const char *const known[] = { "id", "profile", "program", "packets", "seccomp_data",
-					     "ctx" };
-
-	for (size_t i = 0; i < obj->n; i++) {
-		size_t k = 0;
-		while (k < sizeof(known) / sizeof(known[0]) && strcmp(obj->keys[i], known[k]) != 0)
-			k++;
-		if (k == sizeof(known) / sizeof(known[0]))
-			return bad(p, "unknown field \"%.40s\"", obj->keys[i]);
-	}
-	return 0;
-}
-
-static int parse_ctx(struct parse *p, const struct json_value *v, struct cbpf_plugin_request *req)
-{
+	struct strbuf name = { 0 };
+	struct json_reader r;
 	char why[256];
+	int type, rc = 0;
+
+	if (m->at[M_PROFILE] == 0)
+		return bad(p, "missing \"profile\"");
+	at_member(m, M_PROFILE, &r, why, sizeof(why));
+	type = json_peek_type(&r);
+	if (type != JSON_STRING)
+		return bad(p, "profile: expected \"linux\" or \"seccomp\", got %s",
+			   json_type_name((enum json_type)type));
+	if (!json_read_string(&r, &name))
+		rc = bad(p, "profile: %s", r.why);
+	else if (strlen(name.s != NULL ? name.s : "") != name.len ||
+		 cbpf_profile_from_name(name.s != NULL ? name.s : "", &req->profile) != 0)
+		rc = bad(p, "profile: expected \"linux\" or \"seccomp\", got \"%.40s\"",
+			 name.s != NULL ? name.s : "");
+	free(sb_finish(&name, NULL));
+	return rc;
+}
+
+static int parse_ctx(struct parse *p, const struct members *m, struct cbpf_plugin_request *req)
+{
+	struct json_reader r;
+	struct json_value *v;
+	char why[256], err[256];
+	int rc;
 
 	if (req->profile == CBPF_PROFILE_SECCOMP)
 		return bad(p, "ctx: not used by profile \"seccomp\" (the input is seccomp_data)");
-	if (ctx_apply_json_value(v, &req->ctx, why, sizeof(why)) != 0)
-		return bad(p, "ctx: %s", why);
+	at_member(m, M_CTX, &r, why, sizeof(why));
+	json_limit_values(&r, CTX_MAX_VALUES);
+	v = json_read_tree(&r, 1);
+	if (v == NULL)
+		return bad(p, "ctx: %s", r.why);
+	rc = ctx_apply_json_value(v, &req->ctx, err, sizeof(err));
+	json_free(v);
+	if (rc != 0)
+		return bad(p, "ctx: %s", err);
 	req->has_ctx = true;
 	return 0;
 }
 
-static int parse_object(struct parse *p, const struct json_value *obj,
-			struct cbpf_plugin_request *req)
+/* The second pass, in a fixed order. */
+static int parse_members(struct parse *p, const struct members *m,
+			 struct cbpf_plugin_request *req)
 {
-	const struct json_value *program = json_get(obj, "program");
-	const struct json_value *packets = json_get(obj, "packets");
-	const struct json_value *sdata = json_get(obj, "seccomp_data");
-	const struct json_value *ctx = json_get(obj, "ctx");
-
-	if (json_get(obj, "id") == NULL)
+	if (m->at[M_ID] == 0)
 		return bad(p, "missing \"id\"");
-	if (check_keys(p, obj) != 0 || parse_profile(p, json_get(obj, "profile"), req) != 0)
+	if (m->has_unknown)
+		return bad(p, "unknown field \"%s\"", m->unknown);
+	if (parse_profile(p, m, req) != 0)
 		return -1;
-	if (program == NULL)
+	if (m->at[M_PROGRAM] == 0)
 		return bad(p, "missing \"program\"");
-	if (parse_program(p, program, req) != 0)
+	if (parse_program(p, m, req) != 0)
 		return -1;
-	if (packets != NULL && sdata != NULL)
+	if (m->at[M_PACKETS] != 0 && m->at[M_SECCOMP_DATA] != 0)
 		return bad(p, "give \"packets\" or \"seccomp_data\", not both");
-	if (packets == NULL && sdata == NULL)
+	if (m->at[M_PACKETS] == 0 && m->at[M_SECCOMP_DATA] == 0)
 		return bad(p, "missing \"packets\"");
-	if ((packets ? parse_packets(p, packets, req) : parse_seccomp_data(p, sdata, req)) != 0)
+	if ((m->at[M_PACKETS] != 0 ? parse_packets(p, m, req) : parse_seccomp_data(p, m, req)) != 0)
 		return -1;
-	return ctx != NULL ? parse_ctx(p, ctx, req) : 0;
+	return m->at[M_CTX] != 0 ? parse_ctx(p, m, req) : 0;
 }
 
 /* The id as compact JSON text. */
-static char *id_text(const struct json_value *id)
+static char *id_text(const struct members *m)
 {
 	struct strbuf b = { 0 };
+	struct json_reader r;
 
-	json_put_value(&b, id);
+	at_member(m, M_ID, &r, NULL, 0);
+	json_copy_compact(&r, &b, 1);
 	return sb_finish(&b, NULL);
 }
 
@@ -461,30 +681,15 @@ int cbpf_plugin_parse_request(const char *line, size_t len, struct cbpf_plugin_r
 			      char *reason, size_t reasonlen)
 {
 	struct parse p = { reason, reasonlen };
-	char why[256];
-	struct json_value *v;
-	int rc;
+	struct members m = { .line = line, .len = len };
 
 	memset(req, 0, sizeof(*req));
 	cbpf_ctx_init(&req->ctx);
-	v = json_parse(line, len, why, sizeof(why));
-	if (v == NULL)
-		return bad(&p, "bad JSON: %s", why);
-	if (v->type != JSON_OBJECT) {
-		rc = bad(&p, "a request is a JSON object, got %s", json_type_name(v->type));
-		json_free(v);
-		return rc;
-	}
-	if (json_get(v, "id") != NULL) {
-		req->id = id_text(json_get(v, "id"));
-		if (req->id == NULL) {
-			json_free(v);
-			return bad(&p, "out of memory");
-		}
-	}
-	rc = parse_object(&p, v, req);
-	json_free(v);
-	return rc;
+	if (scan_request(&p, &m) != 0)
+		return -1;
+	if (m.at[M_ID] != 0 && (req->id = id_text(&m)) == NULL)
+		return bad(&p, "out of memory");
+	return parse_members(&p, &m, req);
 }
 
 void cbpf_plugin_request_free(struct cbpf_plugin_request *req)
@@ -524,19 +729,63 @@ char *cbpf_plugin_handle_line(const char *line, size_t len, cbpf_plugin_exec_fn 
 	return out;
 }
 
+/* One line into *buf (its LF dropped): 1, or 0 at the end of the input,
+ * -1 when reading fails or memory runs out. A line longer than
+ * CBPF_PLUGIN_MAX_LINE is read to its end but not kept: *too_long. */
+static int read_line(FILE *in, char **buf, size_t *cap, size_t *len, bool *too_long)
+{
+	int c = EOF;
+
+	*len = 0;
+	*too_long = false;
+	while ((c = getc_unlocked(in)) != EOF && c != '\n') {
+		if (*too_long)
+			continue;
+		if (*len == CBPF_PLUGIN_MAX_LINE) {
+			*too_long = true;
+			continue;
+		}
+		if (*len + 1 >= *cap) {
+			size_t ncap = *cap ? *cap * 2 : 4096;
+			char *n = realloc(*buf, ncap > CBPF_PLUGIN_MAX_LINE + 1 ? CBPF_PLUGIN_MAX_LINE + 1
+										 : ncap);
+			if (n == NULL)
+				return -1;
+			*buf = n;
+			*cap = ncap > CBPF_PLUGIN_MAX_LINE + 1 ? CBPF_PLUGIN_MAX_LINE + 1 : ncap;
+		}
+		(*buf)[(*len)++] = (char)c;
+	}
+	if (ferror(in))
+		return -1;
+	return c == EOF && *len == 0 && !*too_long ? 0 : 1;
+}
+
+static char *too_long_response(size_t *outlen)
+{
+	struct cbpf_plugin_response resp;
+	char *out;
+
+	memset(&resp, 0, sizeof(resp));
+	cbpf_plugin_response_error(&resp, "line longer than %u bytes (the limit)",
+				   CBPF_PLUGIN_MAX_LINE);
+	out = cbpf_plugin_format_response(NULL, &resp, outlen);
+	cbpf_plugin_response_free(&resp);
+	return out;
+}
+
 int cbpf_plugin_serve(FILE *in, FILE *out, cbpf_plugin_exec_fn exec, void *opaque)
 {
 	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int rc = 0;
+	size_t cap = 0, len;
+	bool too_long;
+	int rc = 0, got;
 
-	while ((n = getline(&line, &cap, in)) >= 0) {
-		size_t len = (size_t)n, outlen;
-		char *resp;
-		if (len > 0 && line[len - 1] == '\n')
-			len--;
-		resp = cbpf_plugin_handle_line(line, len, exec, opaque, &outlen);
+	while ((got = read_line(in, &line, &cap, &len, &too_long)) > 0) {
+		size_t outlen = 0;
+		char *resp = too_long ? too_long_response(&outlen)
+				      : cbpf_plugin_handle_line(line != NULL ? line : "", len, exec,
+								opaque, &outlen);
 		bool ok = resp != NULL ? fwrite(resp, 1, outlen, out) == outlen
 				       : fputs(oom_line, out) >= 0;
 		free(resp);
@@ -545,7 +794,7 @@ int cbpf_plugin_serve(FILE *in, FILE *out, cbpf_plugin_exec_fn exec, void *opaqu
 			break;
 		}
 	}
-	if (rc == 0 && !feof(in))
+	if (got < 0)
 		rc = -1; /* a read error, or no memory for the line */
 	free(line);
 	return rc;

@@ -22,7 +22,15 @@ enum hex_status {
 /* Decode n characters of s into a malloc'd buffer (at least 1 byte is
  * allocated, so *out is not NULL even for an empty string) of n/2 bytes.
  * On error *out is NULL and, for HEX_BAD, *bad (when not NULL) is the
- * index of the offending character. */
+ * index of the first character that is not a hex digit (checked before
+ * the count: "ff ff" is HEX_BAD at 2, not HEX_ODD). */
 enum hex_status hex_decode(const char *s, size_t n, uint8_t **out, size_t *outlen, size_t *bad);
+
+/* The message for a failed hex_decode of the n characters at s (bad as
+ * it returned): "' ' ..." becomes "a blank at position 2 is not a hex
+ * digit", "'g' at position 0 is not a hex digit", "odd number of hex
+ * digits (5)", "out of memory". Positions count from 0. */
+void hex_describe(enum hex_status st, const char *s, size_t n, size_t bad, char *msg,
+		  size_t msglen);
 
 #endif

@@ -3,12 +3,19 @@
  * json.h.
  *
  * Reading is a recursive descent bounded by JSON_MAX_DEPTH, so any input
- * bytes give a tree or a "col N: why" error (N is the 1-based byte offset
+ * bytes give a value or a "col N: why" error (N is the 1-based byte offset
  * of the offending byte; the end of input is len + 1). Strings must be
  * valid UTF-8 (no overlongs, no encoded surrogates, nothing above
  * U+10FFFF); \u escapes must pair surrogates correctly. Numbers keep their
  * literal text; the integer accessors evaluate it exactly, without
  * floating point.
+ *
+ * The same reader serves two styles: json_parse builds a tree (about 50
+ * bytes per value, so only for small documents or with a value budget),
+ * and the cursor functions (json_skip_value, json_begin/json_more,
+ * json_read_number, json_read_string, json_copy_compact) let the program
+ * format and the plugin protocol read large documents one element at a
+ * time in memory that does not grow with the input.
  */
 #include "json.h"
 
@@ -19,33 +26,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct reader {
-	const unsigned char *p;
-	size_t len;
-	size_t pos;
-	char *err;
-	size_t errlen;
-	bool failed;
-};
 
 /* Record the first error only; later ones are consequences. */
-static __attribute__((format(printf, 3, 4))) void fail_at(struct reader *r, size_t pos,
+static __attribute__((format(printf, 3, 4))) void fail_at(struct json_reader *r, size_t pos,
 							 const char *fmt, ...)
 {
-	char why[200];
 	va_list ap;
 
 	if (r->failed)
 		return;
 	r->failed = true;
+	r->err_pos = pos;
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
 	va_end(ap);
 	if (r->err != NULL && r->errlen > 0)
-		snprintf(r->err, r->errlen, "col %zu: %s", pos + 1, why);
+		snprintf(r->err, r->errlen, "col %zu: %s", pos + 1, r->why);
 }
 
-static bool at_end(const struct reader *r)
+void json_reader_init(struct json_reader *r, const char *buf, size_t len, char *err,
+		      size_t errlen)
+{
+	memset(r, 0, sizeof(*r));
+	/* never NULL: the reader does arithmetic on it */
+	r->p = (const unsigned char *)(buf != NULL ? buf : "");
+	r->len = buf != NULL ? len : 0;
+	r->err = err;
+	r->errlen = errlen;
+	r->budget = SIZE_MAX;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+}
+
+void json_fail(struct json_reader *r, size_t pos, const char *why)
+{
+	fail_at(r, pos, "%s", why);
+}
+
+static bool at_end(const struct json_reader *r)
 {
 	return r->pos >= r->len;
 }
@@ -53,7 +71,7 @@ static bool at_end(const struct reader *r)
 /* Blanks, walked with a local pointer and a switch (one cheap coverage
  * callback per byte in the fuzz targets, where offsets and chains of
  * comparisons cost several). */
-static void skip_ws(struct reader *r)
+static void skip_ws(struct json_reader *r)
 {
 	const unsigned char *p = r->p + r->pos, *end = r->p + r->len;
 
@@ -74,7 +92,7 @@ static void skip_ws(struct reader *r)
 }
 
 /* Describe the byte at pos for an error message. */
-static void fail_unexpected(struct reader *r, const char *wanted)
+static void fail_unexpected(struct json_reader *r, const char *wanted)
 {
 	unsigned char c;
 
@@ -89,7 +107,7 @@ static void fail_unexpected(struct reader *r, const char *wanted)
 		fail_at(r, r->pos, "unexpected byte 0x%02x, expected %s", c, wanted);
 }
 
-static bool expect_word(struct reader *r, const char *word)
+static bool expect_word(struct json_reader *r, const char *word)
 {
 	size_t n = strlen(word);
 
@@ -168,7 +186,7 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 }
 
 /* Four hex digits at pos (after "\u"); -1 when malformed. */
-static long read_hex4(struct reader *r)
+static long read_hex4(struct json_reader *r)
 {
 	long v = 0;
 
@@ -185,7 +203,7 @@ static long read_hex4(struct reader *r)
 }
 
 /* After the backslash-u: one code point, pairing surrogates. */
-static bool read_u_escape(struct reader *r, size_t esc_pos, struct strbuf *b)
+static bool read_u_escape(struct json_reader *r, size_t esc_pos, struct strbuf *b)
 {
 	long hi = read_hex4(r), lo;
 
@@ -215,7 +233,7 @@ static bool read_u_escape(struct reader *r, size_t esc_pos, struct strbuf *b)
 	return true;
 }
 
-static bool read_escape(struct reader *r, struct strbuf *b)
+static bool read_escape(struct json_reader *r, struct strbuf *b)
 {
 	size_t esc_pos = r->pos;
 	unsigned char c;
@@ -245,34 +263,34 @@ static bool read_escape(struct reader *r, struct strbuf *b)
 	}
 }
 
-/* A string starting at the opening quote; the decoded bytes go to *out. */
-static bool read_string(struct reader *r, char **out, size_t *outlen)
+/* A string starting at the opening quote; its decoded bytes are appended
+ * to b (a failed strbuf discards them: validation only). */
+static bool scan_string(struct json_reader *r, struct strbuf *b)
 {
-	struct strbuf b = { 0 };
 	size_t start = r->pos;
 
 	r->pos++; /* opening quote */
 	for (;;) {
 		if (at_end(r)) {
 			fail_at(r, start, "unterminated string");
-			goto bad;
+			return false;
 		}
 		unsigned char c = r->p[r->pos];
 		if (c == '"')
 			break;
 		if (c == '\\') {
-			if (!read_escape(r, &b))
-				goto bad;
+			if (!read_escape(r, b))
+				return false;
 			continue;
 		}
 		if (c < 0x20) {
 			fail_at(r, r->pos, "control character 0x%02x in string must be escaped", c);
-			goto bad;
+			return false;
 		}
 		size_t n = utf8_seq_len(r->p + r->pos, r->len - r->pos);
 		if (n == 0) {
 			fail_at(r, r->pos, "invalid UTF-8 byte 0x%02x in string", c);
-			goto bad;
+			return false;
 		}
 		/* copy the run of plain bytes at once */
 		size_t run = n;
@@ -282,19 +300,48 @@ static bool read_string(struct reader *r, char **out, size_t *outlen)
 				break;
 			run++;
 		}
-		sb_putn(&b, r->p + r->pos, run);
+		sb_putn(b, r->p + r->pos, run);
 		r->pos += run;
 	}
 	r->pos++; /* closing quote */
+	return true;
+}
+
+/* A string into a malloc'd NUL-terminated *out. */
+static bool read_string(struct json_reader *r, char **out, size_t *outlen)
+{
+	struct strbuf b = { 0 };
+	size_t start = r->pos;
+
+	if (!scan_string(r, &b)) {
+		free(sb_finish(&b, NULL));
+		return false;
+	}
 	*out = sb_finish(&b, outlen);
 	if (*out == NULL) {
 		fail_at(r, start, "out of memory");
 		return false;
 	}
 	return true;
-bad:
-	free(sb_finish(&b, NULL));
-	return false;
+}
+
+bool json_read_string(struct json_reader *r, struct strbuf *out)
+{
+	size_t start;
+
+	skip_ws(r);
+	start = r->pos;
+	if (at_end(r) || r->p[r->pos] != '"') {
+		fail_unexpected(r, "a string");
+		return false;
+	}
+	if (!scan_string(r, out))
+		return false;
+	if (out->failed) {
+		fail_at(r, start, "out of memory");
+		return false;
+	}
+	return true;
 }
 
 /* ---- numbers ---- */
@@ -310,7 +357,7 @@ static bool is_digit(unsigned char c)
 	}
 }
 
-static size_t skip_digits(struct reader *r)
+static size_t skip_digits(struct json_reader *r)
 {
 	size_t n = 0;
 
@@ -321,10 +368,9 @@ static size_t skip_digits(struct reader *r)
 	return n;
 }
 
-static bool read_number(struct reader *r, struct json_value *v)
+/* A number literal at the cursor (which is at '-' or a digit), skipped. */
+static bool scan_number(struct json_reader *r)
 {
-	size_t start = r->pos;
-
 	if (r->p[r->pos] == '-')
 		r->pos++;
 	if (at_end(r) || !is_digit(r->p[r->pos])) {
@@ -356,6 +402,15 @@ static bool read_number(struct reader *r, struct json_value *v)
 			return false;
 		}
 	}
+	return true;
+}
+
+static bool read_number(struct json_reader *r, struct json_value *v)
+{
+	size_t start = r->pos;
+
+	if (!scan_number(r))
+		return false;
 	v->str = malloc(r->pos - start + 1);
 	if (v->str == NULL) {
 		fail_at(r, start, "out of memory");
@@ -368,10 +423,27 @@ static bool read_number(struct reader *r, struct json_value *v)
 	return true;
 }
 
+bool json_read_number(struct json_reader *r, const char **lit, size_t *n)
+{
+	size_t start;
+
+	skip_ws(r);
+	start = r->pos;
+	if (at_end(r) || (r->p[r->pos] != '-' && !is_digit(r->p[r->pos]))) {
+		fail_unexpected(r, "a number");
+		return false;
+	}
+	if (!scan_number(r))
+		return false;
+	*lit = (const char *)r->p + start;
+	*n = r->pos - start;
+	return true;
+}
+
 /* ---- values ---- */
 
 static void free_members(struct json_value *v);
-static bool read_value(struct reader *r, struct json_value *v, int depth);
+static bool read_value(struct json_reader *r, struct json_value *v, int depth);
 
 /* Append one slot to v's items (and keys when want_key); NULL when out
  * of memory. */
@@ -401,7 +473,7 @@ static struct json_value *grow(struct json_value *v, size_t *cap, bool want_key)
 }
 
 /* After an element: ',' continues (true), the closer ends (*done). */
-static bool read_separator(struct reader *r, char closer, const char *what, bool *done)
+static bool read_separator(struct json_reader *r, char closer, const char *what, bool *done)
 {
 	skip_ws(r);
 	if (!at_end(r) && r->p[r->pos] == ',') {
@@ -417,7 +489,7 @@ static bool read_separator(struct reader *r, char closer, const char *what, bool
 	return false;
 }
 
-static bool read_array(struct reader *r, struct json_value *v, int depth)
+static bool read_array(struct json_reader *r, struct json_value *v, int depth)
 {
 	size_t cap = 0;
 	bool done = false;
@@ -446,7 +518,7 @@ static bool read_array(struct reader *r, struct json_value *v, int depth)
 	return true;
 }
 
-static bool read_object(struct reader *r, struct json_value *v, int depth)
+static bool read_object(struct json_reader *r, struct json_value *v, int depth)
 {
 	size_t cap = 0;
 	bool done = false;
@@ -495,13 +567,18 @@ static bool read_object(struct reader *r, struct json_value *v, int depth)
 
 /* Parse one value into *v (zeroed by the caller). On failure v holds
  * whatever was built so far; free_members releases it. */
-static bool read_value(struct reader *r, struct json_value *v, int depth)
+static bool read_value(struct json_reader *r, struct json_value *v, int depth)
 {
 	skip_ws(r);
 	if (at_end(r)) {
 		fail_unexpected(r, "a value");
 		return false;
 	}
+	if (r->budget == 0) {
+		fail_at(r, r->pos, "more than %zu values", r->budget_limit);
+		return false;
+	}
+	r->budget--;
 	switch (r->p[r->pos]) {
 	case '{':
 	case '[':
@@ -545,31 +622,222 @@ static void free_members(struct json_value *v)
 	free(v->str);
 }
 
-struct json_value *json_parse(const char *buf, size_t len, char *err, size_t errlen)
+struct json_value *json_read_tree(struct json_reader *r, int depth)
 {
-	struct reader r = { (const unsigned char *)buf, len, 0, err, errlen, false };
-	struct json_value *v;
+	struct json_value *v = calloc(1, sizeof(*v));
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (buf == NULL) {
-		r.p = (const unsigned char *)""; /* the reader does arithmetic on it */
-		r.len = 0;
-	}
-	v = calloc(1, sizeof(*v));
 	if (v == NULL) {
-		fail_at(&r, 0, "out of memory");
+		skip_ws(r);
+		fail_at(r, r->pos, "out of memory");
 		return NULL;
 	}
-	if (read_value(&r, v, 0)) {
-		skip_ws(&r);
-		if (at_end(&r))
-			return v;
-		fail_unexpected(&r, "end of input");
-	}
+	if (read_value(r, v, depth))
+		return v;
 	free_members(v);
 	free(v);
 	return NULL;
+}
+
+struct json_value *json_parse(const char *buf, size_t len, char *err, size_t errlen)
+{
+	struct json_reader r;
+	struct json_value *v;
+
+	json_reader_init(&r, buf, len, err, errlen);
+	v = json_read_tree(&r, 0);
+	if (v != NULL && !json_at_end(&r)) {
+		json_free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+void json_limit_values(struct json_reader *r, size_t n)
+{
+	r->budget = r->budget_limit = n;
+}
+
+/* ---- the cursor: one element at a time ---- */
+
+int json_peek_type(struct json_reader *r)
+{
+	skip_ws(r);
+	if (at_end(r))
+		return -1;
+	switch (r->p[r->pos]) {
+	case '[': return JSON_ARRAY;
+	case '{': return JSON_OBJECT;
+	case '"': return JSON_STRING;
+	case 't':
+	case 'f': return JSON_BOOL;
+	case 'n': return JSON_NULL;
+	default:
+		return r->p[r->pos] == '-' || is_digit(r->p[r->pos]) ? JSON_NUMBER : -1;
+	}
+}
+
+bool json_at_end(struct json_reader *r)
+{
+	skip_ws(r);
+	if (at_end(r))
+		return true;
+	fail_unexpected(r, "end of input");
+	return false;
+}
+
+bool json_begin(struct json_reader *r, char open)
+{
+	skip_ws(r);
+	if (!at_end(r) && r->p[r->pos] == (unsigned char)open) {
+		r->pos++;
+		return true;
+	}
+	fail_unexpected(r, open == '[' ? "'['" : "'{'");
+	return false;
+}
+
+int json_more(struct json_reader *r, char closer, size_t index)
+{
+	skip_ws(r);
+	if (!at_end(r) && r->p[r->pos] == (unsigned char)closer) {
+		r->pos++;
+		return 0;
+	}
+	if (index == 0)
+		return 1; /* the element reader names whatever is here */
+	if (!at_end(r) && r->p[r->pos] == ',') {
+		r->pos++;
+		return 1;
+	}
+	fail_unexpected(r, closer == ']' ? "',' or ']'" : "',' or '}'");
+	return -1;
+}
+
+bool json_read_key(struct json_reader *r, struct strbuf *key)
+{
+	struct strbuf discard = { .failed = true };
+
+	skip_ws(r);
+	if (at_end(r) || r->p[r->pos] != '"') {
+		fail_unexpected(r, "a string key");
+		return false;
+	}
+	if (key != NULL ? !json_read_string(r, key) : !scan_string(r, &discard))
+		return false;
+	skip_ws(r);
+	if (at_end(r) || r->p[r->pos] != ':') {
+		fail_unexpected(r, "':'");
+		return false;
+	}
+	r->pos++;
+	return true;
+}
+
+static bool skip_container(struct json_reader *r, int depth);
+
+bool json_skip_value(struct json_reader *r, int depth)
+{
+	struct strbuf discard = { .failed = true };
+
+	skip_ws(r);
+	if (at_end(r)) {
+		fail_unexpected(r, "a value");
+		return false;
+	}
+	switch (r->p[r->pos]) {
+	case '{':
+	case '[':
+		if (depth >= JSON_MAX_DEPTH) {
+			fail_at(r, r->pos, "nesting deeper than %d", JSON_MAX_DEPTH);
+			return false;
+		}
+		return skip_container(r, depth);
+	case '"': return scan_string(r, &discard);
+	case 't': return expect_word(r, "true");
+	case 'f': return expect_word(r, "false");
+	case 'n': return expect_word(r, "null");
+	default:
+		if (r->p[r->pos] == '-' || is_digit(r->p[r->pos]))
+			return scan_number(r);
+		fail_unexpected(r, "a value");
+		return false;
+	}
+}
+
+static bool skip_container(struct json_reader *r, int depth)
+{
+	char closer = r->p[r->pos] == '[' ? ']' : '}';
+	int m;
+
+	r->pos++;
+	for (size_t i = 0; (m = json_more(r, closer, i)) > 0; i++) {
+		if (closer == '}' && !json_read_key(r, NULL))
+			return false;
+		if (!json_skip_value(r, depth + 1))
+			return false;
+	}
+	return m == 0;
+}
+
+static bool copy_container(struct json_reader *r, struct strbuf *out, int depth)
+{
+	char closer = r->p[r->pos] == '[' ? ']' : '}';
+	int m;
+
+	sb_putc(out, (char)r->p[r->pos++]);
+	for (size_t i = 0; (m = json_more(r, closer, i)) > 0; i++) {
+		if (i > 0)
+			sb_putc(out, ',');
+		if (closer == '}') {
+			struct strbuf key = { 0 };
+			bool ok = json_read_key(r, &key);
+			if (ok)
+				json_put_string(out, key.s != NULL ? key.s : "", key.len);
+			free(sb_finish(&key, NULL));
+			if (!ok)
+				return false;
+			sb_putc(out, ':');
+		}
+		if (!json_copy_compact(r, out, depth + 1))
+			return false;
+	}
+	sb_putc(out, closer);
+	return m == 0;
+}
+
+bool json_copy_compact(struct json_reader *r, struct strbuf *out, int depth)
+{
+	struct strbuf str = { 0 };
+	size_t start;
+	bool ok;
+
+	skip_ws(r);
+	start = r->pos;
+	switch (json_peek_type(r)) {
+	case JSON_ARRAY:
+	case JSON_OBJECT:
+		if (depth >= JSON_MAX_DEPTH) {
+			fail_at(r, r->pos, "nesting deeper than %d", JSON_MAX_DEPTH);
+			return false;
+		}
+		return copy_container(r, out, depth);
+	case JSON_STRING:
+		ok = json_read_string(r, &str);
+		if (ok)
+			json_put_string(out, str.s != NULL ? str.s : "", str.len);
+		free(sb_finish(&str, NULL));
+		return ok;
+	case JSON_NUMBER:
+		if (!scan_number(r))
+			return false;
+		sb_putn(out, r->p + start, r->pos - start);
+		return true;
+	default:
+		if (!json_skip_value(r, depth))
+			return false;
+		sb_putn(out, r->p + start, r->pos - start); /* true, false, null */
+		return true;
+	}
 }
 
 void json_free(struct json_value *v)
@@ -612,17 +880,15 @@ const char *json_type_name(enum json_type t)
  * fraction parts) times 10^E; trailing zeros of D move into E, and the
  * value is an integer iff D is zero or E >= 0.
  */
-static int number_magnitude(const struct json_value *v, bool *negative, uint64_t *mag)
+static int literal_magnitude(const char *s, size_t len, bool *negative, uint64_t *mag)
 {
-	const char *s, *end, *digits_end, *dot;
+	const char *end = s + len, *digits_end, *dot;
 	long long exp10 = 0;
 	const char *first = NULL, *last = NULL;
 	uint64_t m = 0;
 
-	if (v == NULL || v->type != JSON_NUMBER || v->str == NULL)
+	if (len == 0)
 		return -1;
-	s = v->str;
-	end = s + v->str_len;
 	*negative = *s == '-';
 	if (*negative)
 		s++;
@@ -673,6 +939,24 @@ static int number_magnitude(const struct json_value *v, bool *negative, uint64_t
 		m *= 10;
 	}
 	*mag = m;
+	return 0;
+}
+
+static int number_magnitude(const struct json_value *v, bool *negative, uint64_t *mag)
+{
+	if (v == NULL || v->type != JSON_NUMBER || v->str == NULL)
+		return -1;
+	return literal_magnitude(v->str, v->str_len, negative, mag);
+}
+
+int json_number_u64(const char *lit, size_t len, uint64_t *out)
+{
+	bool neg;
+	uint64_t m;
+
+	if (literal_magnitude(lit, len, &neg, &m) != 0 || (neg && m != 0))
+		return -1;
+	*out = m;
 	return 0;
 }
 

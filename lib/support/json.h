@@ -4,6 +4,11 @@
  * program format need. Parsing is total: any bytes give a value or an error
  * naming the column; nesting deeper than JSON_MAX_DEPTH is an error, not a
  * stack overflow.
+ *
+ * Two ways to read: json_parse builds a tree (about 50 bytes per value:
+ * for small documents), the cursor (struct json_reader) walks a document
+ * one element at a time, so large ones are read in memory that does not
+ * grow with them.
  */
 #ifndef CBPF_JSON_H
 #define CBPF_JSON_H
@@ -34,6 +39,58 @@ struct json_value {
  * out. */
 struct json_value *json_parse(const char *buf, size_t len, char *err, size_t errlen);
 void json_free(struct json_value *v);
+
+/* ---- the cursor ---- */
+
+struct json_reader {
+	const unsigned char *p;
+	size_t len;
+	size_t pos;           /* the next byte */
+	char *err;            /* "col N: why" of the first error (may be NULL) */
+	size_t errlen;
+	bool failed;
+	size_t err_pos;       /* the first error's byte offset ... */
+	char why[200];        /* ... and its text */
+	size_t budget;        /* values json_read_tree may still build */
+	size_t budget_limit;
+};
+
+/* A cursor at the start of buf (NULL = empty); no value budget. */
+void json_reader_init(struct json_reader *r, const char *buf, size_t len, char *err,
+		      size_t errlen);
+/* At most n values in all the trees json_read_tree builds from now on
+ * (more is the error "more than n values"). */
+void json_limit_values(struct json_reader *r, size_t n);
+/* Record an error of the caller's at offset pos (the first error wins). */
+void json_fail(struct json_reader *r, size_t pos, const char *why);
+
+/* After blanks: the type of the value that starts here (by its first
+ * byte), or -1 at the end of input or a byte no value starts with. */
+int json_peek_type(struct json_reader *r);
+/* Only blanks are left (else the error "expected end of input"). */
+bool json_at_end(struct json_reader *r);
+/* Consume the '[' or '{' that must come next. */
+bool json_begin(struct json_reader *r, char open);
+/* Before element index (0, 1, ...) of the array or object begun: 1 when
+ * one follows (its ',' consumed), 0 when the closer was consumed, -1 on a
+ * syntax error. */
+int json_more(struct json_reader *r, char closer, size_t index);
+/* An object member's key and its ':'; the decoded key is appended to key
+ * (NULL: skipped). */
+bool json_read_key(struct json_reader *r, struct strbuf *key);
+/* A number: *lit points at its literal text in the input. */
+bool json_read_number(struct json_reader *r, const char **lit, size_t *n);
+/* A string: its decoded bytes are appended to out. */
+bool json_read_string(struct json_reader *r, struct strbuf *out);
+/* Validate and skip one value; depth is the nesting already entered. */
+bool json_skip_value(struct json_reader *r, int depth);
+/* One value as a tree (json_free it), NULL on error. */
+struct json_value *json_read_tree(struct json_reader *r, int depth);
+/* One value appended to out as compact JSON, exactly as json_put_value
+ * writes its tree. */
+bool json_copy_compact(struct json_reader *r, struct strbuf *out, int depth);
+/* The integer a number literal denotes, as json_u64. */
+int json_number_u64(const char *lit, size_t len, uint64_t *out);
 
 /* Object member by key (last one wins), or NULL. */
 const struct json_value *json_get(const struct json_value *obj, const char *key);

@@ -2,8 +2,10 @@
  * validate/ebpf_expand.c - the model of Linux's bpf_convert_filter() (net/core/
  * filter.c) on x86-64 (unaligned loads OK, little-endian bitfields), as
  * measured on 6.18: the eBPF length of every classic instruction, the
- * expanded jump offsets and the s16 limit on them (rule 14), and the
- * load prediction built on them (cbpf_predict_load).
+ * expanded jump offsets and the s16 limit on them, and the load
+ * prediction built on them (cbpf_predict_load). The counts are the
+ * expand.* entries of docs/linux-semantics.md (linux-semantics:
+ * validate.ebpf-jump-range).
  *
  * Jumps. After a length-only call, the converter makes two passes over
  * the program, keeping addrs[i] (the eBPF index where classic instruction
@@ -11,7 +13,8 @@
  * position inside the instruction's own expansion, and is refused unless
  * S16_MIN <= off <= S16_MAX. In the first pass addrs[] is still zero for
  * every forward target, so there off = -(position + 1): a jump emitted at
- * eBPF index 32768 or later is refused however short it is.
+ * eBPF index 32768 or later is refused however short it is
+ * (linux-semantics: validate.ebpf-first-pass).
  */
 #include "ebpf_expand.h"
 
@@ -31,10 +34,12 @@ enum { S16_MIN = -32768, S16_MAX = 32767 };
  * size < optmem_max), for every instruction kind; the 96 may include the
  * socket's sk_omem_alloc, which is what an attach is charged against
  * anyway (tests/test_validate_kernel.c re-checks it).
+ * linux-semantics: attach.prog-size
  */
 #define BPF_PROG_HEADER_BYTES 96
 
-/* Ancillary loads (convert_bpf_extensions): eBPF instructions each. */
+/* Ancillary loads (convert_bpf_extensions): eBPF instructions each
+ * (linux-semantics: expand.extensions). */
 static const uint8_t ext_count[CBPF_EXT_COUNT] = {
 	[CBPF_EXT_PROTOCOL] = 2,          /* A <- ntohs(skb->protocol) */
 	[CBPF_EXT_PKTTYPE] = 2,           /* A <- skb->pkt_type & 7 */
@@ -62,6 +67,7 @@ static const uint8_t ext_count[CBPF_EXT_COUNT] = {
  *   [A = be(A) for H/W]; goto out;
  * slow: arg1..3 = ctx, data, headlen; arg4 = k (IND: arg4 = X; [+= k]);
  *   call; if A s>= 0 goto out; A = 0; exit.
+ * linux-semantics: expand.ld-abs, load.failure-returns-0
  */
 static unsigned ld_abs_count(uint16_t code, uint32_t k, bool indirect)
 {
@@ -80,7 +86,8 @@ static unsigned ld_abs_count(uint16_t code, uint32_t k, bool indirect)
 
 /* Conditional jump: [tmp = k when (s32)k < 0, compared as a register];
  * then one jump when jf == 0, or when jt == 0 and the condition can be
- * inverted (jeq/jgt/jge to jne/jle/jlt); else a jump and a ja. */
+ * inverted (jeq/jgt/jge to jne/jle/jlt); else a jump and a ja.
+ * linux-semantics: expand.jcond */
 static bool jcond_neg_k(const struct cbpf_insn *in)
 {
 	return CBPF_SRC(in->code) == CBPF_K && in->k > (uint32_t)INT32_MAX;
@@ -93,7 +100,8 @@ static bool jcond_single(const struct cbpf_insn *in)
 
 static unsigned alu_count(const struct cbpf_opinfo *op)
 {
-	/* div/mod x: w7 = w7; if X != 0 goto +2; A ^= A; exit; A op= X */
+	/* div/mod x: w7 = w7; if X != 0 goto +2; A ^= A; exit; A op= X
+	 * (linux-semantics: expand.one-insn, alu.div-x-zero) */
 	if (op->src == CBPF_SRC_X && (op->alu == CBPF_ALU_DIV || op->alu == CBPF_ALU_MOD))
 		return 5;
 	return 1;
@@ -115,7 +123,7 @@ unsigned cbpf_ebpf_insn_count(const struct cbpf_insn *in, bool seccomp)
 		return op->src == CBPF_SRC_K ? 2 : 1; /* [A = k]; exit */
 	case CBPF_KIND_LD_ABS:
 		if (seccomp)
-			return 1; /* rewritten to A <- seccomp_data[k] */
+			return 1; /* A <- seccomp_data[k] (linux-semantics: expand.seccomp) */
 		ext = cbpf_ext_from_k(in->k);
 		if (ext >= 0)
 			return ext_count[ext];
@@ -125,7 +133,7 @@ unsigned cbpf_ebpf_insn_count(const struct cbpf_insn *in, bool seccomp)
 	case CBPF_KIND_LD_MSH:
 		/* tmp = A; A <- P[k:1]; then 5 more: A &= 0xf; A <<= 2; and
 		 * three moves putting the result in X and A back (the byte load
-		 * is never an extension). */
+		 * is never an extension; linux-semantics: expand.ldxb). */
 		return 1 + ld_abs_count(CBPF_LD | CBPF_B | CBPF_ABS, in->k, false) + 5;
 	default:
 		return 1;
@@ -309,7 +317,7 @@ long cbpf_ebpf_bad_jumps(const struct cbpf_insn *insns, size_t n, bool seccomp,
 		at += cbpf_ebpf_insn_count(&insns[i], seccomp);
 	}
 	/* A target outside the program stops the converter before any
-	 * offset is computed (only possible when rules 9/10 failed). */
+	 * offset is computed (only possible when the jump-range checks failed). */
 	scan_jumps(insns, n, addrs, 0, &r);
 	if (r.count == 0) {
 		scan_jumps(insns, n, addrs, 1, &r);

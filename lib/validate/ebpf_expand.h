@@ -13,7 +13,8 @@
 #include "cbpf/insn.h"
 
 /* The prologue: A ^= A; X ^= X; ctx = R1; plus 4 instructions caching
- * skb->data and the head length when the program loads packet bytes. */
+ * skb->data and the head length when the program loads packet bytes
+ * (linux-semantics: expand.prologue). */
 #define CBPF_EBPF_PROLOGUE 3
 #define CBPF_EBPF_PROLOGUE_SKB 4
 

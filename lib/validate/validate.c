@@ -4,9 +4,10 @@
  * order, each problem named by instruction index, rule and errno.
  *
  * The kernel stops at the first problem; we keep going (up to the caller's
- * max) but return the errno the kernel would give for the first one. The
- * eBPF jump-range rule (14) lives in ebpf_expand.c and runs only on
- * programs that pass every classic rule, as in bpf_migrate_filter().
+ * max) but return the errno the kernel would give for the first one
+ * (linux-semantics: validate.order). The eBPF jump-range rule lives in
+ * ebpf_expand.c and runs only on programs that pass every classic rule, as
+ * in bpf_migrate_filter().
  */
 #include "cbpf/validate.h"
 
@@ -29,7 +30,7 @@ struct report {
 	size_t max;
 	size_t count;
 	int first_errnum;
-	bool reads_mem;  /* some ld/ldx M[k]: rule 13 has something to check */
+	bool reads_mem;  /* some ld/ldx M[k]: the scratch check has work */
 };
 
 static void report(struct report *r, long insn, const char *rule, int errnum, const char *fmt,
@@ -78,7 +79,8 @@ int cbpf_profile_from_name(const char *name, enum cbpf_profile *out)
 	return 0;
 }
 
-/* Rules 6 and 7: constant divisors and shift counts. */
+/* Constant divisors and shift counts (linux-semantics: validate.div-zero,
+ * validate.shift-range). */
 static void check_alu(const struct cbpf_opinfo *op, const struct cbpf_insn *in, long pc,
 		      struct report *r)
 {
@@ -95,8 +97,9 @@ static void check_alu(const struct cbpf_opinfo *op, const struct cbpf_insn *in, 
 		       "%s #%" PRIu32 " shifts by 32 or more", op->asm_name, in->k);
 }
 
-/* Rules 9 and 10: every jump target lies inside the program (no backward
- * jumps exist: offsets are unsigned, so every path reaches a ret). */
+/* Every jump target lies inside the program (no backward jumps exist:
+ * offsets are unsigned, so every path reaches a ret).
+ * linux-semantics: validate.ja-range, validate.jump-range */
 static void check_jump(const struct cbpf_opinfo *op, const struct cbpf_insn *in, long pc,
 		       size_t n, struct report *r)
 {
@@ -116,8 +119,9 @@ static void check_jump(const struct cbpf_opinfo *op, const struct cbpf_insn *in,
 		       op->asm_name, in->jt, in->jf, in->jt >= rest ? "jt" : "jf", rest);
 }
 
-/* Rule 11: LD|ABS with k in [SKF_AD_OFF, 2^32) must name one of the 16
- * extensions (bpf_anc_helper). IND and MSH loads are never extensions. */
+/* LD|ABS with k in [SKF_AD_OFF, 2^32) must name one of the 16 extensions
+ * (bpf_anc_helper). IND and MSH loads are never extensions.
+ * linux-semantics: validate.ancillary, ext.abs-only */
 static void check_ld_abs(const struct cbpf_insn *in, long pc, struct report *r)
 {
 	if (in->k >= (uint32_t)CBPF_SKF_AD_OFF && cbpf_ext_from_k(in->k) < 0)
@@ -126,7 +130,8 @@ static void check_ld_abs(const struct cbpf_insn *in, long pc, struct report *r)
 		       in->k, (int)(in->k - (uint32_t)CBPF_SKF_AD_OFF));
 }
 
-/* Rules 5 to 11: the per-instruction pass of bpf_check_classic. */
+/* The per-instruction pass of bpf_check_classic: the opcode first, then
+ * the instruction's own operand rule (linux-semantics: validate.opcode). */
 static void check_insn(const struct cbpf_insn *in, long pc, size_t n, struct report *r)
 {
 	const struct cbpf_opinfo *op = cbpf_opinfo(in->code);
@@ -145,7 +150,8 @@ static void check_insn(const struct cbpf_insn *in, long pc, size_t n, struct rep
 		r->reads_mem = true;
 		/* fall through */
 	case CBPF_KIND_ST:
-		/* Scratch memory has BPF_MEMWORDS cells. */
+		/* Scratch memory has BPF_MEMWORDS cells
+		 * (linux-semantics: validate.scratch-index). */
 		if (in->k >= CBPF_MEMWORDS)
 			report(r, pc, CBPF_RULE_SCRATCH_INDEX, EINVAL,
 			       "%s M[%" PRIu32 "]: scratch index must be below 16", op->asm_name,
@@ -163,7 +169,7 @@ static void check_insn(const struct cbpf_insn *in, long pc, size_t n, struct rep
 	}
 }
 
-/* Rule 12: the last instruction is ret #k or ret a. */
+/* The last instruction is ret #k or ret a (linux-semantics: validate.last-ret). */
 static void check_last_ret(const struct cbpf_insn *insns, size_t n, struct report *r)
 {
 	const struct cbpf_opinfo *op = cbpf_opinfo(insns[n - 1].code);
@@ -174,7 +180,7 @@ static void check_last_ret(const struct cbpf_insn *insns, size_t n, struct repor
 }
 
 /* Intersect the cells known written at a jump target (out-of-range targets
- * were reported by rule 9/10 and are skipped here). */
+ * were reported by the jump-range checks and are skipped here). */
 static void carry_mask(uint16_t *masks, size_t n, size_t target, uint16_t memvalid)
 {
 	if (target < n)
@@ -182,7 +188,8 @@ static void carry_mask(uint16_t *masks, size_t n, size_t target, uint16_t memval
 }
 
 /*
- * Rule 13: check_load_and_stores(), algorithm for algorithm. One forward
+ * check_load_and_stores(), algorithm for algorithm (linux-semantics:
+ * validate.scratch-uninit). One forward
  * pass; masks[pc] is the intersection of the cells written on every jump
  * into pc; fall-through carries memvalid; after a jump memvalid is "all"
  * (so code reached only by fall-through from a jump, i.e. dead code, is
@@ -247,7 +254,8 @@ static const char *seccomp_refusal(const struct cbpf_opinfo *op)
 }
 
 /* seccomp_check_filter(): the seccomp whitelist, run after the classic
- * checks. Loads read struct seccomp_data (64 bytes, host order, W only). */
+ * checks. Loads read struct seccomp_data (64 bytes, host order, W only).
+ * linux-semantics: seccomp.classic-first, seccomp.opcode, seccomp.load */
 static void check_seccomp(const struct cbpf_insn *insns, size_t n, struct report *r)
 {
 	for (size_t pc = 0; pc < n; pc++) {
@@ -270,7 +278,8 @@ static void check_seccomp(const struct cbpf_insn *insns, size_t n, struct report
 	}
 }
 
-/* Rule 14, on a program that passed every classic rule. */
+/* The eBPF jump range, on a program that passed every classic rule
+ * (linux-semantics: validate.ebpf-jump-range, validate.ebpf-first-pass). */
 static void report_bad_jump(const struct cbpf_ebpf_jump *bad, struct report *r)
 {
 	if (bad->first_pass)
@@ -290,7 +299,7 @@ static void check_ebpf_jumps(const struct cbpf_insn *insns, size_t n, enum cbpf_
 	struct cbpf_ebpf_jump *bad;
 	long count;
 
-	/* Rules 9 and 10 passed: every target is inside the program, so a
+	/* The jump-range checks passed: every target is inside the program, so a
 	 * short expansion settles it without looking at the jumps. */
 	if (cbpf_ebpf_expansion_short(insns, n, seccomp))
 		return;
@@ -316,7 +325,8 @@ int cbpf_validate(const struct cbpf_insn *insns, size_t n, enum cbpf_profile pro
 	struct report r = { probs, max, 0, 0, false };
 
 	/* bpf_check_basics_ok (and seccomp_prepare_filter): 1..4096
-	 * instructions; the kernel looks at none of them otherwise. */
+	 * instructions; the kernel looks at none of them otherwise
+	 * (linux-semantics: validate.length). */
 	if (insns == NULL && n > 0)
 		report(&r, -1, CBPF_RULE_LENGTH, EINVAL, "no instructions (NULL program)");
 	else if (n == 0 || n > CBPF_MAXINSNS)
@@ -326,7 +336,8 @@ int cbpf_validate(const struct cbpf_insn *insns, size_t n, enum cbpf_profile pro
 		for (size_t pc = 0; pc < n; pc++)
 			check_insn(&insns[pc], (long)pc, n, &r);
 		check_last_ret(insns, n, &r);
-		/* Rule 13 refuses only reads: without one it has nothing to say. */
+		/* The scratch check refuses only reads: without one it has
+		 * nothing to say. */
 		if (r.reads_mem)
 			check_scratch_init(insns, n, &r);
 		if (profile == CBPF_PROFILE_SECCOMP)

@@ -13,7 +13,7 @@
  * hash, vlan fields are 0, the network header is at data (offset 0), the
  * mac header is unset, and datagrams up to 16064 bytes are linear. poff is
  * computed (it dissects nothing for protocol 0, giving 0), cpu and random
- * default to 0.
+ * default to 0 (linux-semantics: hook.unix-ctx).
  */
 const struct cbpf_ctx cbpf_vm_default_ctx = {
 	.len = CBPF_CTX_UNSET,

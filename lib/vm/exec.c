@@ -12,13 +12,16 @@
  *     loads, and ancillary loads. Without labels as values it runs alone.
  * A run keeps A, X and M[] in locals and allocates nothing, so one VM
  * serves any number of threads. All arithmetic is on u32 and wraps;
- * divisions and comparisons are unsigned.
+ * divisions and comparisons are unsigned (linux-semantics: alu.u32,
+ * alu.unsigned-div-mod, jump.unsigned).
  *
  * How a run ends (Linux, x86-64, after bpf_convert_filter()):
- *   ret            the u32 operand
- *   failed load    returns 0 at once (the rest of the program never runs)
- *   div/mod X = 0  returns 0 at once
+ *   ret            the u32 operand (linux-semantics: ret.value)
+ *   failed load    returns 0 at once, the rest of the program never runs
+ *                  (linux-semantics: load.failure-returns-0)
+ *   div/mod X = 0  returns 0 at once (linux-semantics: alu.div-x-zero)
  *   ifidx/hatype   without a device: returns the current A at once
+ *                  (linux-semantics: ext.nodev)
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -53,7 +56,8 @@ static inline int32_t as_s32(uint32_t v)
 }
 
 /* An IND offset o = X + k (mod 2^32) is on the fast path when, read as the
- * kernel's int, it is >= 0 and the size bytes lie inside the packet. */
+ * kernel's int, it is >= 0 and the size bytes lie inside the packet
+ * (linux-semantics: load.ind-offset). */
 static inline bool ind_in_packet(uint32_t o, unsigned size, size_t len)
 {
 	return o <= INT32_MAX && (uint64_t)o + size <= len;

@@ -40,7 +40,7 @@
 	} while (0)
 #define LOAD_IND(rd, size) LOAD_IND_FROM(rd, size, ip->k, X)
 
-/* dst <- 4*(P[k:1]&0xf) for k >= 0 (ip->k = k + 1). */
+/* dst <- 4*(P[k:1]&0xf) for k >= 0 (ip->k = k + 1; linux-semantics: load.msh). */
 #define LOAD_MSH(dst)                                                                   \
 	do {                                                                            \
 		if (ip->k > len)                                                        \

@@ -4,6 +4,7 @@
  * Values come from the run context, which holds the skb fields as the
  * kernel's filter would read them; nla/nlan walk the packet like the
  * kernel's nla_find(); poff "auto" runs the flow dissector.
+ * linux-semantics: ext.size-ignored, ext.abs-only
  */
 #include <string.h>
 
@@ -64,6 +65,7 @@ static bool is_nonlinear(size_t len, const struct cbpf_ctx *ctx)
 /*
  * bpf_skb_get_nlattr(): 0 on a non-linear skb, when len < 4 or a > len - 4;
  * else the offset from data of nla_find(data + a, len - a, x), 0 if absent.
+ * linux-semantics: ext.nla
  */
 static uint32_t ext_nla(uint32_t a, uint32_t x, const uint8_t *pkt, size_t len,
 			const struct cbpf_ctx *ctx)
@@ -81,6 +83,7 @@ static uint32_t ext_nla(uint32_t a, uint32_t x, const uint8_t *pkt, size_t len,
  * must pass nla_ok(nla, len - a) (since the 2024 syzbot fix; before, only
  * nla_len > len - a was checked, and nla_len < 4 also gave 0); then
  * nla_find_nested(): nla_find over its payload (nla + 4, nla_len - 4).
+ * linux-semantics: ext.nlan
  */
 static uint32_t ext_nla_nest(uint32_t a, uint32_t x, const uint8_t *pkt, size_t len,
 			     const struct cbpf_ctx *ctx)
@@ -113,7 +116,8 @@ int64_t cbpf_vm_ext(unsigned ext, uint32_t a, uint32_t x, const uint8_t *pkt, si
 	case CBPF_EXT_PROTOCOL: return ctx->protocol;
 	case CBPF_EXT_PKTTYPE: return ctx->pkttype;
 	case CBPF_EXT_IFINDEX:
-		/* skb->dev == NULL: the converted program exits with A. */
+		/* skb->dev == NULL: the converted program exits with A
+		 * (linux-semantics: ext.nodev). */
 		return ctx->has_dev ? (int64_t)ctx->ifindex : -1;
 	case CBPF_EXT_NLATTR: return ext_nla(a, x, pkt, len, ctx);
 	case CBPF_EXT_NLATTR_NEST: return ext_nla_nest(a, x, pkt, len, ctx);

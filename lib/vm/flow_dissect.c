@@ -21,6 +21,7 @@
  * DSA tags, and BPF flow-dissector programs attached to a namespace.
  * A network header before the packet start (net_off < 0, e.g. reuseport)
  * gives 0: the kernel reads the headroom there, which we do not have.
+ * linux-semantics: ext.poff
  */
 #include "internal.h"
 

@@ -26,6 +26,7 @@
  * what Linux computes on x86-64 (the JIT's `shl r32, cl` / `shlx` mask the
  * count to 5 bits) and in the interpreter (kernel/bpf/core.c masks
  * explicitly). Shifts by K never need it: the validator rejects k >= 32.
+ * linux-semantics: alu.shift-x-masked, validate.shift-range
  */
 #define CBPF_SHIFT_MASK_X86 31u
 

@@ -4,6 +4,7 @@
  * kernel's bpf_skb_load_helper_{8,16,32}() and
  * bpf_skb_load_helper_convert_offset() (net/core/filter.c, Linux >= 6.15
  * and stable backports) compute them.
+ * linux-semantics: window.net, window.ll, window.below-ll, load.bounds
  */
 #include <stdint.h>
 
@@ -26,7 +27,8 @@ static bool ctx_offset(int64_t field, int64_t *out)
  *                                  when the mac header was never set
  *   o < SKF_LL_OFF                 fails
  * Offsets that resolve before the packet start fail too: the kernel may
- * read headroom there, but we hold no bytes before data.
+ * read headroom there, but we hold no bytes before data (linux-semantics:
+ * window.no-headroom).
  */
 static bool resolve_offset(const struct cbpf_ctx *ctx, int32_t off, int64_t *pos)
 {

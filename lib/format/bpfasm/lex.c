@@ -21,6 +21,7 @@
 
 #include <string.h>
 
+#include "format/cursor.h"
 #include "support/char_cases.h"
 
 static bool is_alpha(unsigned char c)
@@ -46,9 +47,9 @@ static bool is_word(unsigned char c)
 
 void asm_lex_init(struct asm_lexer *lx, const char *buf, size_t len)
 {
-	lx->p = buf;
+	lx->p = buf + fc_bom_len(buf, len); /* a UTF-8 byte order mark is skipped */
 	lx->end = buf + len;
-	lx->line_start = buf;
+	lx->line_start = lx->p;
 	lx->line = 1;
 }
 

@@ -6,20 +6,14 @@ Modules, one concept each:
   inputs     what can be triaged: fuzz reproducers, raw fuzzer inputs,
              failed cases of results.json, case files, a program + packets
   oracle     one plugin process per implementation, candidates in batches,
-             and the "same divergence" predicate (harness compare.py)
+             and the "same divergence" predicate (cbpfconform.compare)
   shrink     the deterministic minimiser (deletion with jump fix-up,
              simpler instructions, edge constants, packet, context)
-  regress    classification (harness classify.py + causes.json),
+  regress    classification (cbpfconform.classify + causes.json),
              deduplication against corpus/regress/, filing and recording
-  report     the triage section of the conformance report
   diff_fuzz  a differential fuzz run of two implementations (libpcap
              against the kernel by default) writing reproducers
-  cli        the command line (`cbpf triage`, reports/triage/cli.py)
-"""
-import os
-import sys
+  cli        the command line (`cbpf triage`, python3 -m cbpfconform.triage)
 
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HARNESS = os.path.join(SRC, "harness", "cbpfconform")
-if HARNESS not in sys.path:
-    sys.path.insert(0, HARNESS)
+The triage section of the conformance report is cbpfconform.report.clusters.
+"""

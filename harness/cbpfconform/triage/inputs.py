@@ -23,7 +23,7 @@ import os
 import struct
 import subprocess
 
-import casefile
+from .. import casefile
 
 REPRO_FORMAT = "cbpf-fuzz-repro/1"
 IMPL_ALIASES = {"pcap": "libpcap", "x/net/bpf": "xnet", "vm-interpreter": "vm"}
@@ -199,12 +199,14 @@ def load(path, cbpf, packets=None, case_glob=None):
     if stripped[:1] in (b"{", b"["):
         try:
             doc = json.loads(data)
+        except RecursionError:
+            raise InputError(f"{path}:1: not valid JSON: nested too deeply") from None
         except ValueError as e:
             raise InputError(f"{path}:{getattr(e, 'lineno', 1)}: not valid JSON: "
                              f"{getattr(e, 'msg', e)}") from None
         if isinstance(doc, dict) and doc.get("format") == REPRO_FORMAT:
             return from_repro(doc, path)
-        if isinstance(doc, dict) and doc.get("format", "").startswith("cbpf-fuzz-repro/"):
+        if isinstance(doc, dict) and str(doc.get("format", "")).startswith("cbpf-fuzz-repro/"):
             raise InputError(f"{path}:1: reproducer format {doc['format']} is not "
                              f"{REPRO_FORMAT}")
         if isinstance(doc, dict) and "cases" in doc and "impls" in doc:

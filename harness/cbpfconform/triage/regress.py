@@ -1,7 +1,7 @@
 """regress: naming the cause of a minimised divergence and filing it as a
 regression case in corpus/regress/.
 
-The cause is harness classify.py's (the rules of harness/causes.json)
+The cause is cbpfconform.classify's (the rules of causes.json)
 applied to the minimised program, its outcome and the two responses; the
 opcodes involved are those of the minimised program (every one of them is
 needed, or the minimiser would have removed it). Together they are the
@@ -11,7 +11,7 @@ program and packets) is a duplicate and is not written again.
 
 A new case is written atomically as regress/CAUSE-PEER-HASH.case (HASH:
 of the program, packets and ctx), then recorded on the live kernel by the
-conformance runner's own `record` (harness/conform.py record --only), so
+conformance runner's own `record` (`cbpf corpus record --only`), so
 its expectation and environment record are the kernel's.
 """
 import hashlib
@@ -20,12 +20,8 @@ import os
 import subprocess
 import sys
 
-import casefile
-import classify
-import corpus as corpus_mod
+from .. import casefile, classify, corpus as corpus_mod, paths
 
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CONFORM = os.path.join(SRC, "harness", "conform.py")
 
 
 def cause_of(program, outcome, ref, got, peer, rules=None):
@@ -131,7 +127,7 @@ def render_case(t, result, cause, cbpf):
 def _seccomp_text(b):
     import struct
     nr, arch, ip, *args = struct.unpack("<iIQ6Q", b[:64].ljust(64, b"\0"))
-    return f"nr={nr} arch={arch:#x} ip={ip} args={','.join(str(a) for a in args)}"
+    return f"nr={nr},arch={arch:#x},ip={ip},args={':'.join(str(a) for a in args)}"
 
 
 def file_case(t, result, cause, corpus, build, cbpf, record=True):
@@ -148,9 +144,9 @@ def file_case(t, result, cause, corpus, build, cbpf, record=True):
     path = os.path.join(corpus, "regress", name + ".case")
     casefile.write_atomic(path, render_case(t, result, cause, cbpf))
     if record:
-        r = subprocess.run([sys.executable, CONFORM, "record", "--only", f"regress/{name}",
-                            "--build", build, "--corpus", corpus],
-                           capture_output=True, text=True, timeout=600)
+        r = subprocess.run([sys.executable, "-m", "cbpfconform", "record",
+                            "--only", f"regress/{name}", "--build", build, "--corpus", corpus],
+                           capture_output=True, text=True, timeout=600, env=paths.child_env())
         if r.returncode != 0:
             msg = (r.stderr.strip().splitlines() or ["record failed"])[-1]
             return "unrecorded", f"regress/{name} ({msg})"

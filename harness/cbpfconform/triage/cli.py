@@ -1,27 +1,11 @@
-#!/usr/bin/python3
-"""cli: the `cbpf triage` command (tools/cmd_triage.c execs this file).
+"""cli: the `cbpf triage` command (`python3 -m cbpfconform.triage`;
+tools/cmd_triage.c execs it with its own build directory).
 
-  cli.py INPUT... [--impl A [--impl B]] [--packet HEX]... [--case GLOB]
-         [--build DIR] [--corpus DIR] [--no-file] [--json OUT] [--batch N] [-q]
-  cli.py fuzz [--impl A [--impl B]] [--seed N] [--count N] [--insns N]
-         [--out DIR] [--max-findings N] [--build DIR]
-
-For each INPUT (inputs.py: a fuzz reproducer, a raw fuzzer input,
-results.json, a case file, or a program with --packet), and each pair of
-implementations, triage re-checks the divergence, minimises it while the
-same divergence persists (shrink.py), names its cause (regress.py, with
-harness/causes.json), and files a new regression case in CORPUS/regress/
-unless one with the same cause and opcodes is already there (--no-file:
-only print). The pair: `--impl A --impl B`; one --impl X means the kernel
-against X; without --impl, the kernel against each implementation the
-input names (or vm, libpcap and xnet). When the kernel is one of the two it
-is the reference, else the first is.
-
-`fuzz` runs diff_fuzz.py: random programs on both implementations (the
-kernel against libpcap by default), reproducers into --out.
-
-Exit status: 0 every divergence was triaged; 1 some input did not diverge;
-2 bad input or an implementation could not run.
+For each INPUT (inputs.py) and each pair of implementations, triage
+re-checks the divergence, minimises it while the same divergence persists
+(shrink.py), names its cause (regress.py, with causes.json), and files a
+new regression case in CORPUS/regress/ unless one with the same cause and
+opcodes is already there. `cbpf triage fuzz` is diff_fuzz.py.
 """
 import argparse
 import json
@@ -30,34 +14,68 @@ import subprocess
 import sys
 import time
 
-REPORTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SRC = os.path.dirname(REPORTS)
-if REPORTS not in sys.path:
-    sys.path.insert(0, REPORTS)
+from .. import paths, results as results_mod
+from . import inputs, oracle, regress, shrink
 
-from triage import inputs, oracle, regress, shrink  # noqa: E402
-import results as results_mod  # noqa: E402  (harness/cbpfconform, via triage/__init__)
+PROG = "cbpf triage"
+USAGE = ("cbpf triage INPUT... [--impl A [--impl B]] [--packet HEX]... [--case GLOB]\n"
+         "                   [--corpus DIR] [--no-file] [--json OUT] [-q] [OPTIONS]\n"
+         "       cbpf triage fuzz [--help] [OPTIONS]")
+DESCRIPTION = """\
+Re-check a divergence between two implementations (the kernel is the
+reference when it is one of them, else the first is), minimise the program
+and packet while the same divergence persists, name its cause
+(harness/cbpfconform/causes.json), and file a regression case in
+CORPUS/regress/ unless one with the same cause and opcodes is there.
+
+INPUT is a fuzz reproducer (JSON), a raw fuzzer input, a results.json of a
+conformance run (every case with a peer divergence), a .case file, or a
+program in any format `cbpf disasm` reads, with --packet.
+
+The pair: `--impl A --impl B`; one `--impl X` is the kernel against X;
+without --impl, the kernel against each implementation the input names
+(else vm, libpcap and xnet).
+
+`cbpf triage fuzz` runs a differential fuzz run (the kernel against libpcap
+by default) and writes reproducers; `cbpf triage fuzz --help` lists its
+options.
+"""
+EXIT_CODES = """\
+exit status:
+  0    every divergence was triaged
+  1    some input named with --impl (or by the input) did not diverge
+  2    bad input, or an implementation could not run
+  130  interrupted
+"""
 
 DEFAULT_PEERS = ("vm", "libpcap", "xnet")
 LOAD_OUTCOMES = ("peer-accepts", "peer-rejects", "errno")
 
 
 def parse_args(argv):
-    ap = argparse.ArgumentParser(prog="cbpf triage", description=__doc__,
+    ap = argparse.ArgumentParser(prog=PROG, usage=USAGE, description=DESCRIPTION,
+                                 epilog=EXIT_CODES,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("inputs", nargs="+", metavar="INPUT")
-    ap.add_argument("--impl", action="append", default=[])
-    ap.add_argument("--packet", action="append", default=None)
-    ap.add_argument("--case", help="results.json: only cases whose id matches this glob")
-    ap.add_argument("--build", default=os.environ.get("CBPF_BUILD", os.path.join(SRC, "build")))
-    ap.add_argument("--corpus", default=os.path.join(SRC, "corpus"))
+    ap.add_argument("--impl", action="append", default=[], metavar="NAME",
+                    help="kernel, vm, libpcap, xnet or NAME=COMMAND; give one or two")
+    ap.add_argument("--packet", action="append", default=None, metavar="HEX",
+                    help="a packet for a program INPUT (hex or 'pattern N'); repeatable")
+    ap.add_argument("--case", metavar="GLOB",
+                    help="results.json: only cases whose id matches this glob")
+    ap.add_argument("--build", default=paths.default_build(), metavar="DIR",
+                    help="where bin/cbpf and the harness/ plugins are (`cbpf triage` "
+                         "passes its own)")
+    ap.add_argument("--corpus", default=paths.default_corpus(), metavar="DIR",
+                    help="the corpus whose regress/ gets the new cases")
     ap.add_argument("--no-file", action="store_true", help="do not write regression cases")
-    ap.add_argument("--json", help="write every result as JSON to this file")
-    ap.add_argument("--batch", type=int, default=32, help="candidates per plugin batch")
-    ap.add_argument("--max-tests", type=int, default=5000,
+    ap.add_argument("--json", metavar="OUT", help="write every result as JSON to this file")
+    ap.add_argument("--batch", type=int, default=32, metavar="N",
+                    help="candidates per plugin batch (default 32)")
+    ap.add_argument("--max-tests", type=int, default=5000, metavar="N",
                     help="candidate budget per divergence (default 5000); the result so "
                          "far is kept when it runs out")
-    ap.add_argument("-q", "--quiet", action="store_true")
+    ap.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     return ap.parse_args(argv)
 
 
@@ -115,7 +133,7 @@ def triage_one(t, runner, ref, peer, batch=32, log=None, max_tests=None):
                                    log=log, max_tests=max_tests)
     secs = time.monotonic() - t0
     (r, g), = pair.responses([final])
-    st, outcome, detail, _ = oracle.judge(r, g, final[1])
+    st, outcome, detail, _ = oracle.judge(r, g, final[1], names=(ref, peer))
     prog = [list(i) for i in final[0]]
     cause = regress.cause_of(prog, outcome, r, g, peer, rules)
     return dict(base, status="minimised", outcome=outcome, exact=sig[1], detail=detail,
@@ -186,6 +204,9 @@ def cmd_triage(a):
     except oracle.OracleError as e:
         print(f"cbpf triage: {e}", file=sys.stderr)
         return 2
+    except BaseException:
+        runner.close(kill=True)
+        raise
     finally:
         runner.close()
     if a.json:
@@ -195,11 +216,12 @@ def cmd_triage(a):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "fuzz":
-        from triage import diff_fuzz
-        return diff_fuzz.main(argv[1:])
-    return cmd_triage(parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    fuzz = bool(argv) and argv[0] == "fuzz"
+    try:
+        if fuzz:
+            from . import diff_fuzz
+            return diff_fuzz.main(argv[1:])
+        return cmd_triage(parse_args(argv))
+    except KeyboardInterrupt:
+        print(f"cbpf triage{' fuzz' if fuzz else ''}: interrupted", file=sys.stderr)
+        return 130

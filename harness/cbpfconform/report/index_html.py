@@ -6,13 +6,15 @@ text, packet hex, each implementation's verdict) and the environment.
 import html
 import json
 
+from . import clusters
+
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 7px;text-align:right}
 th{background:#f3f3f3}td.l,th.l{text-align:left}
 .pass{background:#c8ecc8}.diverge{background:#f6b0b0}.known{background:#fde3a7}
-.skipped{background:#e4e4e4;color:#555}.mismatch{background:#f3c98b;font-weight:bold}.none{background:#fff;color:#aaa}
+.skipped{background:#e4e4e4;color:#555}.broken{background:#e2c4ef}.mismatch{background:#f3c98b;font-weight:bold}.none{background:#fff;color:#aaa}
 pre{background:#f7f7f7;border:1px solid #ddd;padding:6px;overflow:auto;max-height:22em;margin:.3em 0}
 details{margin:.25em 0;border:1px solid #ddd;padding:.2em .6em}summary{cursor:pointer}
 .legend span{display:inline-block;padding:0 .6em;margin-right:.4em;border:1px solid #ccc}
@@ -67,7 +69,7 @@ def matrix(doc):
 
 def summary_table(doc):
     out = ['<table id="summary"><tr><th class="l">implementation</th><th>pass</th>'
-           '<th>diverge</th><th>skipped</th><th class="l">skip reasons</th>'
+           '<th>diverge</th><th>skipped</th><th>broken</th><th class="l">skip reasons</th>'
            '<th class="l">causes of divergence</th></tr>']
     for n, s in doc["summary"].items():
         ref = doc["impls"].get(n, {}).get("reference")
@@ -79,6 +81,7 @@ def summary_table(doc):
         out.append(f'<tr data-impl="{esc(n)}"><th class="l">{esc(n)}'
                    f'{" (reference)" if ref else ""}</th><td class="pass">{s["pass"]}</td>'
                    f'<td class="{dcls}">{s["diverge"]}</td><td class="skipped">{s["skipped"]}</td>'
+                   f'<td class="{"broken" if s["broken"] else "none"}">{s["broken"]}</td>'
                    f'<td class="l small">{reasons or "-"}</td><td class="l small">{causes or "-"}</td></tr>')
     out.append("</table>")
     return "\n".join(out)
@@ -154,9 +157,7 @@ def divergences(doc):
 
 
 def _triage_section(doc):
-    # The triage section (reports/triage/report.py): clusters by cause.
-    from triage import report as triage_report
-    return triage_report.section_html(doc)
+    return clusters.section_html(doc)
 
 
 def render(doc):
@@ -173,7 +174,7 @@ def render(doc):
 <h1>cbpf conformance: {len(doc['cases'])} cases, {len(doc['broken'])} broken</h1>
 <p class="small">Generated {esc(doc['generated'])} from <code>{esc(doc['corpus'])}</code>, shards {esc(', '.join(doc['shards']))}.
 The live kernel is the reference; the kernel row compares it with the recorded expectations.</p>
-<p class="legend"><span class="pass">pass</span><span class="known">diverge, known cause</span><span class="diverge">diverge: our VM, or a new cause</span><span class="skipped">skipped</span></p>
+<p class="legend"><span class="pass">pass</span><span class="known">diverge, known cause</span><span class="diverge">diverge: our VM, or a new cause</span><span class="skipped">skipped</span><span class="broken">broken case (not run)</span></p>
 <h2>Summary</h2>
 {summary_table(doc)}
 <h2>Opcodes &times; implementations</h2>

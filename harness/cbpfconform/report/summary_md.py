@@ -1,36 +1,37 @@
 """summary_md: renders results.json as summary.md (and the terminal table).
 
-The table is implementation x pass / diverge / skipped (with reasons);
-then the causes of peer divergences, the broken cases and the environment.
+The table is implementation x pass / diverge / skipped / broken (with the
+skip reasons); then the causes of peer divergences, the broken cases (each
+`FILE:LINE: why`) and the environment.
 """
+from . import clusters
 
 
 def table(doc):
-    rows = [("implementation", "pass", "diverge", "skipped", "skip reasons")]
+    rows = [("implementation", "pass", "diverge", "skipped", "broken", "skip reasons")]
     for name, s in doc["summary"].items():
         reasons = "; ".join(f"{n}x {r}" for r, n in sorted(s["skip_reasons"].items(),
                                                           key=lambda x: -x[1])[:3])
         rows.append((name + (" (reference)" if doc["impls"].get(name, {}).get("reference") else ""),
-                     str(s["pass"]), str(s["diverge"]), str(s["skipped"]), reasons or "-"))
+                     str(s["pass"]), str(s["diverge"]), str(s["skipped"]), str(s["broken"]),
+                     reasons or "-"))
     return rows
 
 
 def text_table(doc):
     rows = table(doc)
-    w = [max(len(r[i]) for r in rows) for i in range(4)]
+    w = [max(len(r[i]) for r in rows) for i in range(5)]
     out = []
     for j, r in enumerate(rows):
-        out.append("  ".join(r[i].ljust(w[i]) if i == 0 else r[i].rjust(w[i]) for i in range(4))
-                   + "  " + (r[4] if len(r[4]) < 110 else r[4][:107] + "..."))
+        out.append("  ".join(r[i].ljust(w[i]) if i == 0 else r[i].rjust(w[i]) for i in range(5))
+                   + "  " + (r[5] if len(r[5]) < 110 else r[5][:107] + "..."))
         if j == 0:
-            out.append("  ".join("-" * w[i] for i in range(4)) + "  " + "-" * 12)
+            out.append("  ".join("-" * w[i] for i in range(5)) + "  " + "-" * 12)
     return "\n".join(out)
 
 
 def _triage_lines(doc):
-    # The triage section (reports/triage/report.py): clusters by cause.
-    from triage import report as triage_report
-    return triage_report.markdown(doc)
+    return clusters.markdown(doc)
 
 
 def _md_escape(s):
@@ -44,7 +45,7 @@ def render(doc):
          f"{len(doc['broken'])} broken.", ""]
     rows = table(doc)
     L.append("| " + " | ".join(rows[0]) + " |")
-    L.append("|---|---:|---:|---:|---|")
+    L.append("|---|---:|---:|---:|---:|---|")
     for r in rows[1:]:
         L.append("| " + " | ".join(_md_escape(x) for x in r) + " |")
     L.append("")
@@ -63,6 +64,8 @@ def render(doc):
     L.extend(_triage_lines(doc))
     if doc["broken"]:
         L.append("## Broken cases")
+        L.append("")
+        L.append("Not run: each is `FILE:LINE: why`.")
         L.append("")
         L.extend(f"- `{_md_escape(b['error'])}`" for b in doc["broken"])
         L.append("")

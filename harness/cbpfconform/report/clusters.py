@@ -1,4 +1,4 @@
-"""report: the triage section of the conformance report (summary.md and
+"""clusters: the triage section of the conformance report (summary.md and
 index.html): the peer divergences of a results.json clustered by cause,
 each cluster with its number of cases, the implementations it affects and
 its smallest reproducer (fewest instructions, then fewest packet bytes,
@@ -42,7 +42,7 @@ def markdown(doc):
     """-> list of lines (no trailing blank line handling needed)."""
     cl = clusters(doc)
     L = ["## Triage: peer divergences by cause", "",
-         "Clustered by the cause harness/causes.json names; the smallest reproducer of each "
+         "Clustered by the cause harness/cbpfconform/causes.json names; the smallest reproducer of each "
          "(`cbpf triage` minimises a divergence and files it in `corpus/regress/`).", "",
          "| cause | cases | implementations | smallest reproducer |",
          "|---|---:|---|---|"]
@@ -68,11 +68,16 @@ def markdown(doc):
     return L
 
 
+def _asm_text(case):
+    """The reproducer as the disassembler printed it, leading tabs kept."""
+    return (case.get("asm") or "").strip("\n").rstrip()
+
+
 def section_html(doc):
     esc = lambda s: html.escape(str(s), quote=True)  # noqa: E731
     cl = clusters(doc)
     out = ['<section id="triage"><p class="small">Peer divergences clustered by cause '
-           '(harness/causes.json), with the smallest reproducer of each; '
+           '(harness/cbpfconform/causes.json), with the smallest reproducer of each; '
            '<code>cbpf triage</code> minimises divergences into <code>corpus/regress/</code>.</p>',
            '<table id="triage-clusters"><tr><th class="l">cause</th><th>cases</th>'
            '<th class="l">implementations</th><th class="l">smallest reproducer</th></tr>']
@@ -83,7 +88,7 @@ def section_html(doc):
         out.append(f'<tr data-cause="{esc(e["cause"])}"><th class="l {cls}">{esc(e["cause"])}</th>'
                    f'<td>{e["count"]}</td><td class="l">{esc(", ".join(e["impls"]))}</td>'
                    f'<td class="l"><code>{esc(s["id"])}</code> ({esc(_size(s))})'
-                   f'<pre class="asm">{esc((s.get("asm") or "").strip())}'
+                   f'<pre class="asm">{esc(_asm_text(s))}'
                    f'{esc(chr(10) + pk) if pk else ""}</pre></td></tr>')
     if not cl:
         out.append('<tr><td class="l" colspan="4">no peer divergence</td></tr>')

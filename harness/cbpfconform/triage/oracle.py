@@ -18,9 +18,8 @@ import json
 import os
 import threading
 
-import compare
-import impls as impls_mod
-from plugin import Plugin, PluginError
+from .. import compare, impls as impls_mod
+from ..plugin import Plugin, PluginError
 
 
 class OracleError(Exception):
@@ -68,9 +67,9 @@ class Runner:
         except PluginError as e:
             raise OracleError(str(e)) from None
 
-    def close(self):
+    def close(self, kill=False):
         for p in self.plugins.values():
-            p.close()
+            p.close(kill)
         self.plugins = {}
 
 
@@ -161,9 +160,9 @@ def load_rule(resp):
     return reason.strip().split(":", 1)[0]
 
 
-def judge(ref, got, packets):
-    """-> (status, outcome, detail, mismatches) as harness compare.py says."""
-    return compare.compare(ref, got, list(packets), None)
+def judge(ref, got, packets, names=("kernel", "peer")):
+    """-> (status, outcome, detail, mismatches) as cbpfconform.compare says."""
+    return compare.compare(ref, got, list(packets), None, names=names)
 
 
 def signature(ref, got, packets):

@@ -26,13 +26,23 @@ import os
 import random
 import sys
 
-REPORTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if REPORTS not in sys.path:
-    sys.path.insert(0, REPORTS)
+from .. import classify, paths, results as results_mod
+from . import oracle
 
-from triage import oracle  # noqa: E402
-import classify  # noqa: E402
-import results as results_mod  # noqa: E402
+DESCRIPTION = """\
+A differential fuzz run: seeded random programs Linux loads (no extensions
+or negative offsets unless --all-loads), two random packets each, run on two
+implementations (the kernel against libpcap by default); every divergence is
+written to DIR as a cbpf-fuzz-repro/1 reproducer for `cbpf triage`. The same
+seed finds the same divergences.
+"""
+EXIT_CODES = """\
+exit status:
+  0    no divergence
+  1    divergences found (their reproducers are listed on stdout)
+  2    bad option, or an implementation could not run
+  130  interrupted
+"""
 
 EDGE_K = (0, 1, 2, 7, 8, 16, 31, 32, 33, 40, 63, 64, 255, 0x7fffffff, 0x80000000, 0xfffffffe,
           0xffffffff)
@@ -161,7 +171,7 @@ def run(build, ref="kernel", peer="libpcap", seed=1, count=500, insns=24, out=".
             for (prog, pkts, _), (r, g) in zip(states, pair.responses(states)):
                 if r.get("load") == "error":
                     continue
-                st, outcome, detail, mism = oracle.judge(r, g, pkts)
+                st, outcome, detail, mism = oracle.judge(r, g, pkts, names=(ref, peer))
                 if st != "diverge":
                     continue
                 kind = "verdict" if outcome == "verdict" else "load"
@@ -181,23 +191,32 @@ def run(build, ref="kernel", peer="libpcap", seed=1, count=500, insns=24, out=".
                     log(f"finding {len(found)}: {path}: {outcome}: {detail}")
                 if max_findings and len(found) >= max_findings:
                     return found
+    except BaseException:
+        runner.close(kill=True)
+        raise
     finally:
         runner.close()
     return found
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(prog="cbpf triage fuzz", description=__doc__,
+    ap = argparse.ArgumentParser(prog="cbpf triage fuzz", description=DESCRIPTION,
+                                 epilog=EXIT_CODES,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--impl", action="append", default=[])
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--count", type=int, default=1000)
-    ap.add_argument("--insns", type=int, default=24, help="at most this many instructions")
-    ap.add_argument("--out", default=".")
-    ap.add_argument("--max-findings", type=int)
-    ap.add_argument("--all-loads", action="store_true")
-    ap.add_argument("--build", default=os.environ.get("CBPF_BUILD", os.path.join(
-        os.path.dirname(REPORTS), "build")))
+    ap.add_argument("--impl", action="append", default=[], metavar="NAME",
+                    help="one: the kernel against NAME; two: REF PEER (default: kernel, libpcap)")
+    ap.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    ap.add_argument("--count", type=int, default=1000, metavar="N",
+                    help="programs to try (default 1000)")
+    ap.add_argument("--insns", type=int, default=24, metavar="N",
+                    help="at most this many instructions (default 24)")
+    ap.add_argument("--out", default=".", metavar="DIR", help="where reproducers go (default .)")
+    ap.add_argument("--max-findings", type=int, metavar="N", help="stop after N divergences")
+    ap.add_argument("--all-loads", action="store_true",
+                    help="also extensions and negative offsets")
+    ap.add_argument("--build", default=paths.default_build(), metavar="DIR",
+                    help="where bin/cbpf and the harness/ plugins are (`cbpf triage` passes "
+                         "its own)")
     a = ap.parse_args(argv)
     if len(a.impl) > 2:
         print("cbpf triage fuzz: --impl: at most two implementations", file=sys.stderr)
