@@ -87,3 +87,22 @@ def test_corpus_slice_on_the_arm64_guest(tmp_path):
     boot = stats["boots"][0]
     assert boot["target"]["jit"] == "jit" and boot["target"]["jit_proof"].startswith("flen=")
     assert boot["env"]["arch"] == "aarch64"
+
+
+def test_guest_command_help_and_usage_errors():
+    cbpf = os.path.join(BUILD, "bin", "cbpf")
+    for argv in (["plugin", "--target", "--help"], ["plugin", "--help", "--target", "x"],
+                 ["fetch", "--help"]):
+        r = subprocess.run([cbpf, "kernel", *argv], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and r.stdout.startswith("usage: cbpf kernel "), (argv, r.stderr)
+    r = subprocess.run([cbpf, "kernel", "fetch"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stderr.startswith("cbpf kernel: no target given\n")
+    r = subprocess.run([cbpf, "kernel", "fetch", "debian-6.1/vax"], capture_output=True,
+                       text=True, timeout=60)
+    assert (r.returncode, r.stderr) == (2, "cbpf kernel: debian-6.1/vax: unknown architecture "
+                                           "'vax' (one of amd64, arm64, armhf, i386, mips64el, "
+                                           "ppc64el, s390x)\n")
+    r = subprocess.run([cbpf, "kernel", "plugin", "--target", "debian-6.1/arm64", "--via",
+                        "seccomp"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stderr.startswith(
+        "cbpf kernel: --via 'seccomp': a guest serves unix or packet\n")
