@@ -15,8 +15,18 @@ DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
 # Debian's arm64 kernel under qemu with a cross-compiled guest oracle;
 # installed without recommends (qemu's GUI and firmware are not needed).
 GUEST_DEBS = qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+# Every kernel target of `make kernel-matrix` (docs/kernel-matrix.md).
+MATRIX_DEBS = $(GUEST_DEBS) qemu-system-x86 qemu-system-ppc qemu-system-misc qemu-system-mips \
+       gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-i686-linux-gnu libc6-dev-i386-cross \
+       gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross gcc-s390x-linux-gnu \
+       libc6-dev-s390x-cross gcc-mips64el-linux-gnuabi64 libc6-dev-mips64el-cross
+KERNEL_MATRIX = host debian-6.1/amd64:jit debian-6.1/amd64:interp \
+       debian-6.1/i386:jit debian-6.1/i386:interp debian-6.1/arm64:jit debian-6.1/arm64:interp \
+       debian-6.1/armhf:jit debian-6.1/armhf:interp debian-6.1/ppc64el:jit \
+       debian-6.1/ppc64el:interp debian-6.1/s390x:interp debian-6.1/mips64el:jit \
+       debian-6.1/mips64el:interp
 
-.PHONY: deps build test conform bench clean install-check fuzz fuzz-afl fuzz-smoke fuzz-bench
+.PHONY: deps matrix-deps kernel-matrix build test conform bench clean install-check fuzz fuzz-afl fuzz-smoke fuzz-bench
 
 deps:
 	@missing=""; for p in $(DEBS); do \
@@ -53,8 +63,26 @@ test: build
 # The conformance suite (corpus/README.md): every case on every available
 # implementation, the live kernel as reference; reports in reports/out/.
 # Options go in CONFORM_ARGS, e.g. CONFORM_ARGS="--only pcap/ --impl vm,kernel".
+# KERNELS="host debian-6.1/arm64:jit ..." runs the corpus on those kernels
+# instead (qemu guests, docs/kernel-matrix.md).
 conform: build
-	$(PYENV) $(PYTHON) -m cbpfconform run --build $(BUILD) $(CONFORM_ARGS)
+	$(PYENV) $(PYTHON) -m cbpfconform run --build $(BUILD) \
+	  $(if $(strip $(KERNELS)),--kernels "$(KERNELS)") $(CONFORM_ARGS)
+
+# The whole kernel matrix: every Debian 6.1 target, JIT and interpreter.
+matrix-deps:
+	@missing=""; for p in $(MATRIX_DEBS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+kernel-matrix: matrix-deps
+	$(MAKE) --no-print-directory conform KERNELS="$(KERNEL_MATRIX)"
 
 # Each fuzz target's exec/s (fuzz-bench, below), the kernel oracle against
 # raw attaches, and last the VM against libpcap, whose final line is

@@ -118,7 +118,19 @@ raw6(long nr, long a, long b, long c, long d, long e, long f)
 #define RESTORER NULL /* the kernel uses the vDSO trampoline */
 #define RESTORER_FLAG 0
 #else
-#error "seccomp_oracle.c: raw system calls are written for x86-64 and arm64 only"
+/* Other architectures (the kernel matrix's guests: armhf, i386, ppc64el,
+ * s390x, mips64el): libc's syscall(). It sets errno on failure, which in a
+ * CLONE_VM child without CLONE_SETTLS is the caller's: run_child saves and
+ * restores the caller's errno around the child, and the caller is asleep in
+ * waitpid meanwhile, so nothing reads it. These builds are not sanitized. */
+CHILD_CODE static long raw6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long r = syscall(nr, a, b, c, d, e, f);
+
+	return r == -1 ? -errno : r;
+}
+#define RESTORER NULL /* the kernel's own return trampoline (vDSO or frame) */
+#define RESTORER_FLAG 0
 #endif
 
 #define raw1(nr, a) raw6((nr), (long)(a), 0, 0, 0, 0, 0)
@@ -144,13 +156,26 @@ struct sc_job {
 	volatile uint64_t ip;          /* si_call_addr = seccomp_data ip */
 };
 
-/* The layout rt_sigaction takes. */
+/* The layout rt_sigaction takes (MIPS: flags first, no restorer, a
+ * 128-signal mask). */
+#if defined(__mips__)
+struct k_sigaction {
+	unsigned int flags;
+	void (*handler)(int, siginfo_t *, void *);
+	uint64_t mask;
+	uint64_t mask_hi;
+	void (*restorer)(void); /* not the kernel's: keeps the code below common */
+};
+#define K_SIGSET_SIZE 16
+#else
 struct k_sigaction {
 	void (*handler)(int, siginfo_t *, void *);
 	unsigned long flags;
 	void (*restorer)(void);
 	uint64_t mask;
 };
+#define K_SIGSET_SIZE 8
+#endif
 
 struct k_rlimit {
 	uint64_t cur, max;
@@ -193,7 +218,7 @@ CHILD_CODE static int child_main(void *arg)
 {
 	struct sc_job *j = arg;
 	struct k_sigaction sa, dfl = { 0 };
-	uint64_t block = ~(1ull << (SIGSYS - 1) | 1ull << (SIGALRM - 1));
+	uint64_t block[2] = { ~(1ull << (SIGSYS - 1) | 1ull << (SIGALRM - 1)), ~0ull };
 	struct k_rlimit core = { 1, 1 }, none = { 0, 0 };
 	struct k_itimerval timer = { 0, 0, CHILD_TIMEOUT_S, 0 };
 	long r;
@@ -205,8 +230,8 @@ CHILD_CODE static int child_main(void *arg)
 	}
 	/* SIGALRM must end the child whatever handler the caller has (a
 	 * fuzzer's own timeout, for one) */
-	raw4(SYS_rt_sigaction, SIGALRM, &dfl, NULL, sizeof(dfl.mask));
-	raw4(SYS_rt_sigprocmask, SIG_SETMASK, &block, NULL, sizeof(block));
+	raw4(SYS_rt_sigaction, SIGALRM, &dfl, NULL, K_SIGSET_SIZE);
+	raw4(SYS_rt_sigprocmask, SIG_SETMASK, block, NULL, K_SIGSET_SIZE);
 	raw2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
 	if (raw4(SYS_prlimit64, 0, RLIMIT_CORE, &core, NULL) != 0)
 		raw4(SYS_prlimit64, 0, RLIMIT_CORE, &none, NULL);
@@ -214,7 +239,10 @@ CHILD_CODE static int child_main(void *arg)
 	sa.flags = SA_SIGINFO | RESTORER_FLAG;
 	sa.restorer = RESTORER;
 	sa.mask = ~0ull;
-	raw4(SYS_rt_sigaction, SIGSYS, &sa, NULL, sizeof(sa.mask));
+#if defined(__mips__)
+	sa.mask_hi = ~0ull;
+#endif
+	raw4(SYS_rt_sigaction, SIGSYS, &sa, NULL, K_SIGSET_SIZE);
 	r = raw6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
 	if (r == 0)
 		r = raw3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &j->first);

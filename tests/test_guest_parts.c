@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "byteorder.h"
 #include "cpio.h"
 #include "fetch.h"
 #include "modules.h"
@@ -218,8 +219,41 @@ static void test_modules(void)
 	CHECK(system(cmd) == 0);
 }
 
+static void test_byteorder(void)
+{
+	/* nr 0x27, arch 0xc000003e, ip 0x1122334455667788, args[0] 1, args[5] 2^32 */
+	char hex[129] = "27000000" "3e0000c0" "8877665544332211" "0100000000000000"
+			"0000000000000000" "0000000000000000" "0000000000000000"
+			"0000000000000000" "0000000001000000";
+	const char *want = "00000027" "c000003e" "1122334455667788" "0000000000000001"
+			   "0000000000000000" "0000000000000000" "0000000000000000"
+			   "0000000000000000" "0000000100000000";
+	const char *line = "{\"id\":[1],\"profile\":\"seccomp\",\"program\":[[6,0,0,0]],"
+			   "\"packets\":[\"27000000\"]}";
+	char req[400], *out;
+	size_t n;
+
+	kg_seccomp_swap_hex(hex);
+	CHECK(strcmp(hex, want) == 0);
+	kg_seccomp_swap_hex(hex);
+	snprintf(req, sizeof(req), "{\"id\":7,\"profile\":\"seccomp\",\"program\":[[6,0,0,0]],"
+		 "\"packets\":[\"%s\"]}", hex);
+	out = kg_seccomp_swap_request(req, strlen(req), &n);
+	CHECK(out != NULL && n == strlen(out) && strstr(out, want) != NULL &&
+	      strncmp(out, "{\"id\":7,\"profile\":\"seccomp\",", 28) == 0);
+	free(out);
+	/* a record of the wrong size, a socket request and broken JSON pass
+	 * unchanged (the guest answers them) */
+	CHECK(kg_seccomp_swap_request(line, strlen(line), &n) == NULL);
+	CHECK(kg_seccomp_swap_request("{\"profile\":\"seccomp\",\"packets\":[", 33, &n) == NULL);
+	snprintf(req, sizeof(req), "{\"id\":7,\"profile\":\"linux\",\"program\":[[6,0,0,0]],"
+		 "\"packets\":[\"%s\"]}", hex);
+	CHECK(kg_seccomp_swap_request(req, strlen(req), &n) == NULL);
+}
+
 int main(void)
 {
+	test_byteorder();
 	test_targets();
 	test_cache_dir();
 	test_cpio();

@@ -403,7 +403,7 @@ static void test_random_vs_vm(void)
 	static const size_t lens[5] = { 60, 64, 64, 20, 4100 };
 	const uint8_t *fp[5];
 	struct cbpf_insn p[24];
-	struct kc_rng rng;
+	struct ts_rng rng;
 	int compared = 0;
 
 	issue_frame(frames[0]);
@@ -413,10 +413,12 @@ static void test_random_vs_vm(void)
 	FRAME(frames[4], 4100, 0x8100, 9, 0x0800);
 	for (int i = 0; i < 5; i++)
 		fp[i] = frames[i];
-	kc_rng_seed(&rng, 1616);
+	ts_seed(&rng, 1616);
 	for (int iter = 0; iter < 40; iter++) {
-		struct kc_randprog_opts o = { 24, 70, false, false };
-		size_t n = kc_randprog(&rng, &o, p);
+		struct ts_prog_opts o = { .max_len = 24, .pkt_hint = 70,
+					   .det = TS_DET_REPRODUCIBLE, .valid = true,
+					   .scratch_mix = true };
+		size_t n = ts_randprog(&rng, &o, p);
 		struct kc_packet_opts po = { 3, { false, 0, 0 } };
 		struct kc_verdict v[5];
 		struct kc_load l;

@@ -480,6 +480,7 @@ struct plugin_state {
 	enum kc_via via;
 	uint32_t mark;
 	bool env_sent;
+	struct kc_unix *u;         /* the socket pair, kept across requests */
 };
 
 static int extra_raw(struct cbpf_plugin_extra *e, const char *key, const char *json)
@@ -588,7 +589,31 @@ static int request_tag(const struct cbpf_plugin_request *req, struct kc_vlan_tag
 	return -1;
 }
 
-static void exec_packets(const struct plugin_state *st, const struct cbpf_plugin_request *req,
+/* One request on the plugin's socket pair, opened at the first request and
+ * reused: a fresh pair per request costs a socketpair, and in a qemu guest
+ * that is a good part of a request. kc_unix replaces the program (detaching
+ * first when optmem_max needs it) and retries an ENOMEM on a fresh pair
+ * itself, so the answers are those of a fresh pair. */
+static int unix_request(struct plugin_state *st, const struct cbpf_plugin_request *req,
+			const uint8_t *const *pk, const size_t *lens, struct kc_load *l,
+			struct kc_verdict *v)
+{
+	size_t n = req->npackets;
+	struct kc_error err;
+	int rc;
+
+	if (st->u == NULL && kc_unix_open(&st->u, &err) != 0)
+		st->u = NULL;
+	if (st->u == NULL)
+		return kc_unix_request(req->insns, req->ninsns, pk, lens, n, NULL, l, v);
+	rc = n > 0 ? kc_unix_load_for(st->u, req->insns, req->ninsns, pk[0], lens[0], NULL, l)
+		   : kc_unix_load(st->u, req->insns, req->ninsns, l);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		kc_unix_verdict(st->u, pk[i], lens[i], NULL, &v[i]);
+	return rc;
+}
+
+static void exec_packets(struct plugin_state *st, const struct cbpf_plugin_request *req,
 			 struct cbpf_plugin_response *resp, struct kc_load *l)
 {
 	size_t n = req->npackets;
@@ -611,7 +636,7 @@ static void exec_packets(const struct plugin_state *st, const struct cbpf_plugin
 	if (st->via == KC_VIA_PACKET)
 		rc = kc_packet_request(req->insns, req->ninsns, pk, lens, n, NULL, &po, l, v);
 	else
-		rc = kc_unix_request(req->insns, req->ninsns, pk, lens, n, NULL, l, v);
+		rc = unix_request(st, req, pk, lens, l, v);
 	if (rc != 0) {
 		cbpf_plugin_response_reject(resp, l->errnum, "%s", l->msg);
 		goto out;
@@ -662,7 +687,7 @@ static void kernel_exec(void *opaque, const struct cbpf_plugin_request *req,
 
 static int cmd_plugin_kernel(int argc, char **argv)
 {
-	struct plugin_state st = { KC_VIA_UNIX, 0, false };
+	struct plugin_state st = { KC_VIA_UNIX, 0, false, NULL };
 	struct run_opts o;
 	int rc;
 
@@ -679,7 +704,10 @@ static int cmd_plugin_kernel(int argc, char **argv)
 	if (st.via == KC_VIA_SECCOMP)
 		st.via = KC_VIA_UNIX; /* seccomp requests choose themselves */
 	signal(SIGPIPE, SIG_IGN);
-	if (cbpf_plugin_serve(stdin, stdout, kernel_exec, &st) != 0) {
+	rc = cbpf_plugin_serve(stdin, stdout, kernel_exec, &st);
+	if (st.u != NULL)
+		kc_unix_close(st.u);
+	if (rc != 0) {
 		if (ferror(stdout)) /* a write failure: main says why */
 			tool_flush_stdout();
 		else

@@ -97,12 +97,13 @@ static int parse_opts(int argc, char **argv, struct guest_opts *o, const char *u
 	o->timeout = 60;
 	o->boot_timeout = 120;
 	o->max_inflight = 32;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(usage, stdout);
 			return 0;
 		}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (a[0] == '-' && v == NULL)
 			return usage_error(usage, "%s needs a value", a);
 		if (strcmp(a, "--cache") == 0)

@@ -84,6 +84,14 @@ def features(prog):
                 f.add("negative-abs")
         if c == 0xb1 and k >= 0x80000000:
             f.add("msh-negative")
+        if c == 0x20 and k == 4:
+            f.add("ld-abs-4")  # seccomp: seccomp_data.arch
+        if c == 0x20 and k in (20, 28, 36, 44, 52, 60):
+            f.add("ld-abs-args-hi")  # seccomp: the high words of args[] (little-endian)
+        if c == 0x20 and 16 <= k < 64 and k % 4 == 0:
+            f.add("ld-abs-args")  # seccomp: a word of args[]
+        if c in (0x20, 0x28, 0x30) and k in (SKF_AD_OFF + 12, SKF_AD_OFF + 16):
+            f.add("ext-nla")  # SKF_AD_NLATTR, SKF_AD_NLATTR_NEST
         if c == 0x84:
             f.add("neg")
         if c == 0x81:
@@ -108,6 +116,11 @@ def classify(rules, prog, outcome, ref, got, peer=None):
         if not feats & set(rule.get("features_any", [])):
             continue
         if rule.get("peers") and peer not in rule["peers"]:
+            continue
+        # kernel targets (kernels.py) get only the rules written for them
+        if (peer or "").startswith("kernel:") != bool(rule.get("peer_regex")):
+            continue
+        if rule.get("peer_regex") and not re.search(rule["peer_regex"], peer or ""):
             continue
         if rule.get("kernel_errno") and ref.get("errno") not in rule["kernel_errno"]:
             continue

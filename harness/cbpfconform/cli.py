@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 from . import casefile, classify, corpus as corpus_mod, env as env_mod, impls as impls_mod
-from . import paths, results as results_mod, runner
+from . import kernels as kernels_mod, paths, results as results_mod, runner
 from .report import index_html, summary_md
 
 PROG = "cbpf corpus"
@@ -121,6 +121,12 @@ def parser():
     run.add_argument("--impl", default=os.environ.get("CBPF_IMPL"), metavar="LIST",
                      help="comma list of kernel, vm, libpcap, xnet, or NAME=COMMAND for a "
                           "third-party plugin (default: the four built-in ones)")
+    run.add_argument("--kernels", default=os.environ.get("CBPF_KERNELS"), metavar="LIST",
+                     help="other kernels to run the corpus on (qemu guests, "
+                          "docs/kernel-matrix.md), each an implementation named "
+                          "kernel:TARGET:MODE: \"host debian-6.1/arm64:jit "
+                          "debian-6.1/arm64:interp\"; without --impl only the kernels run "
+                          "(host, the reference, always)")
     _selection(run)
     _timeout(run)
     _policy(run)
@@ -235,9 +241,15 @@ def _tested(records):
 def cmd_run(a):
     cbpf = os.path.join(a.build, "bin", "cbpf")
     try:
-        impls = impls_mod.parse_impls(a.impl, a.build)
+        targets = kernels_mod.parse(a.kernels)
+    except ValueError as e:
+        return fail(f"--kernels: {e}")
+    try:
+        impls = impls_mod.parse_impls(a.impl or ("kernel" if targets else None), a.build)
     except ValueError as e:
         return fail(f"--impl: {e}")
+    impls += [kernels_mod.impl(t, a.build) for t in targets]
+    kernels_mod.TIMEOUT = max(a.timeout, kernels_mod.TIMEOUT)
     fail_on = _fail_on(a)
     names = [i.name for i in impls]
     for n in fail_on:
@@ -260,16 +272,22 @@ def _run(a, cbpf, impls, loaded, cases, fail_on, logs):
     env = env_mod.record(cbpf, paths.SOURCE, os.path.join(a.build, "harness", "pcap_programs.json"))
     try:
         for i in impls:
+            if kernels_mod.is_guest(i):
+                continue  # probed in its own thread (kernels.run_guest)
             impls_mod.probe(i, logs, a.timeout)
             for p, why in i.reasons.items():
                 print(f"conform: {i.name} ({p}) skipped: {why}", file=sys.stderr)
         print(f"conform: {len(cases)} cases, {len(loaded.broken)} broken; implementations: "
               + ", ".join(i.name for i in impls if any(i.available.values())), file=sys.stderr)
-        sink = runner.run_all(impls, cases)
+        sink = runner.run_all(impls, cases, logs)
     except BaseException:
         impls_mod.close_all(impls, kill=True)
         raise
     impls_mod.close_all(impls)
+    for line in kernels_mod.summary_lines():
+        print(line, file=sys.stderr)
+    os.makedirs(a.out, exist_ok=True)
+    kernels_mod.write_stats(a.out)
     records = runner.evaluate(impls, cases, sink, classify.load_rules())
     if cases and not _tested(records):
         return fail("nothing was tested: every implementation skipped every case")

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from . import classify, compare
+from . import classify, compare, kernels
 from .casefile import lane
 
 
@@ -81,13 +81,15 @@ def run_impl(impl, cases, progress, sink):
             out[i] = resp
 
 
-def run_all(impls, cases):
+def run_all(impls, cases, log_dir=None):
     totals = {}
     for impl in impls:
         totals[impl.name] = sum(1 for c in cases if impl.available.get(lane(c)))
     progress = Progress(totals)
     sink = {}
-    threads = [threading.Thread(target=run_impl, args=(i, cases, progress, sink), daemon=True)
+    threads = [threading.Thread(target=kernels.run_guest if kernels.is_guest(i) else run_impl,
+                                args=(i, cases, progress, sink) +
+                                ((log_dir,) if kernels.is_guest(i) else ()), daemon=True)
                for i in impls if any(i.available.values())]
     for t in threads:
         t.start()

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "byteorder.h"
 #include "cbpf/plugin.h"
 #include "json.h"
 #include "strbuf.h"
@@ -85,6 +86,8 @@ static void write_out(struct proxy *x, const char *s, size_t n)
 static int push(struct proxy *x, const char *s, size_t n)
 {
 	struct line *l;
+	size_t swapped_len = 0;
+	char *swapped;
 
 	if (x->nq == x->capq) {
 		size_t cap = x->capq ? x->capq * 2 : 64;
@@ -94,11 +97,19 @@ static int push(struct proxy *x, const char *s, size_t n)
 		x->q = nq;
 		x->capq = cap;
 	}
+	swapped = x->c->vm.t->arch->big_endian ? kg_seccomp_swap_request(s, n, &swapped_len) : NULL;
+	if (swapped != NULL) {
+		s = swapped;
+		n = swapped_len;
+	}
 	l = &x->q[x->nq];
 	l->s = malloc(n + 1);
-	if (l->s == NULL)
+	if (l->s == NULL) {
+		free(swapped);
 		return -1;
+	}
 	memcpy(l->s, s, n);
+	free(swapped);
 	l->s[n] = '\n';
 	l->len = n + 1;
 	if (x->nq++ == 0)

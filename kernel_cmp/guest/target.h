@@ -29,6 +29,7 @@ struct kg_arch {
 	const char *modules[6];   /* roots of the module closure /init loads;
 	                           * "?name" is loaded only when it exists */
 	bool jit;                 /* the kernel has an eBPF JIT (bpf_jit_enable) */
+	bool big_endian;          /* seccomp_data in the other byte order (byteorder.h) */
 };
 
 struct kg_target {
