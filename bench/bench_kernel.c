@@ -119,7 +119,7 @@ static struct cbpf_result vm_verdict(const struct prog *p, const uint8_t *pkt,
 	struct cbpf_result r = { 0, CBPF_END_RET };
 	struct cbpf_vm *vm;
 
-	if (cbpf_vm_create_flags(p->insns, p->n, CBPF_PROFILE_LINUX, flags, &vm, NULL) == 0) {
+	if (cbpf_vm_create(p->insns, p->n, CBPF_PROFILE_LINUX, flags, &vm, NULL) == 0) {
 		r = cbpf_vm_run(vm, pkt, PKT_LEN, ctx);
 		cbpf_vm_free(vm);
 	}

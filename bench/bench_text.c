@@ -2,7 +2,7 @@
  * bench_text.c - pinned micro-benchmark of two library functions whose
  * code was once shaped around fuzzer instrumentation (issue 11, item 8):
  * cbpf_validate on programs that read M[] (so the scratch check runs)
- * and cbpf_asm_print. The programs are fixed (ts_randprog, seed 1: 2,000
+ * and cbpf_print(CBPF_FMT_BPFASM). The programs are fixed (ts_randprog, seed 1: 2,000
  * valid programs of up to 48 instructions in the kernel oracles' scratch
  * mix, and one 4,096-instruction program alternating ld M[1] and jeq).
  * Each measure takes the fastest of ROUNDS rounds (the machine is shared);
@@ -77,7 +77,7 @@ static double print_all(size_t *bytes)
 	*bytes = 0;
 	for (int i = 0; i < NPROG; i++) {
 		size_t len = 0;
-		char *s = cbpf_asm_print(progs[i], lens[i], &len);
+		char *s = cbpf_print(CBPF_FMT_BPFASM, progs[i], lens[i], &len);
 
 		if (s == NULL)
 			return -1;

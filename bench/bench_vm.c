@@ -371,11 +371,11 @@ static int load(const char *expr, const struct bpf_program *bp, struct cbpf_vm *
 {
 	/* struct bpf_insn and struct cbpf_insn share the layout */
 	const struct cbpf_insn *insns = (const struct cbpf_insn *)(const void *)bp->bf_insns;
-	struct cbpf_problem prob = { 0 };
-	int err = cbpf_vm_create(insns, bp->bf_len, CBPF_PROFILE_LINUX, vm, &prob);
+	struct cbpf_diag prob = { 0 };
+	int err = cbpf_vm_create(insns, bp->bf_len, CBPF_PROFILE_LINUX, 0, vm, &prob);
 
 	if (err == 0)
-		err = cbpf_vm_create_flags(insns, bp->bf_len, CBPF_PROFILE_LINUX, CBPF_VM_NO_JIT,
+		err = cbpf_vm_create(insns, bp->bf_len, CBPF_PROFILE_LINUX, CBPF_VM_NO_JIT,
 					   vm_interp, &prob);
 	if (err != 0)
 		fprintf(stderr, "bench_vm: %s: refused at insn %ld: %s\n", expr, prob.insn,

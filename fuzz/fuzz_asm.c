@@ -38,16 +38,16 @@ static void check_fixpoint(const struct cbpf_insn *insns, size_t n, const char *
 	struct cbpf_prog back = { 0 };
 	struct cbpf_diag d;
 	size_t len1 = 0, len2 = 0;
-	char *text1 = cbpf_asm_print(insns, n, &len1);
+	char *text1 = cbpf_print(CBPF_FMT_BPFASM, insns, n, &len1);
 	char *text2;
 
 	if (!text1)
 		return;
-	if (cbpf_asm_parse(text1, len1, &back, &d) != 0)
+	if (cbpf_parse(CBPF_FMT_BPFASM, text1, len1, &back, &d) != 0)
 		finding(insns, n, what);
 	if (!same(&back, insns, n))
 		finding(insns, n, what);
-	text2 = cbpf_asm_print(back.insns, back.len, &len2);
+	text2 = cbpf_print(CBPF_FMT_BPFASM, back.insns, back.len, &len2);
 	if (!text2 || len1 != len2 || memcmp(text1, text2, len1) != 0)
 		finding(insns, n, "bpf_asm listing is not a fixpoint of print(parse())");
 	free(text1);
@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cbpf_insn raw[RAW_MAX];
 	size_t nraw = size / sizeof(struct cbpf_insn);
 
-	if (cbpf_asm_parse((const char *)data, size, &prog, &d) == 0) {
+	if (cbpf_parse(CBPF_FMT_BPFASM, (const char *)data, size, &prog, &d) == 0) {
 		if (prog.len <= 4096)
 			check_fixpoint(prog.insns, prog.len,
 				       "assembled program: disassembly does not re-assemble to it");

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cbpf_diag d;
 	size_t outlen = 0;
 	char *out;
-	int rc = cbpf_raw_parse(data, size, &prog, &d);
+	int rc = cbpf_parse(CBPF_FMT_RAW, data, size, &prog, &d);
 
 	if (size % sizeof(struct cbpf_insn) != 0 || size / sizeof(struct cbpf_insn) > CBPF_PARSE_MAXINSNS) {
 		if (rc == 0)
@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < prog.len; i++)
 		check_insn(prog.insns[i]);
-	out = cbpf_raw_print(prog.insns, prog.len, &outlen);
+	out = cbpf_print(CBPF_FMT_RAW, prog.insns, prog.len, &outlen);
 	if (!out || outlen != size || (size && memcmp(out, data, size) != 0))
 		finding(prog.insns, prog.len, "raw print(parse(bytes)) != bytes");
 	free(out);

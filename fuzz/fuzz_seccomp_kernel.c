@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_split(data, size, &c);
 	input_from(&c, &in);
 	sd = data_for(&in);
-	ours = cbpf_vm_create(c.insns, c.n, CBPF_PROFILE_SECCOMP, &vm, NULL);
+	ours = cbpf_vm_create(c.insns, c.n, CBPF_PROFILE_SECCOMP, 0, &vm, NULL);
 	if (ours == 0 && have_seen) {
 		struct cbpf_result r = cbpf_vm_run(vm, (const uint8_t *)&sd, sizeof(sd), NULL);
 		hint.valid = true;

@@ -32,7 +32,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_case c;
-	struct cbpf_problem prob = { -1, "", 0, "" };
+	struct cbpf_diag prob = { .insn = -1 };
 	int ours, kernel;
 	size_t count = 0;
 

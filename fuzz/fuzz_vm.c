@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz_case c;
 	struct cbpf_vm *vm = NULL;
 	struct cbpf_ctx ctx;
-	struct cbpf_problem prob;
+	struct cbpf_diag prob;
 	int verr, cerr;
 
 	fz_split(data, size, &c);
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * so they can disagree only where the pre-decoder refuses a program
 	 * the validator accepted (rule "vm-predecode"): only then is the
 	 * validator asked again, for the reproducer. */
-	cerr = cbpf_vm_create(c.insns, c.n, CBPF_PROFILE_LINUX, &vm, &prob);
+	cerr = cbpf_vm_create(c.insns, c.n, CBPF_PROFILE_LINUX, 0, &vm, &prob);
 	verr = cerr != 0 && cerr != ENOMEM && strcmp(prob.rule, "vm-predecode") == 0
 		       ? cbpf_validate(c.insns, c.n, CBPF_PROFILE_LINUX, NULL, 0, NULL)
 		       : cerr;

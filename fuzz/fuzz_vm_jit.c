@@ -47,11 +47,11 @@ static struct cbpf_vm *create(const struct fz_case *c, unsigned flags)
 	struct cbpf_vm *vm = NULL;
 
 #ifdef CBPF_VM_NO_JIT
-	if (cbpf_vm_create_flags(c->insns, c->n, CBPF_PROFILE_LINUX, flags, &vm, NULL) != 0)
+	if (cbpf_vm_create(c->insns, c->n, CBPF_PROFILE_LINUX, flags, &vm, NULL) != 0)
 		return NULL;
 #else
 	(void)flags;
-	if (cbpf_vm_create(c->insns, c->n, CBPF_PROFILE_LINUX, &vm, NULL) != 0)
+	if (cbpf_vm_create(c->insns, c->n, CBPF_PROFILE_LINUX, 0, &vm, NULL) != 0)
 		return NULL;
 #endif
 	return vm;

@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c.len = MAX_PACKET;
 	/* The interpreter: creating native code per input costs more than
 	 * the run; fuzz_vm_jit checks native code against it. */
-	if (cbpf_vm_create_flags(c.insns, c.n, CBPF_PROFILE_LINUX, CBPF_VM_NO_JIT, &vm, NULL) != 0)
+	if (cbpf_vm_create(c.insns, c.n, CBPF_PROFILE_LINUX, CBPF_VM_NO_JIT, &vm, NULL) != 0)
 		return 0;
 	/* The hint on the context the kernel will use (the sender's CPU for
 	 * programs reading cpu): a wrong hint costs a discovery of the

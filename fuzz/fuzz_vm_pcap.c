@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum cause why;
 
 	fz_split(data, size, &c);
-	if (cbpf_vm_create(c.insns, c.n, CBPF_PROFILE_LINUX, &vm, NULL) != 0)
+	if (cbpf_vm_create(c.insns, c.n, CBPF_PROFILE_LINUX, 0, &vm, NULL) != 0)
 		return 0;
 	r = cbpf_vm_run(vm, c.pkt, c.len, NULL);
 	cbpf_vm_free(vm);

@@ -136,7 +136,7 @@ static bool jumps_may_overflow(const struct kc_len_engine *e, const struct kc_va
 
 	if (v->kind == KC_VAR_ORIG || !e->shape.has_ret_a || kc_variant_inline(v, &e->shape))
 		return false;
-	cbpf_predict_load(e->buf, len, &p);
+	cbpf_predict_load(e->buf, len, CBPF_PROFILE_LINUX, &p);
 	return !p.jumps_fit;
 }
 

@@ -179,7 +179,7 @@ static int unix_attach(void *self, const struct cbpf_insn *insns, size_t n, bool
 	*env_limit = false;
 	if (u->attached_bytes != 0 && (long)(u->attached_bytes + need) >= u->optmem_max) {
 		struct cbpf_load_prediction p;
-		cbpf_predict_load(insns, n, &p);
+		cbpf_predict_load(insns, n, CBPF_PROFILE_LINUX, &p);
 		need = p.prog_bytes;
 		if ((long)(u->attached_bytes + need) >= u->optmem_max)
 			detach(u);

@@ -1,6 +1,6 @@
 /*
- * test_asm.c - the bpf_asm assembler (cbpf_asm_parse) and disassembler
- * (cbpf_asm_print): exact bytes for every mnemonic and addressing mode
+ * test_asm.c - the bpf_asm assembler (cbpf_parse(CBPF_FMT_BPFASM)) and disassembler
+ * (cbpf_print(CBPF_FMT_BPFASM)): exact bytes for every mnemonic and addressing mode
  * (checked against the bytes filter.rst documents for the real bpf_asm),
  * number forms, comments, case rules, labels, every error with its
  * line:column, the disassemble->assemble identity on all 65536 opcodes and
@@ -30,7 +30,7 @@ static int assemble_n(const char *src, size_t len, struct cbpf_prog *p, struct c
 {
 	memset(p, 0, sizeof(*p));
 	memset(d, 0, sizeof(*d));
-	return cbpf_asm_parse(src, len, p, d);
+	return cbpf_parse(CBPF_FMT_BPFASM, src, len, p, d);
 }
 
 static int assemble(const char *src, struct cbpf_prog *p, struct cbpf_diag *d)
@@ -99,7 +99,7 @@ static void expect_error(const char *src, unsigned line, unsigned col, const cha
 static int roundtrip_fails(const struct cbpf_insn *insns, size_t n, bool report)
 {
 	size_t len;
-	char *text = cbpf_asm_print(insns, n, &len);
+	char *text = cbpf_print(CBPF_FMT_BPFASM, insns, n, &len);
 	struct cbpf_prog p;
 	struct cbpf_diag d;
 	int bad;
@@ -423,7 +423,7 @@ static void test_comments_and_layout(void)
 	CHECK_EQ(p.len, 0);
 	CHECK_EQ(assemble("  ; nothing\n/* here */\n# either\n", &p, &d), 0);
 	CHECK_EQ(p.len, 0);
-	CHECK_EQ(cbpf_asm_parse(NULL, 0, &p, &d), 0);
+	CHECK_EQ(cbpf_parse(CBPF_FMT_BPFASM, NULL, 0, &p, &d), 0);
 	CHECK_EQ(p.len, 0);
 }
 
@@ -640,7 +640,7 @@ static void test_max_insns(void)
 
 static void expect_text(const struct cbpf_insn *insns, size_t n, const char *want, int line)
 {
-	char *got = cbpf_asm_print(insns, n, NULL);
+	char *got = cbpf_print(CBPF_FMT_BPFASM, insns, n, NULL);
 
 	check_count++;
 	if (got == NULL || strcmp(got, want) != 0)
@@ -657,7 +657,7 @@ static void expect_text(const struct cbpf_insn *insns, size_t n, const char *wan
 static void test_print(void)
 {
 	size_t len = 99;
-	char *s = cbpf_asm_print(NULL, 0, &len);
+	char *s = cbpf_print(CBPF_FMT_BPFASM, NULL, 0, &len);
 	CHECK_STR(s, "");
 	CHECK_EQ(len, 0);
 	free(s);
@@ -844,12 +844,12 @@ static void test_fixpoint(void)
 		struct cbpf_prog p1, p2;
 		struct cbpf_diag d;
 		CHECK_EQ(assemble(sources[i], &p1, &d), 0);
-		char *t1 = cbpf_asm_print(p1.insns, p1.len, NULL);
+		char *t1 = cbpf_print(CBPF_FMT_BPFASM, p1.insns, p1.len, NULL);
 		CHECK(t1 != NULL);
 		CHECK_EQ(assemble(t1 ? t1 : "", &p2, &d), 0);
 		CHECK_EQ(p2.len, p1.len);
 		CHECK(p2.len == p1.len && same_insns(p1.insns, p2.insns, p1.len));
-		char *t2 = cbpf_asm_print(p2.insns, p2.len, NULL);
+		char *t2 = cbpf_print(CBPF_FMT_BPFASM, p2.insns, p2.len, NULL);
 		CHECK_STR(t2, t1);
 		free(t1);
 		free(t2);

@@ -10,6 +10,7 @@
 
 #include "cbpf/ctx_json.h"
 #include "check.h"
+#include "diag_text.h"
 #include "rng.h"
 
 /* The defaults the tests start from: the AF_UNIX context of cbpf/vm.h,
@@ -40,9 +41,25 @@ static int ctx_equal(const struct cbpf_ctx *a, const struct cbpf_ctx *b)
 	       a->net_off == b->net_off && a->mac_off == b->mac_off && a->headlen == b->headlen;
 }
 
+/* The calls with the error rendered as one line ("" on success). */
 static int from_json(const char *s, struct cbpf_ctx *c, char *err, size_t n)
 {
-	return cbpf_ctx_from_json(s, strlen(s), c, err, n);
+	struct cbpf_diag d;
+	int r = cbpf_ctx_from_json(s, strlen(s), c, &d);
+
+	if (r != 0)
+		diag_text(&d, NULL, err, n);
+	return r;
+}
+
+static int ctx_set(const char *s, struct cbpf_ctx *c, char *err, size_t n)
+{
+	struct cbpf_diag d;
+	int r = cbpf_ctx_set(s, c, &d);
+
+	if (r != 0)
+		diag_text(&d, NULL, err, n);
+	return r;
 }
 
 static char *printed(const struct cbpf_ctx *c)
@@ -238,42 +255,42 @@ static void test_kv(void)
 	char err[256] = "";
 
 	ctx_defaults(&c);
-	CHECK_EQ(cbpf_ctx_set("len=60", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("len=60", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.len, 60);
-	CHECK_EQ(cbpf_ctx_set("protocol=0x86dd", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("protocol=0x86dd", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.protocol, 0x86dd);
-	CHECK_EQ(cbpf_ctx_set("mark=0XFFFFFFFF", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("mark=0XFFFFFFFF", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.mark, 0xffffffffu);
-	CHECK_EQ(cbpf_ctx_set("net_off=-28", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("net_off=-28", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.net_off, -28);
-	CHECK_EQ(cbpf_ctx_set("mac_off=-0x10", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("mac_off=-0x10", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.mac_off, -16);
-	CHECK_EQ(cbpf_ctx_set("mac_off=null", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("mac_off=null", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.mac_off, CBPF_CTX_UNSET);
-	CHECK_EQ(cbpf_ctx_set("poff=12", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("poff=12", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.poff, 12);
-	CHECK_EQ(cbpf_ctx_set("poff=auto", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("poff=auto", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.poff, CBPF_POFF_AUTO);
-	CHECK_EQ(cbpf_ctx_set("poff=\"auto\"", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("poff=\"auto\"", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.poff, CBPF_POFF_AUTO);
-	CHECK_EQ(cbpf_ctx_set("random=42949673", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("random=42949673", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.random, 42949673);
 	/* dev.* gives the context a device */
 	CHECK_EQ(c.has_dev, 0);
-	CHECK_EQ(cbpf_ctx_set("dev.ifindex=2", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("dev.ifindex=2", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.has_dev, 1);
 	CHECK_EQ(c.ifindex, 2);
 	CHECK_EQ(c.hatype, 0);
-	CHECK_EQ(cbpf_ctx_set("dev.type=1", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("dev.type=1", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.ifindex, 2);
 	CHECK_EQ(c.hatype, 1);
-	CHECK_EQ(cbpf_ctx_set("dev=null", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("dev=null", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.has_dev, 0);
-	CHECK_EQ(cbpf_ctx_set("dev={\"ifindex\":5,\"type\":772}", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("dev={\"ifindex\":5,\"type\":772}", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.has_dev, 1);
 	CHECK_EQ(c.ifindex, 5);
 	CHECK_EQ(c.hatype, 772);
-	CHECK_EQ(cbpf_ctx_set("headlen=null", &c, err, sizeof(err)), 0);
+	CHECK_EQ(ctx_set("headlen=null", &c, err, sizeof(err)), 0);
 	CHECK_EQ(c.headlen, CBPF_CTX_UNSET);
 	CHECK_STR(err, "");
 }
@@ -285,7 +302,7 @@ static void kv_fails(const char *in, const char *want)
 
 	ctx_defaults(&c);
 	before = c;
-	CHECK_EQ(cbpf_ctx_set(in, &c, err, sizeof(err)), -1);
+	CHECK_EQ(ctx_set(in, &c, err, sizeof(err)), -1);
 	CHECK_STR(err, want);
 	CHECK(ctx_equal(&c, &before));
 }
@@ -360,8 +377,32 @@ static void test_print_roundtrip(void)
 	}
 }
 
+/* struct cbpf_diag: a JSON syntax error puts its column in col (the
+ * message alone in msg); a value error names the key, no location. */
+static void test_diag_fields(void)
+{
+	struct cbpf_ctx c;
+	struct cbpf_diag d;
+
+	ctx_defaults(&c);
+	CHECK_EQ(cbpf_ctx_from_json("{\"len\":1", 8, &c, &d), -1);
+	CHECK_EQ(d.code, CBPF_ERR_INPUT);
+	CHECK_EQ(d.col, 9);
+	CHECK_EQ(d.line, 0);
+	CHECK_EQ(d.insn, -1);
+	CHECK_EQ(d.offset, -1);
+	CHECK(d.rule == NULL);
+	CHECK_STR(d.msg, "unexpected end of input, expected ',' or '}'");
+	CHECK_EQ(cbpf_ctx_set("pkttype=8", &c, &d), -1);
+	CHECK_EQ(d.code, CBPF_ERR_INPUT);
+	CHECK_EQ(d.col, 0);
+	CHECK_STR(d.msg, "pkttype: 8 is out of range 0..7");
+	CHECK_EQ(cbpf_ctx_set("pkttype=8", &c, NULL), -1); /* d may be NULL */
+}
+
 int main(void)
 {
+	test_diag_fields();
 	test_every_field_json();
 	test_defaults_print();
 	test_dev_object();

@@ -13,6 +13,7 @@
  *   - the commands through CBPF_BIN: exit codes, error lines, atomic -O.
  */
 #include "check.h"
+#include "diag_text.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -91,7 +92,7 @@ static const char *parse_result(enum cbpf_format f, const char *text, size_t len
 		cbpf_prog_free(&p);
 		return "OK";
 	}
-	cbpf_diag_format(&d, "f", out, sizeof(out));
+	diag_text(&d, "f", out, sizeof(out));
 	if (p.len != 0 || p.insns != NULL)
 		return "failed parse left instructions";
 	return out;
@@ -257,14 +258,14 @@ static void test_listing_operands(void)
 	const struct cbpf_insn unimp[] = { { 0x0e, 0, 0, 0 }, { 0x1234, 1, 2, 3 }, { 0x5d, 1, 0, 7 } };
 
 	expect_print(CBPF_FMT_TCPDUMP, every_operand, N(every_operand), every_operand_listing);
-	CHECK_EQ(cbpf_tcpdump_parse(every_operand_listing, strlen(every_operand_listing), &p, &d),
+	CHECK_EQ(cbpf_parse(CBPF_FMT_TCPDUMP, every_operand_listing, strlen(every_operand_listing), &p, &d),
 		 0);
 	CHECK(same_prog(&p, every_operand, N(every_operand)));
 	cbpf_prog_free(&p);
 	/* libpcap 1.10.3 prints ldx #pktlen as "unimp 0x81": read back as 0x81 */
 	const char *old_pcap = "(000) unimp    0x81     \n(001) ret      \n";
 	const struct cbpf_insn ldx_len[] = { { 0x81, 0, 0, 0 }, { 0x16, 0, 0, 0 } };
-	CHECK_EQ(cbpf_tcpdump_parse(old_pcap, strlen(old_pcap), &p, &d), 0);
+	CHECK_EQ(cbpf_parse(CBPF_FMT_TCPDUMP, old_pcap, strlen(old_pcap), &p, &d), 0);
 	CHECK(same_prog(&p, ldx_len, 2));
 	cbpf_prog_free(&p);
 	/* opcodes Linux rejects (0x0e is bpf_asm's `ret x`); bpf_image shows
@@ -278,7 +279,7 @@ static void test_listing_operands(void)
 	char *s = print_fmt(CBPF_FMT_TCPDUMP, wide, 1001, NULL);
 	CHECK(s != NULL && strstr(s, "(999) ld       #0x0\n(1000) jeq      #0x7             "
 				    "jt 1256\tjf 1001\n") != NULL);
-	CHECK_EQ(cbpf_tcpdump_parse(s, strlen(s), &p, &d), 0);
+	CHECK_EQ(cbpf_parse(CBPF_FMT_TCPDUMP, s, strlen(s), &p, &d), 0);
 	CHECK(same_prog(&p, wide, 1001));
 	cbpf_prog_free(&p);
 	free(s);
@@ -293,13 +294,13 @@ static void test_listing_operands(void)
 				  "(002) ja       2\n(003) ja       -11\n(004) ja       -11\n"
 				  "(005) ja       -2147483642\n";
 	expect_print(CBPF_FMT_TCPDUMP, far, N(far), far_listing);
-	CHECK_EQ(cbpf_tcpdump_parse(far_listing, strlen(far_listing), &p, &d), 0);
+	CHECK_EQ(cbpf_parse(CBPF_FMT_TCPDUMP, far_listing, strlen(far_listing), &p, &d), 0);
 	CHECK(same_prog(&p, far, N(far)));
 	cbpf_prog_free(&p);
 	/* k = 0xffffffff at 0 prints "ja 0" (itself) and reads back */
 	const struct cbpf_insn self[] = { { 0x05, 0, 0, 0xffffffff }, { 0x06, 0, 0, 0 } };
 	expect_print(CBPF_FMT_TCPDUMP, self, 2, "(000) ja       0\n(001) ret      #0\n");
-	CHECK_EQ(cbpf_tcpdump_parse("(000) ja       0\n(001) ret      #0\n", 34, &p, &d), 0);
+	CHECK_EQ(cbpf_parse(CBPF_FMT_TCPDUMP, "(000) ja       0\n(001) ret      #0\n", 34, &p, &d), 0);
 	CHECK(same_prog(&p, self, 2));
 	cbpf_prog_free(&p);
 }
@@ -322,7 +323,7 @@ static void test_listing_tolerance(void)
 	struct cbpf_prog p = { 0 };
 	struct cbpf_diag d = { 0 };
 
-	CHECK_EQ(cbpf_tcpdump_parse(in, strlen(in), &p, &d), 0);
+	CHECK_EQ(cbpf_parse(CBPF_FMT_TCPDUMP, in, strlen(in), &p, &d), 0);
 	CHECK(same_prog(&p, want, N(want)));
 	cbpf_prog_free(&p);
 }
@@ -339,10 +340,10 @@ static void test_brace_tolerance(void)
 	struct cbpf_prog p = { 0 };
 	struct cbpf_diag d = { 0 };
 
-	CHECK_EQ(cbpf_dd_parse(in, strlen(in), &p, &d), 0);
+	CHECK_EQ(cbpf_parse(CBPF_FMT_DD, in, strlen(in), &p, &d), 0);
 	CHECK(same_prog(&p, want, N(want)));
 	cbpf_prog_free(&p);
-	CHECK_EQ(cbpf_carray_parse(in, strlen(in), &p, &d), 0);
+	CHECK_EQ(cbpf_parse(CBPF_FMT_C, in, strlen(in), &p, &d), 0);
 	CHECK(same_prog(&p, want, N(want)));
 	cbpf_prog_free(&p);
 	/* without the trailing comma, and empty */
@@ -617,7 +618,7 @@ static void test_listing_property(void)
 		char *s = print_fmt(CBPF_FMT_TCPDUMP, p, n, &len);
 		struct cbpf_prog back = { 0 };
 		struct cbpf_diag d = { 0 };
-		int r = s != NULL ? cbpf_tcpdump_parse(s, len, &back, &d) : -2;
+		int r = s != NULL ? cbpf_parse(CBPF_FMT_TCPDUMP, s, len, &back, &d) : -2;
 		memcpy(want, p, n * sizeof(p[0]));
 		mask_unshown(want, n);
 		bool ok;
@@ -689,7 +690,7 @@ static void test_limits(void)
 		char msg[300];
 		CHECK_EQ(cbpf_parse(lossless[f], s, len, &back, &d), -1);
 		CHECK(back.len == 0);
-		cbpf_diag_format(&d, "f", msg, sizeof(msg));
+		diag_text(&d, "f", msg, sizeof(msg));
 		switch (lossless[f]) {
 		case CBPF_FMT_DDD:
 			CHECK_STR(msg, "f:1:1: instruction count out of range (0..65535)");
@@ -1223,12 +1224,12 @@ static void test_cmd_asm(void)
 	struct cbpf_diag d = { 0 };
 	char want[600];
 	spit(bad, bad_src, strlen(bad_src));
-	CHECK_EQ(cbpf_asm_parse(bad_src, strlen(bad_src), &p, &d), -1);
-	cbpf_diag_format(&d, bad, want, sizeof(want) - 1);
+	CHECK_EQ(cbpf_parse(CBPF_FMT_BPFASM, bad_src, strlen(bad_src), &p, &d), -1);
+	diag_text(&d, bad, want, sizeof(want) - 1);
 	strcat(want, "\n");
 	CHECK(d.line == 3 && d.col >= 1);
 	r = RUN(NULL, "asm", bad);
-	CHECK_EQ(r.status, 1);
+	CHECK_EQ(r.status, 2); /* unparsable: tools/load.h's exit policy */
 	CHECK_STR(r.err, want);
 	CHECK_STR(r.out, "");
 	free_run(&r);
@@ -1258,14 +1259,14 @@ static void test_cmd_disasm(void)
 		const struct cbpf_insn want[] = {
 			{ 0x28, 0, 0, 12 }, { 0x15, 0, 1, 0x800 }, { 6, 0, 0, 0xffffffff }, { 6, 0, 0, 0 },
 		};
-		CHECK_EQ(cbpf_asm_parse(r.out, r.out_len, &p, &d), 0);
+		CHECK_EQ(cbpf_parse(CBPF_FMT_BPFASM, r.out, r.out_len, &p, &d), 0);
 		CHECK(same_prog(&p, want, 4));
 		cbpf_prog_free(&p);
 	}
 	free_run(&r);
 	/* a forced input format that does not match */
 	r = RUN(NULL, "disasm", "-f", "bytecode", in);
-	CHECK_EQ(r.status, 1);
+	CHECK_EQ(r.status, 2); /* unparsable: tools/load.h's exit policy */
 	{
 		char want[300];
 		snprintf(want, sizeof(want), "%s:2:1: expected ',' after the instruction count, found '4'\n", in);
@@ -1275,7 +1276,7 @@ static void test_cmd_disasm(void)
 	/* error line of a listing on stdin */
 	spit(in, listing, strlen(listing));
 	r = RUN(in, "disasm", "-o", "json");
-	CHECK_EQ(r.status, 1);
+	CHECK_EQ(r.status, 2); /* unparsable: tools/load.h's exit policy */
 	CHECK_STR(r.err, "<stdin>:2:7: unknown instruction 'bogus'\n");
 	CHECK_STR(r.out, "");
 	free_run(&r);
@@ -1289,7 +1290,7 @@ static void test_cmd_disasm(void)
 	free_run(&r);
 	spit(in, raw, 13);
 	r = RUN(NULL, "disasm", in);
-	CHECK_EQ(r.status, 1);
+	CHECK_EQ(r.status, 2); /* unparsable: tools/load.h's exit policy */
 	{
 		char want[300];
 		snprintf(want, sizeof(want), "%s: insn 1: 5 trailing bytes at offset 8: the input "
@@ -1320,7 +1321,7 @@ static void test_cmd_atomic_output(void)
 	free(got);
 	CHECK_EQ(count_files(), before + 1); /* out.ddd only: no temporary left */
 	r = RUN(NULL, "asm", "-O", out, bad);
-	CHECK_EQ(r.status, 1);
+	CHECK_EQ(r.status, 2); /* unparsable: tools/load.h's exit policy */
 	free_run(&r);
 	got = slurp(out, NULL);
 	CHECK_STR(got, asm_ddd);

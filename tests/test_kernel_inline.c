@@ -211,8 +211,8 @@ static void test_inline_optmem(void)
 		p[i] = RET_A;
 	len = variant(&verify, p, 1000, true, buf, &inl);
 	CHECK(inl);
-	cbpf_predict_load(p, 1000, &orig);
-	cbpf_predict_load(buf, len, &var);
+	cbpf_predict_load(p, 1000, CBPF_PROFILE_LINUX, &orig);
+	cbpf_predict_load(buf, len, CBPF_PROFILE_LINUX, &var);
 	kc_env_collect(&env);
 	if (!((long)orig.prog_bytes < env.optmem_max - 64 && (long)var.prog_bytes > env.optmem_max)) {
 		fprintf(stderr, "note: optmem_max %ld does not separate %zu and %zu bytes; "

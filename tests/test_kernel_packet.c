@@ -136,7 +136,7 @@ static void test_linear_limit(void)
 		v = one(p, 5, f, len, 0);
 		CHECK_EQ(v.verdict, lens[i] < 4080 ? 47 : 1);
 		CHECK_EQ(v.ctx.headlen, lens[i] < 4080 ? CBPF_CTX_UNSET : 14);
-		if (cbpf_vm_create(p, 5, CBPF_PROFILE_LINUX, &vm, NULL) == 0) {
+		if (cbpf_vm_create(p, 5, CBPF_PROFILE_LINUX, 0, &vm, NULL) == 0) {
 			CHECK_EQ(cbpf_vm_run(vm, f, len, &v.ctx).verdict, v.verdict);
 			cbpf_vm_free(vm);
 		}
@@ -200,7 +200,7 @@ static void test_random_vs_vm(void)
 			CHECK(l.env_limit);
 			continue;
 		}
-		if (cbpf_vm_create(p, n, CBPF_PROFILE_LINUX, &vm, NULL) != 0)
+		if (cbpf_vm_create(p, n, CBPF_PROFILE_LINUX, 0, &vm, NULL) != 0)
 			continue;
 		for (int k = 0; k < 3; k++) {
 			struct cbpf_result r = cbpf_vm_run(vm, fp[k], lens[k], &v[k].ctx);

@@ -101,7 +101,7 @@ static void test_not_charged(void)
 	for (size_t i = 0; i < 4095; i++)
 		p[i] = S(0x3c, 0);
 	p[4095] = RET_K(0x7fff0000);
-	cbpf_predict_load(p, 4096, &pr);
+	cbpf_predict_load(p, 4096, CBPF_PROFILE_LINUX, &pr);
 	CHECK_EQ(pr.ebpf_insns, 3 + 4095 * 5 + 2);
 	if (optmem > 0 && (long)pr.prog_bytes >= optmem)
 		CHECK_EQ(kc_try_attach(p, 4096), ENOMEM);
@@ -233,7 +233,7 @@ static void test_random(void)
 		CHECK(v.exact);
 		{
 			struct cbpf_vm *vm;
-			if (cbpf_vm_create(p, n, CBPF_PROFILE_SECCOMP, &vm, NULL) == 0) {
+			if (cbpf_vm_create(p, n, CBPF_PROFILE_SECCOMP, 0, &vm, NULL) == 0) {
 				struct cbpf_result r = cbpf_vm_run(vm, (const uint8_t *)&seen,
 								   sizeof(seen), NULL);
 				CHECK_EQ(r.verdict, v.verdict);

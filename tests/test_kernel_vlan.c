@@ -428,7 +428,7 @@ static void test_random_vs_vm(void)
 			CHECK(l.env_limit);
 			continue;
 		}
-		if (cbpf_vm_create(p, n, CBPF_PROFILE_LINUX, &vm, NULL) != 0)
+		if (cbpf_vm_create(p, n, CBPF_PROFILE_LINUX, 0, &vm, NULL) != 0)
 			continue;
 		for (int k = 0; k < 5; k++) {
 			size_t slen = kc_packet_seen(fp[k], lens[k], &v[k], seen);

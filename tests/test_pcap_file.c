@@ -11,6 +11,7 @@
 
 #include "cbpf/pcap_file.h"
 #include "check.h"
+#include "diag_text.h"
 #include "rng.h"
 #include "strbuf.h"
 
@@ -71,6 +72,15 @@ static FILE *file_of(const void *p, size_t n)
 	return f;
 }
 
+/* "ERR " and the error as one line ("offset N: why"). */
+static void sb_printf_diag(struct strbuf *b, const struct cbpf_diag *d)
+{
+	char t[300];
+
+	diag_text(d, NULL, t, sizeof(t));
+	sb_printf(b, "ERR %s", t);
+}
+
 /* Read a whole file; returns the records' summary ("caplen/len:hex;...")
  * then "END" or "ERR message". */
 static char *read_all(const void *p, size_t n, struct cbpf_pcap_reader *out_hdr)
@@ -78,19 +88,19 @@ static char *read_all(const void *p, size_t n, struct cbpf_pcap_reader *out_hdr)
 	struct cbpf_pcap_reader r = { 0 };
 	struct cbpf_pcap_record rec;
 	struct strbuf b = { 0 };
-	char err[256];
+	struct cbpf_diag err;
 	FILE *f = file_of(p, n);
 	int rc;
 
-	if (cbpf_pcap_open(&r, f, err, sizeof(err)) != 0) {
-		sb_printf(&b, "ERR %s", err);
+	if (cbpf_pcap_open(&r, f, &err) != 0) {
+		sb_printf_diag(&b, &err);
 		cbpf_pcap_close(&r);
 		fclose(f);
 		return sb_finish(&b, NULL);
 	}
 	if (out_hdr != NULL)
 		*out_hdr = r;
-	while ((rc = cbpf_pcap_next(&r, &rec, err, sizeof(err))) == 1) {
+	while ((rc = cbpf_pcap_next(&r, &rec, &err)) == 1) {
 		sb_printf(&b, "@%llu %u.%u %u/%u:", (unsigned long long)rec.offset, rec.ts_sec,
 			  rec.ts_frac, rec.caplen, rec.len);
 		for (uint32_t i = 0; i < rec.caplen; i++)
@@ -100,7 +110,7 @@ static char *read_all(const void *p, size_t n, struct cbpf_pcap_reader *out_hdr)
 	if (rc == 0)
 		sb_puts(&b, "END");
 	else
-		sb_printf(&b, "ERR %s", err);
+		sb_printf_diag(&b, &err);
 	cbpf_pcap_close(&r);
 	fclose(f);
 	return sb_finish(&b, NULL);
@@ -163,6 +173,19 @@ static void test_header_errors(void)
 	char *file;
 
 	READS("", 0, "ERR offset 0: empty file, not a pcap file");
+	{ /* the offset is a field, the message says only why */
+		struct cbpf_pcap_reader r = { 0 };
+		struct cbpf_diag d;
+		FILE *f = file_of("\xd4\xc3", 2);
+		CHECK_EQ(cbpf_pcap_open(&r, f, &d), -1);
+		CHECK_EQ(d.code, CBPF_ERR_INPUT);
+		CHECK_EQ(d.offset, 2);
+		CHECK_EQ(d.insn, -1);
+		CHECK_EQ(d.line, 0);
+		CHECK_STR(d.msg, "truncated file header (2 of 24 bytes)");
+		cbpf_pcap_close(&r);
+		fclose(f);
+	}
 	READS("\xd4\xc3", 2, "ERR offset 2: truncated file header (2 of 24 bytes)");
 	READS("\xd4\xc3\xb2\xa1\x02\x00", 6, "ERR offset 6: truncated file header (6 of 24 bytes)");
 	READS("\x0a\x0d\x0d\x0a\x1c\x00\x00\x00\x4d\x3c\x2b\x1a", 12,
@@ -246,15 +269,15 @@ static void test_record_errors(void)
 	{
 		struct cbpf_pcap_reader r = { 0 };
 		struct cbpf_pcap_record rec;
-		char err[256];
+		struct cbpf_diag err;
 		FILE *f = file_of(file, n);
-		CHECK_EQ(cbpf_pcap_open(&r, f, err, sizeof(err)), 0);
-		CHECK_EQ(cbpf_pcap_next(&r, &rec, err, sizeof(err)), 1);
+		CHECK_EQ(cbpf_pcap_open(&r, f, &err), 0);
+		CHECK_EQ(cbpf_pcap_next(&r, &rec, &err), 1);
 		CHECK_EQ(rec.caplen, big);
 		CHECK_EQ(rec.data[big - 1], 0x7e);
-		CHECK_EQ(cbpf_pcap_next(&r, &rec, err, sizeof(err)), 0);
+		CHECK_EQ(cbpf_pcap_next(&r, &rec, &err), 0);
 		/* reading past the end keeps saying "end" */
-		CHECK_EQ(cbpf_pcap_next(&r, &rec, err, sizeof(err)), 0);
+		CHECK_EQ(cbpf_pcap_next(&r, &rec, &err), 0);
 		cbpf_pcap_close(&r);
 		fclose(f);
 	}
@@ -300,17 +323,17 @@ static void test_libpcap_written(int precision)
 	FILE *f = fopen(path, "rb");
 	struct cbpf_pcap_reader r = { 0 };
 	struct cbpf_pcap_record rec;
-	char err[256];
+	struct cbpf_diag err;
 	int i = 0, bad = 0;
 	CHECK(f != NULL);
 	if (f == NULL)
 		return;
-	CHECK_EQ(cbpf_pcap_open(&r, f, err, sizeof(err)), 0);
+	CHECK_EQ(cbpf_pcap_open(&r, f, &err), 0);
 	CHECK_EQ(r.linktype, 1);
 	CHECK_EQ(r.snaplen, 262144);
 	CHECK_EQ(r.nanosecond, precision == PCAP_TSTAMP_PRECISION_NANO);
 	CHECK_EQ(r.swapped, 0);
-	while (cbpf_pcap_next(&r, &rec, err, sizeof(err)) == 1) {
+	while (cbpf_pcap_next(&r, &rec, &err) == 1) {
 		bad += rec.ts_sec != (uint32_t)(1000 + i) || rec.ts_frac != (uint32_t)(i * 7) ||
 		       rec.caplen != (uint32_t)(i * 30) || rec.len != rec.caplen + (uint32_t)i;
 		for (uint32_t j = 0; j < rec.caplen; j++)

@@ -293,7 +293,7 @@ static void test_seccomp(void)
 	expect("printf 'ld #5\\ndiv x\\nret a\\n' > sdiv.bpf && cbpf run --profile seccomp sdiv.bpf --seccomp nr=0",
 	       "0x00000000 KILL_THREAD (abort: div0)\n", 0);
 	expect("printf 'ld #9\\nmod #4\\nret a\\n' > mod.bpf && cbpf run --profile seccomp mod.bpf --seccomp nr=0",
-	       "mod.bpf: insn 1: seccomp-opcode: opcode 0x94 (mod) is not allowed by seccomp\n"
+	       "mod.bpf: insn 1: seccomp-opcode: opcode 0x94 (mod) is not allowed by seccomp (EINVAL)\n"
 	       "mod.bpf: Linux would refuse this program (EINVAL)\n", 1);
 	expect("cbpf run mod.bpf 00", "1\n", 0);
 	/* seccomp input errors */
@@ -387,7 +387,7 @@ static void test_pcap(void)
 
 static void test_errors(void)
 {
-	expect("cbpf run", "cbpf run: no program FILE given\n(`cbpf run --help` for usage)\n", 2);
+	expect("cbpf run", "cbpf run: no program FILE (or -e EXPRESSION) given\n(`cbpf run --help` for usage)\n", 2);
 	expect("cbpf run --bogus x", "cbpf run: unknown option '--bogus'\n(`cbpf run --help` for usage)\n", 2);
 	expect("cbpf run --ctx", "cbpf run: --ctx needs a value\n(`cbpf run --help` for usage)\n", 2);
 	expect("cbpf run -f nope x", "cbpf run: unknown format 'nope'\n(`cbpf run --help` for usage)\n", 2);
@@ -415,13 +415,13 @@ static void test_errors(void)
 	expect("cbpf run -f bpfasm bad.bpf 00 >/dev/null 2>&1; echo $?", "2\n", 0);
 	/* rejected: every problem (in the kernel's checking order), then the errno */
 	expect("printf 'ld M[3]\\nrsh #40\\n' > two.bpf && cbpf run two.bpf 00",
-	       "two.bpf: insn 1: shift-range: rsh #40 shifts by 32 or more\n"
-	       "two.bpf: insn 1: last-ret: the last instruction (code 0x74) is not ret #k or ret a\n"
-	       "two.bpf: insn 0: scratch-uninit: ld M[3] may be read before it is written\n"
+	       "two.bpf: insn 1: shift-range: rsh #40 shifts by 32 or more (EINVAL)\n"
+	       "two.bpf: insn 1: last-ret: the last instruction (code 0x74) is not ret #k or ret a (EINVAL)\n"
+	       "two.bpf: insn 0: scratch-uninit: ld M[3] may be read before it is written (EINVAL)\n"
 	       "two.bpf: Linux would refuse this program (EINVAL)\n", 1);
 	/* --help documents everything and succeeds */
 	expect("cbpf run --help | grep -c -e '--ctx KEY=VALUE' -e '--ctx-json' -e '--pcap' -e '--seccomp' "
-	       "-e '--profile' -e 'abort: KIND' -e 'Exit status'", "7\n", 0);
+	       "-e '--profile' -e 'abort: KIND' -e 'Exit status' -e '--expression'", "9\n", 0);
 }
 
 int main(void)

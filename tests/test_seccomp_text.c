@@ -29,10 +29,10 @@ static const char *parsed(const char *text)
 {
 	static char out[512];
 	struct cbpf_seccomp_data sd;
-	char why[256];
+	struct cbpf_diag why;
 
-	if (cbpf_seccomp_data_parse(text, strlen(text), &sd, NULL, why, sizeof(why)) != 0) {
-		snprintf(out, sizeof(out), "ERR %s", why);
+	if (cbpf_seccomp_data_parse(text, strlen(text), &sd, NULL, &why) != 0) {
+		snprintf(out, sizeof(out), "ERR %s", why.msg);
 		return out;
 	}
 	memcpy(out, "OK ", 3);
@@ -56,15 +56,15 @@ static void test_syntax(void)
 {
 	unsigned given = 99;
 	struct cbpf_seccomp_data sd;
-	char why[128];
+	struct cbpf_diag why;
 
 	/* the defaults: the host's arch, the rest 0 */
-	CHECK_EQ(cbpf_seccomp_data_parse("", 0, &sd, &given, why, sizeof(why)), 0);
+	CHECK_EQ(cbpf_seccomp_data_parse("", 0, &sd, &given, &why), 0);
 	CHECK_EQ(given, 0);
 	CHECK_EQ(sd.arch, cbpf_seccomp_host_arch());
 	CHECK(sd.nr == 0 && sd.instruction_pointer == 0 && sd.args[0] == 0 && sd.args[5] == 0);
-	CHECK_EQ(cbpf_seccomp_data_parse(NULL, 0, &sd, NULL, why, sizeof(why)), 0);
-	CHECK_EQ(cbpf_seccomp_data_parse(" ip=1 , args = 2:3", 18, &sd, &given, why, sizeof(why)), 0);
+	CHECK_EQ(cbpf_seccomp_data_parse(NULL, 0, &sd, NULL, &why), 0);
+	CHECK_EQ(cbpf_seccomp_data_parse(" ip=1 , args = 2:3", 18, &sd, &given, &why), 0);
 	CHECK_EQ(given, CBPF_SD_IP | CBPF_SD_ARGS);
 	CHECK(sd.instruction_pointer == 1 && sd.args[0] == 2 && sd.args[1] == 3 && sd.args[2] == 0);
 #if defined(__x86_64__)
@@ -99,8 +99,12 @@ static void test_syntax(void)
 		  "'111111111111111111111111111111111111111111111111111111111111...'");
 	/* errors leave *out alone */
 	sd.nr = 77;
-	CHECK_EQ(cbpf_seccomp_data_parse("nr=1,x=2", 8, &sd, NULL, why, sizeof(why)), -1);
+	CHECK_EQ(cbpf_seccomp_data_parse("nr=1,x=2", 8, &sd, NULL, &why), -1);
 	CHECK_EQ(sd.nr, 77);
+	/* struct cbpf_diag: an input error, the field named in msg */
+	CHECK_EQ(why.code, CBPF_ERR_INPUT);
+	CHECK(why.rule == NULL && why.insn == -1 && why.line == 0 && why.offset == -1);
+	CHECK_STR(why.msg, "unknown field 'x' (nr, arch, ip, args)");
 }
 
 /* The canonical text of any record reads back to it. */
@@ -112,7 +116,8 @@ static void test_canonical_roundtrip(void)
 
 	for (int iter = 0; iter < 200000; iter++) {
 		struct cbpf_seccomp_data sd, back;
-		char text[512], why[256];
+		char text[512];
+		struct cbpf_diag why;
 		sd.nr = (int32_t)(uint32_t)ts_next(&rng);
 		if (ts_below(&rng, 3))
 			sd.nr = (int32_t)ts_below(&rng, 500);
@@ -126,9 +131,9 @@ static void test_canonical_roundtrip(void)
 		if (paren != NULL)
 			*paren = '\0';
 		check_count++;
-		if ((cbpf_seccomp_data_parse(text, strlen(text), &back, NULL, why, sizeof(why)) != 0 ||
+		if ((cbpf_seccomp_data_parse(text, strlen(text), &back, NULL, &why) != 0 ||
 		     !same_sd(&sd, &back)) && ++bad <= 5)
-			CHECK_REPORT_("canonical text does not read back: %s (%s)\n", text, why);
+			CHECK_REPORT_("canonical text does not read back: %s (%s)\n", text, why.msg);
 	}
 	CHECK_EQ(bad, 0);
 }
@@ -181,7 +186,7 @@ static const char *action_of(uint32_t v)
 
 static void test_actions(void)
 {
-	char why[256];
+	struct cbpf_diag why;
 	uint32_t v;
 
 	CHECK_STR(action_of(SECCOMP_RET_ALLOW), "ALLOW");
@@ -206,7 +211,7 @@ static void test_actions(void)
 		char copy[64];
 		snprintf(copy, sizeof(copy), "%s", name);
 		check_count++;
-		if (cbpf_seccomp_action_parse(copy, strlen(copy), &v, why, sizeof(why)) != 0 ||
+		if (cbpf_seccomp_action_parse(copy, strlen(copy), &v, &why) != 0 ||
 		    strcmp(action_of(v), copy) != 0)
 			CHECK_REPORT_("action 0x%08x prints '%s', which reads back as 0x%08x\n", ret,
 				      copy, v);
@@ -228,7 +233,7 @@ static void test_actions(void)
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		v = 1;
-		CHECK_EQ(cbpf_seccomp_action_parse(good[i].in, strlen(good[i].in), &v, why, sizeof(why)), 0);
+		CHECK_EQ(cbpf_seccomp_action_parse(good[i].in, strlen(good[i].in), &v, &why), 0);
 		CHECK_EQ(v, good[i].want);
 	}
 	static const struct {
@@ -248,9 +253,9 @@ static void test_actions(void)
 				  "USER_NOTIF, TRACE(n), LOG, ALLOW)" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		why[0] = '\0';
-		CHECK_EQ(cbpf_seccomp_action_parse(bad[i].in, strlen(bad[i].in), &v, why, sizeof(why)), -1);
-		CHECK_STR(why, bad[i].why);
+		CHECK_EQ(cbpf_seccomp_action_parse(bad[i].in, strlen(bad[i].in), &v, &why), -1);
+		CHECK_EQ(why.code, CBPF_ERR_INPUT);
+		CHECK_STR(why.msg, bad[i].why);
 	}
 }
 

@@ -388,7 +388,7 @@ static void check_case(const struct filter_case *c)
 		CHECK_REPORT_("tcpdump failed on '%s'\n", c->expr);
 		goto out;
 	}
-	CHECK_EQ(cbpf_ddd_parse(ddd, strlen(ddd), &p, &diag), 0);
+	CHECK_EQ(cbpf_parse(CBPF_FMT_DDD, ddd, strlen(ddd), &p, &diag), 0);
 	CHECK(p.len > 1);
 	strip_trailing_blanks(d);
 	check_printer(c, CBPF_FMT_TCPDUMP, &p, d);
@@ -451,7 +451,7 @@ static void test_junk_k(void)
 	int junk = 0;
 
 	CHECK_EQ(run_tcpdump(&c, "-ddd", &ddd, &len), 0);
-	CHECK_EQ(cbpf_ddd_parse(ddd, len, &p, &d), 0);
+	CHECK_EQ(cbpf_parse(CBPF_FMT_DDD, ddd, len, &p, &d), 0);
 	for (size_t i = 0; i < p.len; i++)
 		if (p.insns[i].code == 0x07 && p.insns[i].k != 0)
 			junk++;
@@ -499,7 +499,7 @@ static void read_bpf_image_back(const struct cbpf_insn *p, size_t n)
 	fclose(f);
 	struct cbpf_prog m = { want, n, n };
 	mask_unshown(&m);
-	int r = cbpf_tcpdump_parse(listing, len, &back, &d);
+	int r = cbpf_parse(CBPF_FMT_TCPDUMP, listing, len, &back, &d);
 	check_count++;
 	if (first_unimp < n ? !(r == -1 && d.line == first_unimp + 1 &&
 				strstr(d.msg, "an 'unimp' line cannot") == d.msg)

@@ -33,7 +33,7 @@
 static void expect_at(int line, const struct cbpf_insn *p, size_t n, enum cbpf_profile prof,
 		      long insn, const char *rule)
 {
-	struct cbpf_problem probs[8];
+	struct cbpf_diag probs[8];
 	size_t count = 99;
 	int err = cbpf_validate(p, n, prof, probs, 8, &count);
 	int failures = check_failures;
@@ -49,6 +49,7 @@ static void expect_at(int line, const struct cbpf_insn *p, size_t n, enum cbpf_p
 			CHECK_EQ(probs[0].insn, insn);
 			CHECK_EQ(probs[0].errnum, EINVAL);
 			CHECK(probs[0].msg[0] != '\0');
+			CHECK_EQ(probs[0].code, CBPF_ERR_REJECTED);
 		}
 	}
 	if (check_failures != failures)
@@ -201,7 +202,7 @@ static void test_last_ret(void)
 	/* ret x is an opcode problem first (the per-instruction pass runs first) */
 	{
 		const struct cbpf_insn p[] = { S(0x0e, 0) };
-		struct cbpf_problem probs[4];
+		struct cbpf_diag probs[4];
 		size_t count = 0;
 		CHECK_EQ(cbpf_validate(p, 1, LINUX, probs, 4, &count), EINVAL);
 		CHECK_EQ(count, 2);
@@ -241,7 +242,7 @@ static void test_scratch_uninit(void)
 	/* every read is reported, in order */
 	{
 		const struct cbpf_insn p[] = { S(0x60, 0), S(0x61, 1), S(0x02, 0), S(0x60, 0), RETA };
-		struct cbpf_problem probs[4];
+		struct cbpf_diag probs[4];
 		size_t count = 0;
 		CHECK_EQ(cbpf_validate(p, 5, LINUX, probs, 4, &count), EINVAL);
 		CHECK_EQ(count, 2);
@@ -274,7 +275,7 @@ static size_t ja_over(size_t m, struct cbpf_insn in, size_t r)
 static void test_ebpf_jump_range(void)
 {
 	const struct cbpf_insn ldxb = S(0xb1, 14);
-	struct cbpf_problem pr;
+	struct cbpf_diag pr;
 	size_t n, count;
 
 	/* Largest accepted m, measured on 6.18 (off = m * size <= 32767). */
@@ -419,7 +420,7 @@ static void test_first_pass_quirk(void)
 	}
 	/* every refused jump is reported, first-pass refusals first (kernel order) */
 	{
-		struct cbpf_problem probs[4];
+		struct cbpf_diag probs[4];
 		size_t count = 0;
 
 		n = fill(1, 1725, S(0xb1, 14));
@@ -479,7 +480,7 @@ static void test_predict_load(void)
 
 	{
 		const struct cbpf_insn p[] = { RET0 };
-		cbpf_predict_load(p, 1, &pr);
+		cbpf_predict_load(p, 1, CBPF_PROFILE_LINUX, &pr);
 		CHECK_EQ(pr.ebpf_insns, 5); /* 3 prologue + mov + exit */
 		CHECK_EQ(pr.prog_bytes, 136);
 		CHECK(pr.jumps_fit);
@@ -487,7 +488,7 @@ static void test_predict_load(void)
 	}
 	{
 		const struct cbpf_insn p[] = { S(0x30, 0), RETA };
-		cbpf_predict_load(p, 2, &pr);
+		cbpf_predict_load(p, 2, CBPF_PROFILE_LINUX, &pr);
 		CHECK_EQ(pr.ebpf_insns, 7 + 12 + 1);
 	}
 	/* The largest attachable programs at optmem_max 131072 (linux-semantics:
@@ -505,21 +506,21 @@ static void test_predict_load(void)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		n = fill(0, rows[i].largest - 1, rows[i].in);
 		big[n++] = RET0;
-		cbpf_predict_load(big, n, &pr);
+		cbpf_predict_load(big, n, CBPF_PROFILE_LINUX, &pr);
 		CHECK(pr.prog_bytes < 131072);
 		n = fill(0, rows[i].largest, rows[i].in);
 		big[n++] = RET0;
-		cbpf_predict_load(big, n, &pr);
+		cbpf_predict_load(big, n, CBPF_PROFILE_LINUX, &pr);
 		CHECK(pr.prog_bytes >= 131072);
 	}
 	n = fill(0, 862 - 1, S(0xb1, 14));
 	big[n++] = RET0;
-	cbpf_predict_load(big, n, &pr);
+	cbpf_predict_load(big, n, CBPF_PROFILE_LINUX, &pr);
 	CHECK_EQ(pr.ebpf_insns, 7 + 861 * 19 + 2);
 	CHECK_EQ(pr.prog_bytes, 96 + 8 * (7 + 861 * 19 + 2));
 	/* a jump too far */
 	n = ja_over(1725, S(0xb1, 14), 0);
-	cbpf_predict_load(big, n, &pr);
+	cbpf_predict_load(big, n, CBPF_PROFILE_LINUX, &pr);
 	CHECK(!pr.jumps_fit);
 	CHECK_EQ(pr.bad_jump_insn, 0);
 	/* extension sizes on 6.18, vlan_avail 3 since 6.2 (linux-semantics:
@@ -538,7 +539,7 @@ static void test_predict_load(void)
 static void test_reporting(void)
 {
 	const struct cbpf_insn p[] = { S(0x0e, 0), S(0x64, 40), S(0x02, 99), S(0x07, 0) };
-	struct cbpf_problem probs[2];
+	struct cbpf_diag probs[2];
 	size_t count = 0;
 	enum cbpf_profile prof;
 
@@ -558,9 +559,11 @@ static void test_reporting(void)
 	CHECK_EQ(cbpf_profile_from_name(NULL, &prof), -1);
 }
 
-/* Run `$CBPF_BIN check ARGS < input`; returns the exit status and the
- * first out_len-1 bytes of stdout. -1 when the command cannot run. */
-static int run_check(const char *args, const char *input, char *out, size_t out_len)
+/* Run `$CBPF_BIN check ARGS < input REDIRECT`; returns the exit status and
+ * the first out_len-1 bytes of what reaches the pipe. -1 when the command
+ * cannot run. */
+static int run_check_to(const char *args, const char *input, char *out, size_t out_len,
+			const char *redirect)
 {
 	const char *bin = getenv("CBPF_BIN");
 	char path[] = "/tmp/cbpf-test-check-XXXXXX";
@@ -577,7 +580,7 @@ static int run_check(const char *args, const char *input, char *out, size_t out_
 	f = fdopen(fd, "w");
 	fputs(input, f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "'%s' check %s < %s 2>/dev/null", bin, args, path);
+	snprintf(cmd, sizeof(cmd), "'%s' check %s < %s %s", bin, args, path, redirect);
 	p = popen(cmd, "r");
 	if (p == NULL) {
 		unlink(path);
@@ -588,6 +591,12 @@ static int run_check(const char *args, const char *input, char *out, size_t out_
 	status = pclose(p);
 	unlink(path);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* stdout and stderr (where problems go) merged. */
+static int run_check(const char *args, const char *input, char *out, size_t out_len)
+{
+	return run_check_to(args, input, out, out_len, "2>&1");
 }
 
 /* `cbpf check`: verdict lines, exit status 0 / 1 / 2. */
@@ -609,6 +618,13 @@ static void test_check_command(void)
 		       " or ret a (EINVAL)\n"
 		       "<stdin>: insn 2: scratch-uninit: ld M[3] may be read before it is written"
 		       " (EINVAL)\n");
+	/* problems go to stderr (tools/load.h: the one problem printer) */
+	CHECK_EQ(run_check_to("-f json", "[[14,0,0,0]]", out, sizeof(out), "2>/dev/null"), 1);
+	CHECK_STR(out, "");
+	CHECK_EQ(run_check_to("-f json", "[[14,0,0,0]]", out, sizeof(out), "2>&1 >/dev/null"), 1);
+	CHECK_STR(out, "<stdin>: insn 0: opcode: opcode 0xe is not accepted by Linux (EINVAL)\n"
+		       "<stdin>: insn 0: last-ret: the last instruction (code 0xe) is not ret #k"
+		       " or ret a (EINVAL)\n");
 	CHECK_EQ(run_check("-f json --profile seccomp", "[[148,0,0,3],[22,0,0,0]]", out,
 			   sizeof(out)), 1);
 	CHECK_STR(out, "<stdin>: insn 0: seccomp-opcode: opcode 0x94 (mod) is not allowed by"
@@ -632,7 +648,7 @@ static void test_check_command(void)
 		CHECK(strncmp(out, want, sizeof(want) - 1) == 0);
 	}
 	CHECK_EQ(run_check("-f json", "[[32,0,0", out, sizeof(out)), 2);   /* unparsable */
-	CHECK_STR(out, "");
+	CHECK_STR(out, "<stdin>:1:9: invalid JSON: unexpected end of input, expected ',' or ']'\n");
 	CHECK_EQ(run_check("--profile bsd", "", out, sizeof(out)), 2);     /* usage */
 	CHECK_EQ(run_check("--help", "", out, sizeof(out)), 0);
 	CHECK(strstr(out, "--profile linux") != NULL);

@@ -93,7 +93,7 @@ static void dump_program(const struct cbpf_insn *p, size_t n)
 static void show_mismatch(const struct tally *t, const struct cbpf_insn *p, size_t n, int got,
 			  int want, enum cbpf_profile prof)
 {
-	static struct cbpf_problem probs[4]; /* static: gcc 12 -O2 sees a dangling pointer */
+	static struct cbpf_diag probs[4]; /* static: gcc 12 -O2 sees a dangling pointer */
 	size_t count = 0;
 
 	if (t->mismatches > SHOW_MISMATCHES)
@@ -116,7 +116,7 @@ static int predict_attach(const struct cbpf_insn *p, size_t n)
 
 	if (v != 0)
 		return v;
-	cbpf_predict_load(p, n, &pr);
+	cbpf_predict_load(p, n, CBPF_PROFILE_LINUX, &pr);
 	return (long)pr.prog_bytes >= optmem_max ? ENOMEM : 0;
 }
 
@@ -620,7 +620,7 @@ static long measure_size(const struct cbpf_insn *p, size_t n, long *off)
 	struct cbpf_load_prediction pr;
 	long v;
 
-	cbpf_predict_load(p, n, &pr);
+	cbpf_predict_load(p, n, CBPF_PROFILE_LINUX, &pr);
 	v = min_optmem(p, n);
 	CHECK_EQ(v - 1, pr.prog_bytes);
 	if (v - 1 != (long)pr.prog_bytes && (*off)++ < SHOW_MISMATCHES) {
@@ -687,7 +687,7 @@ static void run_sizes(void)
 		n = ts_chance(&rng, 85) ? gen_random() : gen_big();
 		if (n == 0 || cbpf_validate(P, n, CBPF_PROFILE_LINUX, NULL, 0, NULL) != 0)
 			continue;
-		cbpf_predict_load(P, n, &pr);
+		cbpf_predict_load(P, n, CBPF_PROFILE_LINUX, &pr);
 		if (pr.jumps_fit) {
 			measure_size(P, n, &off);
 			programs++;

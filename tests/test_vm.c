@@ -67,8 +67,8 @@ static bool run_once(int line, const struct cbpf_insn *p, size_t n, enum cbpf_pr
 		     struct cbpf_result *r)
 {
 	struct cbpf_vm *vm = NULL;
-	struct cbpf_problem prob = { 0 };
-	int err = cbpf_vm_create_flags(p, n, prof, flags, &vm, &prob);
+	struct cbpf_diag prob = { 0 };
+	int err = cbpf_vm_create(p, n, prof, flags, &vm, &prob);
 
 	if (err != 0) {
 		CHECK_REPORT_("test_vm.c:%d: cbpf_vm_create failed: %d (insn %ld: %s)\n", line,
@@ -112,7 +112,7 @@ static void expect_at(int line, const struct cbpf_insn *p, size_t n, enum cbpf_p
 static int create_err(const struct cbpf_insn *p, size_t n, enum cbpf_profile prof)
 {
 	struct cbpf_vm *vm = NULL;
-	int err = cbpf_vm_create(p, n, prof, &vm, NULL);
+	int err = cbpf_vm_create(p, n, prof, 0, &vm, NULL);
 
 	cbpf_vm_free(vm);
 	return err;
@@ -408,7 +408,7 @@ static void test_fused(void)
 				struct cbpf_insn plain[] = { LDABS(sizes[s], k), RETA };
 				struct cbpf_vm *vm;
 				uint32_t a;
-				if (cbpf_vm_create(plain, 2, CBPF_PROFILE_LINUX, &vm, NULL) != 0) {
+				if (cbpf_vm_create(plain, 2, CBPF_PROFILE_LINUX, 0, &vm, NULL) != 0) {
 					CHECK(0);
 					continue;
 				}
@@ -499,7 +499,7 @@ static void test_jeq_chains(void)
 
 		memcpy(p, prefixes[i].p, n * sizeof(p[0]));
 		p[n] = RETA;
-		if (cbpf_vm_create(p, n + 1, CBPF_PROFILE_LINUX, &vm, NULL) != 0) {
+		if (cbpf_vm_create(p, n + 1, CBPF_PROFILE_LINUX, 0, &vm, NULL) != 0) {
 			CHECK(0);
 			continue;
 		}
@@ -727,7 +727,7 @@ static uint32_t poff_of(const uint8_t *f, size_t len, uint32_t protocol, int64_t
 	cbpf_ctx_init(&c);
 	c.protocol = protocol;
 	c.net_off = net_off;
-	if (cbpf_vm_create(p, 2, CBPF_PROFILE_LINUX, &vm, NULL) != 0)
+	if (cbpf_vm_create(p, 2, CBPF_PROFILE_LINUX, 0, &vm, NULL) != 0)
 		return 0xdead;
 	r = cbpf_vm_run(vm, f, len, &c);
 	cbpf_vm_free(vm);
@@ -958,7 +958,7 @@ static void test_seccomp(void)
 
 static void test_validation(void)
 {
-	struct cbpf_problem prob;
+	struct cbpf_diag prob;
 	struct cbpf_vm *vm = (struct cbpf_vm *)&prob;
 
 	CHECK_EQ(create_err(PROG(cbpf_stmt(0x0e, 0)), CBPF_PROFILE_LINUX), EINVAL); /* ret x */
@@ -979,11 +979,14 @@ static void test_validation(void)
 	CHECK_EQ(create_err(PROG(RETK(1), LDM(5), RETA), CBPF_PROFILE_LINUX), EINVAL);
 	/* the failure leaves *out NULL and names the problem */
 	memset(&prob, 0, sizeof(prob));
-	CHECK_EQ(cbpf_vm_create(PROG(LDK(1), ALUK(CBPF_LSH, 32), RETA), CBPF_PROFILE_LINUX, &vm,
+	CHECK_EQ(cbpf_vm_create(PROG(LDK(1), ALUK(CBPF_LSH, 32), RETA), CBPF_PROFILE_LINUX, 0, &vm,
 				&prob), EINVAL);
 	CHECK(vm == NULL);
 	CHECK_EQ(prob.insn, 1);
 	CHECK_EQ(prob.errnum, EINVAL);
+	CHECK_EQ(prob.code, CBPF_ERR_REJECTED);
+	CHECK_STR(prob.rule, CBPF_RULE_SHIFT_RANGE);
+	CHECK_STR(prob.msg, "lsh #32 shifts by 32 or more");
 	/* names of the ends */
 	CHECK_STR(cbpf_abort_name(CBPF_END_RET), "ret");
 	CHECK_STR(cbpf_abort_name(CBPF_ABORT_LOAD), "load");
@@ -1172,7 +1175,7 @@ static void test_random_programs(void)
 		struct cbpf_vm *vm;
 
 		tries++;
-		if (cbpf_vm_create(prog, n, CBPF_PROFILE_LINUX, &vm, NULL) != 0)
+		if (cbpf_vm_create(prog, n, CBPF_PROFILE_LINUX, 0, &vm, NULL) != 0)
 			continue;
 		programs++;
 		for (int i = 0; i < 6; i++) {
@@ -1244,7 +1247,7 @@ static void test_threads(void)
 	struct cbpf_vm *vm;
 	struct ts_rng r;
 
-	if (cbpf_vm_create(prog, sizeof(prog) / sizeof(prog[0]), CBPF_PROFILE_LINUX, &vm,
+	if (cbpf_vm_create(prog, sizeof(prog) / sizeof(prog[0]), CBPF_PROFILE_LINUX, 0, &vm,
 			   NULL) != 0) {
 		CHECK(0);
 		return;

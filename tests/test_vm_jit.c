@@ -55,9 +55,9 @@ struct pair {
 /* Build the program both ways; false when the validator refuses it. */
 static bool pair_create(const struct cbpf_insn *p, size_t n, struct pair *out)
 {
-	if (cbpf_vm_create(p, n, CBPF_PROFILE_LINUX, &out->jit, NULL) != 0)
+	if (cbpf_vm_create(p, n, CBPF_PROFILE_LINUX, 0, &out->jit, NULL) != 0)
 		return false;
-	if (cbpf_vm_create_flags(p, n, CBPF_PROFILE_LINUX, CBPF_VM_NO_JIT, &out->interp, NULL) !=
+	if (cbpf_vm_create(p, n, CBPF_PROFILE_LINUX, CBPF_VM_NO_JIT, &out->interp, NULL) !=
 	    0) {
 		cbpf_vm_free(out->jit);
 		CHECK(0); /* the flag never changes what is accepted */
@@ -233,20 +233,20 @@ static void test_modes(void)
 	const struct cbpf_insn *p = (const struct cbpf_insn[]){ cbpf_stmt(CBPF_RET | CBPF_K, 5) };
 	struct cbpf_result r;
 
-	CHECK_EQ(cbpf_vm_create(p, 1, CBPF_PROFILE_SECCOMP, &vm, NULL), 0);
+	CHECK_EQ(cbpf_vm_create(p, 1, CBPF_PROFILE_SECCOMP, 0, &vm, NULL), 0);
 	CHECK(!cbpf_vm_is_native(vm));
 	cbpf_vm_free(vm);
-	CHECK_EQ(cbpf_vm_create(p, 1, CBPF_PROFILE_LINUX, &vm, NULL), 0);
+	CHECK_EQ(cbpf_vm_create(p, 1, CBPF_PROFILE_LINUX, 0, &vm, NULL), 0);
 	CHECK_EQ(cbpf_vm_is_native(vm), native_expected());
 	r = cbpf_vm_run(vm, NULL, 0, NULL);
 	CHECK_EQ(r.verdict, 5);
 	cbpf_vm_free(vm);
 	setenv("CBPF_VM_NO_JIT", "1", 1);
-	CHECK_EQ(cbpf_vm_create(p, 1, CBPF_PROFILE_LINUX, &vm, NULL), 0);
+	CHECK_EQ(cbpf_vm_create(p, 1, CBPF_PROFILE_LINUX, 0, &vm, NULL), 0);
 	CHECK(!cbpf_vm_is_native(vm));
 	cbpf_vm_free(vm);
 	setenv("CBPF_VM_NO_JIT", "0", 1);
-	CHECK_EQ(cbpf_vm_create(p, 1, CBPF_PROFILE_LINUX, &vm, NULL), 0);
+	CHECK_EQ(cbpf_vm_create(p, 1, CBPF_PROFILE_LINUX, 0, &vm, NULL), 0);
 	CHECK_EQ(cbpf_vm_is_native(vm), native_expected());
 	cbpf_vm_free(vm);
 	unsetenv("CBPF_VM_NO_JIT");
@@ -311,7 +311,7 @@ static int child_without_exec(void)
 	if (mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) !=
 	    MAP_FAILED)
 		return 2; /* the filter does not work here */
-	if (cbpf_vm_create(p, 4, CBPF_PROFILE_LINUX, &vm, NULL) != 0)
+	if (cbpf_vm_create(p, 4, CBPF_PROFILE_LINUX, 0, &vm, NULL) != 0)
 		return 3;
 	r = cbpf_vm_run(vm, pkt, sizeof(pkt), NULL);
 	if (cbpf_vm_is_native(vm) || r.verdict != 0x40000 || r.end != CBPF_END_RET)

@@ -131,7 +131,7 @@ static struct cbpf_result vm_run(const struct cbpf_insn *p, size_t n, const uint
 	struct cbpf_result r = { 0, CBPF_END_RET };
 	struct cbpf_ctx c = run_ctx;
 
-	*err = cbpf_vm_create(p, n, CBPF_PROFILE_LINUX, &vm, NULL);
+	*err = cbpf_vm_create(p, n, CBPF_PROFILE_LINUX, 0, &vm, NULL);
 	if (*err != 0)
 		return r;
 	if (len > LINEAR_MAX)
@@ -366,7 +366,7 @@ static void test_random(void)
 			continue;
 		}
 		programs++;
-		if (cbpf_vm_create(prog, n, CBPF_PROFILE_LINUX, &vm, NULL) != 0) {
+		if (cbpf_vm_create(prog, n, CBPF_PROFILE_LINUX, 0, &vm, NULL) != 0) {
 			CHECK(0);
 			kpair_close(&kp);
 			continue;

@@ -4,9 +4,12 @@
  */
 #include "commands.h"
 #include "convert.h"
+#include "load.h"
 
 static const char usage[] =
 	"usage: cbpf asm [-o FORMAT] [-O OUTFILE] [FILE|-]\n"
+	"       cbpf asm [-o FORMAT] [-O OUTFILE] -e EXPRESSION [--linktype DLT] [--snaplen N]\n"
+	"                [--no-optimize]\n"
 	"\n"
 	"Assemble bpf_asm text (tools/bpf/bpf_asm syntax: labels, comments, every\n"
 	"addressing mode and extension) read from FILE or stdin.\n"
@@ -15,10 +18,11 @@ static const char usage[] =
 	"              tcpdump, bpfasm\n"
 	"  -O OUTFILE  write to OUTFILE (atomically: temporary file + rename)\n"
 	"              instead of stdout\n"
+	EXPR_HELP_WITH("--no-optimize    ")
 	"  -h, --help  this text\n"
 	"\n"
-	"Exit status: 0 assembled, 1 the input was rejected (FILE:LINE:COL: why\n"
-	"on stderr), 2 usage error or unreadable input / unwritable output.\n";
+	"Exit status: 0 assembled, 2 usage error, unreadable or rejected input\n"
+	"(FILE:LINE:COL: why on stderr) or unwritable output.\n";
 
 int cmd_asm(int argc, char **argv)
 {

@@ -2,7 +2,8 @@
  * cmd_check.c - `cbpf check`: read a program in any format and say whether
  * Linux would load it (profile linux: SO_ATTACH_FILTER; seccomp:
  * SECCOMP_SET_MODE_FILTER), naming every problem; with --load, also the
- * predicted eBPF size and whether it fits net.core.optmem_max.
+ * predicted eBPF size and whether it fits net.core.optmem_max. The program
+ * comes through load.h (a file, stdin or -e EXPRESSION).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -14,14 +15,16 @@
 #include "cbpf/validate.h"
 #include "cbpf/errname.h"
 #include "commands.h"
+#include "load.h"
 
 #define OPTMEM_PATH "/proc/sys/net/core/optmem_max"
 
 static const char usage[] =
 	"usage: cbpf check [--profile linux|seccomp] [--load] [-f FORMAT] [FILE|-]\n"
+	"       cbpf check [OPTIONS] -e EXPRESSION [--linktype DLT] [--snaplen N] [-O]\n"
 	"\n"
 	"Validate a classic BPF program exactly as the Linux kernel (6.18) does and\n"
-	"print `ok`, or one line per problem:\n"
+	"print `ok`, or one line per problem on stderr:\n"
 	"  FILE: insn N: RULE: message (ERRNO)\n"
 	"\n"
 	"  --profile linux    SO_ATTACH_FILTER (default): bpf_check_classic, the\n"
@@ -35,31 +38,25 @@ static const char usage[] =
 	"                     and whether every expanded jump fits in s16\n"
 	"  -f FORMAT          input format: auto (default: detected), bpfasm,\n"
 	"                     tcpdump, dd, ddd, bytecode, c, json, raw\n"
+	EXPR_HELP
 	"  -h, --help         this text\n"
 	"\n"
 	"Rules: length opcode div-zero shift-range scratch-index ja-range\n"
 	"jump-range ancillary last-ret scratch-uninit seccomp-opcode seccomp-load\n"
 	"ebpf-jump-range (see include/cbpf/validate.h).\n"
 	"\n"
+	"Example: cbpf check -e 'tcp port 80'\n"
+	"\n"
 	"Exit status: 0 the kernel would accept the program, 1 it would refuse it,\n"
 	"2 usage error or unreadable / unparsable input (FILE:LINE:COL: message).\n";
 
 struct check_opts {
-	const char *path; /* NULL = stdin */
-	enum cbpf_format format;
+	struct load_opts load;
 	enum cbpf_profile profile;
-	bool load;
+	bool load_prediction;
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "cbpf check: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(`cbpf check --help` for usage)\n");
-	return 2;
-}
-
-/* The value of "--opt VALUE", "--opt=VALUE", "-fVALUE" or "-f VALUE". */
+/* The value of "--opt VALUE" or "--opt=VALUE". */
 static const char *option_value(int argc, char **argv, int *i, size_t name_len)
 {
 	const char *a = argv[*i];
@@ -67,7 +64,7 @@ static const char *option_value(int argc, char **argv, int *i, size_t name_len)
 	if (a[name_len] == '=')
 		return a + name_len + 1;
 	if (a[name_len] != '\0')
-		return a[1] != '-' ? a + name_len : NULL;
+		return NULL;
 	if (*i + 1 >= argc)
 		return NULL;
 	return argv[++*i];
@@ -76,7 +73,7 @@ static const char *option_value(int argc, char **argv, int *i, size_t name_len)
 static bool is_option(const char *a, const char *name)
 {
 	size_t n = strlen(name);
-	return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=' || name[1] != '-');
+	return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
 }
 
 /* 0 to run, -1 when --help was printed, or an exit status (2). */
@@ -86,35 +83,35 @@ static int parse_options(int argc, char **argv, struct check_opts *o)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
+		int r;
 
 		if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
-			if (o->path != NULL)
-				return usage_error("more than one input file ('%s')", a);
-			o->path = a;
+			if (o->load.path != NULL)
+				return tool_usage_error("check", "more than one input file ('%s')", a);
+			o->load.path = a;
 		} else if (strcmp(a, "--") == 0) {
 			only_files = true;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage, stdout);
 			return -1;
 		} else if (strcmp(a, "--load") == 0) {
-			o->load = true;
+			o->load_prediction = true;
 		} else if (is_option(a, "--profile")) {
 			v = option_value(argc, argv, &i, strlen("--profile"));
 			if (v == NULL)
-				return usage_error("%s", "--profile needs linux or seccomp");
+				return tool_usage_error("check", "%s", "--profile needs linux or seccomp");
 			if (cbpf_profile_from_name(v, &o->profile) != 0)
-				return usage_error("unknown profile '%s' (linux or seccomp)", v);
-		} else if (is_option(a, "-f")) {
-			v = option_value(argc, argv, &i, 2);
-			if (v == NULL)
-				return usage_error("%s", "-f needs a format name");
-			if (cbpf_format_from_name(v, &o->format) != 0)
-				return usage_error("unknown format '%s'", v);
+				return tool_usage_error("check", "unknown profile '%s' (linux or seccomp)", v);
+		} else if ((r = load_option(&o->load, argc, argv, &i)) != 0) {
+			if (r != 1)
+				return r;
 		} else {
-			return usage_error("unknown option '%s'", a);
+			return tool_usage_error("check", "unknown option '%s'", a);
 		}
 	}
-	return 0;
+	if (o->load.path == NULL && o->load.expr == NULL)
+		o->load.path = "-";
+	return load_check_opts(&o->load);
 }
 
 static long read_optmem_max(void)
@@ -130,40 +127,16 @@ static long read_optmem_max(void)
 	return v;
 }
 
-/* Print every problem; returns how many there were (-1: out of memory). */
-static long print_problems(const char *name, const struct cbpf_prog *prog,
-			   enum cbpf_profile profile)
-{
-	struct cbpf_problem *probs;
-	size_t count = 0;
-
-	if (cbpf_validate(prog->insns, prog->len, profile, NULL, 0, &count) == 0)
-		return 0;
-	probs = calloc(count, sizeof(*probs));
-	if (probs == NULL)
-		return -1;
-	cbpf_validate(prog->insns, prog->len, profile, probs, count, &count);
-	for (size_t i = 0; i < count; i++) {
-		const struct cbpf_problem *p = &probs[i];
-		if (p->insn >= 0)
-			printf("%s: insn %ld: %s: %s (%s)\n", name, p->insn, p->rule, p->msg,
-			       cbpf_errno_name(p->errnum));
-		else
-			printf("%s: %s: %s (%s)\n", name, p->rule, p->msg, cbpf_errno_name(p->errnum));
-	}
-	free(probs);
-	return (long)count;
-}
-
 /* The --load prediction; returns false when the program would not fit
  * optmem_max (socket attach only: seccomp filters are not charged). */
 static bool print_load(const char *name, const struct cbpf_prog *prog, enum cbpf_profile profile)
 {
 	struct cbpf_load_prediction pr;
+	struct cbpf_diag d;
 	long optmem = read_optmem_max();
 	bool fits;
 
-	cbpf_predict_load_profile(prog->insns, prog->len, profile, &pr);
+	cbpf_predict_load(prog->insns, prog->len, profile, &pr);
 	printf("load: %zu eBPF instructions, %zu bytes (bpf_prog_size)\n", pr.ebpf_insns,
 	       pr.prog_bytes);
 	printf("load: jumps fit in s16: %s", pr.jumps_fit ? "yes" : "no");
@@ -181,53 +154,52 @@ static bool print_load(const char *name, const struct cbpf_prog *prog, enum cbpf
 	/* __sk_filter_charge on a fresh socket: size < optmem_max */
 	fits = (long)pr.prog_bytes < optmem;
 	printf("load: optmem_max %ld: %s\n", optmem, fits ? "fits" : "does not fit");
-	if (!fits)
-		printf("%s: load: %zu bytes do not fit optmem_max %ld (ENOMEM)\n", name,
-		       pr.prog_bytes, optmem);
+	if (!fits) {
+		memset(&d, 0, sizeof(d));
+		d.code = CBPF_ERR_REJECTED;
+		d.errnum = ENOMEM;
+		d.rule = "load";
+		d.insn = -1;
+		d.offset = -1;
+		snprintf(d.msg, sizeof(d.msg), "%zu bytes do not fit optmem_max %ld", pr.prog_bytes,
+			 optmem);
+		tool_problem(name, &d);
+	}
 	return fits;
 }
 
 static int check(const struct check_opts *o)
 {
-	const char *name = tool_input_name(o->path);
+	const char *name = load_name(&o->load);
 	struct cbpf_prog prog = { 0 };
-	struct cbpf_diag diag = { 0 };
-	char line[512], *in;
-	size_t in_len;
-	long problems;
 	bool loads = true;
-	int r;
+	int err, r;
 
-	if (tool_read_input(o->path, &in, &in_len) != 0)
-		return 2;
-	r = cbpf_parse(o->format, in, in_len, &prog, &diag);
-	free(in);
-	if (r != 0) {
-		cbpf_diag_format(&diag, name, line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
-		return 2;
-	}
-	problems = print_problems(name, &prog, o->profile);
-	if (problems < 0) {
-		fprintf(stderr, "cbpf check: out of memory\n");
+	if ((r = load_program(&o->load, &prog)) != 0)
+		return r;
+	err = load_validate(&o->load, &prog, o->profile);
+	if (err < 0) {
 		cbpf_prog_free(&prog);
 		return 2;
 	}
-	if (o->load && prog.len > 0 && prog.len <= CBPF_MAXINSNS)
+	if (o->load_prediction && prog.len > 0 && prog.len <= CBPF_MAXINSNS)
 		loads = print_load(name, &prog, o->profile);
-	if (problems == 0 && loads)
+	if (err == 0 && loads)
 		printf("ok\n");
 	cbpf_prog_free(&prog);
 	if (tool_flush_stdout() != 0)
 		return 2; /* main says why */
-	return problems == 0 && loads ? 0 : 1;
+	return err == 0 && loads ? 0 : 1;
 }
 
 int cmd_check(int argc, char **argv)
 {
-	struct check_opts o = { NULL, CBPF_FMT_AUTO, CBPF_PROFILE_LINUX, false };
-	int r = parse_options(argc, argv, &o);
+	struct check_opts o = { .profile = CBPF_PROFILE_LINUX };
+	int r;
 
+	load_opts_init(&o.load, "check", tool_usage_error, CBPF_FMT_AUTO);
+	o.load.short_O = true;
+	r = parse_options(argc, argv, &o);
 	if (r < 0)
 		return 0;
 	if (r > 0)

@@ -16,6 +16,7 @@
 #include "cbpf/plugin.h"
 #include "cbpf/seccomp.h"
 #include "commands.h"
+#include "load.h"
 #include "hex.h"
 #include "envrec.h"
 #include "cbpf/errname.h"
@@ -50,6 +51,8 @@ static const char usage_env[] =
 
 static const char usage_run[] =
 	"usage: cbpf kernel run [--via unix|seccomp|packet] [-f FMT] [--mark N] [-v] FILE [INPUT...]\n"
+	"       cbpf kernel run [OPTIONS] -e EXPRESSION [--linktype DLT] [--snaplen N] [-O]\n"
+	"                       [INPUT...]\n"
 	"\n"
 	"Attach the program to a real kernel hook and print one line per input, in\n"
 	"`cbpf run`'s format (so the two diff line by line):\n"
@@ -81,10 +84,13 @@ static const char usage_run[] =
 	"  --mark N        (--via packet only) the sender's SO_MARK\n"
 	"  -f, --format F  program format (default: detected): bpfasm, tcpdump, dd,\n"
 	"                  ddd, bytecode, c, json, raw\n"
+	"Instead of FILE, a tcpdump expression (options come before FILE / INPUT):\n"
+	EXPR_HELP
 	"\n"
 	"Example:\n"
 	"  printf 'ld #5\\nneg\\nret a\\n' > neg.bpf && cbpf kernel run neg.bpf 00\n"
 	"  4294967291\n"
+	"  cbpf kernel run --via packet -e 'udp' FRAME\n"
 	"\n"
 	"Exit status: 0 ran, 1 the kernel refused the program, 2 usage error,\n"
 	"unreadable program or an input the hook cannot take, 3 the oracle cannot\n"
@@ -202,13 +208,13 @@ static int parse_seccomp_input(const char *spec, struct kc_seccomp_input *in)
 {
 	struct cbpf_seccomp_data sd;
 	unsigned given;
-	char why[256];
+	struct cbpf_diag why;
 	const char *host = cbpf_audit_arch_name(cbpf_seccomp_host_arch());
 
 	char what[512];
 
-	if (cbpf_seccomp_data_parse(spec, strlen(spec), &sd, &given, why, sizeof(why)) != 0) {
-		snprintf(what, sizeof(what), "seccomp input '%.128s': %s", spec, why);
+	if (cbpf_seccomp_data_parse(spec, strlen(spec), &sd, &given, &why) != 0) {
+		snprintf(what, sizeof(what), "seccomp input '%.128s': %s", spec, why.msg);
 		return usage_error("run", "%s", what);
 	}
 	if ((given & CBPF_SD_IP) != 0) {
@@ -267,19 +273,17 @@ static void print_verdict(const struct kc_verdict *v, enum cbpf_profile profile,
 
 struct run_opts {
 	enum kc_via via;
-	enum cbpf_format format;
+	struct load_opts load;     /* the program (load.h) */
 	uint32_t mark;
 	bool mark_given;
 	bool verbose;
-	const char *file;
 	char **inputs;
 	int ninputs;
 };
 
 static bool takes_value(const char *a)
 {
-	return strcmp(a, "--via") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "--format") == 0 ||
-	       strcmp(a, "--mark") == 0;
+	return strcmp(a, "--via") == 0 || strcmp(a, "--mark") == 0;
 }
 
 /* -1 when the arguments are good, else the exit status (0 after --help). */
@@ -287,8 +291,12 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 			  const char *usage)
 {
 	memset(o, 0, sizeof(*o));
+	load_opts_init(&o->load, sub, usage_error, CBPF_FMT_AUTO);
+	o->load.short_O = true;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		bool positional = a[0] != '-' || a[1] == '\0';
+		int r;
 		if (is_help(a)) {
 			fputs(usage, stdout);
 			return 0;
@@ -299,9 +307,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 			if (kc_via_from_name(argv[++i], &o->via) != 0)
 				return usage_error(sub, "unknown --via '%s' (unix, seccomp or packet)",
 						   argv[i]);
-		} else if (strcmp(a, "-f") == 0 || strcmp(a, "--format") == 0) {
-			if (cbpf_format_from_name(argv[++i], &o->format) != 0)
-				return usage_error(sub, "unknown format '%s'", argv[i]);
+		} else if (!positional && (r = load_option(&o->load, argc, argv, &i)) != 0) {
+			if (r != 1)
+				return r;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			o->verbose = true;
 		} else if (strcmp(a, "--mark") == 0) {
@@ -311,10 +319,10 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 						   argv[i]);
 			o->mark = (uint32_t)v;
 			o->mark_given = true;
-		} else if (a[0] == '-' && a[1] != '\0' && o->file == NULL) {
+		} else if (!positional) {
 			return usage_error(sub, "unknown option '%s'", a);
-		} else if (o->file == NULL) {
-			o->file = a;
+		} else if (o->load.path == NULL && o->load.expr == NULL) {
+			o->load.path = a;
 		} else {
 			o->inputs = argv + i;
 			o->ninputs = argc - i;
@@ -327,28 +335,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 	return -1;
 }
 
-static int load_program(const struct run_opts *o, struct cbpf_prog *prog)
-{
-	struct cbpf_diag d;
-	char *buf, msg[512];
-	size_t len;
-
-	if (tool_read_input(o->file, &buf, &len) != 0)
-		return -1;
-	memset(prog, 0, sizeof(*prog));
-	if (cbpf_parse(o->format, buf, len, prog, &d) != 0) {
-		cbpf_diag_format(&d, tool_input_name(o->file), msg, sizeof(msg));
-		fprintf(stderr, "cbpf kernel: %s\n", msg);
-		free(buf);
-		return -1;
-	}
-	free(buf);
-	return 0;
-}
-
 static int report_load(const struct run_opts *o, const struct kc_load *l)
 {
-	fprintf(stderr, "%s: kernel: %s%s\n", tool_input_name(o->file), l->msg,
+	fprintf(stderr, "%s: kernel: %s%s\n", load_name(&o->load), l->msg,
 		l->env_limit ? " [environment limit]" : "");
 	return 1;
 }
@@ -461,14 +450,15 @@ static int cmd_run_kernel(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (o.file == NULL)
-		return usage_error("run", "no program file%s", "");
+	if ((rc = load_check_opts(&o.load)) != 0)
+		return rc;
 	if (o.via == KC_VIA_PACKET && kc_packet_unavailable() != NULL) {
 		fprintf(stderr, "cbpf kernel: --via packet: %s\n", kc_packet_unavailable());
 		return 3;
 	}
-	if (load_program(&o, &prog) != 0)
-		return 2;
+	memset(&prog, 0, sizeof(prog));
+	if ((rc = load_program(&o.load, &prog)) != 0)
+		return rc;
 	rc = o.via == KC_VIA_SECCOMP ? run_seccomp(&o, &prog) : run_packets(&o, &prog);
 	cbpf_prog_free(&prog);
 	return rc;
@@ -697,8 +687,10 @@ static int cmd_plugin_kernel(int argc, char **argv)
 	rc = parse_run_args(argc, argv, &o, "plugin", usage_plugin);
 	if (rc >= 0)
 		return rc;
-	if (o.file != NULL)
-		return usage_error("plugin", "unexpected argument '%s'", o.file);
+	if (o.load.path != NULL)
+		return usage_error("plugin", "unexpected argument '%s'", o.load.path);
+	if (o.load.expr != NULL)
+		return usage_error("plugin", "%s", "-e: the plugin reads its programs from requests");
 	st.via = o.via;
 	st.mark = o.mark;
 	if (st.via == KC_VIA_SECCOMP)

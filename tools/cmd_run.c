@@ -1,5 +1,5 @@
 /*
- * cmd_run.c - `cbpf run`: load a program in any format, refuse it exactly
+ * cmd_run.c - `cbpf run`: load a program (load.h: any format, or -e), refuse it exactly
  * as Linux would, else run it with the VM on packets given in hex, as
  * seccomp_data specs, or read from a pcap file, printing one verdict line
  * per input.
@@ -18,10 +18,12 @@
 #include "cbpf/vm.h"
 #include "cbpf/errname.h"
 #include "commands.h"
+#include "load.h"
 #include "hex.h"
 
 static const char usage_text[] =
 	"usage: cbpf run [OPTIONS] FILE [HEXPACKET...]\n"
+	"       cbpf run [OPTIONS] -e EXPRESSION [HEXPACKET...]\n"
 	"\n"
 	"Run a classic BPF program on packets with the Linux-exact VM and print one\n"
 	"line per packet: the value the program returns (for a socket filter, in\n"
@@ -32,11 +34,13 @@ static const char usage_text[] =
 	"  div0   div or mod by X == 0: returns 0\n"
 	"  nodev  ld ifidx / ld hatype without a device: returns A\n"
 	"If Linux would refuse the program, the validator's problems are printed\n"
-	"instead (FILE: insn N: rule: why) and the exit status is 1.\n"
+	"instead (FILE: insn N: rule: why (ERRNO), on stderr) and the exit status\n"
+	"is 1.\n"
 	"\n"
 	"FILE is the program in any format (`-` = stdin): bpf_asm text, tcpdump -d,\n"
 	"-dd, -ddd, bpf_asm bytecode or -c, JSON [[code,jt,jf,k],...], raw 8-byte\n"
-	"records; the format is detected unless -f says it.\n"
+	"records; the format is detected unless -f says it. With -e the program is\n"
+	"a tcpdump expression instead: cbpf run -e 'arp' --pcap capture.pcap\n"
 	"\n"
 	"Inputs, run in the order given:\n"
 	"  HEXPACKET          packet bytes in hex, e.g. 0806 or \"\" (empty packet)\n"
@@ -56,6 +60,7 @@ static const char usage_text[] =
 	"Options:\n"
 	"  -f, --format FMT   input format: auto (default), bpfasm, tcpdump, dd, ddd,\n"
 	"                     bytecode, c, json, raw\n"
+	EXPR_HELP
 	"  --profile P        linux (default: SO_ATTACH_FILTER rules) or seccomp\n"
 	"  --ctx KEY=VALUE    set one field of what the filter sees besides the\n"
 	"                     bytes (repeatable; one context for every packet, a\n"
@@ -89,8 +94,7 @@ struct input {
 };
 
 struct run_opts {
-	const char *file;
-	enum cbpf_format format;
+	struct load_opts load;
 	enum cbpf_profile profile;
 	struct cbpf_ctx ctx;
 	bool ctx_given;
@@ -100,10 +104,7 @@ struct run_opts {
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "cbpf run: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(`cbpf run --help` for usage)\n");
-	return 2;
+	return tool_usage_error("run", fmt, arg);
 }
 
 static int add_input(struct run_opts *o, enum input_kind kind, const char *arg)
@@ -140,11 +141,11 @@ static int decode_hex(struct input *in)
 static int decode_seccomp(struct input *in)
 {
 	struct cbpf_seccomp_data sd;
-	char why[256];
+	struct cbpf_diag why;
 
-	if (cbpf_seccomp_data_parse(in->arg, strlen(in->arg), &sd, NULL, why, sizeof(why)) != 0) {
+	if (cbpf_seccomp_data_parse(in->arg, strlen(in->arg), &sd, NULL, &why) != 0) {
 		fprintf(stderr, "cbpf run: --seccomp '%s': %s\n(`cbpf run --help` for usage)\n",
-			in->arg, why);
+			in->arg, why.msg);
 		return 2;
 	}
 	in->data = malloc(sizeof(sd));
@@ -202,12 +203,13 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
 
 static int apply_ctx(struct run_opts *o, const char *opt, const char *value, bool json)
 {
-	char err[300];
-	int rc = json ? cbpf_ctx_from_json(value, strlen(value), &o->ctx, err, sizeof(err))
-		      : cbpf_ctx_set(value, &o->ctx, err, sizeof(err));
+	struct cbpf_diag err;
+	int rc = json ? cbpf_ctx_from_json(value, strlen(value), &o->ctx, &err)
+		      : cbpf_ctx_set(value, &o->ctx, &err);
 
 	if (rc != 0) {
-		fprintf(stderr, "cbpf run: %s '%s': %s\n", opt, value, err);
+		fprintf(stderr, "cbpf run: %s '%s': ", opt, value);
+		cbpf_diag_print(stderr, &err, NULL);
 		return 2;
 	}
 	o->ctx_given = true;
@@ -217,14 +219,17 @@ static int apply_ctx(struct run_opts *o, const char *opt, const char *value, boo
 /* One option at argv[*i]: 0, -1 after --help, or an exit status. */
 static int parse_option(struct run_opts *o, int argc, char **argv, int *i)
 {
-	static const char *const with_value[] = { "--format", "--profile", "--ctx-json", "--ctx",
-						  "--pcap", "--seccomp", "-f" };
+	static const char *const with_value[] = { "--profile", "--ctx-json", "--ctx", "--pcap",
+						  "--seccomp" };
 	const char *a = argv[*i], *name = NULL, *v;
+	int r;
 
 	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 		fputs(usage_text, stdout);
 		return -1;
 	}
+	if ((r = load_option(&o->load, argc, argv, i)) != 0)
+		return r == 1 ? 0 : r;
 	for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]) && !name; k++)
 		if (is_option(a, with_value[k]))
 			name = with_value[k];
@@ -233,11 +238,6 @@ static int parse_option(struct run_opts *o, int argc, char **argv, int *i)
 	v = option_value(argc, argv, i, name);
 	if (v == NULL)
 		return usage_error("%s needs a value", name);
-	if (strcmp(name, "-f") == 0 || strcmp(name, "--format") == 0) {
-		if (cbpf_format_from_name(v, &o->format) != 0)
-			return usage_error("unknown format '%s'", v);
-		return 0;
-	}
 	if (strcmp(name, "--profile") == 0) {
 		if (cbpf_profile_from_name(v, &o->profile) != 0)
 			return usage_error("unknown profile '%s' (linux or seccomp)", v);
@@ -248,29 +248,42 @@ static int parse_option(struct run_opts *o, int argc, char **argv, int *i)
 	return add_input(o, strcmp(name, "--pcap") == 0 ? INPUT_PCAP : INPUT_SECCOMP, v);
 }
 
+/* Without -e the first positional argument is the program FILE. */
+static void take_program_file(struct run_opts *o)
+{
+	for (size_t i = 0; i < o->ninputs; i++) {
+		if (o->inputs[i].kind != INPUT_HEX)
+			continue;
+		o->load.path = o->inputs[i].arg;
+		memmove(&o->inputs[i], &o->inputs[i + 1], (o->ninputs - i - 1) * sizeof(o->inputs[0]));
+		o->ninputs--;
+		return;
+	}
+}
+
 static int parse_args(struct run_opts *o, int argc, char **argv)
 {
 	bool only_positional = false;
+	int r;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		int r;
 		if (!only_positional && strcmp(a, "--") == 0) {
 			only_positional = true;
 			continue;
 		}
 		if (only_positional || a[0] != '-' || strcmp(a, "-") == 0) {
-			if (o->file == NULL)
-				o->file = a;
-			else if ((r = add_input(o, INPUT_HEX, a)) != 0)
+			if ((r = add_input(o, INPUT_HEX, a)) != 0)
 				return r;
 			continue;
 		}
 		if ((r = parse_option(o, argc, argv, &i)) != 0)
 			return r;
 	}
-	if (o->file == NULL)
-		return usage_error("%s", "no program FILE given");
+	if (o->load.expr == NULL)
+		take_program_file(o);
+	if ((r = load_check_opts(&o->load)) != 0)
+		return r;
 	if (o->ctx_given && o->profile == CBPF_PROFILE_SECCOMP)
 		return usage_error("%s", "--ctx and --ctx-json are for profile linux (seccomp "
 					 "programs see only seccomp_data)");
@@ -279,56 +292,30 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 
 /* ---- the program ---- */
 
-static void print_problems(const char *name, const struct cbpf_insn *insns, size_t n,
-			   enum cbpf_profile profile)
+static int load(const struct run_opts *o, struct cbpf_vm **vm)
 {
-	struct cbpf_problem probs[32];
-	size_t count = 0;
-
-	cbpf_validate(insns, n, profile, probs, 32, &count);
-
-	for (size_t i = 0; i < count && i < 32; i++) {
-		if (probs[i].insn >= 0)
-			fprintf(stderr, "%s: insn %ld: %s: %s\n", name, probs[i].insn, probs[i].rule,
-				probs[i].msg);
-		else
-			fprintf(stderr, "%s: %s: %s\n", name, probs[i].rule, probs[i].msg);
-	}
-	if (count > 32)
-		fprintf(stderr, "%s: ... and %zu more problems\n", name, count - 32);
-}
-
-static int load_program(const struct run_opts *o, struct cbpf_vm **vm)
-{
-	const char *name = tool_input_name(o->file);
+	const char *name = load_name(&o->load);
 	struct cbpf_prog prog = { 0 };
 	struct cbpf_diag d;
-	struct cbpf_problem prob;
-	char *buf, msg[512];
-	size_t len;
 	int err;
 
-	if (tool_read_input(o->file, &buf, &len) != 0)
-		return 2;
-	if (cbpf_parse(o->format, buf, len, &prog, &d) != 0) {
-		cbpf_diag_format(&d, name, msg, sizeof(msg));
-		fprintf(stderr, "%s\n", msg);
-		free(buf);
-		return 2;
-	}
-	free(buf);
-	memset(&prob, 0, sizeof(prob));
-	prob.insn = -1;
-	err = cbpf_vm_create(prog.insns, prog.len, o->profile, vm, &prob);
-	if (err == ENOMEM && prob.rule == NULL) {
+	if ((err = load_program(&o->load, &prog)) != 0)
+		return err;
+	err = cbpf_vm_create(prog.insns, prog.len, o->profile, 0, vm, &d);
+	if (err != 0 && d.code == CBPF_ERR_NOMEM) {
 		fprintf(stderr, "cbpf run: out of memory\n");
 		cbpf_prog_free(&prog);
 		return 2;
 	}
 	if (err != 0) {
-		print_problems(name, prog.insns, prog.len, o->profile);
-		if (prob.rule != NULL && cbpf_validate(prog.insns, prog.len, o->profile, NULL, 0, NULL) == 0)
-			fprintf(stderr, "%s: %s: %s\n", name, prob.rule, prob.msg);
+		/* every problem the validator sees, or the VM's own refusal */
+		int verr = load_validate(&o->load, &prog, o->profile);
+		if (verr < 0) {
+			cbpf_prog_free(&prog);
+			return 2;
+		}
+		if (verr == 0)
+			tool_problem(name, &d);
 		fprintf(stderr, "%s: Linux would refuse this program (%s)\n", name,
 			cbpf_errno_name(err));
 		cbpf_prog_free(&prog);
@@ -356,15 +343,15 @@ static int run_pcap(const struct run_opts *o, const struct cbpf_vm *vm, const ch
 	FILE *f = fopen(path, "rb");
 	struct cbpf_pcap_reader r;
 	struct cbpf_pcap_record rec;
-	char err[300];
+	struct cbpf_diag err;
 	int rc;
 
 	if (f == NULL) {
 		fprintf(stderr, "cbpf: %s: %s\n", path, strerror(errno));
 		return 2;
 	}
-	rc = cbpf_pcap_open(&r, f, err, sizeof(err));
-	while (rc == 0 && (rc = cbpf_pcap_next(&r, &rec, err, sizeof(err))) == 1) {
+	rc = cbpf_pcap_open(&r, f, &err);
+	while (rc == 0 && (rc = cbpf_pcap_next(&r, &rec, &err)) == 1) {
 		print_result(o, cbpf_vm_run(vm, rec.data, rec.caplen, ctx_for(o)));
 		rc = 0;
 	}
@@ -372,7 +359,8 @@ static int run_pcap(const struct run_opts *o, const struct cbpf_vm *vm, const ch
 	fclose(f);
 	if (rc < 0) {
 		fflush(stdout);
-		fprintf(stderr, "cbpf: %s: %s\n", path, err);
+		fputs("cbpf: ", stderr);
+		cbpf_diag_print(stderr, &err, path);
 		return 2;
 	}
 	return 0;
@@ -409,14 +397,15 @@ int cmd_run(int argc, char **argv)
 	int r;
 
 	memset(&o, 0, sizeof(o));
-	o.format = CBPF_FMT_AUTO;
+	load_opts_init(&o.load, "run", tool_usage_error, CBPF_FMT_AUTO);
+	o.load.short_O = true;
 	o.profile = CBPF_PROFILE_LINUX;
 	cbpf_ctx_init(&o.ctx);
 	r = parse_args(&o, argc, argv);
 	if (r == 0)
 		r = decode_inputs(&o);
 	if (r == 0)
-		r = load_program(&o, &vm);
+		r = load(&o, &vm);
 	if (r == 0)
 		r = run_inputs(&o, vm);
 	cbpf_vm_free(vm);

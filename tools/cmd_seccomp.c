@@ -50,9 +50,10 @@ static int cmd_data(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		struct cbpf_seccomp_data sd;
 		unsigned char raw[sizeof(sd)];
-		char why[256], text[256];
-		if (cbpf_seccomp_data_parse(argv[i], strlen(argv[i]), &sd, NULL, why, sizeof(why)) != 0)
-			return bad("data", i, argv[i], why);
+		struct cbpf_diag why;
+		char text[256];
+		if (cbpf_seccomp_data_parse(argv[i], strlen(argv[i]), &sd, NULL, &why) != 0)
+			return bad("data", i, argv[i], why.msg);
 		memcpy(raw, &sd, sizeof(raw));
 		for (size_t b = 0; b < sizeof(raw); b++)
 			printf("%02x", raw[b]);
@@ -66,9 +67,9 @@ static int cmd_action(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		uint32_t v;
-		char why[256];
-		if (cbpf_seccomp_action_parse(argv[i], strlen(argv[i]), &v, why, sizeof(why)) != 0)
-			return bad("action", i, argv[i], why);
+		struct cbpf_diag why;
+		if (cbpf_seccomp_action_parse(argv[i], strlen(argv[i]), &v, &why) != 0)
+			return bad("action", i, argv[i], why.msg);
 		tool_print_verdict(CBPF_PROFILE_SECCOMP, v, NULL, NULL);
 	}
 	return 0;

@@ -59,6 +59,10 @@ int tool_exec_python(const char *cmd, const char *module, const char *const *lea
 void tool_print_verdict(enum cbpf_profile profile, uint32_t verdict, const char *abort_kind,
 			const char *note);
 
+/* A usage error: "cbpf CMD: " fmt (with arg), then a line pointing at
+ * `cbpf CMD --help`, on stderr. Returns 2. */
+int tool_usage_error(const char *cmd, const char *fmt, const char *arg);
+
 /* The name to show for an input path in messages. */
 const char *tool_input_name(const char *path);
 

@@ -1,7 +1,7 @@
 /*
  * convert.h - the read -> parse -> print -> write pipeline shared by
  * `cbpf asm` (bpf_asm text in) and `cbpf disasm` (any format in): option
- * parsing, diagnostics as "FILE:LINE:COL: message", atomic output.
+ * parsing, the program read through load.h, atomic output.
  */
 #ifndef CBPF_TOOLS_CONVERT_H
 #define CBPF_TOOLS_CONVERT_H
@@ -16,8 +16,8 @@ struct convert_spec {
 	enum cbpf_format out_format; /* default output format */
 };
 
-/* Run the command; returns the exit status (0 ok, 1 rejected input,
- * 2 usage error or unreadable input / unwritable output). */
+/* Run the command; returns the exit status (0 ok, 2 usage error,
+ * unreadable or unparsable input, unwritable output). */
 int convert_main(const struct convert_spec *spec, int argc, char **argv);
 
 #endif

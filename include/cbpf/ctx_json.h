@@ -24,8 +24,8 @@
  * plus `dev.ifindex` and `dev.type`, which also give the context a device.
  *
  * Unknown keys, wrong types and out-of-range values are errors naming the
- * key, e.g. "pkttype: 8 is out of range 0..7"; JSON syntax errors name the
- * column ("col 5: ...").
+ * key, e.g. "pkttype: 8 is out of range 0..7"; JSON syntax errors set the
+ * column (cbpf_diag_print renders "col 5: ...").
  */
 #ifndef CBPF_CTX_JSON_H
 #define CBPF_CTX_JSON_H
@@ -34,6 +34,7 @@
 
 #include <stddef.h>
 
+#include "cbpf/program.h"
 #include "cbpf/vm.h"
 
 #ifdef __cplusplus
@@ -41,12 +42,14 @@ extern "C" {
 #endif
 
 /* Apply the members of a JSON object (text of len bytes) to *ctx. 0 on
- * success; -1 with err filled and *ctx unchanged on failure. */
-CBPF_API int cbpf_ctx_from_json(const char *json, size_t len, struct cbpf_ctx *ctx, char *err,
-		       size_t errlen);
+ * success; -1 with d (cbpf/program.h; may be NULL) filled and *ctx
+ * unchanged on failure: code CBPF_ERR_INPUT, col for a JSON syntax error
+ * (its 1-based byte), msg naming the key. */
+CBPF_API int cbpf_ctx_from_json(const char *json, size_t len, struct cbpf_ctx *ctx,
+		       struct cbpf_diag *d);
 
 /* Apply one "KEY=VALUE" string to *ctx. Same contract. */
-CBPF_API int cbpf_ctx_set(const char *assignment, struct cbpf_ctx *ctx, char *err, size_t errlen);
+CBPF_API int cbpf_ctx_set(const char *assignment, struct cbpf_ctx *ctx, struct cbpf_diag *d);
 
 /* The whole context as one compact JSON object, every field named, that
  * cbpf_ctx_from_json() reads back to the same context. malloc'd; NULL when

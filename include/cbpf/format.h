@@ -70,24 +70,6 @@ CBPF_API int cbpf_parse(enum cbpf_format f, const void *buf, size_t len, struct 
 /* Print n instructions in format f (not CBPF_FMT_AUTO). */
 CBPF_API char *cbpf_print(enum cbpf_format f, const struct cbpf_insn *insns, size_t n, size_t *outlen);
 
-/* The individual formats, same contracts as above. */
-CBPF_API int cbpf_asm_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-CBPF_API char *cbpf_asm_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-CBPF_API int cbpf_tcpdump_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-CBPF_API char *cbpf_tcpdump_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-CBPF_API int cbpf_dd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-CBPF_API char *cbpf_dd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-CBPF_API int cbpf_ddd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-CBPF_API char *cbpf_ddd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-CBPF_API int cbpf_bytecode_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-CBPF_API char *cbpf_bytecode_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-CBPF_API int cbpf_carray_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-CBPF_API char *cbpf_carray_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-CBPF_API int cbpf_json_prog_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-CBPF_API char *cbpf_json_prog_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-CBPF_API int cbpf_raw_parse(const void *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-CBPF_API char *cbpf_raw_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-
 #ifdef __cplusplus
 }
 #endif

@@ -3,15 +3,18 @@
  * savefile format, not pcapng), so programs can run on captured packets.
  *
  * Both byte orders and both timestamp resolutions (magic 0xa1b2c3d4 =
- * microseconds, 0xa1b23c4d = nanoseconds) are read. Every problem is one
- * line naming the byte offset in the file where it was found, e.g.
- *   "offset 40: truncated record header (5 of 16 bytes)"
+ * microseconds, 0xa1b23c4d = nanoseconds) are read. Every problem fills a
+ * struct cbpf_diag (cbpf/program.h) with the byte offset in the file where
+ * it was found: code CBPF_ERR_INPUT (CBPF_ERR_IO with errnum for a read
+ * error, CBPF_ERR_NOMEM), offset, and msg, which cbpf_diag_print renders
+ *   "FILE: offset 40: truncated record header (5 of 16 bytes)"
  * A pcapng file is recognised and refused with a clear message.
  */
 #ifndef CBPF_PCAP_FILE_H
 #define CBPF_PCAP_FILE_H
 
 #include "cbpf/api.h"
+#include "cbpf/program.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,14 +56,14 @@ struct cbpf_pcap_record {
 
 /*
  * Read the file header from f (which the caller keeps open and closes).
- * 0 on success; -1 with err filled ("offset N: ...") on failure.
+ * 0 on success; -1 with d (may be NULL) filled on failure.
  */
-CBPF_API int cbpf_pcap_open(struct cbpf_pcap_reader *r, FILE *f, char *err, size_t errlen);
+CBPF_API int cbpf_pcap_open(struct cbpf_pcap_reader *r, FILE *f, struct cbpf_diag *d);
 
 /* The next record: 1 and *rec filled, 0 at a clean end of file, -1 with
- * err filled when the file is truncated or corrupt (or on a read error). */
-CBPF_API int cbpf_pcap_next(struct cbpf_pcap_reader *r, struct cbpf_pcap_record *rec, char *err,
-		   size_t errlen);
+ * d filled when the file is truncated or corrupt (or on a read error). */
+CBPF_API int cbpf_pcap_next(struct cbpf_pcap_reader *r, struct cbpf_pcap_record *rec,
+		   struct cbpf_diag *d);
 
 /* Release the reader's buffer (not the FILE). */
 CBPF_API void cbpf_pcap_close(struct cbpf_pcap_reader *r);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "cbpf/insn.h"
+#include "cbpf/program.h"
 #include "cbpf/validate.h"
 #include "cbpf/vm.h"
 
@@ -98,19 +99,23 @@ struct cbpf_plugin_response {
 	struct cbpf_plugin_result *results;
 	size_t nresults;
 	int errnum;                /* REJECTED: e.g. EINVAL, written by name */
-	char reason[512];          /* REJECTED, ERROR */
+	char reason[512];          /* REJECTED, ERROR: the protocol's "reason"
+	                            * text (a payload the builders below fill,
+	                            * not an error of this library) */
 	struct cbpf_plugin_extra extra;
 };
 
 /*
  * Parse one request line (len bytes, no newline needed). 0 on success.
- * On a broken request returns -1 with reason filled ("program[3][0]:
- * code 65536 is out of range 0..65535") and req->id set when the id could
- * be read (else "null"), so the error response can still carry it. Either
- * way release req with cbpf_plugin_request_free().
+ * On a broken request returns -1 with d (cbpf/program.h; may be NULL)
+ * filled: code CBPF_ERR_INPUT (CBPF_ERR_NOMEM when out of memory), msg
+ * naming the member as its location ("program[3][0]: code 65536 is out of
+ * range 0..65535"), line, col and insn unset; and req->id set when the id
+ * could be read (else "null"), so the error response can still carry it.
+ * Either way release req with cbpf_plugin_request_free().
  */
 CBPF_API int cbpf_plugin_parse_request(const char *line, size_t len, struct cbpf_plugin_request *req,
-			      char *reason, size_t reasonlen);
+			      struct cbpf_diag *d);
 CBPF_API void cbpf_plugin_request_free(struct cbpf_plugin_request *req);
 
 /* Response builders: set load and what goes with it. _ok allocates n

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "cbpf/api.h"
+#include "cbpf/program.h"
 #include "cbpf/vm.h"
 
 #ifdef __cplusplus
@@ -45,10 +46,12 @@ CBPF_API uint32_t cbpf_seccomp_host_arch(void);
 #define CBPF_SD_ARGS 0x8u
 
 /* Parse len bytes of text into *out (the defaults filled first). 0, or -1
- * with a one-line reason in err ("args: 7 values, at most 6"). given (may
- * be NULL) receives the CBPF_SD_* bits of the fields the text set. */
+ * with d (cbpf/program.h; may be NULL) filled: code CBPF_ERR_INPUT and a
+ * one-line msg naming the field ("args: at most 6 values, got '...'").
+ * given (may be NULL) receives the CBPF_SD_* bits of the fields the text
+ * set. */
 CBPF_API int cbpf_seccomp_data_parse(const char *text, size_t len, struct cbpf_seccomp_data *out,
-			    unsigned *given, char *err, size_t errlen);
+			    unsigned *given, struct cbpf_diag *d);
 
 /* The canonical text of a record, which parses back to it:
  * "nr=1,arch=0xc000003e,ip=0x401000,args=0:0:0:0:0:0", then, when some
@@ -76,9 +79,9 @@ CBPF_API int cbpf_seccomp_action_format(uint32_t ret, char *buf, size_t len);
 /* A return value from a number (decimal or 0x hex, a u32) or an action:
  * one of the names above (any case, SECCOMP_RET_ prefix allowed, KILL =
  * KILL_THREAD) with its data as (n) for ERRNO, TRACE and TRAP (0 when
- * left out). 0, or -1 with a one-line reason in err. */
-CBPF_API int cbpf_seccomp_action_parse(const char *text, size_t len, uint32_t *out, char *err,
-			      size_t errlen);
+ * left out). 0, or -1 with d (may be NULL) filled as above. */
+CBPF_API int cbpf_seccomp_action_parse(const char *text, size_t len, uint32_t *out,
+			      struct cbpf_diag *d);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "cbpf/insn.h"
+#include "cbpf/program.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,7 +27,7 @@ CBPF_API const char *cbpf_profile_name(enum cbpf_profile p);
 CBPF_API int cbpf_profile_from_name(const char *name, enum cbpf_profile *out);
 
 /*
- * Stable rule names (struct cbpf_problem.rule), in the kernel's order
+ * Stable rule names (struct cbpf_diag.rule), in the kernel's order
  * (linux-semantics: validate.order). NAME is entry validate.NAME of
  * docs/linux-semantics.md, seccomp-NAME is seccomp.NAME. Every one gives
  * EINVAL except "nomem" (the validator ran out of memory).
@@ -61,21 +62,16 @@ CBPF_API int cbpf_profile_from_name(const char *name, enum cbpf_profile *out);
 #define CBPF_RULE_EBPF_JUMP_RANGE "ebpf-jump-range"
 #define CBPF_RULE_NOMEM "nomem"
 
-struct cbpf_problem {
-	long insn;          /* instruction index, -1 for the whole program */
-	const char *rule;   /* stable short name, e.g. "shift-range" */
-	int errnum;         /* what the kernel returns, e.g. EINVAL */
-	char msg[160];
-};
-
 /*
  * Validate n instructions. Returns 0 when the kernel would accept the
  * program, else the errno it would give. Up to max problems are stored in
- * probs (may be NULL when max is 0) and *count (may be NULL) receives how
- * many were found in all.
+ * probs (may be NULL when max is 0), each a struct cbpf_diag (cbpf/program.h)
+ * with code CBPF_ERR_REJECTED (CBPF_ERR_NOMEM for rule "nomem"), rule,
+ * errnum, insn (-1 for the whole program) and msg; *count (may be NULL)
+ * receives how many were found in all.
  */
 CBPF_API int cbpf_validate(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
-		  struct cbpf_problem *probs, size_t max, size_t *count);
+		  struct cbpf_diag *probs, size_t max, size_t *count);
 
 /*
  * Load prediction (linux/filter.c bpf_convert_filter + __sk_filter_charge):
@@ -90,13 +86,11 @@ struct cbpf_load_prediction {
 	long bad_jump_insn;  /* first cBPF jump whose eBPF offset overflows, or -1 */
 };
 
-CBPF_API void cbpf_predict_load(const struct cbpf_insn *insns, size_t n, struct cbpf_load_prediction *out);
-
-/* The same for a profile: under seccomp, seccomp_check_filter() first
- * rewrites ld [k] and ld/ldx #len into single eBPF instructions (and
- * seccomp filters are not charged to optmem_max). */
-CBPF_API void cbpf_predict_load_profile(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
-			       struct cbpf_load_prediction *out);
+/* For a profile: under seccomp, seccomp_check_filter() first rewrites
+ * ld [k] and ld/ldx #len into single eBPF instructions (and seccomp
+ * filters are not charged to optmem_max). */
+CBPF_API void cbpf_predict_load(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
+		       struct cbpf_load_prediction *out);
 
 #ifdef __cplusplus
 }

@@ -89,13 +89,17 @@ struct cbpf_result {
 
 struct cbpf_vm;
 
+/* cbpf_vm_create() flag: interpret only (no native code). */
+#define CBPF_VM_NO_JIT 0x1u
+
 /*
- * Validate the program for the profile and build a VM. Returns 0, or the
- * errno the kernel would give (problem, when not NULL, says why), or
- * ENOMEM when allocation fails.
+ * Validate the program for the profile and build a VM; flags is 0 or
+ * CBPF_VM_NO_JIT (above). Returns 0, or the errno the kernel would give
+ * (d, when not NULL, is the first problem: code CBPF_ERR_REJECTED, its
+ * rule and insn), or ENOMEM when allocation fails (code CBPF_ERR_NOMEM).
  */
 CBPF_API int cbpf_vm_create(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
-		   struct cbpf_vm **out, struct cbpf_problem *problem);
+		   unsigned flags, struct cbpf_vm **out, struct cbpf_diag *d);
 CBPF_API void cbpf_vm_free(struct cbpf_vm *vm);
 
 /*
@@ -111,13 +115,8 @@ CBPF_API void cbpf_vm_free(struct cbpf_vm *vm);
  *     hardened kernel), or memory runs out;
  *   - the profile is SECCOMP;
  *   - the environment has CBPF_VM_NO_JIT=1 when the VM is created;
- *   - cbpf_vm_create_flags() gets CBPF_VM_NO_JIT.
+ *   - cbpf_vm_create() gets CBPF_VM_NO_JIT.
  */
-#define CBPF_VM_NO_JIT 0x1u
-
-/* cbpf_vm_create() with flags (CBPF_VM_NO_JIT, or 0). */
-CBPF_API int cbpf_vm_create_flags(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
-			 unsigned flags, struct cbpf_vm **out, struct cbpf_problem *problem);
 
 /* True when runs of vm use native code. */
 CBPF_API bool cbpf_vm_is_native(const struct cbpf_vm *vm);

@@ -134,12 +134,13 @@ static void answer_error(struct proxy *x, const char *fmt, const char *detail)
 {
 	struct cbpf_plugin_request req;
 	struct cbpf_plugin_response resp;
-	char reason[256], *line;
+	char *line;
 	size_t n;
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
-	cbpf_plugin_parse_request(x->q[0].s, x->q[0].len - 1, &req, reason, sizeof(reason));
+	/* only its id is wanted: a broken request's reason does not matter */
+	cbpf_plugin_parse_request(x->q[0].s, x->q[0].len - 1, &req, NULL);
 	cbpf_plugin_response_error(&resp, fmt, x->c->label, detail);
 	cbpf_plugin_extra_bool(&resp.extra, "guest_error", true);
 	line = cbpf_plugin_format_response(req.id, &resp, &n);

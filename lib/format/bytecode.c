@@ -9,11 +9,12 @@
  *             "0000000000" (C octal zeros).
  */
 #include "cbpf/format.h"
+#include "formats.h"
 #include "brace.h"
 #include "cursor.h"
 #include "support/strbuf.h"
 
-char *cbpf_bytecode_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
+char *fmt_bytecode_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
 	struct strbuf b = { 0 };
 
@@ -96,12 +97,12 @@ static int bc_parse(struct fmt_cursor *c, struct cbpf_prog *out)
 	return 0;
 }
 
-int cbpf_bytecode_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
+int fmt_bytecode_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
 {
 	return fc_parse_all(buf, len, out, d, bc_parse);
 }
 
-char *cbpf_carray_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
+char *fmt_c_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
 	struct strbuf b = { 0 };
 
@@ -111,7 +112,7 @@ char *cbpf_carray_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 	return sb_finish(&b, outlen);
 }
 
-int cbpf_carray_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
+int fmt_c_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
 {
 	return fmt_brace_parse(buf, len, out, d);
 }

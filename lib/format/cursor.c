@@ -7,6 +7,7 @@
  * switch on a byte is one cheap callback where each comparison (and each
  * fc_peek) is another.
  */
+#include "insn/diag.h"
 #include "cursor.h"
 
 #include <stdarg.h>
@@ -314,7 +315,7 @@ static int vset(struct fmt_cursor *c, unsigned line, unsigned col, const char *f
 	char msg[sizeof(((struct cbpf_diag *)0)->msg)];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	return cbpf_diag_set(c->diag, line, col, -1, "%s", msg);
+	return diag_set(c->diag, line, col, -1, "%s", msg);
 }
 
 int fc_error(struct fmt_cursor *c, const char *fmt, ...)
@@ -347,7 +348,7 @@ int fc_push(struct fmt_cursor *c, struct cbpf_prog *p, struct cbpf_insn insn, un
 	if (p->len >= CBPF_PARSE_MAXINSNS)
 		return fc_error_at(c, line, col, "too many instructions (the limit is %d)",
 				   CBPF_PARSE_MAXINSNS);
-	return fc_error_at(c, line, col, "out of memory");
+	return diag_nomem(c->diag, line, col, -1);
 }
 
 int fc_parse_all(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d,

@@ -9,11 +9,12 @@
  * line, as the last lines.
  */
 #include "cbpf/format.h"
+#include "formats.h"
 #include "brace.h"
 #include "cursor.h"
 #include "support/strbuf.h"
 
-char *cbpf_dd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
+char *fmt_dd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
 	struct strbuf b = { 0 };
 
@@ -23,12 +24,12 @@ char *cbpf_dd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 	return sb_finish(&b, outlen);
 }
 
-int cbpf_dd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
+int fmt_dd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
 {
 	return fmt_brace_parse(buf, len, out, d);
 }
 
-char *cbpf_ddd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
+char *fmt_ddd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
 	struct strbuf b = { 0 };
 
@@ -126,7 +127,7 @@ static int ddd_parse(struct fmt_cursor *c, struct cbpf_prog *out)
 	return 0;
 }
 
-int cbpf_ddd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
+int fmt_ddd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
 {
 	return fc_parse_all(buf, len, out, d, ddd_parse);
 }

@@ -3,7 +3,9 @@
  * format, and cbpf_parse()/cbpf_print() dispatching to each format's
  * reader and writer (one table keyed by enum cbpf_format).
  */
+#include "insn/diag.h"
 #include "cbpf/format.h"
+#include "formats.h"
 
 #include <string.h>
 
@@ -16,13 +18,13 @@
 	{                                                                                 \
 		return fn((const char *)buf, len, out, d);                                \
 	}
-TEXT_PARSER(cbpf_asm_parse)
-TEXT_PARSER(cbpf_tcpdump_parse)
-TEXT_PARSER(cbpf_dd_parse)
-TEXT_PARSER(cbpf_ddd_parse)
-TEXT_PARSER(cbpf_bytecode_parse)
-TEXT_PARSER(cbpf_carray_parse)
-TEXT_PARSER(cbpf_json_prog_parse)
+TEXT_PARSER(fmt_bpfasm_parse)
+TEXT_PARSER(fmt_tcpdump_parse)
+TEXT_PARSER(fmt_dd_parse)
+TEXT_PARSER(fmt_ddd_parse)
+TEXT_PARSER(fmt_bytecode_parse)
+TEXT_PARSER(fmt_c_parse)
+TEXT_PARSER(fmt_json_parse)
 
 struct format_entry {
 	const char *name;
@@ -32,14 +34,14 @@ struct format_entry {
 
 static const struct format_entry formats[CBPF_FMT_COUNT] = {
 	[CBPF_FMT_AUTO] = { "auto", NULL, NULL },
-	[CBPF_FMT_BPFASM] = { "bpfasm", cbpf_asm_parse_any, cbpf_asm_print },
-	[CBPF_FMT_TCPDUMP] = { "tcpdump", cbpf_tcpdump_parse_any, cbpf_tcpdump_print },
-	[CBPF_FMT_DD] = { "dd", cbpf_dd_parse_any, cbpf_dd_print },
-	[CBPF_FMT_DDD] = { "ddd", cbpf_ddd_parse_any, cbpf_ddd_print },
-	[CBPF_FMT_BYTECODE] = { "bytecode", cbpf_bytecode_parse_any, cbpf_bytecode_print },
-	[CBPF_FMT_C] = { "c", cbpf_carray_parse_any, cbpf_carray_print },
-	[CBPF_FMT_JSON] = { "json", cbpf_json_prog_parse_any, cbpf_json_prog_print },
-	[CBPF_FMT_RAW] = { "raw", cbpf_raw_parse, cbpf_raw_print },
+	[CBPF_FMT_BPFASM] = { "bpfasm", fmt_bpfasm_parse_any, fmt_bpfasm_print },
+	[CBPF_FMT_TCPDUMP] = { "tcpdump", fmt_tcpdump_parse_any, fmt_tcpdump_print },
+	[CBPF_FMT_DD] = { "dd", fmt_dd_parse_any, fmt_dd_print },
+	[CBPF_FMT_DDD] = { "ddd", fmt_ddd_parse_any, fmt_ddd_print },
+	[CBPF_FMT_BYTECODE] = { "bytecode", fmt_bytecode_parse_any, fmt_bytecode_print },
+	[CBPF_FMT_C] = { "c", fmt_c_parse_any, fmt_c_print },
+	[CBPF_FMT_JSON] = { "json", fmt_json_parse_any, fmt_json_print },
+	[CBPF_FMT_RAW] = { "raw", fmt_raw_parse, fmt_raw_print },
 };
 
 const char *cbpf_format_name(enum cbpf_format f)
@@ -261,12 +263,13 @@ enum cbpf_format cbpf_format_detect(const void *buf, size_t len)
 int cbpf_parse(enum cbpf_format f, const void *buf, size_t len, struct cbpf_prog *out,
 	       struct cbpf_diag *d)
 {
+	diag_clear(d);
 	if (f == CBPF_FMT_AUTO)
 		f = cbpf_format_detect(buf, len);
 	if ((unsigned)f >= CBPF_FMT_COUNT || formats[f].parse == NULL)
-		return cbpf_diag_set(d, 0, 0, -1, "unknown format %d", (int)f);
+		return diag_set(d, 0, 0, -1, "unknown format %d", (int)f);
 	if (buf == NULL && len != 0)
-		return cbpf_diag_set(d, 0, 0, -1, "no input buffer");
+		return diag_set(d, 0, 0, -1, "no input buffer");
 	return formats[f].parse(buf == NULL ? "" : buf, len, out, d);
 }
 

@@ -8,7 +8,9 @@
  * column of the offending value; a UTF-8 byte order mark at the start is
  * skipped.
  */
+#include "insn/diag.h"
 #include "cbpf/format.h"
+#include "formats.h"
 #include "format/cursor.h"
 #include "support/json.h"
 #include "support/strbuf.h"
@@ -16,7 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-char *cbpf_json_prog_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
+char *fmt_json_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
 	struct strbuf b = { 0 };
 
@@ -60,7 +62,7 @@ static int error_at(struct prog_reader *pr, size_t off, const char *msg)
 	unsigned line, col;
 
 	line_col(pr->buf, pr->len, off, &line, &col);
-	return cbpf_diag_set(pr->d, line, col, -1, "%s", msg);
+	return diag_set(pr->d, line, col, -1, "%s", msg);
 }
 
 /* The cursor's syntax error (made now by skipping what is there when the
@@ -160,15 +162,19 @@ static int read_program(struct prog_reader *pr, struct cbpf_prog *out)
 		}
 		if (read_insn(pr, &in) < 0)
 			return -1;
-		if (cbpf_prog_push(out, in) < 0)
-			return error_at(pr, at, "out of memory");
+		if (cbpf_prog_push(out, in) < 0) {
+			error_at(pr, at, "out of memory");
+			if (pr->d != NULL)
+				pr->d->code = CBPF_ERR_NOMEM;
+			return -1;
+		}
 	}
 	if (m < 0 || !json_at_end(&pr->r))
 		return syntax_error(pr);
 	return 0;
 }
 
-int cbpf_json_prog_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
+int fmt_json_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
 {
 	size_t bom = fc_bom_len(buf, len);
 	struct prog_reader pr = { .buf = buf != NULL ? buf + bom : "", .len = len - bom, .d = d };

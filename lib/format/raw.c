@@ -7,7 +7,9 @@
  * records in one memcpy, and writes the partial-record diagnostic without
  * printf: the codec fuzz target meets these on nearly every input.
  */
+#include "insn/diag.h"
 #include "cbpf/format.h"
+#include "formats.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -50,7 +52,7 @@ static char *put_dec(char *w, size_t v)
 	return put_str(w, q, (size_t)(buf + sizeof(buf) - q));
 }
 
-/* cbpf_diag_set(d, 0, 0, whole / 8, "%zu trailing bytes at offset %zu: the
+/* diag_set(d, 0, 0, whole / 8, "%zu trailing bytes at offset %zu: the
  * input (%zu bytes) is not a whole number of 8-byte instructions", ...),
  * written directly (at most 3 * 20 + 95 bytes, within d->msg). */
 static int partial_record(struct cbpf_diag *d, size_t len, size_t whole)
@@ -72,7 +74,7 @@ static int partial_record(struct cbpf_diag *d, size_t len, size_t whole)
 
 _Static_assert(sizeof(((struct cbpf_diag *)0)->msg) > 3 * 20 + 95, "room for partial_record");
 
-int cbpf_raw_parse(const void *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
+int fmt_raw_parse(const void *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
 {
 	const unsigned char *p = buf;
 	size_t whole = len - len % RAW_RECORD, n = len / RAW_RECORD;
@@ -80,7 +82,7 @@ int cbpf_raw_parse(const void *buf, size_t len, struct cbpf_prog *out, struct cb
 	if (len % RAW_RECORD != 0)
 		return partial_record(d, len, whole);
 	if (n > CBPF_PARSE_MAXINSNS)
-		return cbpf_diag_set(d, 0, 0, CBPF_PARSE_MAXINSNS,
+		return diag_set(d, 0, 0, CBPF_PARSE_MAXINSNS,
 				     "too many instructions (%zu; the limit is %d)",
 				     n, CBPF_PARSE_MAXINSNS);
 	if (n > out->cap - out->len) {
@@ -88,7 +90,7 @@ int cbpf_raw_parse(const void *buf, size_t len, struct cbpf_prog *out, struct cb
 		struct cbpf_insn *grown = realloc(out->insns, (out->len + n) * sizeof(*grown));
 		if (grown == NULL) {
 			cbpf_prog_free(out);
-			return cbpf_diag_set(d, 0, 0, 0, "out of memory");
+			return diag_nomem(d, 0, 0, 0);
 		}
 		out->insns = grown;
 		out->cap = out->len + n;
@@ -101,13 +103,13 @@ int cbpf_raw_parse(const void *buf, size_t len, struct cbpf_prog *out, struct cb
 	for (size_t off = 0; off < len; off += RAW_RECORD) { /* up to the limit, then fails */
 		if (cbpf_prog_push(out, raw_record(p + off)) < 0) {
 			cbpf_prog_free(out);
-			return cbpf_diag_set(d, 0, 0, (long)(off / RAW_RECORD), "out of memory");
+			return diag_nomem(d, 0, 0, (long)(off / RAW_RECORD));
 		}
 	}
 	return 0;
 }
 
-char *cbpf_raw_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
+char *fmt_raw_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
 	char *out;
 

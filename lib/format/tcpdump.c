@@ -33,6 +33,7 @@
  * programs of any instructions.
  */
 #include "cbpf/format.h"
+#include "formats.h"
 #include "cbpf/opcode.h"
 #include "cursor.h"
 #include "support/strbuf.h"
@@ -160,7 +161,7 @@ static void print_one(struct strbuf *b, struct cbpf_insn in, size_t n)
 		sb_printf(b, "(%03zu) %-8s %s\n", n, name, operand);
 }
 
-char *cbpf_tcpdump_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
+char *fmt_tcpdump_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
 	struct strbuf b = { 0 };
 
@@ -495,7 +496,7 @@ static int build_insn(struct fmt_cursor *c, const struct listing_line *l, size_t
 	return jump_fields(c, l, o, index, in);
 }
 
-int cbpf_tcpdump_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
+int fmt_tcpdump_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
 {
 	struct fmt_cursor c;
 

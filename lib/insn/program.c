@@ -1,7 +1,11 @@
 /*
- * insn/program.c - the growable instruction array and diagnostics.
+ * insn/program.c - the growable instruction array and struct cbpf_diag:
+ * filling it (diag.h) and rendering it as one line.
  */
 #include "cbpf/program.h"
+
+#include "cbpf/errname.h"
+#include "diag.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,30 +36,122 @@ void cbpf_prog_free(struct cbpf_prog *p)
 	p->cap = 0;
 }
 
-int cbpf_diag_set(struct cbpf_diag *d, unsigned line, unsigned col, long insn,
-		  const char *fmt, ...)
+void diag_clear(struct cbpf_diag *d)
+{
+	if (d == NULL)
+		return;
+	memset(d, 0, sizeof(*d));
+	d->insn = -1;
+	d->offset = -1;
+}
+
+int diag_vfail(struct cbpf_diag *d, enum cbpf_errcode code, const char *fmt, va_list ap)
+{
+	if (d == NULL)
+		return -1;
+	diag_clear(d);
+	d->code = code;
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	return -1;
+}
+
+int diag_fail(struct cbpf_diag *d, enum cbpf_errcode code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (d == NULL)
-		return -1;
-	d->line = line;
-	d->col = col;
-	d->insn = insn;
 	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	diag_vfail(d, code, fmt, ap);
 	va_end(ap);
 	return -1;
 }
 
-void cbpf_diag_format(const struct cbpf_diag *d, const char *file, char *out, size_t outlen)
+static void place(struct cbpf_diag *d, unsigned line, unsigned col, long insn)
 {
+	if (d == NULL)
+		return;
+	d->line = line;
+	d->col = col;
+	d->insn = insn;
+}
+
+int diag_set(struct cbpf_diag *d, unsigned line, unsigned col, long insn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vfail(d, CBPF_ERR_INPUT, fmt, ap);
+	va_end(ap);
+	place(d, line, col, insn);
+	return -1;
+}
+
+int diag_nomem(struct cbpf_diag *d, unsigned line, unsigned col, long insn)
+{
+	diag_fail(d, CBPF_ERR_NOMEM, "out of memory");
+	place(d, line, col, insn);
+	return -1;
+}
+
+void diag_split_col(struct cbpf_diag *d)
+{
+	unsigned col;
+	int used = 0;
+
+	if (d == NULL || sscanf(d->msg, "col %u: %n", &col, &used) != 1 || used == 0)
+		return;
+	d->col = col;
+	memmove(d->msg, d->msg + used, strlen(d->msg + used) + 1);
+}
+
+/* "FILE:L:C: ", "FILE: insn N: ", ... (FILE and ": " left out for NULL). */
+static void put_location(FILE *out, const struct cbpf_diag *d, const char *file)
+{
+	const char *sep = file != NULL ? ": " : "";
+
+	if (file == NULL)
+		file = "";
 	if (d->line > 0 && d->col > 0)
-		snprintf(out, outlen, "%s:%u:%u: %s", file, d->line, d->col, d->msg);
+		fprintf(out, "%s%s%u:%u: ", file, file[0] ? ":" : "", d->line, d->col);
 	else if (d->line > 0)
-		snprintf(out, outlen, "%s:%u: %s", file, d->line, d->msg);
+		fprintf(out, "%s%s%u: ", file, file[0] ? ":" : "", d->line);
 	else if (d->insn >= 0)
-		snprintf(out, outlen, "%s: insn %ld: %s", file, d->insn, d->msg);
+		fprintf(out, "%s%sinsn %ld: ", file, sep, d->insn);
+	else if (d->offset >= 0)
+		fprintf(out, "%s%soffset %lld: ", file, sep, d->offset);
+	else if (d->col > 0)
+		fprintf(out, "%s%scol %u: ", file, sep, d->col);
 	else
-		snprintf(out, outlen, "%s: %s", file, d->msg);
+		fprintf(out, "%s%s", file, sep);
+}
+
+static void put_line(FILE *out, const struct cbpf_diag *d, const char *file)
+{
+	put_location(out, d, file);
+	if (d->rule != NULL)
+		fprintf(out, "%s: ", d->rule);
+	fputs(d->msg, out);
+	if (d->code == CBPF_ERR_REJECTED && d->errnum != 0)
+		fprintf(out, " (%s)", cbpf_errno_name(d->errnum));
+}
+
+char *cbpf_diag_format(const struct cbpf_diag *d, const char *file)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&s, &len);
+
+	if (out == NULL)
+		return NULL;
+	put_line(out, d, file);
+	if (fclose(out) != 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void cbpf_diag_print(FILE *out, const struct cbpf_diag *d, const char *file)
+{
+	put_line(out, d, file);
+	fputc('\n', out);
 }

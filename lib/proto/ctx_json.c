@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ctx_json_value.h"
+#include "insn/diag.h"
 #include "support/json.h"
 #include "support/strbuf.h"
 
@@ -62,19 +63,6 @@ static const struct field fields[] = {
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
-static __attribute__((format(printf, 3, 4))) int set_err(char *err, size_t errlen,
-							 const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static const struct field *find_field(const char *key, bool kv)
 {
 	for (size_t i = 0; i < NFIELDS; i++)
@@ -105,29 +93,28 @@ static int64_t i64_of(const struct cbpf_ctx *ctx, size_t off)
 
 /* An integer in [lo, hi], or an error naming key and the literal. */
 static int read_int(const char *key, const struct json_value *v, int64_t lo, int64_t hi,
-		    const char *also, int64_t *out, char *err, size_t errlen)
+		    const char *also, int64_t *out, struct cbpf_diag *d)
 {
 	const char *more = v->str_len > 40 ? "..." : "";
 	int64_t x;
 	uint64_t big;
 
 	if (v->type != JSON_NUMBER)
-		return set_err(err, errlen, "%s: expected an integer %" PRId64 "..%" PRId64 "%s, got %s",
+		return diag_fail(d, CBPF_ERR_INPUT, "%s: expected an integer %" PRId64 "..%" PRId64 "%s, got %s",
 			       key, lo, hi, also, json_type_name(v->type));
 	/* an integer above INT64_MAX is simply out of range */
 	bool integral = json_i64(v, &x) == 0;
 	if (!integral && json_u64(v, &big) != 0)
-		return set_err(err, errlen, "%s: %.40s%s is not an integer in %" PRId64 "..%" PRId64 "%s",
+		return diag_fail(d, CBPF_ERR_INPUT, "%s: %.40s%s is not an integer in %" PRId64 "..%" PRId64 "%s",
 			       key, v->str, more, lo, hi, also);
 	if (!integral || x < lo || x > hi)
-		return set_err(err, errlen, "%s: %.40s%s is out of range %" PRId64 "..%" PRId64 "%s",
+		return diag_fail(d, CBPF_ERR_INPUT, "%s: %.40s%s is out of range %" PRId64 "..%" PRId64 "%s",
 			       key, v->str, more, lo, hi, also);
 	*out = x;
 	return 0;
 }
 
-static int apply_dev_object(const struct json_value *v, struct cbpf_ctx *ctx, char *err,
-			    size_t errlen)
+static int apply_dev_object(const struct json_value *v, struct cbpf_ctx *ctx, struct cbpf_diag *d)
 {
 	int64_t x;
 
@@ -137,15 +124,15 @@ static int apply_dev_object(const struct json_value *v, struct cbpf_ctx *ctx, ch
 	for (size_t i = 0; i < v->n; i++) {
 		const char *k = v->keys[i];
 		if (strcmp(k, "ifindex") == 0) {
-			if (read_int("dev.ifindex", &v->items[i], 0, UINT32_MAX, "", &x, err, errlen))
+			if (read_int("dev.ifindex", &v->items[i], 0, UINT32_MAX, "", &x, d))
 				return -1;
 			ctx->ifindex = (uint32_t)x;
 		} else if (strcmp(k, "type") == 0) {
-			if (read_int("dev.type", &v->items[i], 0, 0xffff, "", &x, err, errlen))
+			if (read_int("dev.type", &v->items[i], 0, 0xffff, "", &x, d))
 				return -1;
 			ctx->hatype = (uint32_t)x;
 		} else {
-			return set_err(err, errlen, "dev: unknown key \"%.60s\" (dev has ifindex and type)", k);
+			return diag_fail(d, CBPF_ERR_INPUT, "dev: unknown key \"%.60s\" (dev has ifindex and type)", k);
 		}
 	}
 	return 0;
@@ -153,13 +140,13 @@ static int apply_dev_object(const struct json_value *v, struct cbpf_ctx *ctx, ch
 
 /* One field's value into ctx. */
 static int apply_field(const struct field *f, const struct json_value *v, struct cbpf_ctx *ctx,
-		       char *err, size_t errlen)
+		       struct cbpf_diag *d)
 {
 	int64_t x;
 
 	switch (f->kind) {
 	case FIELD_U32:
-		if (read_int(f->key, v, 0, f->max, "", &x, err, errlen))
+		if (read_int(f->key, v, 0, f->max, "", &x, d))
 			return -1;
 		*u32_at(ctx, f->offset) = (uint32_t)x;
 		return 0;
@@ -168,7 +155,7 @@ static int apply_field(const struct field *f, const struct json_value *v, struct
 			*i64_at(ctx, f->offset) = CBPF_CTX_UNSET;
 			return 0;
 		}
-		if (read_int(f->key, v, 0, f->max, " or null", &x, err, errlen))
+		if (read_int(f->key, v, 0, f->max, " or null", &x, d))
 			return -1;
 		*i64_at(ctx, f->offset) = x;
 		return 0;
@@ -178,7 +165,7 @@ static int apply_field(const struct field *f, const struct json_value *v, struct
 			*i64_at(ctx, f->offset) = CBPF_POFF_AUTO;
 			return 0;
 		}
-		if (read_int(f->key, v, 0, f->max, " or \"auto\"", &x, err, errlen))
+		if (read_int(f->key, v, 0, f->max, " or \"auto\"", &x, d))
 			return -1;
 		*i64_at(ctx, f->offset) = x;
 		return 0;
@@ -187,12 +174,12 @@ static int apply_field(const struct field *f, const struct json_value *v, struct
 			*i64_at(ctx, f->offset) = CBPF_CTX_UNSET;
 			return 0;
 		}
-		if (read_int(f->key, v, INT32_MIN, INT32_MAX, " or null", &x, err, errlen))
+		if (read_int(f->key, v, INT32_MIN, INT32_MAX, " or null", &x, d))
 			return -1;
 		*i64_at(ctx, f->offset) = x;
 		return 0;
 	case FIELD_OFFSET:
-		if (read_int(f->key, v, INT32_MIN, INT32_MAX, "", &x, err, errlen))
+		if (read_int(f->key, v, INT32_MIN, INT32_MAX, "", &x, d))
 			return -1;
 		*i64_at(ctx, f->offset) = x;
 		return 0;
@@ -204,33 +191,32 @@ static int apply_field(const struct field *f, const struct json_value *v, struct
 			return 0;
 		}
 		if (v->type != JSON_OBJECT)
-			return set_err(err, errlen,
+			return diag_fail(d, CBPF_ERR_INPUT,
 				       "dev: expected null or {\"ifindex\": N, \"type\": N}, got %s",
 				       json_type_name(v->type));
-		return apply_dev_object(v, ctx, err, errlen);
+		return apply_dev_object(v, ctx, d);
 	case FIELD_DEV_IFINDEX:
 	case FIELD_DEV_TYPE:
-		if (read_int(f->key, v, 0, f->max, "", &x, err, errlen))
+		if (read_int(f->key, v, 0, f->max, "", &x, d))
 			return -1;
 		ctx->has_dev = true;
 		*u32_at(ctx, f->offset) = (uint32_t)x;
 		return 0;
 	}
-	return set_err(err, errlen, "%s: internal error", f->key);
+	return diag_fail(d, CBPF_ERR_INPUT, "%s: internal error", f->key);
 }
 
-int ctx_apply_json_value(const struct json_value *obj, struct cbpf_ctx *ctx, char *err,
-			 size_t errlen)
+int ctx_apply_json_value(const struct json_value *obj, struct cbpf_ctx *ctx, struct cbpf_diag *d)
 {
 	struct cbpf_ctx work = *ctx;
 
 	if (obj->type != JSON_OBJECT)
-		return set_err(err, errlen, "ctx must be a JSON object, got %s", json_type_name(obj->type));
+		return diag_fail(d, CBPF_ERR_INPUT, "ctx must be a JSON object, got %s", json_type_name(obj->type));
 	for (size_t i = 0; i < obj->n; i++) {
 		const struct field *f = find_field(obj->keys[i], false);
 		if (f == NULL)
-			return set_err(err, errlen, "unknown key \"%.60s\"", obj->keys[i]);
-		if (apply_field(f, &obj->items[i], &work, err, errlen) != 0)
+			return diag_fail(d, CBPF_ERR_INPUT, "unknown key \"%.60s\"", obj->keys[i]);
+		if (apply_field(f, &obj->items[i], &work, d) != 0)
 			return -1;
 	}
 	*ctx = work;
@@ -240,8 +226,7 @@ int ctx_apply_json_value(const struct json_value *obj, struct cbpf_ctx *ctx, cha
 /* Far more JSON values than any valid context has: a bound on the tree. */
 #define CTX_JSON_MAX_VALUES 1024
 
-int cbpf_ctx_from_json(const char *json, size_t len, struct cbpf_ctx *ctx, char *err,
-		       size_t errlen)
+int cbpf_ctx_from_json(const char *json, size_t len, struct cbpf_ctx *ctx, struct cbpf_diag *d)
 {
 	char why[200];
 	struct json_reader r;
@@ -255,9 +240,12 @@ int cbpf_ctx_from_json(const char *json, size_t len, struct cbpf_ctx *ctx, char 
 		json_free(v);
 		v = NULL;
 	}
-	if (v == NULL)
-		return set_err(err, errlen, "%s", why);
-	rc = ctx_apply_json_value(v, ctx, err, errlen);
+	if (v == NULL) {
+		diag_fail(d, CBPF_ERR_INPUT, "%s", why);
+		diag_split_col(d);
+		return -1;
+	}
+	rc = ctx_apply_json_value(v, ctx, d);
 	json_free(v);
 	return rc;
 }
@@ -295,7 +283,7 @@ static int hex_to_decimal(const char *s, char *out, size_t outlen)
 	return 1;
 }
 
-int cbpf_ctx_set(const char *assignment, struct cbpf_ctx *ctx, char *err, size_t errlen)
+int cbpf_ctx_set(const char *assignment, struct cbpf_ctx *ctx, struct cbpf_diag *d)
 {
 	const char *eq = strchr(assignment, '=');
 	char key[64], lit[64], why[200];
@@ -306,27 +294,27 @@ int cbpf_ctx_set(const char *assignment, struct cbpf_ctx *ctx, char *err, size_t
 	int rc;
 
 	if (eq == NULL || eq == assignment)
-		return set_err(err, errlen, "expected KEY=VALUE, got \"%.60s\"", assignment);
+		return diag_fail(d, CBPF_ERR_INPUT, "expected KEY=VALUE, got \"%.60s\"", assignment);
 	if ((size_t)(eq - assignment) >= sizeof(key))
-		return set_err(err, errlen, "unknown key \"%.60s\"", assignment);
+		return diag_fail(d, CBPF_ERR_INPUT, "unknown key \"%.60s\"", assignment);
 	memcpy(key, assignment, (size_t)(eq - assignment));
 	key[eq - assignment] = '\0';
 	f = find_field(key, true);
 	if (f == NULL)
-		return set_err(err, errlen, "unknown key \"%s\"", key);
+		return diag_fail(d, CBPF_ERR_INPUT, "unknown key \"%s\"", key);
 	val = eq + 1;
 	if (strcmp(val, "auto") == 0)
 		val = "\"auto\"";
 	else if ((rc = hex_to_decimal(val, lit, sizeof(lit))) < 0)
-		return set_err(err, errlen, "%s: %.60s is out of range", key, val);
+		return diag_fail(d, CBPF_ERR_INPUT, "%s: %.60s is out of range", key, val);
 	else if (rc > 0)
 		val = lit;
 	v = json_parse(val, strlen(val), why, sizeof(why));
 	if (v == NULL)
-		return set_err(err, errlen,
+		return diag_fail(d, CBPF_ERR_INPUT,
 			       "%s: cannot read \"%.60s\" (expected an integer, null, auto or JSON: %s)",
 			       key, eq + 1, why);
-	rc = apply_field(f, v, &work, err, errlen);
+	rc = apply_field(f, v, &work, d);
 	json_free(v);
 	if (rc == 0)
 		*ctx = work;

@@ -8,12 +8,12 @@
 
 #include <stddef.h>
 
+#include "cbpf/program.h"
 #include "cbpf/vm.h"
 #include "support/json.h"
 
-/* Same contract as cbpf_ctx_from_json(): 0, or -1 with err filled and
+/* Same contract as cbpf_ctx_from_json(): 0, or -1 with d filled and
  * *ctx unchanged. */
-int ctx_apply_json_value(const struct json_value *obj, struct cbpf_ctx *ctx, char *err,
-			 size_t errlen);
+int ctx_apply_json_value(const struct json_value *obj, struct cbpf_ctx *ctx, struct cbpf_diag *d);
 
 #endif

@@ -5,6 +5,8 @@
  */
 #include "cbpf/pcap_file.h"
 
+#include "insn/diag.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -20,18 +22,24 @@
 #define FILE_HEADER_LEN 24
 #define RECORD_HEADER_LEN 16
 
-static __attribute__((format(printf, 4, 5))) int fail(char *err, size_t errlen, uint64_t offset,
-						      const char *fmt, ...)
+static __attribute__((format(printf, 4, 5))) int fail(struct cbpf_diag *d, enum cbpf_errcode code,
+						      uint64_t offset, const char *fmt, ...)
 {
-	char why[200];
 	va_list ap;
 
-	if (err == NULL || errlen == 0)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	diag_vfail(d, code, fmt, ap);
 	va_end(ap);
-	snprintf(err, errlen, "offset %llu: %s", (unsigned long long)offset, why);
+	if (d != NULL)
+		d->offset = (long long)offset;
+	return -1;
+}
+
+static int fail_io(struct cbpf_diag *d, uint64_t offset, int ioerr)
+{
+	fail(d, CBPF_ERR_IO, offset, "read error: %s", strerror(ioerr));
+	if (d != NULL)
+		d->errnum = ioerr;
 	return -1;
 }
 
@@ -66,7 +74,7 @@ static bool host_is_big_endian(void)
 }
 
 /* Which order and resolution a magic (read big-endian) stands for. */
-static int classify_magic(uint32_t be_magic, bool *file_be, bool *ns, char *err, size_t errlen)
+static int classify_magic(uint32_t be_magic, bool *file_be, bool *ns, struct cbpf_diag *d)
 {
 	switch (be_magic) {
 	case PCAP_MAGIC_US: *file_be = true; *ns = false; return 0;
@@ -74,20 +82,20 @@ static int classify_magic(uint32_t be_magic, bool *file_be, bool *ns, char *err,
 	case PCAP_MAGIC_US_SWAPPED: *file_be = false; *ns = false; return 0;
 	case PCAP_MAGIC_NS_SWAPPED: *file_be = false; *ns = true; return 0;
 	case PCAPNG_SHB:
-		return fail(err, errlen, 0,
+		return fail(d, CBPF_ERR_INPUT, 0,
 			    "this is a pcapng file, which is not supported; convert it with "
 			    "`editcap -F pcap IN OUT` or `tcpdump -r IN -w OUT`");
 	case PCAP_MAGIC_KUZNETZOV:
 	case PCAP_MAGIC_KUZNETZOV_SWAPPED:
-		return fail(err, errlen, 0,
+		return fail(d, CBPF_ERR_INPUT, 0,
 			    "this is a \"modified pcap\" (magic 0x%08x) file, which is not supported",
 			    be_magic);
 	default:
-		return fail(err, errlen, 0, "not a pcap file (magic 0x%08x)", be_magic);
+		return fail(d, CBPF_ERR_INPUT, 0, "not a pcap file (magic 0x%08x)", be_magic);
 	}
 }
 
-int cbpf_pcap_open(struct cbpf_pcap_reader *r, FILE *f, char *err, size_t errlen)
+int cbpf_pcap_open(struct cbpf_pcap_reader *r, FILE *f, struct cbpf_diag *d)
 {
 	uint8_t h[FILE_HEADER_LEN];
 	size_t got;
@@ -98,13 +106,13 @@ int cbpf_pcap_open(struct cbpf_pcap_reader *r, FILE *f, char *err, size_t errlen
 	r->f = f;
 	got = read_bytes(r, h, sizeof(h), &ioerr);
 	if (ioerr)
-		return fail(err, errlen, r->offset, "read error: %s", strerror(ioerr));
+		return fail_io(d, r->offset, ioerr);
 	if (got == 0)
-		return fail(err, errlen, 0, "empty file, not a pcap file");
-	if (got >= 4 && classify_magic(get32(h, true), &file_be, &ns, err, errlen) != 0)
+		return fail(d, CBPF_ERR_INPUT, 0, "empty file, not a pcap file");
+	if (got >= 4 && classify_magic(get32(h, true), &file_be, &ns, d) != 0)
 		return -1;
 	if (got < sizeof(h))
-		return fail(err, errlen, got, "truncated file header (%zu of %d bytes)", got,
+		return fail(d, CBPF_ERR_INPUT, got, "truncated file header (%zu of %d bytes)", got,
 			    FILE_HEADER_LEN);
 	r->swapped = file_be != host_is_big_endian();
 	r->nanosecond = ns;
@@ -114,7 +122,7 @@ int cbpf_pcap_open(struct cbpf_pcap_reader *r, FILE *f, char *err, size_t errlen
 	r->linktype_raw = get32(h + 20, file_be);
 	r->linktype = r->linktype_raw & 0xffff;
 	if (r->version_major != 2)
-		return fail(err, errlen, 4, "unsupported pcap version %u.%u (only 2.x is read)",
+		return fail(d, CBPF_ERR_INPUT, 4, "unsupported pcap version %u.%u (only 2.x is read)",
 			    r->version_major, r->version_minor);
 	return 0;
 }
@@ -138,8 +146,7 @@ static int grow_buffer(struct cbpf_pcap_reader *r, size_t need)
 	return 0;
 }
 
-int cbpf_pcap_next(struct cbpf_pcap_reader *r, struct cbpf_pcap_record *rec, char *err,
-		   size_t errlen)
+int cbpf_pcap_next(struct cbpf_pcap_reader *r, struct cbpf_pcap_record *rec, struct cbpf_diag *d)
 {
 	uint8_t h[RECORD_HEADER_LEN];
 	uint64_t at = r->offset;
@@ -149,11 +156,11 @@ int cbpf_pcap_next(struct cbpf_pcap_reader *r, struct cbpf_pcap_record *rec, cha
 
 	got = read_bytes(r, h, sizeof(h), &ioerr);
 	if (ioerr)
-		return fail(err, errlen, r->offset, "read error: %s", strerror(ioerr));
+		return fail_io(d, r->offset, ioerr);
 	if (got == 0)
 		return 0;
 	if (got < sizeof(h))
-		return fail(err, errlen, at, "truncated record header (%zu of %d bytes)", got,
+		return fail(d, CBPF_ERR_INPUT, at, "truncated record header (%zu of %d bytes)", got,
 			    RECORD_HEADER_LEN);
 	rec->offset = at;
 	rec->ts_sec = get32(h, be);
@@ -161,19 +168,19 @@ int cbpf_pcap_next(struct cbpf_pcap_reader *r, struct cbpf_pcap_record *rec, cha
 	rec->caplen = get32(h + 8, be);
 	rec->len = get32(h + 12, be);
 	if (rec->caplen > CBPF_PCAP_MAX_CAPLEN)
-		return fail(err, errlen, at + 8, "caplen %u exceeds the %u-byte limit (corrupt file?)",
+		return fail(d, CBPF_ERR_INPUT, at + 8, "caplen %u exceeds the %u-byte limit (corrupt file?)",
 			    rec->caplen, CBPF_PCAP_MAX_CAPLEN);
 	if (rec->caplen > rec->len)
-		return fail(err, errlen, at + 8, "caplen %u exceeds the packet length %u (corrupt file?)",
+		return fail(d, CBPF_ERR_INPUT, at + 8, "caplen %u exceeds the packet length %u (corrupt file?)",
 			    rec->caplen, rec->len);
 	/* +1: a zero-length record still gets a non-NULL data pointer */
 	if (grow_buffer(r, (size_t)rec->caplen + 1) != 0)
-		return fail(err, errlen, at + 16, "out of memory for a %u-byte packet", rec->caplen);
+		return fail(d, CBPF_ERR_NOMEM, at + 16, "out of memory for a %u-byte packet", rec->caplen);
 	got = read_bytes(r, r->buf, rec->caplen, &ioerr);
 	if (ioerr)
-		return fail(err, errlen, r->offset, "read error: %s", strerror(ioerr));
+		return fail_io(d, r->offset, ioerr);
 	if (got < rec->caplen)
-		return fail(err, errlen, at + 16, "truncated packet data (%zu of %u bytes)", got,
+		return fail(d, CBPF_ERR_INPUT, at + 16, "truncated packet data (%zu of %u bytes)", got,
 			    rec->caplen);
 	rec->data = r->buf;
 	return 1;

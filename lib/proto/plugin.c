@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ctx_json_value.h"
+#include "insn/diag.h"
 #include "support/hex.h"
 #include "support/json.h"
 #include "support/strbuf.h"
@@ -202,18 +203,15 @@ char *cbpf_plugin_format_response(const char *id, const struct cbpf_plugin_respo
  */
 
 struct parse {
-	char *reason;
-	size_t reasonlen;
+	struct cbpf_diag *d;
 };
 
 static __attribute__((format(printf, 2, 3))) int bad(struct parse *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (p->reason == NULL || p->reasonlen == 0)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(p->reason, p->reasonlen, fmt, ap);
+	diag_vfail(p->d, CBPF_ERR_INPUT, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -625,7 +623,8 @@ static int parse_ctx(struct parse *p, const struct members *m, struct cbpf_plugi
 {
 	struct json_reader r;
 	struct json_value *v;
-	char why[256], err[256];
+	struct cbpf_diag err;
+	char why[256];
 	int rc;
 
 	if (req->profile == CBPF_PROFILE_SECCOMP)
@@ -635,10 +634,10 @@ static int parse_ctx(struct parse *p, const struct members *m, struct cbpf_plugi
 	v = json_read_tree(&r, 1);
 	if (v == NULL)
 		return bad(p, "ctx: %s", r.why);
-	rc = ctx_apply_json_value(v, &req->ctx, err, sizeof(err));
+	rc = ctx_apply_json_value(v, &req->ctx, &err);
 	json_free(v);
 	if (rc != 0)
-		return bad(p, "ctx: %s", err);
+		return bad(p, "ctx: %s", err.msg);
 	req->has_ctx = true;
 	return 0;
 }
@@ -678,17 +677,18 @@ static char *id_text(const struct members *m)
 }
 
 int cbpf_plugin_parse_request(const char *line, size_t len, struct cbpf_plugin_request *req,
-			      char *reason, size_t reasonlen)
+			      struct cbpf_diag *d)
 {
-	struct parse p = { reason, reasonlen };
+	struct parse p = { d };
 	struct members m = { .line = line, .len = len };
 
+	diag_fail(d, CBPF_ERR_INPUT, "broken request");
 	memset(req, 0, sizeof(*req));
 	cbpf_ctx_init(&req->ctx);
 	if (scan_request(&p, &m) != 0)
 		return -1;
 	if (m.at[M_ID] != 0 && (req->id = id_text(&m)) == NULL)
-		return bad(&p, "out of memory");
+		return diag_nomem(d, 0, 0, -1);
 	return parse_members(&p, &m, req);
 }
 
@@ -711,11 +711,12 @@ char *cbpf_plugin_handle_line(const char *line, size_t len, cbpf_plugin_exec_fn 
 {
 	struct cbpf_plugin_request req;
 	struct cbpf_plugin_response resp;
+	struct cbpf_diag d;
 	char *out;
 
 	memset(&resp, 0, sizeof(resp));
-	if (cbpf_plugin_parse_request(line, len, &req, resp.reason, sizeof(resp.reason)) != 0)
-		resp.load = CBPF_PLUGIN_LOAD_ERROR;
+	if (cbpf_plugin_parse_request(line, len, &req, &d) != 0)
+		cbpf_plugin_response_error(&resp, "%s", d.msg);
 	else
 		exec(opaque, &req, &resp);
 	out = cbpf_plugin_format_response(req.id, &resp, outlen);

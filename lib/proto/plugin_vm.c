@@ -13,18 +13,15 @@
 void cbpf_plugin_vm_exec(void *opaque, const struct cbpf_plugin_request *req,
 			 struct cbpf_plugin_response *resp)
 {
-	struct cbpf_problem prob;
+	struct cbpf_diag prob;
 	struct cbpf_vm *vm = NULL;
 	int err;
 
 	(void)opaque;
-	memset(&prob, 0, sizeof(prob));
-	prob.insn = -1;
-	err = cbpf_vm_create(req->insns, req->ninsns, req->profile, &vm, &prob);
+	err = cbpf_vm_create(req->insns, req->ninsns, req->profile, 0, &vm, &prob);
 	if (err != 0) {
-		/* ENOMEM without a rule is our own allocation failing, not a
-		 * verdict about the program */
-		if (prob.rule == NULL && err == ENOMEM) {
+		/* our own allocation failing is not a verdict about the program */
+		if (prob.code == CBPF_ERR_NOMEM) {
 			cbpf_plugin_response_error(resp, "out of memory building the VM");
 			return;
 		}

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "insn/diag.h"
 #include "syscall_tables.h"
 
 /* ---- arches ---- */
@@ -190,8 +191,7 @@ static int parse_u32(const char *s, size_t len, uint32_t *out)
 	return 0;
 }
 
-int cbpf_seccomp_action_parse(const char *text, size_t len, uint32_t *out, char *err,
-			      size_t errlen)
+int cbpf_seccomp_action_parse(const char *text, size_t len, uint32_t *out, struct cbpf_diag *d)
 {
 	const char *open = memchr(text, '(', len);
 	size_t name_len = open != NULL ? (size_t)(open - text) : len;
@@ -207,7 +207,7 @@ int cbpf_seccomp_action_parse(const char *text, size_t len, uint32_t *out, char 
 	if (open != NULL && (len < name_len + 3 || text[len - 1] != ')' ||
 			     parse_u32(text + name_len + 1, len - name_len - 2, &data) != 0 ||
 			     data > SECCOMP_RET_DATA)) {
-		snprintf(err, errlen, "the data in (...) is a number 0..65535");
+		diag_fail(d, CBPF_ERR_INPUT, "the data in (...) is a number 0..65535");
 		return -1;
 	}
 	/* SECCOMP_RET_KILL is KILL_THREAD */
@@ -218,13 +218,13 @@ int cbpf_seccomp_action_parse(const char *text, size_t len, uint32_t *out, char 
 				   strncasecmp(actions[i].name, text, name_len) != 0)
 			continue;
 		if (open != NULL && actions[i].data == DATA_IGNORED) {
-			snprintf(err, errlen, "%s takes no data", actions[i].name);
+			diag_fail(d, CBPF_ERR_INPUT, "%s takes no data", actions[i].name);
 			return -1;
 		}
 		*out = actions[i].action | data;
 		return 0;
 	}
-	snprintf(err, errlen,
+	diag_fail(d, CBPF_ERR_INPUT,
 		 "not a number or an action (KILL_PROCESS, KILL_THREAD, TRAP, ERRNO(n), "
 		 "USER_NOTIF, TRACE(n), LOG, ALLOW)");
 	return -1;

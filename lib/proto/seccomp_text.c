@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "insn/diag.h"
 #include "support/hex.h"
 
 struct span {
@@ -56,15 +57,14 @@ static int parse_u64(struct span v, uint64_t *out)
 	return 0;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, struct span v)
+static int fail(struct cbpf_diag *d, const char *fmt, struct span v)
 {
-	snprintf(err, errlen, fmt, (int)(v.n > 60 ? 60 : v.n), v.s, v.n > 60 ? "..." : "");
+	diag_fail(d, CBPF_ERR_INPUT, fmt, (int)(v.n > 60 ? 60 : v.n), v.s, v.n > 60 ? "..." : "");
 	return -1;
 }
 
 /* nr: an int, or the u32 spelling of one; a name is resolved later. */
-static int parse_nr(struct span v, struct cbpf_seccomp_data *sd, struct span *name, char *err,
-		    size_t errlen)
+static int parse_nr(struct span v, struct cbpf_seccomp_data *sd, struct span *name, struct cbpf_diag *d)
 {
 	bool neg = v.n > 0 && v.s[0] == '-';
 	uint64_t x;
@@ -75,28 +75,28 @@ static int parse_nr(struct span v, struct cbpf_seccomp_data *sd, struct span *na
 	}
 	if (parse_u64(neg ? (struct span){ v.s + 1, v.n - 1 } : v, &x) != 0 ||
 	    x > (neg ? 0x80000000u : UINT32_MAX))
-		return fail(err, errlen,
+		return fail(d,
 			    "nr: expected a syscall name or a number -2147483648..4294967295, "
 			    "got '%.*s%s'", v);
 	sd->nr = (int32_t)(neg ? 0u - (uint32_t)x : (uint32_t)x);
 	return 0;
 }
 
-static int parse_arch(struct span v, struct cbpf_seccomp_data *sd, char *err, size_t errlen)
+static int parse_arch(struct span v, struct cbpf_seccomp_data *sd, struct cbpf_diag *d)
 {
 	uint64_t x;
 
 	if (cbpf_audit_arch_from_name(v.s, v.n, &sd->arch) == 0)
 		return 0;
 	if (parse_u64(v, &x) != 0 || x > UINT32_MAX)
-		return fail(err, errlen,
+		return fail(d,
 			    "arch: expected an arch name (x86_64, i386, aarch64, arm, riscv64, ...) "
 			    "or a number 0..4294967295, got '%.*s%s'", v);
 	sd->arch = (uint32_t)x;
 	return 0;
 }
 
-static int parse_args(struct span v, struct cbpf_seccomp_data *sd, char *err, size_t errlen)
+static int parse_args(struct span v, struct cbpf_seccomp_data *sd, struct cbpf_diag *d)
 {
 	size_t i = 0, start = 0;
 
@@ -105,9 +105,9 @@ static int parse_args(struct span v, struct cbpf_seccomp_data *sd, char *err, si
 			continue;
 		struct span a = trim(v.s + start, p - start);
 		if (i == 6)
-			return fail(err, errlen, "args: at most 6 values, got '%.*s%s'", v);
+			return fail(d, "args: at most 6 values, got '%.*s%s'", v);
 		if (parse_u64(a, &sd->args[i]) != 0)
-			return fail(err, errlen,
+			return fail(d,
 				    "args: expected numbers 0..18446744073709551615 separated by ':', "
 				    "got '%.*s%s'", v);
 		i++;
@@ -118,45 +118,45 @@ static int parse_args(struct span v, struct cbpf_seccomp_data *sd, char *err, si
 
 /* One KEY=VALUE field. */
 static int parse_field(struct span f, struct cbpf_seccomp_data *sd, unsigned *got,
-		       struct span *nr_name, char *err, size_t errlen)
+		       struct span *nr_name, struct cbpf_diag *d)
 {
 	const char *eq = memchr(f.s, '=', f.n);
 	struct span key, val;
 	unsigned bit;
 
 	if (f.n == 0) {
-		snprintf(err, errlen, "an empty field (fields are KEY=VALUE separated by ',')");
+		diag_fail(d, CBPF_ERR_INPUT, "an empty field (fields are KEY=VALUE separated by ',')");
 		return -1;
 	}
 	if (eq == NULL)
-		return fail(err, errlen, "expected KEY=VALUE (nr, arch, ip, args), got '%.*s%s'", f);
+		return fail(d, "expected KEY=VALUE (nr, arch, ip, args), got '%.*s%s'", f);
 	key = trim(f.s, (size_t)(eq - f.s));
 	val = trim(eq + 1, f.n - (size_t)(eq - f.s) - 1);
 	bit = is_name(&key, "nr") ? CBPF_SD_NR : is_name(&key, "arch") ? CBPF_SD_ARCH
 		: is_name(&key, "ip") ? CBPF_SD_IP : is_name(&key, "args") ? CBPF_SD_ARGS : 0;
 	if (bit == 0)
-		return fail(err, errlen, "unknown field '%.*s%s' (nr, arch, ip, args)", key);
+		return fail(d, "unknown field '%.*s%s' (nr, arch, ip, args)", key);
 	if (*got & bit)
-		return fail(err, errlen, "'%.*s%s' given twice", key);
+		return fail(d, "'%.*s%s' given twice", key);
 	*got |= bit;
 	switch (bit) {
 	case CBPF_SD_NR:
-		return parse_nr(val, sd, nr_name, err, errlen);
+		return parse_nr(val, sd, nr_name, d);
 	case CBPF_SD_ARCH:
-		return parse_arch(val, sd, err, errlen);
+		return parse_arch(val, sd, d);
 	case CBPF_SD_IP:
 		if (parse_u64(val, &sd->instruction_pointer) != 0)
-			return fail(err, errlen,
+			return fail(d,
 				    "ip: expected a number 0..18446744073709551615, got '%.*s%s'", val);
 		return 0;
 	default:
-		return parse_args(val, sd, err, errlen);
+		return parse_args(val, sd, d);
 	}
 }
 
 /* A syscall name, in the record's arch (known last: fields are in any
  * order). */
-static int resolve_nr(struct span name, struct cbpf_seccomp_data *sd, char *err, size_t errlen)
+static int resolve_nr(struct span name, struct cbpf_seccomp_data *sd, struct cbpf_diag *d)
 {
 	const char *arch = cbpf_audit_arch_name(sd->arch);
 	int n = (int)(name.n > 60 ? 60 : name.n);
@@ -164,9 +164,9 @@ static int resolve_nr(struct span name, struct cbpf_seccomp_data *sd, char *err,
 	if (cbpf_syscall_from_name(sd->arch, name.s, name.n, &sd->nr) == 0)
 		return 0;
 	if (cbpf_syscall_name(sd->arch, 0) != NULL)
-		snprintf(err, errlen, "nr: '%.*s' is not a syscall of %s", n, name.s, arch);
+		diag_fail(d, CBPF_ERR_INPUT, "nr: '%.*s' is not a syscall of %s", n, name.s, arch);
 	else
-		snprintf(err, errlen,
+		diag_fail(d, CBPF_ERR_INPUT,
 			 "nr: '%.*s': syscall names are known for x86_64 and i386, not for arch "
 			 "%s%s0x%08" PRIx32 "; give the number", n, name.s, arch ? arch : "",
 			 arch ? " = " : "", sd->arch);
@@ -174,7 +174,7 @@ static int resolve_nr(struct span name, struct cbpf_seccomp_data *sd, char *err,
 }
 
 int cbpf_seccomp_data_parse(const char *text, size_t len, struct cbpf_seccomp_data *out,
-			    unsigned *given, char *err, size_t errlen)
+			    unsigned *given, struct cbpf_diag *d)
 {
 	struct cbpf_seccomp_data sd;
 	struct span all = trim(text != NULL ? text : "", text != NULL ? len : 0), nr_name = { 0 };
@@ -186,11 +186,11 @@ int cbpf_seccomp_data_parse(const char *text, size_t len, struct cbpf_seccomp_da
 	for (size_t p = 0; all.n > 0 && p <= all.n; p++) {
 		if (p < all.n && all.s[p] != ',')
 			continue;
-		if (parse_field(trim(all.s + start, p - start), &sd, &got, &nr_name, err, errlen) != 0)
+		if (parse_field(trim(all.s + start, p - start), &sd, &got, &nr_name, d) != 0)
 			return -1;
 		start = p + 1;
 	}
-	if (nr_name.s != NULL && resolve_nr(nr_name, &sd, err, errlen) != 0)
+	if (nr_name.s != NULL && resolve_nr(nr_name, &sd, d) != 0)
 		return -1;
 	*out = sd;
 	if (given != NULL)

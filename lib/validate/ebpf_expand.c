@@ -337,7 +337,7 @@ bool cbpf_ebpf_find_bad_jump(const struct cbpf_insn *insns, size_t n, bool secco
 	return found != 0;
 }
 
-void cbpf_predict_load_profile(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
+void cbpf_predict_load(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
 			       struct cbpf_load_prediction *out)
 {
 	bool seccomp = profile == CBPF_PROFILE_SECCOMP;
@@ -351,9 +351,4 @@ void cbpf_predict_load_profile(const struct cbpf_insn *insns, size_t n, enum cbp
 		out->jumps_fit = false;
 		out->bad_jump_insn = bad.insn;
 	}
-}
-
-void cbpf_predict_load(const struct cbpf_insn *insns, size_t n, struct cbpf_load_prediction *out)
-{
-	cbpf_predict_load_profile(insns, n, CBPF_PROFILE_LINUX, out);
 }

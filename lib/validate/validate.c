@@ -21,12 +21,13 @@
 
 #include "cbpf/opcode.h"
 #include "ebpf_expand.h"
+#include "insn/diag.h"
 
 /* seccomp_check_filter: ld [k] must lie in struct seccomp_data (64 bytes). */
 enum { SECCOMP_DATA_SIZE = 64 };
 
 struct report {
-	struct cbpf_problem *probs;
+	struct cbpf_diag *probs;
 	size_t max;
 	size_t count;
 	int first_errnum;
@@ -44,13 +45,13 @@ static void report(struct report *r, long insn, const char *rule, int errnum, co
 	if (r->count == 0)
 		r->first_errnum = errnum;
 	if (r->count < r->max && r->probs != NULL) {
-		struct cbpf_problem *p = &r->probs[r->count];
+		struct cbpf_diag *p = &r->probs[r->count];
+		va_start(ap, fmt);
+		diag_vfail(p, errnum == ENOMEM ? CBPF_ERR_NOMEM : CBPF_ERR_REJECTED, fmt, ap);
+		va_end(ap);
 		p->insn = insn;
 		p->rule = rule;
 		p->errnum = errnum;
-		va_start(ap, fmt);
-		vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
-		va_end(ap);
 	}
 	r->count++;
 }
@@ -318,7 +319,7 @@ static void check_ebpf_jumps(const struct cbpf_insn *insns, size_t n, enum cbpf_
 }
 
 int cbpf_validate(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
-		  struct cbpf_problem *probs, size_t max, size_t *count)
+		  struct cbpf_diag *probs, size_t max, size_t *count)
 {
 	struct report r = { probs, max, 0, 0, false };
 

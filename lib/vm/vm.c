@@ -18,16 +18,17 @@
 
 #include "cbpf/vm.h"
 
+#include "insn/diag.h"
 #include "internal.h"
 
 /* Why the pre-decoder refused a program the validator accepted. */
-static int refuse(struct cbpf_problem *problem, size_t pc, const char *what)
+static int refuse(struct cbpf_diag *problem, size_t pc, const char *what)
 {
+	diag_fail(problem, CBPF_ERR_REJECTED, "%s", what);
 	if (problem != NULL) {
 		problem->insn = (long)pc;
 		problem->rule = "vm-predecode";
 		problem->errnum = EINVAL;
-		snprintf(problem->msg, sizeof(problem->msg), "%s", what);
 	}
 	return EINVAL;
 }
@@ -102,7 +103,7 @@ static const enum vm_op jmp_x_ops[CBPF_JMP_COUNT] = {
 /* ALU: refuse what the validator must already have refused (div/mod #0,
  * shifts #k >= 32), since the run loop relies on it. */
 static int decode_alu(struct vm_insn *out, const struct cbpf_typed *t, size_t pc,
-		      struct cbpf_problem *problem)
+		      struct cbpf_diag *problem)
 {
 	if ((unsigned)t->alu >= CBPF_ALU_COUNT)
 		return refuse(problem, pc, "unknown ALU operation");
@@ -121,7 +122,7 @@ static int decode_alu(struct vm_insn *out, const struct cbpf_typed *t, size_t pc
 
 /* Resolve pc + 1 + off to a slot, refusing targets past the end. */
 static int target(struct cbpf_vm *vm, size_t pc, uint64_t off, const struct vm_insn **out,
-		  struct cbpf_problem *problem)
+		  struct cbpf_diag *problem)
 {
 	uint64_t to = (uint64_t)pc + 1 + off;
 
@@ -132,7 +133,7 @@ static int target(struct cbpf_vm *vm, size_t pc, uint64_t off, const struct vm_i
 }
 
 static int decode_jump(struct cbpf_vm *vm, size_t pc, const struct cbpf_typed *t,
-		       struct cbpf_problem *problem)
+		       struct cbpf_diag *problem)
 {
 	struct vm_insn *out = &vm->insns[pc];
 
@@ -150,7 +151,7 @@ static int decode_jump(struct cbpf_vm *vm, size_t pc, const struct cbpf_typed *t
 }
 
 static int decode_mem(struct vm_insn *out, const struct cbpf_typed *t, size_t pc,
-		      struct cbpf_problem *problem)
+		      struct cbpf_diag *problem)
 {
 	if (t->k >= CBPF_MEMWORDS)
 		return refuse(problem, pc, "scratch index out of range");
@@ -164,7 +165,7 @@ static int decode_mem(struct vm_insn *out, const struct cbpf_typed *t, size_t pc
 
 /* The plain (unfused) form of instruction pc. */
 static int decode_one(struct cbpf_vm *vm, size_t pc, const struct cbpf_typed *t,
-		      struct cbpf_problem *problem)
+		      struct cbpf_diag *problem)
 {
 	struct vm_insn *out = &vm->insns[pc];
 	bool x = t->reg == CBPF_REG_X;
@@ -305,7 +306,7 @@ static struct vm_insn fused(const struct cbpf_vm *vm, const struct vm_insn *plai
 }
 
 static int predecode(struct cbpf_vm *vm, const struct cbpf_insn *insns,
-		     struct cbpf_problem *problem)
+		     struct cbpf_diag *problem)
 {
 	const void *const *handlers;
 	int err;
@@ -343,13 +344,7 @@ static bool jit_wanted(enum cbpf_profile profile, unsigned flags)
 }
 
 int cbpf_vm_create(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
-		   struct cbpf_vm **out, struct cbpf_problem *problem)
-{
-	return cbpf_vm_create_flags(insns, n, profile, 0, out, problem);
-}
-
-int cbpf_vm_create_flags(const struct cbpf_insn *insns, size_t n, enum cbpf_profile profile,
-			 unsigned flags, struct cbpf_vm **out, struct cbpf_problem *problem)
+		   unsigned flags, struct cbpf_vm **out, struct cbpf_diag *problem)
 {
 	struct cbpf_vm *vm;
 	int err;
@@ -361,8 +356,10 @@ int cbpf_vm_create_flags(const struct cbpf_insn *insns, size_t n, enum cbpf_prof
 	if (n == 0 || n > CBPF_MAXINSNS)
 		return refuse(problem, 0, "program length out of range");
 	vm = calloc(1, sizeof(*vm) + n * sizeof(vm->insns[0]));
-	if (vm == NULL)
+	if (vm == NULL) {
+		diag_fail(problem, CBPF_ERR_NOMEM, "out of memory");
 		return ENOMEM;
+	}
 	vm->profile = profile;
 	vm->n = n;
 	err = predecode(vm, insns, problem);

@@ -15,17 +15,16 @@ int main(void)
 	static const char text[] = "ldb [12]\nadd #6\nret a\n";
 	struct cbpf_prog prog = { 0 };
 	struct cbpf_diag diag;
-	struct cbpf_problem prob;
 	struct cbpf_vm *vm = NULL;
 	uint8_t pkt[60];
 
-	if (cbpf_asm_parse(text, strlen(text), &prog, &diag) != 0) {
-		fprintf(stderr, "consumer: %s\n", diag.msg);
+	if (cbpf_parse(CBPF_FMT_BPFASM, text, strlen(text), &prog, &diag) != 0) {
+		cbpf_diag_print(stderr, &diag, "consumer");
 		return 1;
 	}
 	if (cbpf_validate(prog.insns, prog.len, CBPF_PROFILE_LINUX, NULL, 0, NULL) != 0 ||
-	    cbpf_vm_create(prog.insns, prog.len, CBPF_PROFILE_LINUX, &vm, &prob) != 0) {
-		fprintf(stderr, "consumer: rejected\n");
+	    cbpf_vm_create(prog.insns, prog.len, CBPF_PROFILE_LINUX, 0, &vm, &diag) != 0) {
+		cbpf_diag_print(stderr, &diag, "consumer");
 		return 1;
 	}
 	memset(pkt, 0, sizeof(pkt));

@@ -17,6 +17,7 @@
  * plain table (asm_kw_of); fuzz/sancov-ignore.txt keeps that loop out of
  * the comparison tracing (the fuzz dictionaries hold every keyword).
  */
+#include "insn/diag.h"
 #include "lex.h"
 
 #include <string.h>
@@ -88,7 +89,7 @@ static int skip_block_comment(struct asm_lexer *lx, struct cbpf_diag *d)
 			break;
 		}
 	}
-	return cbpf_diag_set(d, line, col, -1, "unterminated comment");
+	return diag_set(d, line, col, -1, "unterminated comment");
 }
 
 /* The end of the line at p (its '\n', or end). */
@@ -216,7 +217,7 @@ static int lex_number(struct asm_lexer *lx, struct asm_token *tok, const char *p
 		return 0;
 	char ex[48];
 	asm_excerpt(ex, tok->text, tok->len, 40);
-	return cbpf_diag_set(d, tok->line, tok->col, -1,
+	return diag_set(d, tok->line, tok->col, -1,
 			     "malformed number '%s' (numbers are 0x hex, 0b binary, 0 octal "
 			     "or decimal)", ex);
 }
@@ -333,8 +334,8 @@ static int lex_token(struct asm_lexer *lx, struct asm_token *t, struct cbpf_diag
 		break;
 	}
 	if (c >= 0x21 && c < 0x7f)
-		return cbpf_diag_set(d, t->line, t->col, -1, "unexpected character '%c'", c);
-	return cbpf_diag_set(d, t->line, t->col, -1, "unexpected byte 0x%02x", c);
+		return diag_set(d, t->line, t->col, -1, "unexpected character '%c'", c);
+	return diag_set(d, t->line, t->col, -1, "unexpected byte 0x%02x", c);
 }
 
 int asm_lex_next(struct asm_lexer *lx, struct asm_token *tok, struct cbpf_diag *d)

@@ -1,5 +1,5 @@
 /*
- * format/bpfasm/parse.c - cbpf_asm_parse(): the kernel's tools/bpf/bpf_asm syntax,
+ * format/bpfasm/parse.c - fmt_bpfasm_parse(): the kernel's tools/bpf/bpf_asm syntax,
  * plus cbpf's extensions for bytes bpf_asm cannot express (`.insn`, field
  * annotations `{jt=.., jf=.., k=..}`, relative targets `+N`), to a program.
  * docs/bpfasm-syntax.md is the reference for the syntax and every error.
@@ -14,7 +14,9 @@
  * table (cbpf_opinfo) and the codec (cbpf_encode); this file only knows
  * the spelling.
  */
+#include "insn/diag.h"
 #include "cbpf/format.h"
+#include "format/formats.h"
 #include "cbpf/opcode.h"
 
 #include <stdbool.h>
@@ -222,7 +224,7 @@ static int expected(struct parser *ps, const char *what)
 	char found[64];
 
 	describe(&ps->tok, found, sizeof(found));
-	return cbpf_diag_set(ps->d, ps->tok.line, ps->tok.col, -1, "expected %s, found %s", what,
+	return diag_set(ps->d, ps->tok.line, ps->tok.col, -1, "expected %s, found %s", what,
 			     found);
 }
 
@@ -263,7 +265,7 @@ static int parse_number(struct parser *ps, uint32_t *v)
 			line = ps->tok.line;
 			col = ps->tok.col;
 		}
-		return cbpf_diag_set(ps->d, line, col, -1,
+		return diag_set(ps->d, line, col, -1,
 				     "number out of range: k is 32 bits "
 				     "(-2147483648 .. 4294967295)");
 	}
@@ -279,7 +281,7 @@ static int parse_small(struct parser *ps, uint32_t max, const char *what, uint32
 	if (parse_number(ps, v) < 0)
 		return -1;
 	if (*v > max)
-		return cbpf_diag_set(ps->d, line, col, -1, "%s out of range (0 .. %u)", what, max);
+		return diag_set(ps->d, line, col, -1, "%s out of range (0 .. %u)", what, max);
 	return 0;
 }
 
@@ -304,7 +306,7 @@ static int grow(void **items, size_t *cap, size_t len, size_t size, void *small)
 
 static int out_of_memory(struct parser *ps)
 {
-	return cbpf_diag_set(ps->d, ps->tok.line, ps->tok.col, -1, "out of memory");
+	return diag_nomem(ps->d, ps->tok.line, ps->tok.col, -1);
 }
 
 /* Why an identifier cannot be a label, or NULL when it can. */
@@ -324,7 +326,7 @@ static int label_error(struct parser *ps, const struct asm_token *tok, const cha
 	char ex[48];
 
 	asm_excerpt(ex, tok->text, tok->len, 40);
-	return cbpf_diag_set(ps->d, tok->line, tok->col, -1, "'%s' %s", ex, why);
+	return diag_set(ps->d, tok->line, tok->col, -1, "'%s' %s", ex, why);
 }
 
 /* `name:` ; the current token is the name and the next one is ':'. */
@@ -426,7 +428,7 @@ static int parse_constant(struct parser *ps, uint32_t want)
 	if (parse_number(ps, &v) < 0)
 		return -1;
 	if (v != want)
-		return cbpf_diag_set(ps->d, line, col, -1,
+		return diag_set(ps->d, line, col, -1,
 				     "only 4*([k]&0xf) exists (ldxb loads X <- 4*(P[k:1]&0xf))");
 	return 0;
 }
@@ -639,9 +641,9 @@ static int parse_annotation(struct parser *ps, unsigned uses, const char *mnemon
 		if (annotation_field(ps, &f, &name) < 0)
 			return -1;
 		if (seen & (unsigned)f)
-			return cbpf_diag_set(ps->d, line, col, -1, "%s given twice", name);
+			return diag_set(ps->d, line, col, -1, "%s given twice", name);
 		if (uses & (unsigned)f)
-			return cbpf_diag_set(ps->d, line, col, -1,
+			return diag_set(ps->d, line, col, -1,
 					     "%s is an operand of '%s'; {...} sets only fields "
 					     "the opcode ignores", name, mnemonic);
 		seen |= (unsigned)f;
@@ -668,7 +670,7 @@ static int check_room(struct parser *ps)
 {
 	if (ps->out->len < CBPF_PARSE_MAXINSNS)
 		return 0;
-	return cbpf_diag_set(ps->d, ps->tok.line, ps->tok.col, -1,
+	return diag_set(ps->d, ps->tok.line, ps->tok.col, -1,
 			     "too many instructions (at most %d)", CBPF_PARSE_MAXINSNS);
 }
 
@@ -724,7 +726,7 @@ static int parse_directive(struct parser *ps)
 	if (ps->tok.kw != ASM_KW_INSN) {
 		char ex[48];
 		asm_excerpt(ex, ps->tok.text, ps->tok.len, 40);
-		return cbpf_diag_set(ps->d, ps->tok.line, ps->tok.col, -1,
+		return diag_set(ps->d, ps->tok.line, ps->tok.col, -1,
 				     "unknown directive '.%s' (the only one is .insn)", ex);
 	}
 	if (check_room(ps) < 0 || advance(ps) < 0)
@@ -754,7 +756,7 @@ static int parse_statement(struct parser *ps)
 		return parse_instruction(ps, m);
 	char ex[48];
 	asm_excerpt(ex, ps->tok.text, ps->tok.len, 40);
-	return cbpf_diag_set(ps->d, ps->tok.line, ps->tok.col, -1, "unknown instruction '%s'", ex);
+	return diag_set(ps->d, ps->tok.line, ps->tok.col, -1, "unknown instruction '%s'", ex);
 }
 
 /* Labels after the last instruction label nothing (bpf_asm: syntax error). */
@@ -825,7 +827,7 @@ static int check_duplicates(struct parser *ps)
 		return 0;
 	char ex[48];
 	asm_excerpt(ex, dup->name, dup->len, 40);
-	return cbpf_diag_set(ps->d, dup->line, dup->col, -1,
+	return diag_set(ps->d, dup->line, dup->col, -1,
 			     "label '%s' is already defined at line %u", ex, first->line);
 }
 
@@ -852,7 +854,7 @@ static int ref_error(struct parser *ps, const struct ref *r, const char *msg)
 	char ex[48];
 
 	asm_excerpt(ex, r->name, r->len, 40);
-	return cbpf_diag_set(ps->d, r->line, r->col, -1, "label '%s' %s", ex, msg);
+	return diag_set(ps->d, r->line, r->col, -1, "label '%s' %s", ex, msg);
 }
 
 /* Offsets count from the next instruction and are unsigned: every jump
@@ -900,13 +902,13 @@ static int resolve(struct parser *ps)
 	return 0;
 }
 
-int cbpf_asm_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
+int fmt_bpfasm_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
 {
 	struct parser ps;
 	int rc;
 
 	if (buf == NULL && len > 0)
-		return cbpf_diag_set(d, 0, 0, -1, "no input buffer");
+		return diag_set(d, 0, 0, -1, "no input buffer");
 	memset(&ps, 0, offsetof(struct parser, small_labels)); /* the lists need no zeroing */
 	asm_lex_init(&ps.lx, buf != NULL ? buf : "", len);
 	ps.out = out;

@@ -1,7 +1,7 @@
 /*
- * format/bpfasm/print.c - cbpf_asm_print(): a program as bpf_asm text, one
+ * format/bpfasm/print.c - fmt_bpfasm_print(): a program as bpf_asm text, one
  * instruction per line, jump targets as labels `L<index>:`. What it prints
- * assembles (cbpf_asm_parse) to the identical bytes for every program:
+ * assembles (fmt_bpfasm_parse) to the identical bytes for every program:
  *   - an opcode Linux rejects prints as `.insn code, jt, jf, k`
  *     (except 0x0e, which bpf_asm spells `ret x`);
  *   - a nonzero field the opcode ignores prints as `{jt=.., jf=.., k=..}`;
@@ -9,6 +9,7 @@
  * The opcode table says what each code is and which fields it reads.
  */
 #include "cbpf/format.h"
+#include "format/formats.h"
 #include "cbpf/opcode.h"
 
 #include <stdbool.h>
@@ -309,7 +310,7 @@ static void put_insn(const struct printer *pr, size_t i)
 	sb_putc(pr->sb, '\n');
 }
 
-char *cbpf_asm_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
+char *fmt_bpfasm_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
 	struct strbuf sb = { 0 };
 	struct printer pr = { .sb = &sb, .insns = insns, .n = n };

@@ -1,0 +1,246 @@
+/*
+ * load.c - reading a program for every cbpf command (load.h): its
+ * options, the file or stdin, format detection and parsing, tcpdump
+ * expressions through libpcap, validation for a profile, and the one
+ * problem printer.
+ */
+#include "load.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef CBPF_HAVE_PCAP
+#include <pcap/pcap.h>
+#endif
+
+#include "commands.h"
+
+/* tcpdump's defaults: DLT_EN10MB, MAXIMUM_SNAPLEN. */
+#define DEFAULT_LINKTYPE 1
+#define DEFAULT_SNAPLEN 262144
+
+void load_opts_init(struct load_opts *o, const char *cmd, load_usage_fn usage,
+		    enum cbpf_format fmt)
+{
+	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
+	o->usage = usage;
+	o->format = fmt;
+	o->linktype = DEFAULT_LINKTYPE;
+	o->snaplen = DEFAULT_SNAPLEN;
+}
+
+void tool_problem(const char *name, const struct cbpf_diag *d)
+{
+	fflush(stdout); /* results printed so far come first */
+	cbpf_diag_print(stderr, d, name);
+}
+
+/* ---- options ---- */
+
+/* Which option argv[*i] is: its value (from "--name=V", "--name V",
+ * "-xV" or "-x V"), "" for a flag; NULL when it is not this option. A
+ * missing value sets *missing. */
+static const char *match(int argc, char **argv, int *i, const char *name, bool has_value,
+			 bool *missing)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+	bool is_long = name[1] == '-';
+
+	if (strncmp(a, name, n) != 0)
+		return NULL;
+	if (!has_value)
+		return a[n] == '\0' ? "" : NULL;
+	if (a[n] == '=' && is_long)
+		return a + n + 1;
+	if (a[n] != '\0')
+		return is_long ? NULL : a + n;
+	if (*i + 1 >= argc) {
+		*missing = true;
+		return "";
+	}
+	return argv[++*i];
+}
+
+static int parse_int(const char *s, long max, int *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno != 0 || *end != '\0' || v < 0 || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int set_linktype(struct load_opts *o, const char *v)
+{
+	o->linktype_given = true;
+	if (parse_int(v, INT_MAX, &o->linktype) == 0)
+		return 0;
+#ifdef CBPF_HAVE_PCAP
+	o->linktype = pcap_datalink_name_to_val(strncasecmp(v, "DLT_", 4) == 0 ? v + 4 : v);
+	if (o->linktype >= 0)
+		return 0;
+#endif
+	return o->usage(o->cmd, "unknown --linktype '%s' (a DLT name such as EN10MB, RAW, "
+			"LINUX_SLL, or its number)", v);
+}
+
+static int set_snaplen(struct load_opts *o, const char *v)
+{
+	o->snaplen_given = true;
+	if (parse_int(v, INT_MAX, &o->snaplen) != 0)
+		return o->usage(o->cmd, "bad --snaplen '%s' (a number 0..2147483647)", v);
+	if (o->snaplen == 0) /* tcpdump -s 0 */
+		o->snaplen = DEFAULT_SNAPLEN;
+	return 0;
+}
+
+int load_option(struct load_opts *o, int argc, char **argv, int *i)
+{
+	bool missing = false;
+	const char *v;
+
+	if ((v = match(argc, argv, i, "--no-optimize", false, &missing)) != NULL ||
+	    (o->short_O && (v = match(argc, argv, i, "-O", false, &missing)) != NULL)) {
+		o->no_optimize = true;
+		return 1;
+	}
+	if ((v = match(argc, argv, i, "--format", true, &missing)) != NULL ||
+	    (v = match(argc, argv, i, "-f", true, &missing)) != NULL) {
+		if (missing)
+			return o->usage(o->cmd, "%s", "-f needs a format name");
+		if (cbpf_format_from_name(v, &o->format) != 0)
+			return o->usage(o->cmd, "unknown format '%s'", v);
+		o->format_given = true;
+		return 1;
+	}
+	if ((v = match(argc, argv, i, "--expression", true, &missing)) != NULL ||
+	    (v = match(argc, argv, i, "-e", true, &missing)) != NULL) {
+		if (missing)
+			return o->usage(o->cmd, "%s", "-e needs a tcpdump expression");
+		if (o->expr != NULL)
+			return o->usage(o->cmd, "more than one -e ('%s')", v);
+		o->expr = v;
+		return 1;
+	}
+	if ((v = match(argc, argv, i, "--linktype", true, &missing)) != NULL)
+		return missing ? o->usage(o->cmd, "%s", "--linktype needs a DLT name or number")
+			       : (set_linktype(o, v) != 0 ? 2 : 1);
+	if ((v = match(argc, argv, i, "--snaplen", true, &missing)) != NULL)
+		return missing ? o->usage(o->cmd, "%s", "--snaplen needs a number")
+			       : (set_snaplen(o, v) != 0 ? 2 : 1);
+	return 0;
+}
+
+int load_check_opts(const struct load_opts *o)
+{
+	if (o->expr != NULL && o->path != NULL)
+		return o->usage(o->cmd, "a program FILE ('%s') and -e: give one", o->path);
+	if (o->expr == NULL && o->path == NULL)
+		return o->usage(o->cmd, "%s", "no program FILE (or -e EXPRESSION) given");
+	if (o->expr != NULL && o->format_given)
+		return o->usage(o->cmd, "%s", "-f is for a program FILE, not -e");
+	if (o->expr == NULL && (o->linktype_given || o->snaplen_given || o->no_optimize))
+		return o->usage(o->cmd, "%s", "--linktype, --snaplen and -O/--no-optimize are "
+				"for -e EXPRESSION");
+	return 0;
+}
+
+const char *load_name(const struct load_opts *o)
+{
+	static char name[320];
+
+	if (o->expr == NULL)
+		return tool_input_name(o->path);
+	snprintf(name, sizeof(name), "-e '%.256s%s'", o->expr, strlen(o->expr) > 256 ? "..." : "");
+	return name;
+}
+
+/* ---- reading ---- */
+
+#ifdef CBPF_HAVE_PCAP
+static int compile_expr(const struct load_opts *o, struct cbpf_prog *prog)
+{
+	struct bpf_program bp;
+	pcap_t *p = pcap_open_dead(o->linktype, o->snaplen);
+
+	if (p == NULL) {
+		fprintf(stderr, "cbpf %s: out of memory\n", o->cmd);
+		return 2;
+	}
+	if (pcap_compile(p, &bp, o->expr, !o->no_optimize, PCAP_NETMASK_UNKNOWN) != 0) {
+		fprintf(stderr, "%s: libpcap: %s\n", load_name(o), pcap_geterr(p));
+		pcap_close(p);
+		return 2;
+	}
+	pcap_close(p);
+	for (unsigned i = 0; i < bp.bf_len; i++) {
+		const struct bpf_insn *in = &bp.bf_insns[i];
+		if (cbpf_prog_push(prog, cbpf_jump(in->code, in->k, in->jt, in->jf)) != 0) {
+			pcap_freecode(&bp);
+			fprintf(stderr, "cbpf %s: out of memory\n", o->cmd);
+			return 2;
+		}
+	}
+	pcap_freecode(&bp);
+	return 0;
+}
+#else
+static int compile_expr(const struct load_opts *o, struct cbpf_prog *prog)
+{
+	(void)prog;
+	fprintf(stderr, "%s: this cbpf was built without libpcap (install libpcap-dev)\n",
+		load_name(o));
+	return 2;
+}
+#endif
+
+int load_program(const struct load_opts *o, struct cbpf_prog *prog)
+{
+	struct cbpf_diag d;
+	char *buf;
+	size_t len;
+	int r;
+
+	if (o->expr != NULL)
+		return compile_expr(o, prog);
+	if (tool_read_input(o->path, &buf, &len) != 0)
+		return 2;
+	r = cbpf_parse(o->format, buf, len, prog, &d);
+	free(buf);
+	if (r == 0)
+		return 0;
+	tool_problem(load_name(o), &d);
+	return 2;
+}
+
+int load_validate(const struct load_opts *o, const struct cbpf_prog *prog,
+		  enum cbpf_profile profile)
+{
+	struct cbpf_diag *probs;
+	size_t count = 0;
+	int err = cbpf_validate(prog->insns, prog->len, profile, NULL, 0, &count);
+
+	if (err == 0)
+		return 0;
+	probs = calloc(count, sizeof(*probs));
+	if (probs == NULL) {
+		fprintf(stderr, "cbpf %s: out of memory\n", o->cmd);
+		return -1;
+	}
+	err = cbpf_validate(prog->insns, prog->len, profile, probs, count, &count);
+	for (size_t i = 0; i < count; i++)
+		tool_problem(load_name(o), &probs[i]);
+	free(probs);
+	return err;
+}

@@ -1,0 +1,89 @@
+/*
+ * load.h - the one way the cbpf commands read a program, and the one way
+ * they print a problem.
+ *
+ * A program comes from a file or `-` (stdin) in any format (detected, or
+ * named with -f), or from a tcpdump expression (-e EXPR, compiled by
+ * libpcap's pcap_compile on a dead handle of --linktype and --snaplen,
+ * optimised unless -O / --no-optimize, exactly as `tcpdump -d` compiles
+ * it). Commands that run or check a program then validate it for a
+ * profile here.
+ *
+ * Every problem is one line on stderr, printed by tool_problem():
+ *   FILE:LINE:COL: msg                 (a text format's syntax)
+ *   FILE: insn N: msg                  (a binary format)
+ *   FILE: insn N: RULE: msg (ERRNO)    (Linux would refuse the program)
+ *   -e 'EXPR': libpcap: msg            (the expression does not compile)
+ * Exit status, the same for every command: 0 ok, 1 the program is refused
+ * (or another "no": a divergence), 2 usage error, unreadable or
+ * unparsable input.
+ */
+#ifndef CBPF_TOOLS_LOAD_H
+#define CBPF_TOOLS_LOAD_H
+
+#include <stdbool.h>
+
+#include "cbpf/format.h"
+#include "cbpf/program.h"
+#include "cbpf/validate.h"
+
+/* The --help lines of the options above; OPTIMIZE_OPTION is "-O,
+ * --no-optimize" or, where -O means something else, "--no-optimize". */
+#define EXPR_HELP_WITH(OPTIMIZE_OPTION) \
+	"  -e, --expression EXPR\n" \
+	"                     the program is a tcpdump expression, compiled by\n" \
+	"                     libpcap's pcap_compile exactly as `tcpdump -d` does\n" \
+	"  --linktype DLT     (-e) the link type: a name (EN10MB, the default; RAW,\n" \
+	"                     LINUX_SLL, IEEE802_11, ...) or a DLT number\n" \
+	"  --snaplen N        (-e) the snapshot length (default and 0: 262144)\n" \
+	"  " OPTIMIZE_OPTION "  (-e) do not run libpcap's optimiser (tcpdump -O)\n"
+#define EXPR_HELP EXPR_HELP_WITH("-O, --no-optimize")
+
+/* How a command prints a usage error (returns 2). */
+typedef int (*load_usage_fn)(const char *cmd, const char *fmt, const char *arg);
+
+struct load_opts {
+	const char *cmd;          /* "run", "check", ... for messages */
+	load_usage_fn usage;
+	const char *path;         /* the program file, "-" = stdin; NULL: none */
+	const char *expr;         /* -e EXPR; NULL: none */
+	enum cbpf_format format;  /* -f (AUTO detects) */
+	bool format_given;
+	int linktype;             /* --linktype (a DLT_* value; default EN10MB) */
+	bool linktype_given;
+	int snaplen;              /* --snaplen (default 262144) */
+	bool snaplen_given;
+	bool no_optimize;         /* -O / --no-optimize */
+	bool short_O;             /* whether -O is taken (disasm's -O is a file) */
+};
+
+/* The defaults: format AUTO (or fmt), EN10MB, 262144, optimised. */
+void load_opts_init(struct load_opts *o, const char *cmd, load_usage_fn usage,
+		    enum cbpf_format fmt);
+
+/* If argv[*i] is one of the loader's options (-f/--format, -e/--expression,
+ * --linktype, --snaplen, --no-optimize, and -O when short_O), take it and
+ * its value and return 1; 0 when it is not one; 2 after a usage error. */
+int load_option(struct load_opts *o, int argc, char **argv, int *i);
+
+/* Once all options are read: a FILE or -e (not both, not neither); the
+ * expression options only with -e. 0, or 2 after a usage error. */
+int load_check_opts(const struct load_opts *o);
+
+/* The name of the program in messages: the file ("<stdin>") or -e 'EXPR'. */
+const char *load_name(const struct load_opts *o);
+
+/* Read and parse (or compile) the program into *prog (empty on entry).
+ * 0, or 2 after printing the problem. */
+int load_program(const struct load_opts *o, struct cbpf_prog *prog);
+
+/* Validate for profile, printing every problem (tool_problem). Returns the
+ * errno Linux would give (0 when it would load the program), or -1 after
+ * printing "cbpf CMD: out of memory". */
+int load_validate(const struct load_opts *o, const struct cbpf_prog *prog,
+		  enum cbpf_profile profile);
+
+/* The problem printer: one line on stderr naming name (see above). */
+void tool_problem(const char *name, const struct cbpf_diag *d);
+
+#endif
