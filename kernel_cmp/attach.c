@@ -1,6 +1,7 @@
 /*
- * attach.c - SO_ATTACH_FILTER on sockets this code creates itself, and
- * seccomp filter loads in children it forks itself.
+ * attach.c - SO_ATTACH_FILTER on sockets this code creates itself, what
+ * such a socket delivered, and seccomp filter loads in children it forks
+ * itself.
  */
 #include "attach.h"
 
@@ -8,6 +9,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -42,6 +45,23 @@ int kc_try_attach(const struct cbpf_insn *insns, size_t n)
 	close(sv[0]);
 	close(sv[1]);
 	return err;
+}
+
+int kc_recv_delivered(int fd, long *got, char *note, size_t notelen)
+{
+	unsigned char byte;
+	ssize_t r = recv(fd, &byte, sizeof(byte), MSG_DONTWAIT | MSG_TRUNC);
+
+	if (r >= 0) {
+		*got = (long)r;
+		return 0;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		*got = -1; /* dropped: verdict 0 or an abort */
+		return 0;
+	}
+	snprintf(note, notelen, "recv: %s", strerror(errno));
+	return errno;
 }
 
 /*

@@ -1,7 +1,8 @@
 /*
- * attach.h - attaching classic BPF programs to real sockets, and loading
- * them as seccomp filters: the smallest kernel oracles (load
- * accept/reject), and what the full oracles build on.
+ * attach.h - attaching classic BPF programs to real sockets, reading back
+ * what the filter delivered, and loading them as seccomp filters: the
+ * smallest kernel oracles (load accept/reject), and what the full oracles
+ * build on.
  */
 #ifndef CBPF_KERNEL_ATTACH_H
 #define CBPF_KERNEL_ATTACH_H
@@ -19,6 +20,12 @@ int kc_attach(int fd, const struct cbpf_insn *insns, size_t n);
  * linux-semantics: attach.replace-charges-both) and close it again.
  * Returns 0 or the kernel's errno. */
 int kc_try_attach(const struct cbpf_insn *insns, size_t n);
+
+/* What a filtered receiver saw after one send: recv(MSG_DONTWAIT|MSG_TRUNC)
+ * on fd, *got = the delivered (trimmed) length, or -1 when nothing is
+ * queued (a drop or an abort). Returns 0, or the errno of a failed recv
+ * with `note` saying so. */
+int kc_recv_delivered(int fd, long *got, char *note, size_t notelen);
 
 /* Install the program as a seccomp filter (SECCOMP_SET_MODE_FILTER after
  * PR_SET_NO_NEW_PRIVS) in a forked child, which is then discarded: the

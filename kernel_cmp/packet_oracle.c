@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "delivery.h"
 #include "attach.h"
 #include "envrec.h"
 #include "cbpf/errname.h"

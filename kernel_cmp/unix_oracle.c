@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "delivery.h"
 #include "attach.h"
 #include "cbpf/validate.h"
 #include "envrec.h"

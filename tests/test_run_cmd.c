@@ -187,7 +187,7 @@ static void test_docs(void)
 	snprintf(path, sizeof(path), "%s/docs/examples.md", src ? src : ".");
 	test_doc_has_the_classics(path);
 	size_t n = run_doc(path, NULL);
-	CHECK_EQ(n, 14); /* every command of docs/examples.md was found and run */
+	CHECK_EQ(n, 16); /* every command of docs/examples.md was found and run */
 	/* README.md, once the section is pasted there: the same commands */
 	snprintf(path, sizeof(path), "%s/README.md", src ? src : ".");
 	size_t r = run_doc(path, "## Examples people start from");

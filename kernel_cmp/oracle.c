@@ -1,5 +1,6 @@
 /*
- * via_name.c - names of the oracles' entry points.
+ * oracle.c - what oracle.h declares beside its types: the names of the
+ * oracles' entry points (--via unix|seccomp|packet).
  */
 #include <string.h>
 
