@@ -8,7 +8,7 @@ into the case (`ctx:`) so the VM runs on the same input. VLAN cases carry
 the tag in ctx: (an input: the oracle puts it on the wire) and the frame
 without it (what the program sees).
 """
-from casefile import Case
+from cbpfconform.casefile import Case
 import frames as F
 import insns as I
 

@@ -26,17 +26,13 @@ import tempfile
 
 from cbpfconform import casefile
 
-# gen_packet_hook.py still imports `casefile` by its old flat name; it is
-# the same module. (Drop this line when that import says cbpfconform.casefile.)
-sys.modules.setdefault("casefile", casefile)
-
-import expressions  # noqa: E402  (this directory: the script's own)
-import frames  # noqa: E402
-import gen_opcodes  # noqa: E402
-import gen_packet_hook  # noqa: E402
-import gen_quirks  # noqa: E402
-import gen_random  # noqa: E402
-import gen_validator  # noqa: E402
+import expressions  # this directory's modules: the script's own
+import frames
+import gen_opcodes
+import gen_packet_hook
+import gen_quirks
+import gen_random
+import gen_validator
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
