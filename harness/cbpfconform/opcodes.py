@@ -93,6 +93,10 @@ class Opcodes:
                 return name
         return None
 
+    def with_field(self, code, group, name):
+        """code with its group field replaced: with_field(c, "mode", "abs")."""
+        return (code & ~self.masks[group]) | self.fields[group][name]
+
     def of_kind(self, *kinds):
         return frozenset(o["code"] for o in self.opcodes if o["kind"] in kinds)
 

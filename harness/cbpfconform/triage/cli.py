@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from .. import paths, results as results_mod
+from .. import opcodes, paths, results as results_mod
 from . import inputs, oracle, regress, shrink
 
 PROG = "cbpf triage"
@@ -176,6 +176,7 @@ def show(res, asm):
 
 def cmd_triage(a):
     cbpf = os.path.join(a.build, "bin", "cbpf")
+    opcodes.use_build(a.build)
     targets = []
     try:
         for path in a.inputs:
@@ -201,7 +202,7 @@ def cmd_triage(a):
             if res["status"] == "minimised" or a.impl or t.peers:
                 print(show(res, disasm(cbpf, res.get("program", []))))
             results.append(res)
-    except oracle.OracleError as e:
+    except (oracle.OracleError, opcodes.OpcodesError) as e:
         print(f"cbpf triage: {e}", file=sys.stderr)
         return 2
     except BaseException:
