@@ -6,7 +6,7 @@ memory cells, returns, register moves and the 16 SKF_AD extensions in all
 three load sizes.
 """
 from cbpfconform.casefile import Case
-import insns as I
+from cbpfconform import insns as I
 from packets import EDGE_WORDS, pattern, with_words
 
 K_EDGES = (0, 1, 2, 31, 32, 0x7fffffff, 0x80000000, 0xffffffff, 0x12345678)

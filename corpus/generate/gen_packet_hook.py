@@ -10,7 +10,7 @@ without it (what the program sees).
 """
 from cbpfconform.casefile import Case
 import frames as F
-import insns as I
+from cbpfconform import insns as I
 
 # name -> index in frames.frames().
 FRAMES = {"ipv4_tcp": 0, "ipv4_udp_dns": 5, "ipv6_tcp": 23, "arp_request": 37}

@@ -6,7 +6,7 @@ old order; they refer to nothing.)
 import struct
 
 from cbpfconform.casefile import Case
-import insns as I
+from cbpfconform import insns as I
 from packets import pattern, with_words
 
 

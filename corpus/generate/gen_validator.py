@@ -4,7 +4,7 @@ both sides of its edge, for the socket profile; plus the seccomp profile's
 extra rules (the seccomp.* entries).
 """
 from cbpfconform.casefile import Case, seccomp_records
-import insns as I
+from cbpfconform import insns as I
 from packets import pattern
 
 PKT = [pattern(64)]

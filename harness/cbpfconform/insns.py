@@ -1,26 +1,44 @@
-"""insns: the instruction vocabulary the corpus generators write programs in.
+"""insns: the instruction vocabulary programs are written in (the corpus
+generators, randprog.py, tests).
 
 Each helper returns one instruction as ([code, jt, jf, k], "bpf_asm text");
-the text becomes the comment next to the raw line in the case file. This is
-only the generators' shorthand: the runner reads the raw numbers. The codes
-come from `cbpf opcodes --json` (cbpfconform.opcodes), never from a copy.
+the text becomes the comment next to the raw line in a case file. The codes
+come from `cbpf opcodes --json` (opcodes.py), never from a copy; they are
+looked up when first used, so importing this module runs nothing.
+
+The constants below (SKF_AD_OFF, EXTENSIONS, ALU_OPS, ...) are attributes
+computed from the same facts on first access.
 """
-from cbpfconform import opcodes
+import functools
 
-OP = opcodes.table()
-code = OP.code
+from . import opcodes
 
-SKF_AD_OFF = OP.skf_ad_off
-SKF_NET_OFF = OP.skf_net_off
-SKF_LL_OFF = OP.skf_ll_off
 
-# SKF_AD_* offset -> bpf_asm extension name.
-EXTENSIONS = {e["k"] - SKF_AD_OFF: e["name"] for e in OP.extensions}
+def code(*parts):
+    """opcodes.Opcodes.code of the current table: code("ld", "h", "abs")."""
+    return opcodes.table().code(*parts)
 
-ALU_OPS = OP.alu_ops()   # add .. xor, in the order of their field values
-JMP_OPS = OP.jmp_ops()   # jeq jgt jge jset
-# Load mnemonic -> size field: {"ld": "w", "ldh": "h", "ldb": "b"}.
-SIZES = {OP.name(code("ld", s, "abs")): s for s in OP.fields["size"]}
+
+@functools.lru_cache(maxsize=None)
+def _constants(op):
+    return {
+        "OP": op,
+        "SKF_AD_OFF": op.skf_ad_off, "SKF_NET_OFF": op.skf_net_off,
+        "SKF_LL_OFF": op.skf_ll_off,
+        # SKF_AD_* offset -> bpf_asm extension name.
+        "EXTENSIONS": {e["k"] - op.skf_ad_off: e["name"] for e in op.extensions},
+        "ALU_OPS": op.alu_ops(),   # add .. xor, in the order of their field values
+        "JMP_OPS": op.jmp_ops(),   # jeq jgt jge jset
+        # Load mnemonic -> size field: {"ld": "w", "ldh": "h", "ldb": "b"}.
+        "SIZES": {op.name(op.code("ld", s, "abs")): s for s in op.fields["size"]},
+    }
+
+
+def __getattr__(name):
+    c = _constants(opcodes.table())
+    if name in c:
+        return c[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _k(k):
@@ -28,6 +46,9 @@ def _k(k):
 
 
 def _off(k):
+    c = _constants(opcodes.table())
+    SKF_AD_OFF, SKF_NET_OFF, SKF_LL_OFF = c["SKF_AD_OFF"], c["SKF_NET_OFF"], c["SKF_LL_OFF"]
+    EXTENSIONS = c["EXTENSIONS"]
     k = _k(k)
     if k >= SKF_AD_OFF:
         n = k - SKF_AD_OFF
@@ -37,6 +58,10 @@ def _off(k):
     if k >= SKF_LL_OFF:
         return f"SKF_LL_OFF+{k - SKF_LL_OFF}"
     return f"{k:#x}" if k > 0xffff else str(k)
+
+
+def _size(mnemonic):
+    return _constants(opcodes.table())["SIZES"][mnemonic]
 
 
 def ld_imm(k):
@@ -96,11 +121,11 @@ def txa():
 
 
 def ld_abs(size, k):
-    return [code("ld", SIZES[size], "abs"), 0, 0, _k(k)], f"{size} [{_off(k)}]"
+    return [code("ld", _size(size), "abs"), 0, 0, _k(k)], f"{size} [{_off(k)}]"
 
 
 def ld_ind(size, k):
-    return [code("ld", SIZES[size], "ind"), 0, 0, _k(k)], f"{size} [x+{_off(k)}]"
+    return [code("ld", _size(size), "ind"), 0, 0, _k(k)], f"{size} [x+{_off(k)}]"
 
 
 def ld_mem(k):
