@@ -4,37 +4,29 @@
  * (`python3 -m cbpfconform`, harness/cbpfconform/cli.py), which this
  * command execs with /usr/bin/python3, passing the build directory this
  * cbpf binary lives in (so the runner uses the same cbpf and plugins).
- * python_exec.c finds the package.
+ * python_exec.c finds the package. `cbpf corpus --help` is the Python
+ * command's full help.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 
+/* The short usage of a mistake; `cbpf corpus --help` is the Python
+ * command's own help (every command, option and exit status, one text). */
 static const char usage[] =
-	"usage: cbpf corpus COMMAND [OPTIONS]\n\n"
-	"The conformance corpus (corpus/README.md):\n\n"
-	"  run     run cases on every implementation (the live kernel is the\n"
-	"          reference) and write reports/out/\n"
-	"  record  run cases on the live kernel and write its answers into the\n"
-	"          case files as their expectations (with the environment record)\n"
-	"  merge   join the results.json of the shards of one run\n"
-	"  render  re-render summary.md and index.html from a results.json\n\n"
-	"Options: --corpus DIR, --only PATTERNS, --shard I/N (run, record),\n"
-	"--impl LIST (run), --out DIR (run, merge, render).\n"
-	"`cbpf corpus COMMAND --help` lists a command's options.\n\n"
-	"Exit status:\n"
-	"  0    success\n"
-	"  1    run: our VM diverges from the kernel, or a case is broken;\n"
-	"       record: a case could not be recorded, or is broken\n"
-	"  2    usage error, or an input that cannot be read\n";
+	"usage: cbpf corpus COMMAND [OPTIONS]   (COMMAND: run, record, merge, render)\n"
+	"`cbpf corpus --help` lists the commands and the exit status,\n"
+	"`cbpf corpus COMMAND --help` a command's options.\n";
 
 int cmd_corpus(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
 	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return tool_exec_python("corpus", "cbpfconform", NULL, 0, 0, argv + 1, 1);
 	const char *sub = argv[1];
 	if (strcmp(sub, "record") && strcmp(sub, "run") && strcmp(sub, "merge") &&
 	    strcmp(sub, "render")) {

@@ -109,9 +109,10 @@ def _out(p):
 
 
 def parser():
-    ap = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EXIT_CODES,
+    ap = argparse.ArgumentParser(prog=PROG, usage=f"{PROG} COMMAND [OPTIONS]",
+                                 description=DESCRIPTION, epilog=EXIT_CODES,
                                  formatter_class=_formatter)
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", prog=PROG)
     run = sub.add_parser("run", help="run the cases and write the reports",
                          description="Run every selected case on every available implementation\n"
                                      "(the live kernel is the reference), print the summary table\n"
