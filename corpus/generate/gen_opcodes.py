@@ -81,7 +81,7 @@ def load_cases():
     offsets = (0, 1, 2, 3, 4, 60, 61, 62, 63, 64, 1496, 1498, 1499, 1500, 0x7fffffff,
                0x80000000, 0xffffefff, I.SKF_NET_OFF, I.SKF_NET_OFF + 1, I.SKF_NET_OFF + 63,
                I.SKF_NET_OFF - 1, I.SKF_LL_OFF, I.SKF_LL_OFF - 1)
-    for size in ("ld", "ldh", "ldb"):
+    for size in I.SIZES:  # ld ldh ldb
         tag = I.tags(I.ld_abs(size, 0))
         for k in offsets:
             yield case(f"opcodes/ld_abs/{size}_{k:#x}",
@@ -91,7 +91,7 @@ def load_cases():
            (0xffffffff, 2), (0x80000000, 0x80000001), (1, 0xfffffffe), (0x11, 0xfffffff0),
            (0, I.SKF_AD_OFF), (0, I.SKF_NET_OFF), (4, I.SKF_NET_OFF), (0, I.SKF_LL_OFF),
            (0xfff00000, 0), (0x7fffffff, 1), (1496, 0), (1499, 0))
-    for size in ("ld", "ldh", "ldb"):
+    for size in I.SIZES:  # ld ldh ldb
         tag = I.tags(I.ld_ind(size, 0))
         for x, k in ind:
             yield case(f"opcodes/ld_ind/{size}_x{x:#x}_k{k:#x}",
@@ -178,7 +178,7 @@ def move_cases():
 def extension_cases():
     pkts = [pattern(16), pattern(64), pattern(300)]
     for off, name in I.EXTENSIONS.items():
-        for size in ("ld", "ldh", "ldb"):
+        for size in I.SIZES:  # ld ldh ldb
             c = case(f"opcodes/ext/{name}_{size}",
                      f"{size} [{name}] (SKF_AD_OFF+{off}) over AF_UNIX; size bits are ignored",
                      [I.ld_imm(0x1234567), I.ldx_imm(0x89), I.ld_abs(size, I.SKF_AD_OFF + off),

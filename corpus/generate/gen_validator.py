@@ -96,7 +96,7 @@ def jump_rules():
 
 def extension_rules():
     for n in (0, 1, 2, 3, 4, 30, 60, 61, 62, 63, 64, 68, 0xffc, 0xfff):
-        for size in ("ld", "ldh", "ldb"):
+        for size in I.SIZES:  # ld ldh ldb
             yield case(f"validator/skf_ad/{size}_ad{n:#x}",
                        f"{size} [SKF_AD_OFF+{n}]: only the 16 known offsets load",
                        [I.ld_abs(size, I.SKF_AD_OFF + n), I.ret_k(1)],

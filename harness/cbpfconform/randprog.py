@@ -45,7 +45,6 @@ NEGATIVE_OFFSETS = 3
 # The extensions whose value needs no device and is not random or per-CPU.
 DETERMINISTIC_EXT = ("proto", "type", "nla", "nlan", "mark", "queue", "rxhash", "xor_x",
                      "vlan_tci", "vlan_avail", "poff", "vlan_tpid")
-LOAD_SIZES = ("ld", "ldh", "ldb")
 
 
 def _offsets(negative):
@@ -75,11 +74,11 @@ def _load(rng, r, negative):
     """A packet, extension or msh load (r in [0.40, 0.65))."""
     offsets = _offsets(negative)
     if r < 0.55:
-        size = rng.choice(LOAD_SIZES)
+        size = rng.choice(list(I.SIZES))
         load = I.ld_abs if rng.random() < 0.5 else I.ld_ind
         return load(size, rng.choice(offsets))
     if r < 0.60:
-        size = rng.choice(LOAD_SIZES)
+        size = rng.choice(list(I.SIZES))
         if not negative:
             return I.ld_abs(size, rng.choice(offsets))
         return I.ld_abs(size, I.OP.ext_k(rng.choice(DETERMINISTIC_EXT)))
