@@ -4,8 +4,10 @@ cases are the files; this script is how they were made).
 
     PYTHONPATH=harness /usr/bin/python3 corpus/generate/generate.py [--corpus DIR]
 
-(harness/ on PYTHONPATH for the cbpfconform package; this directory's
-modules are found because it is the script's own.)
+(harness/ on PYTHONPATH for the cbpfconform package, whose opcodes.py
+reads the opcode facts from `cbpf opcodes --json` of $CBPF_BUILD, else
+build/; this directory's modules are found because it is the script's
+own.)
 
 Families: opcodes/, validator/, quirks/, random/, packet_hook/ (Python
 generators in this directory), pcap/ (one case per line of pcap/expressions.txt, run over
