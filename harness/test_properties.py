@@ -22,20 +22,24 @@ seccomp_programs = RNG.map(lambda rng: randprog.raw(randprog.seccomp_program(rng
 PACKETS = st.lists(st.binary(min_size=0, max_size=120), min_size=1, max_size=3)
 
 
-@pytest.fixture(scope="module")
-def pair(build_dir):
+def _kernel_and_vm(profile):
+    """The kernel oracle's and our VM's plugins for profile (a fixture's
+    body), or a skip naming what cannot run."""
     ks = impls_mod.parse_impls("kernel,vm", BUILD)
     for i in ks:
         impls_mod.probe(i, None)
-    kernel, vm = ks
-    if not kernel.available.get("linux"):
+    missing = [i for i in ks if not i.available.get(profile)]
+    if missing:
         impls_mod.close_all(ks)
-        pytest.skip(f"kernel oracle unavailable: {kernel.reasons.get('linux')}")
-    if not vm.available.get("linux"):
-        impls_mod.close_all(ks)
-        pytest.skip(f"VM plugin unavailable: {vm.reasons.get('linux')}")
-    yield kernel.plugins["linux"], vm.plugins["linux"]
+        pytest.skip(f"{profile}: unavailable: " +
+                    "; ".join(f"{i.name}: {i.reasons.get(profile)}" for i in missing))
+    yield tuple(i.plugins[profile] for i in ks)
     impls_mod.close_all(ks)
+
+
+@pytest.fixture(scope="module")
+def pair(build_dir):
+    yield from _kernel_and_vm("linux")
 
 
 @settings(max_examples=int(os.environ.get("CBPF_HYPOTHESIS_EXAMPLES", "150")), deadline=None,
@@ -63,15 +67,7 @@ SECCOMP_INPUTS = st.lists(st.tuples(SAFE_NR, st.lists(st.integers(0, 2**64 - 1),
 
 @pytest.fixture(scope="module")
 def seccomp_pair(build_dir):
-    ks = impls_mod.parse_impls("kernel,vm", BUILD)
-    for i in ks:
-        impls_mod.probe(i, None)
-    kernel, vm = ks
-    if not kernel.available.get("seccomp") or not vm.available.get("seccomp"):
-        impls_mod.close_all(ks)
-        pytest.skip(f"seccomp oracle or VM unavailable: {kernel.reasons} {vm.reasons}")
-    yield kernel.plugins["seccomp"], vm.plugins["seccomp"]
-    impls_mod.close_all(ks)
+    yield from _kernel_and_vm("seccomp")
 
 
 @settings(max_examples=int(os.environ.get("CBPF_HYPOTHESIS_SECCOMP_EXAMPLES", "60")),

@@ -19,22 +19,25 @@ static const char usage[] =
 	"`cbpf corpus --help` lists the commands and the exit status,\n"
 	"`cbpf corpus COMMAND --help` a command's options.\n";
 
+/* The commands, and whether one runs programs (merge and render read
+ * results.json only: no build needed). */
+static const struct {
+	const char *name;
+	int with_build;
+} commands[] = { { "run", 1 }, { "record", 1 }, { "merge", 0 }, { "render", 0 } };
+
 int cmd_corpus(int argc, char **argv)
 {
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+	const char *sub = argc < 2 ? NULL : argv[1];
+
+	if (sub != NULL && (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0))
 		return tool_exec_python("corpus", "cbpfconform", NULL, 0, 0, argv + 1, 1);
-	const char *sub = argv[1];
-	if (strcmp(sub, "record") && strcmp(sub, "run") && strcmp(sub, "merge") &&
-	    strcmp(sub, "render")) {
-		fprintf(stderr, "cbpf corpus: unknown command '%s'\n%s", sub, usage);
-		return 2;
-	}
-	/* merge and render read results.json only: no build needed */
-	int with_build = strcmp(sub, "merge") != 0 && strcmp(sub, "render") != 0;
-	return tool_exec_python("corpus", "cbpfconform", &sub, 1, with_build, argv + 2,
-				(size_t)argc - 2);
+	for (size_t i = 0; sub != NULL && i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(sub, commands[i].name) == 0)
+			return tool_exec_python("corpus", "cbpfconform", &sub, 1,
+						commands[i].with_build, argv + 2, (size_t)argc - 2);
+	if (sub != NULL)
+		fprintf(stderr, "cbpf corpus: unknown command '%s'\n", sub);
+	fputs(usage, stderr);
+	return 2;
 }
