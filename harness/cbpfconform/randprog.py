@@ -27,9 +27,11 @@ they differ from the defaults:
                   not only from the edge pool
   ja              unconditional jumps too
   loadable        fix the program up so that Linux loads it: jumps kept in
-                  range, reads of a scratch cell some path leaves unstored
-                  become `ld #0` / `ldx #0` (linux-semantics:
-                  validate.jump-range, validate.scratch-uninit)
+                  range, an ld [k] in the ancillary range that names no
+                  extension loads [k & 0xff], reads of a scratch cell some
+                  path leaves unstored become `ld #0` / `ldx #0`
+                  (linux-semantics: validate.jump-range, validate.ancillary,
+                  validate.scratch-uninit)
 """
 import random
 
@@ -39,17 +41,16 @@ Random = random.Random
 
 K_POOL = (0, 1, 2, 3, 4, 7, 8, 12, 14, 16, 20, 23, 31, 63, 64, 0xff, 0x100, 0xffff, 0x10000,
           0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff)
-# Packet offsets; the last three are negative (-1, SKF_NET_OFF, SKF_NET_OFF + 9).
+# Packet offsets (_offsets() adds three negative ones: -1, SKF_NET_OFF and
+# SKF_NET_OFF + 9).
 OFF_POOL = (0, 1, 2, 3, 6, 12, 13, 14, 20, 23, 30, 40, 54, 60, 62, 63, 64, 65, 120)
-NEGATIVE_OFFSETS = 3
 # The extensions whose value needs no device and is not random or per-CPU.
 DETERMINISTIC_EXT = ("proto", "type", "nla", "nlan", "mark", "queue", "rxhash", "xor_x",
                      "vlan_tci", "vlan_avail", "poff", "vlan_tpid")
 
 
 def _offsets(negative):
-    pool = OFF_POOL + (0xffffffff, I.SKF_NET_OFF, I.SKF_NET_OFF + 9)
-    return pool if negative else pool[:-NEGATIVE_OFFSETS]
+    return OFF_POOL + ((0xffffffff, I.SKF_NET_OFF, I.SKF_NET_OFF + 9) if negative else ())
 
 
 def _const(rng, random_k):
@@ -140,8 +141,8 @@ def raw(prog):
 
 
 def make_loadable(prog):
-    """prog with its jumps kept inside it and every scratch read some path
-    leaves unstored replaced by a load of 0 into the same register."""
+    """prog fixed up so that Linux loads it (see loadable in the module's
+    text); the fixes draw nothing, so the seed's sequence is unchanged."""
     op = I.OP
     last = len(prog) - 1
     out = []
@@ -156,6 +157,9 @@ def make_loadable(prog):
                 out.append(I.jmp_x(op_name, min(jt, room), min(jf, room)))
             else:
                 out.append(I.jmp_k(op_name, k, min(jt, room), min(jf, room)))
+        elif c in op.of_kind("ld_abs") and k >= op.skf_ad_off and op.ext_name(k) is None:
+            # in the ancillary range, but no extension: a packet offset instead
+            out.append(I.ld_abs(op.name(c), k & 0xff))
         else:
             out.append((insn, text))
     if classify.reads_unstored(raw(out)):
@@ -206,7 +210,7 @@ def seccomp_program(rng, max_body=12):
             body.append(I.alu_x(rng.choice(alu)))
     for _ in range(rng.randint(0, 2)):
         pos = rng.randint(0, len(body))
-        left = len(body) - pos + 1      # the tail's first instruction is in range
+        left = len(body) - pos          # at most to the tail's first instruction
         op, src = rng.choice(SECCOMP_JUMPS)
         jt, jf = rng.randint(0, left), rng.randint(0, left)
         body.insert(pos, I.jmp_x(op, jt, jf) if src == "x"
