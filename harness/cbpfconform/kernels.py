@@ -113,7 +113,7 @@ def probe_one(i, ln, log_dir):
         resp = {"load": "error", "reason": str(e)}
     if resp.get("load") == "error":
         i.available[ln] = False
-        i.reasons[ln] = _reason(resp.get("reason", "probe failed"), log)
+        i.reasons[ln] = reason_of(resp.get("reason", "probe failed"), log)
         plug.close()
         return
     i.available[ln] = True
@@ -123,7 +123,7 @@ def probe_one(i, ln, log_dir):
             {"lane": ln, "target": resp.get("target"), "env": resp.get("env")})
 
 
-def _reason(why, log):
+def reason_of(why, log):
     """A plugin that exited: the one-line reason it printed on stderr."""
     if log and "exited" in why:
         try:
