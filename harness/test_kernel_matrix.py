@@ -105,6 +105,6 @@ def test_guest_command_help_and_usage_errors():
                                            "ppc64el, s390x)\n")
     r = subprocess.run([cbpf, "kernel", "plugin", "--target", "debian-6.1/arm64", "--via",
                         "seccomp"], capture_output=True, text=True, timeout=60)
-    assert (r.returncode, r.stderr) == (2, "cbpf kernel plugin --target: --via 'seccomp': a "
-                                           "guest serves unix or packet\n"
-                                           "try 'cbpf kernel plugin --target --help'\n")
+    assert (r.returncode, r.stderr) == (
+        2, "cbpf kernel plugin --target: --via 'seccomp': a guest serves unix or packet\n"
+           "try 'cbpf kernel plugin --target --help'\n")
