@@ -147,13 +147,13 @@ static _Atomic(const void *const *) published_handlers;
 #endif
 
 /*
- * The fast loop. Its label addresses must be those of this one function
- * (never inlined or cloned), because slots store them; a call with vm ==
- * NULL publishes them for cbpf_vm_handlers().
+ * The fast loop (cbpf_vm_interp_run, internal.h). Its label addresses must
+ * be those of this one function (never inlined or cloned), because slots
+ * store them; a call with vm == NULL publishes them for cbpf_vm_handlers().
  */
 VM_RUN_ATTR
-static struct cbpf_result vm_run_threaded(const struct cbpf_vm *vm, const uint8_t *pkt,
-					  size_t len, const struct cbpf_ctx *ctx)
+struct cbpf_result cbpf_vm_interp_run(const struct cbpf_vm *vm, const uint8_t *pkt,
+				      size_t len, const struct cbpf_ctx *ctx)
 {
 #ifdef VM_THREADED
 #define VM_LABEL_ADDR(name) [VM_##name] = &&L_##name,
@@ -195,14 +195,17 @@ fail_load:
 #endif
 }
 
-/* The native code when the VM has some (and the packet is neither NULL
- * nor too long for it), else the threaded loop. */
+/* The native code when the VM has some (it hands NULL packets and
+ * lengths it does not handle to the interpreter itself), else the
+ * threaded loop: two checks and a tail call, the per-packet cost. */
 struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
 			       const struct cbpf_ctx *ctx)
 {
-	if (vm != NULL && vm->jit.fn != NULL && pkt != NULL && len <= VM_JIT_MAX_LEN)
+	if (vm == NULL)
+		return result(0, CBPF_END_RET);
+	if (vm->jit.fn != NULL)
 		return vm->jit.fn(vm, pkt, len, ctx);
-	return vm_run_threaded(vm, pkt, len, ctx);
+	return cbpf_vm_interp_run(vm, pkt, len, ctx);
 }
 
 const void *const *cbpf_vm_handlers(void)
@@ -210,7 +213,7 @@ const void *const *cbpf_vm_handlers(void)
 	const void *const *h = atomic_load_explicit(&published_handlers, memory_order_acquire);
 
 	if (h == NULL) {
-		vm_run_threaded(NULL, NULL, 0, NULL);
+		cbpf_vm_interp_run(NULL, NULL, 0, NULL);
 		h = atomic_load_explicit(&published_handlers, memory_order_acquire);
 	}
 	return h;

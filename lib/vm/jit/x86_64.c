@@ -31,6 +31,7 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -53,7 +54,7 @@ enum {
 #define FRAME_SIZE ((int32_t)((sizeof(struct vm_jit_state) + 8 + 15) / 16 * 16 - 8))
 
 /* Where a rel32 jump goes. */
-enum jit_label { LBL_PC, LBL_FAIL, LBL_DIV0, LBL_ESC, LBL_IND_SLOW, LBL_DONE };
+enum jit_label { LBL_PC, LBL_FAIL, LBL_DIV0, LBL_ESC, LBL_IND_SLOW, LBL_LONG, LBL_DONE };
 
 struct jit_fixup {
 	size_t pos;            /* the rel32 field */
@@ -71,6 +72,10 @@ struct jit {
 	size_t n;
 	bool frame;            /* the program uses M[]: a frame from entry */
 	bool uses_len;         /* the program reads ld #len */
+	bool reads_input;      /* some load, ld #len or escape reads pkt/len */
+	bool long_len;         /* some load assumes len <= VM_JIT_MAX_LEN */
+	bool reads_x;          /* X may be read (or saved by an escape) */
+	bool writes_a_first;   /* pc 0 sets A without reading it or escaping */
 	bool fail;             /* out of memory or an unexpected instruction */
 };
 
@@ -595,7 +600,8 @@ static void emit_escape_tail(struct jit *j)
  * an int escapes to the windows, else the load fails); then the shared
  * failed load, div0, and escape (r11d = pc).
  */
-static void emit_tails(struct jit *j, size_t *fail, size_t *div0, size_t *esc)
+static void emit_tails(struct jit *j, size_t *fail, size_t *div0, size_t *esc,
+		       size_t *lng)
 {
 	size_t nbody = j->nfix;
 
@@ -614,9 +620,14 @@ static void emit_tails(struct jit *j, size_t *fail, size_t *div0, size_t *esc)
 	emit_end(j, CBPF_ABORT_DIV0);
 	*esc = j->b.len;
 	emit_escape_tail(j);
+	/* len > VM_JIT_MAX_LEN: the whole run in the interpreter (nothing has
+	 * changed rdi, rsi, rdx, rcx yet); a tail call. */
+	*lng = j->b.len;
+	x86_mov_ri64(&j->b, X86_RAX, (uint64_t)(uintptr_t)&cbpf_vm_interp_run);
+	x86_jmp_r(&j->b, X86_RAX);
 }
 
-static void resolve(struct jit *j, size_t fail, size_t div0, size_t esc)
+static void resolve(struct jit *j, size_t fail, size_t div0, size_t esc, size_t lng)
 {
 	for (size_t i = 0; i < j->nfix; i++) {
 		const struct jit_fixup *f = &j->fix[i];
@@ -633,6 +644,7 @@ static void resolve(struct jit *j, size_t fail, size_t div0, size_t esc)
 		case LBL_FAIL: to = fail; break;
 		case LBL_DIV0: to = div0; break;
 		case LBL_ESC: to = esc; break;
+		case LBL_LONG: to = lng; break;
 		default: continue;
 		}
 		x86_patch_rel32(&j->b, f->pos, to);
@@ -657,12 +669,24 @@ static void emit_len_value(struct jit *j)
 	x86_patch_rel32(&j->b, unset, j->b.len);
 }
 
-/* Prologue: the len value and the zeroed frame when the program needs
- * them, A = X = 0. */
+/*
+ * Prologue: a NULL packet reads as no bytes (len <- 0, as the interpreter
+ * does); lengths past VM_JIT_MAX_LEN go to the interpreter when a load
+ * relies on the bound; then the len value and the zeroed frame when the
+ * program needs them, and A = X = 0 where the program could see them.
+ */
 static void emit_prologue(struct jit *j)
 {
 	static const uint8_t store64[] = { 0x89 };
 
+	if (j->reads_input) {
+		x86_test_rr64(&j->b, REG_PKT, REG_PKT);
+		x86_cmov_w(&j->b, true, X86_CC_E, REG_LEN, REG_PKT);
+	}
+	if (j->long_len) {
+		x86_alu_ri(&j->b, true, X86_CMP, REG_LEN, (uint32_t)VM_JIT_MAX_LEN);
+		jcc_to(j, X86_CC_A, LBL_LONG, 0);
+	}
 	if (j->uses_len)
 		emit_len_value(j);
 	if (j->frame) {
@@ -671,8 +695,10 @@ static void emit_prologue(struct jit *j)
 		for (int32_t off = 0; off < (int32_t)sizeof(uint32_t[CBPF_MEMWORDS]); off += 8)
 			x86_op_rm(&j->b, true, store64, 1, REG_T, X86_RSP, off);
 	}
-	x86_alu_rr(&j->b, false, X86_XOR, REG_A, REG_A);
-	x86_alu_rr(&j->b, false, X86_XOR, REG_X, REG_X);
+	if (!j->writes_a_first)
+		x86_alu_rr(&j->b, false, X86_XOR, REG_A, REG_A);
+	if (j->reads_x)
+		x86_alu_rr(&j->b, false, X86_XOR, REG_X, REG_X);
 }
 
 /* The length an instruction proves when the run goes on past it: a
@@ -706,6 +732,42 @@ static void flow_len(struct jit *j, size_t pc, const struct cbpf_typed *t, uint6
 			j->known[to[i]] = len;
 }
 
+/* Whether insn sets A without reading A or X and without escaping (so the
+ * prologue need not zero A before it). */
+static bool sets_a_only(const struct cbpf_insn *insn)
+{
+	struct cbpf_typed t = cbpf_decode(*insn);
+
+	switch (t.kind) {
+	case CBPF_KIND_LD_IMM:
+	case CBPF_KIND_LD_LEN:
+	case CBPF_KIND_LD_MEM: return t.reg == CBPF_REG_A;
+	case CBPF_KIND_LD_ABS: return t.k <= INT32_MAX;
+	default: return false;
+	}
+}
+
+/* What the prologue must provide for instruction t: the input (pkt, len),
+ * the bound len <= VM_JIT_MAX_LEN, X = 0. An escape (windows, extensions)
+ * reads all three in the interpreter. */
+static void note_registers(struct jit *j, const struct cbpf_typed *t)
+{
+	uint64_t end = (uint64_t)t->k + (t->kind == CBPF_KIND_LD_MSH ? 1 : (unsigned)t->size);
+	bool escapes = t->kind == CBPF_KIND_LD_EXT ||
+		       ((t->kind == CBPF_KIND_LD_ABS || t->kind == CBPF_KIND_LD_MSH) &&
+			t->k > INT32_MAX);
+	bool load = t->kind == CBPF_KIND_LD_ABS || t->kind == CBPF_KIND_LD_MSH ||
+		    t->kind == CBPF_KIND_LD_IND;
+
+	j->reads_input |= load || escapes || t->kind == CBPF_KIND_LD_LEN;
+	j->long_len |= escapes || t->kind == CBPF_KIND_LD_IND ||
+		       (load && end > VM_JIT_MAX_LEN);
+	j->reads_x |= escapes || t->kind == CBPF_KIND_LD_IND || t->kind == CBPF_KIND_TXA ||
+		      (t->kind == CBPF_KIND_ST && t->reg == CBPF_REG_X) ||
+		      ((t->kind == CBPF_KIND_ALU || t->kind == CBPF_KIND_JCOND) &&
+		       t->src == CBPF_SRC_X);
+}
+
 /*
  * What the prologue must prepare, and the bounds already checked: jumps go
  * forward only, so one pass in pc order computes, for each pc, the
@@ -723,13 +785,15 @@ static void scan(struct jit *j, const struct cbpf_insn *insns)
 			j->known[pc] = 0;
 		j->frame |= t.kind == CBPF_KIND_LD_MEM || t.kind == CBPF_KIND_ST;
 		j->uses_len |= t.kind == CBPF_KIND_LD_LEN;
+		note_registers(j, &t);
 		flow_len(j, pc, &t, proven_len(&t, j->known[pc]));
 	}
+	j->writes_a_first = sets_a_only(&j->insns[0]);
 }
 
 static int generate(struct jit *j, const struct cbpf_insn *insns)
 {
-	size_t fail, div0, esc;
+	size_t fail, div0, esc, lng;
 
 	j->insns = insns;
 	scan(j, insns);
@@ -740,16 +804,62 @@ static int generate(struct jit *j, const struct cbpf_insn *insns)
 		j->pc_pos[pc] = j->b.len;
 		emit_insn(j, (uint32_t)pc, &t);
 	}
-	emit_tails(j, &fail, &div0, &esc);
-	resolve(j, fail, div0, esc);
+	emit_tails(j, &fail, &div0, &esc, &lng);
+	resolve(j, fail, div0, esc, lng);
 	return j->fail || j->b.oom ? -1 : 0;
+}
+
+/*
+ * Where the code goes: near this library's own code. Measured here (AMD
+ * EPYC, bench/README.md "Native code"), a call from a capture loop into
+ * code mapped where mmap() puts it by default, terabytes away from the
+ * caller, costs about 0.8 ns more per packet than the same bytes within a
+ * few hundred MB of it (the branch predictors keep near targets cheaply).
+ * So the mapping is asked for (a hint, never MAP_FIXED) in the 1 GB below
+ * the library's code, at a moving address; where the kernel puts it
+ * elsewhere, that mapping is used as it is.
+ */
+#define NEAR_SPAN ((uintptr_t)1 << 30)
+#define NEAR_TRIES 4
+
+static _Atomic uintptr_t near_next;
+
+static bool is_near(uintptr_t a, uintptr_t anchor)
+{
+	return a < anchor && anchor - a <= 2 * NEAR_SPAN;
+}
+
+static void *map_code(size_t size)
+{
+	uintptr_t anchor = (uintptr_t)&cbpf_vm_jit_resume & ~(uintptr_t)0xfffff;
+	int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	void *mem = MAP_FAILED;
+
+	if (anchor > NEAR_SPAN) {
+		uintptr_t expected = 0;
+
+		atomic_compare_exchange_strong(&near_next, &expected, anchor - NEAR_SPAN);
+		for (int i = 0; i < NEAR_TRIES; i++) {
+			uintptr_t hint = atomic_fetch_add(&near_next, size);
+
+			if (!is_near(hint, anchor))
+				break;
+			mem = mmap((void *)hint, size, prot, flags, -1, 0);
+			if (mem == MAP_FAILED || is_near((uintptr_t)mem, anchor))
+				return mem;
+			munmap(mem, size);
+			mem = MAP_FAILED;
+			atomic_fetch_add(&near_next, (uintptr_t)1 << 20); /* past what is there */
+		}
+	}
+	return mmap(NULL, size, prot, flags, -1, 0);
 }
 
 /* Copy the code into a new mapping, then make it read+execute. */
 static int install(const struct x86_buf *b, struct vm_jit *out)
 {
 	size_t page = 4096, size = (b->len + page - 1) / page * page;
-	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *mem = map_code(size);
 
 	if (mem == MAP_FAILED)
 		return -1;
