@@ -1,6 +1,7 @@
 /*
- * vm/exec.c - cbpf_vm_run(): the VM's run loop over the pre-decoded program
- * (vm.c), or the program's native code (vm/jit/jit.h) when it has some.
+ * vm/exec.c - cbpf_vm_run() and cbpf_vm_run_batch(): the VM's run loop over
+ * the pre-decoded program (vm.c), or the program's native code
+ * (vm/jit/jit.h) when it has some.
  *
  * Two loops share the handlers of vm/exec_ops.h:
  *   - the fast loop, direct-threaded with GCC/Clang labels as values (each
@@ -206,6 +207,30 @@ struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, siz
 	if (vm->jit.fn != NULL)
 		return vm->jit.fn(vm, pkt, len, ctx);
 	return cbpf_vm_interp_run(vm, pkt, len, ctx);
+}
+
+/* Each packet straight into the native code or the interpreter: the one
+ * check of cbpf_vm_run() is made once per batch. */
+size_t cbpf_vm_run_batch(const struct cbpf_vm *vm, const uint8_t *const *pkts,
+			 const size_t *lens, size_t n, const struct cbpf_ctx *ctx,
+			 uint32_t *verdicts)
+{
+	vm_jit_fn run;
+	size_t kept = 0;
+
+	if (vm == NULL) {
+		for (size_t i = 0; i < n; i++)
+			verdicts[i] = 0;
+		return 0;
+	}
+	run = vm->jit.fn != NULL ? vm->jit.fn : cbpf_vm_interp_run;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = run(vm, pkts[i], lens[i], ctx).verdict;
+
+		verdicts[i] = v;
+		kept += v != 0;
+	}
+	return kept;
 }
 
 const void *const *cbpf_vm_handlers(void)
