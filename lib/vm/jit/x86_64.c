@@ -3,7 +3,9 @@
  * a scan of a validated cBPF program (what the prologue needs; the length
  * every path to each pc has proved), then one pass in pc order emits one
  * function (vm/jit/jit.h has its contract), out-of-line tails last and rel32
- * jumps patched at the end. The code is copied into a fresh mapping that
+ * jumps patched at the end. A program with several bounds checks on ABS
+ * loads gets its body twice: one compare at entry (len >= the largest
+ * k + size) picks the copy without those checks, else the checked copy. The code is copied into a fresh mapping that
  * is made read+execute (never writable and executable at once).
  *
  * The function has cbpf_vm_run()'s signature (vm, pkt, len, ctx) and
@@ -60,14 +62,21 @@ struct jit_fixup {
 	size_t pos;            /* the rel32 field */
 	enum jit_label label;
 	uint32_t pc;           /* LBL_PC: target pc; LBL_IND_SLOW: the load's pc */
+	unsigned version;      /* LBL_PC: in which copy of the body (jit.version) */
 };
 
 struct jit {
 	struct x86_buf b;
 	struct jit_fixup *fix;
 	size_t nfix, capfix;
-	size_t *pc_pos;        /* code offset of each pc */
+	size_t *pc_pos;        /* code offset of each pc, per version (2n) */
 	uint64_t *known;       /* per pc: len is at least this on every path */
+	/* Bounds-check versioning: with max_end > 0 the body is emitted
+	 * twice. Version 0 runs when len >= max_end (one compare at entry),
+	 * which proves every ABS/MSH load at k >= 0 in bounds, so it has no
+	 * such checks; version 1, the checked body, runs otherwise. */
+	uint64_t max_end;
+	unsigned version;      /* the body being emitted */
 	const struct cbpf_insn *insns;
 	size_t n;
 	bool frame;            /* the program uses M[]: a frame from entry */
@@ -79,7 +88,8 @@ struct jit {
 	bool fail;             /* out of memory or an unexpected instruction */
 };
 
-static void add_fixup(struct jit *j, size_t pos, enum jit_label label, uint32_t pc)
+static void add_fixup(struct jit *j, size_t pos, enum jit_label label, uint32_t pc,
+		      unsigned version)
 {
 	if (j->nfix == j->capfix) {
 		size_t cap = j->capfix == 0 ? 64 : 2 * j->capfix;
@@ -92,17 +102,17 @@ static void add_fixup(struct jit *j, size_t pos, enum jit_label label, uint32_t 
 		j->fix = f;
 		j->capfix = cap;
 	}
-	j->fix[j->nfix++] = (struct jit_fixup){ pos, label, pc };
+	j->fix[j->nfix++] = (struct jit_fixup){ pos, label, pc, version };
 }
 
 static void jcc_to(struct jit *j, enum x86_cc cc, enum jit_label label, uint32_t pc)
 {
-	add_fixup(j, x86_jcc(&j->b, cc), label, pc);
+	add_fixup(j, x86_jcc(&j->b, cc), label, pc, j->version);
 }
 
 static void jmp_to(struct jit *j, enum jit_label label, uint32_t pc)
 {
-	add_fixup(j, x86_jmp(&j->b), label, pc);
+	add_fixup(j, x86_jmp(&j->b), label, pc, j->version);
 }
 
 /* Continue in the interpreter at pc: r11d <- pc, then the shared escape. */
@@ -142,13 +152,21 @@ static void emit_read_be(struct jit *j, unsigned dst, unsigned base, int32_t dis
 	emit_to_host(j, dst, size);
 }
 
+/* What len is known to be at least at pc in the body being emitted. */
+static uint64_t known_len(const struct jit *j, uint32_t pc)
+{
+	if (j->version == 0 && j->max_end > j->known[pc])
+		return j->max_end;
+	return j->known[pc];
+}
+
 /* Fail the run unless k + size <= len (k >= 0 as an int); nothing when
  * every path to pc already proved it. */
 static void emit_abs_check(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
 {
 	uint64_t end = (uint64_t)k + size;
 
-	if (end <= j->known[pc])
+	if (end <= known_len(j, pc))
 		return;
 	if (end > VM_JIT_MAX_LEN) {
 		jmp_to(j, LBL_FAIL, 0); /* past any packet the JIT runs on */
@@ -420,7 +438,7 @@ static void emit_spec_load(struct jit *j, uint32_t pc, uint32_t k, unsigned size
 {
 	uint64_t end = (uint64_t)k + size;
 
-	if (end <= j->known[pc]) {
+	if (end <= known_len(j, pc)) {
 		emit_read_be(j, REG_A, REG_PKT, (int32_t)k, size);
 		return;
 	}
@@ -639,7 +657,7 @@ static void resolve(struct jit *j, size_t fail, size_t div0, size_t esc, size_t 
 				j->fail = true;
 				return;
 			}
-			to = j->pc_pos[f->pc];
+			to = j->pc_pos[(size_t)f->version * j->n + f->pc];
 			break;
 		case LBL_FAIL: to = fail; break;
 		case LBL_DIV0: to = div0; break;
@@ -768,6 +786,24 @@ static void note_registers(struct jit *j, const struct cbpf_typed *t)
 		       t->src == CBPF_SRC_X);
 }
 
+/* Versioning applies to programs whose loads all lie in the first 64 KiB
+ * (every compiled filter; a longer bound would rarely hold). */
+#define VERSION_MAX_END 65535u
+
+/* Count a bounds check the checked body needs (an ABS or MSH load at
+ * k >= 0 not already proved by `known`) and the bound it needs. */
+static void note_check(const struct cbpf_typed *t, uint64_t known, size_t *checks,
+		       uint64_t *max_end)
+{
+	uint64_t end = (uint64_t)t->k + (t->kind == CBPF_KIND_LD_MSH ? 1 : (unsigned)t->size);
+
+	if ((t->kind != CBPF_KIND_LD_ABS && t->kind != CBPF_KIND_LD_MSH) || t->k > INT32_MAX)
+		return;
+	if (end > *max_end)
+		*max_end = end;
+	*checks += end > known;
+}
+
 /*
  * What the prologue must prepare, and the bounds already checked: jumps go
  * forward only, so one pass in pc order computes, for each pc, the
@@ -776,6 +812,9 @@ static void note_registers(struct jit *j, const struct cbpf_typed *t)
  */
 static void scan(struct jit *j, const struct cbpf_insn *insns)
 {
+	uint64_t max_end = 0;
+	size_t checks = 0;
+
 	for (size_t pc = 0; pc < j->n; pc++)
 		j->known[pc] = pc == 0 ? 0 : UINT64_MAX;
 	for (size_t pc = 0; pc < j->n; pc++) {
@@ -786,9 +825,23 @@ static void scan(struct jit *j, const struct cbpf_insn *insns)
 		j->frame |= t.kind == CBPF_KIND_LD_MEM || t.kind == CBPF_KIND_ST;
 		j->uses_len |= t.kind == CBPF_KIND_LD_LEN;
 		note_registers(j, &t);
+		note_check(&t, j->known[pc], &checks, &max_end);
 		flow_len(j, pc, &t, proven_len(&t, j->known[pc]));
 	}
 	j->writes_a_first = sets_a_only(&j->insns[0]);
+	/* Two bodies only when that saves a check on some path. */
+	j->max_end = checks >= 2 && max_end <= VERSION_MAX_END ? max_end : 0;
+}
+
+/* One copy of the program, in pc order (j->version says which). */
+static void emit_body(struct jit *j, const struct cbpf_insn *insns)
+{
+	for (size_t pc = 0; pc < j->n && !j->fail; pc++) {
+		struct cbpf_typed t = cbpf_decode(insns[pc]);
+
+		j->pc_pos[(size_t)j->version * j->n + pc] = j->b.len;
+		emit_insn(j, (uint32_t)pc, &t);
+	}
 }
 
 static int generate(struct jit *j, const struct cbpf_insn *insns)
@@ -798,12 +851,17 @@ static int generate(struct jit *j, const struct cbpf_insn *insns)
 	j->insns = insns;
 	scan(j, insns);
 	emit_prologue(j);
-	for (size_t pc = 0; pc < j->n && !j->fail; pc++) {
-		struct cbpf_typed t = cbpf_decode(insns[pc]);
-
-		j->pc_pos[pc] = j->b.len;
-		emit_insn(j, (uint32_t)pc, &t);
+	if (j->max_end > 0) {
+		/* len >= max_end: the body without ABS/MSH checks; else the
+		 * checked one. */
+		x86_alu_ri(&j->b, true, X86_CMP, REG_LEN, (uint32_t)j->max_end);
+		j->version = 1;
+		jcc_to(j, X86_CC_B, LBL_PC, 0);
+		j->version = 0;
+		emit_body(j, insns);
 	}
+	j->version = 1;
+	emit_body(j, insns);
 	emit_tails(j, &fail, &div0, &esc, &lng);
 	resolve(j, fail, div0, esc, lng);
 	return j->fail || j->b.oom ? -1 : 0;
@@ -884,7 +942,7 @@ int cbpf_vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *
 	memset(out, 0, sizeof(*out));
 	if (n == 0 || n > CBPF_MAXINSNS)
 		return -1;
-	j.pc_pos = malloc(n * sizeof(*j.pc_pos));
+	j.pc_pos = malloc(2 * n * sizeof(*j.pc_pos));
 	j.known = malloc(n * sizeof(*j.known));
 	if (j.pc_pos != NULL && j.known != NULL && generate(&j, insns) == 0)
 		err = install(&j.b, out);
