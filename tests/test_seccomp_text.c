@@ -104,7 +104,11 @@ static void test_syntax(void)
 	/* struct cbpf_diag: an input error, the field named in msg */
 	CHECK_EQ(why.code, CBPF_ERR_INPUT);
 	CHECK(why.rule == NULL && why.insn == -1 && why.line == 0 && why.offset == -1);
+	CHECK_EQ(why.col, 6); /* the field "x=2" */
 	CHECK_STR(why.msg, "unknown field 'x' (nr, arch, ip, args)");
+	CHECK_EQ(cbpf_seccomp_data_parse("args=1, nr=nosuch", 17, &sd, NULL, &why), -1);
+	CHECK_EQ(why.col, 12); /* the name, resolved last */
+	CHECK_STR(why.msg, "nr: 'nosuch' is not a syscall of x86_64");
 }
 
 /* The canonical text of any record reads back to it. */

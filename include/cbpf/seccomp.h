@@ -46,8 +46,9 @@ CBPF_API uint32_t cbpf_seccomp_host_arch(void);
 #define CBPF_SD_ARGS 0x8u
 
 /* Parse len bytes of text into *out (the defaults filled first). 0, or -1
- * with d (cbpf/program.h; may be NULL) filled: code CBPF_ERR_INPUT and a
- * one-line msg naming the field ("args: at most 6 values, got '...'").
+ * with d (cbpf/program.h; may be NULL) filled: code CBPF_ERR_INPUT, col
+ * the failing field's 1-based column in text, and a one-line msg naming
+ * the field ("args: at most 6 values, got '...'").
  * given (may be NULL) receives the CBPF_SD_* bits of the fields the text
  * set. */
 CBPF_API int cbpf_seccomp_data_parse(const char *text, size_t len, struct cbpf_seccomp_data *out,

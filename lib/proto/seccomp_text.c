@@ -173,6 +173,14 @@ static int resolve_nr(struct span name, struct cbpf_seccomp_data *sd, struct cbp
 	return -1;
 }
 
+/* The failing field's 1-based column in the text. Returns -1. */
+static int at_col(struct cbpf_diag *d, const char *text, const char *where)
+{
+	if (d != NULL && text != NULL)
+		d->col = (unsigned)(where - text) + 1;
+	return -1;
+}
+
 int cbpf_seccomp_data_parse(const char *text, size_t len, struct cbpf_seccomp_data *out,
 			    unsigned *given, struct cbpf_diag *d)
 {
@@ -184,14 +192,16 @@ int cbpf_seccomp_data_parse(const char *text, size_t len, struct cbpf_seccomp_da
 	memset(&sd, 0, sizeof(sd));
 	sd.arch = cbpf_seccomp_host_arch();
 	for (size_t p = 0; all.n > 0 && p <= all.n; p++) {
+		struct span f;
 		if (p < all.n && all.s[p] != ',')
 			continue;
-		if (parse_field(trim(all.s + start, p - start), &sd, &got, &nr_name, d) != 0)
-			return -1;
+		f = trim(all.s + start, p - start);
+		if (parse_field(f, &sd, &got, &nr_name, d) != 0)
+			return at_col(d, text, f.s);
 		start = p + 1;
 	}
 	if (nr_name.s != NULL && resolve_nr(nr_name, &sd, d) != 0)
-		return -1;
+		return at_col(d, text, nr_name.s);
 	*out = sd;
 	if (given != NULL)
 		*given = got;
