@@ -336,10 +336,15 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 	return -1;
 }
 
+/* The kernel refused the program: "FILE: kernel: ERRNO: why" (the errno
+ * leads the oracle's message, so the printer adds none). */
 static int report_load(const struct run_opts *o, const struct kc_load *l)
 {
-	fprintf(stderr, "%s: kernel: %s%s\n", load_name(&o->load), l->msg,
-		l->env_limit ? " [environment limit]" : "");
+	struct cbpf_diag d = { .code = CBPF_ERR_REJECTED, .insn = -1, .offset = -1 };
+
+	snprintf(d.msg, sizeof(d.msg), "kernel: %s%s", l->msg,
+		 l->env_limit ? " [environment limit]" : "");
+	tool_problem(load_name(&o->load), &d);
 	return 1;
 }
 

@@ -316,8 +316,9 @@ static int load(const struct run_opts *o, struct cbpf_vm **vm)
 		}
 		if (verr == 0)
 			tool_problem(name, &d);
-		fprintf(stderr, "%s: Linux would refuse this program (%s)\n", name,
-			cbpf_errno_name(err));
+		d = (struct cbpf_diag){ .code = CBPF_ERR_REJECTED, .errnum = err, .insn = -1,
+					.offset = -1, .msg = "Linux would refuse this program" };
+		tool_problem(name, &d);
 		cbpf_prog_free(&prog);
 		return 1;
 	}
