@@ -16,7 +16,6 @@
 #include "cbpf/seccomp.h"
 #include "cbpf/validate.h"
 #include "cbpf/vm.h"
-#include "cbpf/errname.h"
 #include "commands.h"
 #include "load.h"
 #include "hex.h"
