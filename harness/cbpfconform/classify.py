@@ -17,6 +17,12 @@ LINUX_CODES = frozenset((
     0x35, 0x3d, 0x45, 0x4d, 0x06, 0x16, 0x07, 0x87, 0x20, 0x28, 0x30, 0x40, 0x48, 0x50, 0x80,
     0x81, 0x60, 0x61, 0xb1))
 JCOND = frozenset((0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d))
+# What seccomp_check_filter() lets through besides ld [k] (linux-semantics:
+# seccomp.opcode): no mod, no ldb/ldh [k], no ld [x+k], no ldxb.
+SECCOMP_CODES = frozenset((
+    0x80, 0x81, 0x06, 0x16, 0x04, 0x0c, 0x14, 0x1c, 0x24, 0x2c, 0x34, 0x3c, 0x54, 0x5c, 0x44,
+    0x4c, 0xa4, 0xac, 0x64, 0x6c, 0x74, 0x7c, 0x84, 0x00, 0x01, 0x07, 0x87, 0x60, 0x61, 0x02,
+    0x03, 0x05, 0x15, 0x1d, 0x35, 0x3d, 0x25, 0x2d, 0x45, 0x4d))
 
 
 def load_rules(path=None):
@@ -51,9 +57,43 @@ def reads_unstored(prog):
     return False
 
 
+def unreachable(prog):
+    """True when some instruction cannot be reached from the first (dead
+    code: Linux runs it never and accepts it; eBPF validators such as
+    DPDK's refuse it). Jumps out of range are the jump-out-of-range feature."""
+    n = len(prog)
+    seen = set()
+    todo = [0] if n else []
+    while todo:
+        pc = todo.pop()
+        if pc in seen or pc >= n:
+            continue
+        seen.add(pc)
+        c, jt, jf, k = prog[pc]
+        if c in (0x06, 0x16):
+            continue
+        if c == 0x05:
+            todo.append(pc + 1 + k)
+        elif c in JCOND:
+            todo += [pc + 1 + jt, pc + 1 + jf]
+        else:
+            todo.append(pc + 1)
+    return len(seen) < n
+
+
+def seccomp_forbidden(c, k):
+    """An instruction seccomp_check_filter() refuses (linux-semantics:
+    seccomp.opcode, seccomp.load)."""
+    if c == 0x20:
+        return k >= 64 or k % 4 != 0
+    return c not in SECCOMP_CODES
+
+
 def features(prog):
     f = set()
     n = len(prog)
+    if n == 0:
+        f.add("empty")
     if n > 4096:
         f.add("len>4096")
     if n >= 500:
@@ -94,6 +134,18 @@ def features(prog):
             f.add("ext-nla")  # SKF_AD_NLATTR, SKF_AD_NLATTR_NEST
         if c == 0x84:
             f.add("neg")
+        if c == 0x84 and k != 0:
+            f.add("neg-junk-k")  # neg ignores k (linux-semantics: validate.unchecked)
+        if c in (0x07, 0x87):
+            f.add("tax-txa")
+        if c in (0x3c, 0x9c):
+            f.add("div-x")
+        if c in (0x45, 0x4d):
+            f.add("jset")
+        if c in (0x40, 0x48, 0x50) and k >= 0x80000000:
+            f.add("ind-negative-k")
+        if seccomp_forbidden(c, k):
+            f.add("seccomp-forbidden")
         if c == 0x81:
             f.add("ldx-len")
         if c == 0x05 and pc + 1 + k > n - 1:
@@ -102,6 +154,8 @@ def features(prog):
             f.add("jump-out-of-range")
     if "scratch-read" in f and reads_unstored(prog):
         f.add("unstored-read")
+    if unreachable(prog):
+        f.add("unreachable-code")
     return f
 
 

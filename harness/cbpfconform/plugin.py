@@ -9,8 +9,9 @@ named. A request that gets no answer in time is a hang: its response is
 {"load": "error", "hang": true, "reason": "hang: no answer within T s"},
 the process is killed and a fresh one gets the rest of the batch. A plugin
 that exits gets an "error" response for the request it was on (naming its
-exit status) and is restarted for the rest, unless it died before
-answering anything, when every request left gets that error.
+exit status, with "crash": "exit status N": that request killed it) and is
+restarted for the rest, unless it died before answering anything, when
+every request left gets that error (no "crash": it may never have started).
 
 stderr goes to log_path, truncated when the plugin is first started (the
 caller keeps only the last run's).
@@ -131,6 +132,8 @@ class Plugin:
                     # dead before answering anything: do not restart it for each request
                     left = requests[len(out):] if not out else [req]
                     failed = [{"id": r.get("id"), "load": "error", "reason": why} for r in left]
+                    if out:  # it answered before, so this request killed it: a crash
+                        failed[0]["crash"] = f"exit status {proc.returncode}"
                 proc.wait()
                 self.proc = None
                 for f in failed:

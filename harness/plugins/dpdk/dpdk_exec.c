@@ -39,7 +39,7 @@ static char *log_buf;
 static size_t log_len;
 static size_t log_seen;
 static FILE *log_stream;
-static char last_line[512];
+static char last_line[600];
 
 int dpdk_start(const char *argv0, char *why, size_t whylen)
 {
@@ -61,20 +61,27 @@ int dpdk_start(const char *argv0, char *why, size_t whylen)
 	return 0;
 }
 
+/* The lines logged since the previous call, joined with "; " (bounded). */
 const char *dpdk_last_log(void)
 {
+	size_t out = 0;
 	last_line[0] = '\0';
 	if (!log_stream || fflush(log_stream) != 0 || log_len <= log_seen)
 		return last_line;
-	size_t end = log_len;
-	while (end > log_seen && (log_buf[end - 1] == '\n' || log_buf[end - 1] == '\r'))
-		end--;
-	size_t start = end;
-	while (start > log_seen && log_buf[start - 1] != '\n')
-		start--;
-	size_t n = end - start < sizeof(last_line) - 1 ? end - start : sizeof(last_line) - 1;
-	memcpy(last_line, log_buf + start, n);
-	last_line[n] = '\0';
+	for (size_t i = log_seen; i < log_len && out + 3 < sizeof(last_line); i++) {
+		char c = log_buf[i];
+		if (c == '\r')
+			continue;
+		if (c == '\n') {
+			if (out && i + 1 < log_len) {
+				last_line[out++] = ';';
+				last_line[out++] = ' ';
+			}
+			continue;
+		}
+		last_line[out++] = c;
+	}
+	last_line[out] = '\0';
 	log_seen = log_len;
 	return last_line;
 }

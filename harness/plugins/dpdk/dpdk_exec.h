@@ -33,7 +33,7 @@ dpdk_jit_fn dpdk_jit(const struct rte_bpf *bpf);
 uint64_t dpdk_run(const struct rte_bpf *bpf, dpdk_jit_fn jit, const uint8_t *data, size_t len,
 		  unsigned seg, int *err);
 
-/* DPDK's last error log line since the previous call ("" if none). */
+/* DPDK's log lines since the previous call, joined with "; " ("" if none). */
 const char *dpdk_last_log(void);
 
 void dpdk_unload(struct rte_bpf *bpf);
