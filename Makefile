@@ -10,7 +10,7 @@ PYENV      = PYTHONPATH=$(CURDIR)/harness$${PYTHONPATH:+:$$PYTHONPATH}
 # Debian packages the build, the tests and the conformance run need.
 DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
        python3 python3-pytest python3-hypothesis \
-       golang-go golang-golang-x-net-dev chromium
+       golang-go golang-golang-x-net-dev golang-gvisor-gvisor-dev libdpdk-dev chromium
 # The kernel matrix's end-to-end test (harness/test_kernel_guest.py) boots
 # Debian's arm64 kernel under qemu with a cross-compiled guest oracle;
 # installed without recommends (qemu's GUI and firmware are not needed).

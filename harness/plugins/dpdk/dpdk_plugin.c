@@ -12,6 +12,10 @@
  * {"load":"error","hang":true,...}, the conformance runner's crash and hang
  * outcomes, and the plugin goes on with the next line. The child reports its
  * stage and packet in a shared page, so the answer names which input did it.
+ * The child also parses the line, and the parent reuses its buffers, so
+ * every child starts from the same heap: DPDK's validator corrupts the heap
+ * on some programs (causes.json: dpdk-no-ret-heap-overflow), and whether
+ * glibc notices depends on the layout.
  *
  * Options: --jit; --seg N (mbuf segment size, 1..65535, default 65535).
  * DPDK's converted programs read an rte_mbuf: there is no seccomp input.
@@ -32,6 +36,7 @@
 #include "strbuf.h"
 
 #define CHILD_SECONDS 10
+#define LINE_MAX_BYTES (64u << 20)
 
 static int use_jit;
 static unsigned seg_size = 65535;
@@ -198,16 +203,26 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-static void read_all(int fd, struct strbuf *got)
+/* Read the child's answer into buf (reused across requests, so that the
+ * parent's heap is the same before every fork). */
+static void read_all(int fd, char **buf, size_t *cap, size_t *len)
 {
-	char buf[65536];
+	*len = 0;
 	for (;;) {
-		ssize_t r = read(fd, buf, sizeof(buf));
+		if (*cap - *len < 65536) {
+			size_t ncap = *cap ? *cap * 2 : 1 << 20;
+			char *nb = realloc(*buf, ncap);
+			if (!nb)
+				break;
+			*buf = nb;
+			*cap = ncap;
+		}
+		ssize_t r = read(fd, *buf + *len, *cap - *len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
-		sb_putn(got, buf, (size_t)r);
+		*len += (size_t)r;
 	}
 }
 
@@ -241,49 +256,82 @@ static void respond_signal(struct strbuf *out, const struct json_value *req, int
 	sb_puts(out, "}");
 }
 
-/* Fork, let the child answer into a pipe, and turn a signal into an answer. */
-static void serve(const struct json_value *req, struct strbuf *out)
+/* The child: parse the line, answer it, write the answer to fd. */
+static void child(const char *line, size_t n, const char *fatal, int fd)
+{
+	alarm(CHILD_SECONDS);
+	char err[128];
+	struct json_value *req = json_parse(line, n, err, sizeof(err));
+	struct strbuf b = { 0 };
+	if (!req || req->type != JSON_OBJECT) {
+		char why[200];
+		snprintf(why, sizeof(why), "request is not a JSON object: %s", req ? "wrong type" : err);
+		respond_error(&b, NULL, why);
+	} else if (fatal) {
+		respond_error(&b, req, fatal);
+	} else {
+		serve_in_child(req, &b);
+	}
+	size_t len = 0;
+	char *s = sb_finish(&b, &len);
+	_exit(s && write_all(fd, s, len) == 0 && write_all(fd, "\n", 1) == 0 ? 0 : 1);
+}
+
+/* An answer of the parent's own (the child failed): parsed after the fork,
+ * so that it never shapes a child's heap. */
+static int answer_failure(const char *line, size_t n, int status)
+{
+	char err[128];
+	struct json_value *req = json_parse(line, n, err, sizeof(err));
+	if (req && req->type != JSON_OBJECT) {
+		json_free(req);
+		req = NULL;
+	}
+	struct strbuf out = { 0 };
+	if (status < 0)
+		respond_error(&out, req, "fork failed");
+	else if (WIFSIGNALED(status))
+		respond_signal(&out, req, WTERMSIG(status));
+	else
+		respond_error(&out, req, "the child exited without an answer");
+	sb_putc(&out, '\n');
+	json_free(req);
+	size_t len = 0;
+	char *s = sb_finish(&out, &len);
+	int rc = s ? write_all(1, s, len) : -1;
+	free(s);
+	return rc;
+}
+
+/* Fork; the child answers the line into a pipe; a signal becomes an answer.
+ * The parent touches its heap only through the reused buffers. */
+static int serve(const char *line, size_t n, const char *fatal, char **buf, size_t *cap)
 {
 	int fds[2];
-	if (pipe(fds) < 0) {
-		respond_error(out, req, "pipe failed");
-		return;
-	}
+	if (pipe(fds) < 0)
+		return answer_failure(line, n, -1);
 	prog_state->stage = ST_PARSE;
 	prog_state->packet = -1;
-	fflush(stdout);
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
-		respond_error(out, req, "fork failed");
-		return;
+		return answer_failure(line, n, -1);
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		alarm(CHILD_SECONDS);
-		struct strbuf b = { 0 };
-		serve_in_child(req, &b);
-		size_t len = 0;
-		char *s = sb_finish(&b, &len);
-		_exit(s && write_all(fds[1], s, len) == 0 ? 0 : 1);
+		child(line, n, fatal, fds[1]);
 	}
 	close(fds[1]);
-	struct strbuf got = { 0 };
-	read_all(fds[0], &got);
+	size_t len = 0;
+	read_all(fds[0], buf, cap, &len);
 	close(fds[0]);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	size_t glen = 0;
-	char *s = sb_finish(&got, &glen);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && s && glen)
-		sb_putn(out, s, glen);
-	else if (WIFSIGNALED(status))
-		respond_signal(out, req, WTERMSIG(status));
-	else
-		respond_error(out, req, "the child exited without an answer");
-	free(s);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && len && (*buf)[len - 1] == '\n')
+		return write_all(1, *buf, len);
+	return answer_failure(line, n, status);
 }
 
 static int usage(const char *argv0, int rc)
@@ -321,39 +369,29 @@ static int parse_args(int argc, char **argv)
 /* Answer every line of stdin; a start-up failure makes every answer an error. */
 static int serve_lines(const char *fatal)
 {
-	char *line = NULL;
-	size_t cap = 0;
+	/* Both buffers are allocated once, large enough to be mmap'd and never
+	 * moved: the parent's heap stays as it was after start-up, so a child's
+	 * heap depends only on its own request (the plugin protocol's 64 MiB
+	 * line limit; the answer buffer grows by mremap). */
+	size_t cap = LINE_MAX_BYTES + 2, bufcap = 1 << 20;
+	char *line = malloc(cap), *buf = malloc(bufcap);
 	ssize_t n;
-	while ((n = getline(&line, &cap, stdin)) >= 0) {
+	int rc = 0;
+	if (!line || !buf) {
+		fprintf(stderr, "cbpf-dpdk-plugin: out of memory\n");
+		free(line);
+		free(buf);
+		return 1;
+	}
+	while (rc == 0 && (n = getline(&line, &cap, stdin)) >= 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		if (n == 0)
-			continue;
-		char err[128];
-		struct json_value *req = json_parse(line, (size_t)n, err, sizeof(err));
-		struct strbuf out = { 0 };
-		if (!req || req->type != JSON_OBJECT) {
-			char why[200];
-			snprintf(why, sizeof(why), "request is not a JSON object: %s",
-				 req ? "wrong type" : err);
-			respond_error(&out, NULL, why);
-		} else if (fatal) {
-			respond_error(&out, req, fatal);
-		} else {
-			serve(req, &out);
-		}
-		json_free(req);
-		size_t len = 0;
-		char *s = sb_finish(&out, &len);
-		int bad = !s || write_all(1, s, len) || write_all(1, "\n", 1);
-		free(s);
-		if (bad) {
-			free(line);
-			return 1;
-		}
+		if (n > 0)
+			rc = serve(line, (size_t)n, fatal, &buf, &bufcap) ? 1 : 0;
 	}
 	free(line);
-	return 0;
+	free(buf);
+	return rc;
 }
 
 int main(int argc, char **argv)
