@@ -37,6 +37,7 @@ def test_libpcap_abort_is_an_error_and_the_plugin_survives(pcap):
     out = pcap.run([req(1, [[0x0e, 0, 0, 0]]), req(2, [[0x06, 0, 0, 9]])])
     assert out[0]["load"] == "error"
     assert "crashed (signal 6" in out[0]["reason"]
+    assert out[0]["crash"] == "SIGABRT"   # the runner's crash outcome (docs/peers.md)
     assert out[1] == {"id": 2, "load": "ok", "results": [{"verdict": 9, "abort": None}]}
 
 
