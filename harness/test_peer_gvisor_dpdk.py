@@ -95,6 +95,20 @@ def test_gvisor_seccomp_data_is_little_endian(gvisor):
     assert [verdicts(r)[0] for r in out] == [59, 0xc000003e, 0x55667788, 0x11223344]
 
 
+def test_gvisor_seccomp_data_fields_are_the_same_records(gvisor):
+    # the protocol's seccomp_data objects: the example of docs/plugin-protocol.md
+    prog = [[0x20, 0, 0, 0], [0x15, 0, 1, 59], [0x06, 0, 0, 0], [0x06, 0, 0, 0x7fff0000]]
+    arch = [[0x20, 0, 0, 4], [0x16, 0, 0, 0]]
+    out = gvisor.run([{"id": 1, "profile": "seccomp", "program": prog,
+                       "seccomp_data": [{"nr": 59, "arch": 0xc000003e, "args": [1, 2]},
+                                        {"nr": 0}]},
+                      {"id": 2, "profile": "seccomp", "program": arch, "seccomp_data": [{"nr": -1}]},
+                      {"id": 3, "profile": "linux", "program": arch, "seccomp_data": [{}]}])
+    assert verdicts(out[0]) == [0, 0x7fff0000]
+    assert verdicts(out[1]) == [0xc000003e]     # arch defaults to x86-64's AUDIT_ARCH
+    assert out[2]["load"] == "error" and "only for profile" in out[2]["reason"]
+
+
 def test_gvisor_accepts_what_seccomp_refuses(gvisor):
     # mod #1 and ldb [0]: Linux's seccomp_check_filter refuses both (EINVAL)
     out = gvisor.run([req(1, [[0x94, 0, 0, 1], [0x06, 0, 0, 0x7fff0000]], [seccomp_data(0)],

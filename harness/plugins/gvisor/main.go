@@ -39,10 +39,75 @@ const noOptimiser = "gVisor's pkg/bpf optimiser is not in this build: Debian's "
 	"needs a newer pkg/bpf, which Debian does not ship"
 
 type request struct {
-	ID      json.RawMessage `json:"id"`
-	Profile string          `json:"profile"`
-	Program [][4]uint64     `json:"program"`
-	Packets []string        `json:"packets"`
+	ID          json.RawMessage `json:"id"`
+	Profile     string          `json:"profile"`
+	Program     [][4]uint64     `json:"program"`
+	Packets     []string        `json:"packets"`
+	SeccompData []seccompData   `json:"seccomp_data"`
+}
+
+// seccompData is one "seccomp_data" input written as fields
+// (docs/plugin-protocol.md); arch defaults to x86-64's AUDIT_ARCH.
+type seccompData struct {
+	Nr   int64    `json:"nr"`
+	Arch *uint32  `json:"arch"`
+	IP   uint64   `json:"ip"`
+	Args []uint64 `json:"args"`
+}
+
+const auditArchX86_64 = 0xc000003e
+
+// record is the 64-byte struct seccomp_data, little-endian (x86-64).
+func (d seccompData) record() ([]byte, error) {
+	if d.Nr < -2147483648 || d.Nr > 4294967295 || len(d.Args) > 6 {
+		return nil, fmt.Errorf("nr out of range or more than 6 args")
+	}
+	arch := uint32(auditArchX86_64)
+	if d.Arch != nil {
+		arch = *d.Arch
+	}
+	b := make([]byte, 64)
+	binary.LittleEndian.PutUint32(b[0:], uint32(d.Nr))
+	binary.LittleEndian.PutUint32(b[4:], arch)
+	binary.LittleEndian.PutUint64(b[8:], d.IP)
+	for i, a := range d.Args {
+		binary.LittleEndian.PutUint64(b[16+8*i:], a)
+	}
+	return b, nil
+}
+
+// inputs decodes the request's inputs: hex packets, or seccomp_data fields.
+func inputs(req *request) ([][]byte, error) {
+	if req.SeccompData != nil {
+		if req.Packets != nil {
+			return nil, fmt.Errorf("give \"packets\" or \"seccomp_data\", not both")
+		}
+		if req.Profile != "seccomp" {
+			return nil, fmt.Errorf("seccomp_data: only for profile \"seccomp\"")
+		}
+		out := make([][]byte, len(req.SeccompData))
+		for i, d := range req.SeccompData {
+			r, err := d.record()
+			if err != nil {
+				return nil, fmt.Errorf("seccomp_data[%d]: %v", i, err)
+			}
+			out[i] = r
+		}
+		return out, nil
+	}
+	out := make([][]byte, len(req.Packets))
+	for i, h := range req.Packets {
+		data, err := hex.DecodeString(h)
+		if err != nil {
+			return nil, fmt.Errorf("packets[%d]: not hex", i)
+		}
+		if req.Profile == "seccomp" && len(data) != 64 {
+			return nil, fmt.Errorf("packets[%d]: a seccomp_data record is 64 bytes, got %d",
+				i, len(data))
+		}
+		out[i] = data
+	}
+	return out, nil
 }
 
 type result struct {
@@ -94,16 +159,12 @@ func program(req *request) ([]linux.BPFInstruction, error) {
 }
 
 func run(req *request, p bpf.Program) ([]result, error) {
-	results := make([]result, 0, len(req.Packets))
-	for i, h := range req.Packets {
-		data, err := hex.DecodeString(h)
-		if err != nil {
-			return nil, fmt.Errorf("packets[%d]: not hex", i)
-		}
-		if req.Profile == "seccomp" && len(data) != 64 {
-			return nil, fmt.Errorf("packets[%d]: a seccomp_data record is 64 bytes, got %d",
-				i, len(data))
-		}
+	ins, err := inputs(req)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]result, 0, len(ins))
+	for _, data := range ins {
 		v, err := bpf.Exec(p, input(req.Profile, data))
 		r := result{Verdict: v}
 		if err != nil {
