@@ -5,8 +5,10 @@ answers; the runner turns crash and hang answers into those outcomes and
 names the new causes. Each plugin's tests skip with the reason when its
 Debian package (golang-gvisor-gvisor-dev, libdpdk-dev) is not installed.
 """
+import json
 import os
 import struct
+import subprocess
 import sys
 
 import pytest
@@ -259,3 +261,15 @@ def test_new_features():
     assert "seccomp-forbidden" in classify.features([[0x20, 0, 0, 2], [0x16, 0, 0, 0]])
     assert "seccomp-forbidden" not in classify.features([[0x20, 0, 0, 60], [0x16, 0, 0, 0]])
     assert "empty" in classify.features([])
+
+
+@pytest.mark.parametrize("path,args", [(GVISOR, []), (DPDK, []), (DPDK, ["--jit"])])
+def test_every_line_gets_an_answer(path, args):
+    # empty lines are answered (a JSON error), and a last line without LF too
+    if not os.path.exists(path):
+        plugin(path, "x")   # skips with the reason
+    ok = '{"id":1,"profile":"linux","program":[[6,0,0,1]],"packets":["00"]}'
+    out = subprocess.run([path, *args], input=f"\n\r\n{ok}\n{ok}", capture_output=True,
+                         text=True, timeout=60).stdout.splitlines()
+    assert len(out) == 4
+    assert [json.loads(l)["load"] for l in out] == ["error", "error", "ok", "ok"]

@@ -384,10 +384,10 @@ static int serve_lines(const char *fatal)
 		return 1;
 	}
 	while (rc == 0 && (n = getline(&line, &cap, stdin)) >= 0) {
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
-		if (n > 0)
-			rc = serve(line, (size_t)n, fatal, &buf, &bufcap) ? 1 : 0;
+		/* every line gets an answer, an empty one too (a JSON error) */
+		rc = serve(line, (size_t)n, fatal, &buf, &bufcap) ? 1 : 0;
 	}
 	free(line);
 	free(buf);

@@ -237,7 +237,8 @@ func main() {
 	enc := json.NewEncoder(out)
 	for {
 		line, err := in.ReadBytes('\n')
-		if len(line) > 0 && !(len(line) == 1 && line[0] == '\n') {
+		// every line gets an answer, an empty one too (a JSON error)
+		if len(line) > 0 {
 			if e := enc.Encode(serve(line, optimise)); e != nil {
 				os.Exit(1)
 			}
