@@ -55,12 +55,15 @@ build: deps
 
 # Unit, round-trip and live-kernel tests, under ASan and UBSan.
 # The Release tree is built too, so `make build` (gcc -O2 -Werror) stays green.
+# The fuzz targets are built before pytest, which runs some of them
+# (test_fuzz_guest), and then each gets a short smoke run.
 test: build
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCBPF_SANITIZE=ON >/dev/null
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j$(JOBS)
-	CBPF_BUILD=$(SAN_BUILD) $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
-	$(MAKE) --no-print-directory fuzz-smoke
+	$(MAKE) --no-print-directory fuzz
+	CBPF_BUILD=$(SAN_BUILD) CBPF_FUZZ_BUILD=$(FUZZ_BUILD) $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
+	fuzz/smoke.sh $(FUZZ_BUILD)/libfuzzer $(FUZZ_TIME)
 
 # The conformance suite (corpus/README.md): every case on every available
 # implementation, the live kernel as reference; reports in reports/out/.
