@@ -11,13 +11,15 @@ PYENV      = PYTHONPATH=$(CURDIR)/harness$${PYTHONPATH:+:$$PYTHONPATH}
 DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
        python3 python3-pytest python3-hypothesis \
        golang-go golang-golang-x-net-dev chromium
-# The kernel matrix's end-to-end test (harness/test_kernel_guest.py) boots
-# Debian's arm64 kernel under qemu with a cross-compiled guest oracle;
-# installed without recommends (qemu's GUI and firmware are not needed).
-GUEST_DEBS = qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+# The kernel matrix's end-to-end tests (harness/test_kernel_guest.py,
+# test_kernel_triage.py) boot Debian's arm64 and armhf kernels under qemu
+# with a cross-compiled guest oracle; installed without recommends (qemu's
+# GUI and firmware are not needed).
+GUEST_DEBS = qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+       gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 # Every kernel target of `make kernel-matrix` (docs/kernel-matrix.md).
 MATRIX_DEBS = $(GUEST_DEBS) qemu-system-x86 qemu-system-ppc qemu-system-misc qemu-system-mips \
-       gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-i686-linux-gnu libc6-dev-i386-cross \
+       gcc-i686-linux-gnu libc6-dev-i386-cross \
        gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross gcc-s390x-linux-gnu \
        libc6-dev-s390x-cross gcc-mips64el-linux-gnuabi64 libc6-dev-mips64el-cross
 KERNEL_MATRIX = host debian-6.1/amd64:jit debian-6.1/amd64:interp \
@@ -53,12 +55,15 @@ build: deps
 
 # Unit, round-trip and live-kernel tests, under ASan and UBSan.
 # The Release tree is built too, so `make build` (gcc -O2 -Werror) stays green.
+# The fuzz targets are built before pytest, which runs some of them
+# (test_fuzz_guest), and then each gets a short smoke run.
 test: build
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCBPF_SANITIZE=ON >/dev/null
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j$(JOBS)
-	CBPF_BUILD=$(SAN_BUILD) $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
-	$(MAKE) --no-print-directory fuzz-smoke
+	$(MAKE) --no-print-directory fuzz
+	CBPF_BUILD=$(SAN_BUILD) CBPF_FUZZ_BUILD=$(FUZZ_BUILD) $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
+	fuzz/smoke.sh $(FUZZ_BUILD)/libfuzzer $(FUZZ_TIME)
 
 # The conformance suite (corpus/README.md): every case on every available
 # implementation, the live kernel as reference; reports in reports/out/.
