@@ -586,7 +586,7 @@ static bool gvisor_exe(char *path, size_t n, char *why, size_t wn)
 #endif
 }
 
-/* "x.xx" ns, or "-" when not measured. */
+/* "x.xx" (ns or a ratio), or "-" when not measured. */
 static const char *ns_cell(double ns, char *buf, size_t n)
 {
 	if (ns < 0)
@@ -649,11 +649,12 @@ static void report_peers(const struct peers *peers)
 		const struct expr_result *r = &results[e];
 		double cb = r->t.def;
 
-		printf("%-44.44s %8.2f %8s %8s %8s %6.2f %6.2f %6.2f\n", expressions[e], cb,
+		printf("%-44.44s %8.2f %8s %8s %8s", expressions[e], cb,
 		       ns_cell(r->t.dpdk, a, sizeof(a)), ns_cell(r->t.dpdk_jit, b, sizeof(b)),
-		       ns_cell(gv ? gv_ns[e] : -1, c, sizeof(c)), r->t.dpdk < 0 ? 0 : r->t.dpdk / cb,
-		       r->t.dpdk_jit < 0 ? 0 : r->t.dpdk_jit / cb,
-		       !gv || gv_ns[e] < 0 ? 0 : gv_ns[e] / cb);
+		       ns_cell(gv ? gv_ns[e] : -1, c, sizeof(c)));
+		printf(" %6s", ns_cell(r->t.dpdk < 0 ? -1 : r->t.dpdk / cb, a, sizeof(a)));
+		printf(" %6s", ns_cell(r->t.dpdk_jit < 0 ? -1 : r->t.dpdk_jit / cb, b, sizeof(b)));
+		printf(" %6s\n", ns_cell(!gv || gv_ns[e] < 0 ? -1 : gv_ns[e] / cb, c, sizeof(c)));
 		peer_add(&sd, r->t.dpdk, cb, r->dpdk_bad);
 		peer_add(&sj, r->t.dpdk_jit, cb, r->dpdk_jit_bad);
 		if (gv)

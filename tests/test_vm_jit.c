@@ -226,6 +226,63 @@ static void test_escapes(void)
 	     S(CBPF_ALU | CBPF_MOD | CBPF_K, 7), S(CBPF_RET | CBPF_RET_A, 0));
 }
 
+/* prog on pkt in both modes gives want (verdict, ret). */
+static void expect_both(const struct cbpf_insn *p, size_t n, const uint8_t *pkt, size_t len,
+			uint32_t want, int line)
+{
+	struct pair vms;
+
+	if (!pair_create(p, n, &vms)) {
+		CHECK(0);
+		return;
+	}
+	for (int mode = 0; mode < 2; mode++) {
+		struct cbpf_result r = cbpf_vm_run(mode ? vms.interp : vms.jit, pkt, len, NULL);
+
+		if (r.verdict != want || r.end != CBPF_END_RET)
+			fprintf(stderr, "line %d (%s): got 0x%x, want 0x%x\n", line,
+				mode ? "interpreter" : "native", r.verdict, want);
+		CHECK_EQ(r.verdict, want);
+		CHECK_EQ(r.end, CBPF_END_RET);
+	}
+	pair_free(&vms);
+}
+
+#define EXPECT_BOTH(pkt, want, ...) expect_both(PROG(__VA_ARGS__), pkt, sizeof(pkt), want, __LINE__)
+
+/*
+ * Loads left in wire order (lib/vm/jit/wire_order.c) compare exactly:
+ * jeq and jset on 16 and 32 bits, constants above 16 bits, chains of
+ * compares, a chain ending in an if-converted jset (the case the random
+ * programs found), and a load whose A is used afterwards (host order).
+ */
+static void test_wire_order(void)
+{
+	static const uint8_t p[24] = { [12] = 0x08, [13] = 0x06, [16] = 0x01, [17] = 0x01,
+				       [18] = 0x02, [22] = 0x02 };
+	const uint16_t ldh = CBPF_LD | CBPF_H | CBPF_ABS, ldw = CBPF_LD | CBPF_W | CBPF_ABS;
+	const uint16_t jeq = CBPF_JMP | CBPF_JEQ | CBPF_K, jset = CBPF_JMP | CBPF_JSET | CBPF_K;
+	const uint16_t retk = CBPF_RET | CBPF_K;
+
+	EXPECT_BOTH(p, 1, S(ldh, 12), J(jeq, 0x806, 0, 1), S(retk, 1), S(retk, 2));
+	EXPECT_BOTH(p, 2, S(ldh, 12), J(jeq, 0x608, 0, 1), S(retk, 1), S(retk, 2));
+	EXPECT_BOTH(p, 2, S(ldh, 12), J(jeq, 0x10806, 0, 1), S(retk, 1), S(retk, 2));
+	EXPECT_BOTH(p, 1, S(ldh, 18), J(jset, 0x10200, 0, 1), S(retk, 1), S(retk, 2));
+	EXPECT_BOTH(p, 2, S(ldh, 18), J(jset, 0x10000, 0, 1), S(retk, 1), S(retk, 2));
+	EXPECT_BOTH(p, 3, S(ldh, 12), J(jeq, 0x800, 1, 0), J(jeq, 0x806, 1, 2), S(retk, 1),
+		    S(retk, 3), S(retk, 2));
+	EXPECT_BOTH(p, 1, S(ldw, 14), J(jeq, 0x101, 0, 1), S(retk, 1), S(retk, 2));
+	EXPECT_BOTH(p, 1, S(ldw, 14), J(jset, 0x100, 0, 1), S(retk, 1), S(retk, 2));
+	/* [18..21] = 0x02000000: jeq fails, jset holds (if-converted) */
+	EXPECT_BOTH(p, 2, S(ldw, 18), J(jeq, 0x101, 2, 0), J(jset, 0x2000000, 1, 0),
+		    S(retk, 0x40000), S(retk, 2));
+	EXPECT_BOTH(p, 0x40000, S(ldw, 19), J(jeq, 0x101, 2, 0), J(jset, 0x200, 1, 0),
+		    S(retk, 0x40000), S(retk, 2));
+	EXPECT_BOTH(p, 0x806, S(ldh, 12), J(jeq, 0x806, 0, 0), S(CBPF_RET | CBPF_RET_A, 0));
+	EXPECT_BOTH(p, 0x806, S(ldh, 12), J(jeq, 0x806, 0, 1), S(CBPF_RET | CBPF_RET_A, 0),
+		    S(retk, 2));
+}
+
 /* When there is native code, and the env var. */
 static void test_modes(void)
 {
@@ -450,6 +507,7 @@ int main(void)
 	test_null_packet();
 	test_long_length();
 	test_batch();
+	test_wire_order();
 	test_escapes();
 	random_programs("random", &short_progs, 0x1a7e0001, 120000, 4);
 	random_programs("random", &long_progs, 0x1a7e0002, 300, 3);

@@ -23,6 +23,9 @@ def _codes(op):
         jcond=op.of_kind("jcond"), ret=op.of_kind("ret"), abs=op.of_kind("ld_abs"),
         ind=op.of_kind("ld_ind"), msh=op.of_kind("ld_msh"), neg=op.of_kind("neg"),
         ld_w_abs=c("ld", "w", "abs"), ldx_len=c("ldx", "len"),
+        tax_txa=op.of_kind("tax", "txa"), seccomp=op.seccomp_codes,
+        div_x={c("alu", "div", "x"), c("alu", "mod", "x")},
+        jset={c("jmp", "jset", "k"), c("jmp", "jset", "x")},
         shift_k={c("alu", "lsh", "k"), c("alu", "rsh", "k")},
         shift_x={c("alu", "lsh", "x"), c("alu", "rsh", "x")},
         div_k={c("alu", "div", "k"), c("alu", "mod", "k")},
@@ -69,10 +72,47 @@ def reads_unstored(prog):
     return False
 
 
+def unreachable(prog):
+    """True when some instruction cannot be reached from the first (dead
+    code: Linux runs it never and accepts it; eBPF validators such as
+    DPDK's refuse it). Jumps out of range are the jump-out-of-range feature."""
+    C = codes()
+    n = len(prog)
+    seen = set()
+    todo = [0] if n else []
+    while todo:
+        pc = todo.pop()
+        if pc in seen or pc >= n:
+            continue
+        seen.add(pc)
+        c, jt, jf, k = prog[pc]
+        if c in C.ret:
+            continue
+        if c == C.ja:
+            todo.append(pc + 1 + k)
+        elif c in C.jcond:
+            todo += [pc + 1 + jt, pc + 1 + jf]
+        else:
+            todo.append(pc + 1)
+    return len(seen) < n
+
+
+def seccomp_forbidden(c, k):
+    """An instruction seccomp_check_filter() refuses (linux-semantics:
+    seccomp.opcode, seccomp.load): mod, ldb/ldh [k], ld [x+k], ldxb, and
+    ld [k] unless k < 64 and aligned."""
+    C = codes()
+    if c == C.ld_w_abs:
+        return k >= 64 or k % 4 != 0
+    return c not in C.seccomp
+
+
 def features(prog):
     C = codes()
     f = set()
     n = len(prog)
+    if n == 0:
+        f.add("empty")
     if n > C.maxinsns:
         f.add("len>4096")
     if n >= 500:
@@ -112,6 +152,18 @@ def features(prog):
             f.add("ext-nla")  # SKF_AD_NLATTR, SKF_AD_NLATTR_NEST
         if c in C.neg:
             f.add("neg")
+        if c in C.neg and k != 0:
+            f.add("neg-junk-k")  # neg ignores k (linux-semantics: validate.unchecked)
+        if c in C.tax_txa:
+            f.add("tax-txa")
+        if c in C.div_x:
+            f.add("div-x")
+        if c in C.jset:
+            f.add("jset")
+        if c in C.ind and k >= 0x80000000:
+            f.add("ind-negative-k")
+        if seccomp_forbidden(c, k):
+            f.add("seccomp-forbidden")
         if c == C.ldx_len:
             f.add("ldx-len")
         if c == C.ja and pc + 1 + k > n - 1:
@@ -120,6 +172,8 @@ def features(prog):
             f.add("jump-out-of-range")
     if "scratch-read" in f and reads_unstored(prog):
         f.add("unstored-read")
+    if unreachable(prog):
+        f.add("unreachable-code")
     return f
 
 

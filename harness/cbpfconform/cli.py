@@ -120,8 +120,9 @@ def parser():
                                      "atomically.",
                          epilog=EXIT_CODES, formatter_class=_formatter)
     run.add_argument("--impl", default=os.environ.get("CBPF_IMPL"), metavar="LIST",
-                     help="comma list of kernel, vm, libpcap, xnet, or NAME=COMMAND for a "
-                          "third-party plugin (default: the four built-in ones)")
+                     help="comma list of kernel, vm, libpcap, xnet, gvisor, gvisor-optimised, "
+                          "dpdk, dpdk-jit, or NAME=COMMAND for a third-party plugin (default: "
+                          "the eight built-in ones)")
     run.add_argument("--kernels", default=os.environ.get("CBPF_KERNELS"), metavar="LIST",
                      help="other kernels to run the corpus on (qemu guests, "
                           "docs/kernel-matrix.md), each an implementation named "

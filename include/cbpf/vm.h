@@ -107,8 +107,10 @@ CBPF_API void cbpf_vm_free(struct cbpf_vm *vm);
  * compiles a LINUX-profile program to machine code (lib/vm/jit/x86_64.c),
  * in memory that is written, then made read+execute (never both). Runs
  * then use it; operations it leaves out (the SKF_NET_OFF/SKF_LL_OFF
- * windows, extensions other than xor_x) and packets longer than INT32_MAX
- * bytes continue in the interpreter. Results are the same either way.
+ * windows, extensions other than xor_x) continue in the interpreter, and
+ * packets longer than INT32_MAX bytes run there when the program has an
+ * IND load (or an ABS load ending past INT32_MAX). Results are the same
+ * either way.
  * The interpreter runs alone when:
  *   - the platform or compiler has no code generator;
  *   - the mapping is refused (mmap or mprotect fails: SELinux execmem, a

@@ -60,9 +60,9 @@ def parse_args(argv):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("inputs", nargs="+", metavar="INPUT")
     ap.add_argument("--impl", action="append", default=[], metavar="NAME",
-                    help="kernel, vm, libpcap, xnet, NAME=COMMAND, or a kernel target "
-                         "kernel:TARGET[:jit|:interp] (a qemu guest, docs/kernel-matrix.md); "
-                         "give one or two")
+                    help="kernel, vm, libpcap, xnet, gvisor, gvisor-optimised, dpdk, dpdk-jit, "
+                         "NAME=COMMAND, or a kernel target kernel:TARGET[:jit|:interp] (a qemu "
+                         "guest, docs/kernel-matrix.md); give one or two")
     ap.add_argument("--packet", action="append", default=None, metavar="HEX",
                     help="a packet for a program INPUT (hex or 'pattern N'); repeatable")
     ap.add_argument("--case", metavar="GLOB",

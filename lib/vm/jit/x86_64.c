@@ -43,6 +43,7 @@
 #include "cbpf/insn.h"
 #include "cbpf/opcode.h"
 #include "cbpf/vm.h"
+#include "wire_order.h"
 #include "x86_64_enc.h"
 
 enum {
@@ -71,6 +72,7 @@ struct jit {
 	size_t nfix, capfix;
 	size_t *pc_pos;        /* code offset of each pc, per version (2n) */
 	uint64_t *known;       /* per pc: len is at least this on every path */
+	uint8_t *wire;         /* per pc: loads kept in wire order (wire_order.h) */
 	/* Bounds-check versioning: with max_end > 0 the body is emitted
 	 * twice. Version 0 runs when len >= max_end (one compare at entry),
 	 * which proves every ABS/MSH load at k >= 0 in bounds, so it has no
@@ -176,15 +178,21 @@ static void emit_abs_check(struct jit *j, uint32_t pc, uint32_t k, unsigned size
 	jcc_to(j, X86_CC_B, LBL_FAIL, 0);
 }
 
-/* A <- P[k:size] for ABS k >= 0; negative k (the windows) escapes. */
+/* A <- P[k:size] for ABS k >= 0 (left in wire order where only
+ * compares on constants read it); negative k (the windows) escapes. */
 static void emit_ld_abs(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
 {
+	size_t nop;
+	const uint8_t *op = load_op(size, &nop);
+
 	if (k > INT32_MAX) {
 		emit_escape(j, pc);
 		return;
 	}
 	emit_abs_check(j, pc, k, size);
-	emit_read_be(j, REG_A, REG_PKT, (int32_t)k, size);
+	x86_op_rm(&j->b, false, op, nop, REG_A, REG_PKT, (int32_t)k);
+	if (j->wire[pc] == 0)
+		emit_to_host(j, REG_A, size);
 }
 
 /* A <- P[X+k:size]: o = X + k (mod 2^32) in r9d; o + size > len goes to a
@@ -200,7 +208,8 @@ static void emit_ld_ind(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
 	x86_alu_rr(&j->b, true, X86_CMP, REG_T2, REG_LEN);
 	jcc_to(j, X86_CC_A, LBL_IND_SLOW, pc);
 	x86_op_rmi(&j->b, op, nop, REG_A, REG_PKT, REG_T);
-	emit_to_host(j, REG_A, size);
+	if (j->wire[pc] == 0)
+		emit_to_host(j, REG_A, size);
 }
 
 /* X <- 4*(P[k:1]&0xf) for k >= 0; negative k escapes. */
@@ -495,6 +504,8 @@ static bool emit_speculate(struct jit *j, uint32_t pc, const struct cbpf_typed *
 	ft = cbpf_decode(j->insns[last]);
 	rt = cbpf_decode(j->insns[last + 1 + ft.jt]);
 	rf = cbpf_decode(j->insns[last + 1 + ft.jf]);
+	if (b == last && j->wire[last] != 0) /* A from before, in wire order */
+		ft.k = cbpf_jit_wire_k(ft.k, j->wire[last], ft.jmp == CBPF_JMP_JSET);
 	emit_compare(j, &ft, REG_A);
 	emit_select_value(j, jump_cc[ft.jmp], &rt, &rf, REG_T2); /* the block's ret */
 	x86_test_rr(&j->b, X86_RCX, X86_RCX);
@@ -576,7 +587,16 @@ static void emit_insn(struct jit *j, uint32_t pc, const struct cbpf_typed *t)
 		if (t->k != 0)
 			jmp_to(j, LBL_PC, pc + 1 + t->k);
 		break;
-	case CBPF_KIND_JCOND: emit_jcond(j, pc, t); break;
+	case CBPF_KIND_JCOND:
+		if (j->wire[pc] != 0) { /* A is in wire order: compare with k swapped */
+			struct cbpf_typed w = *t;
+
+			w.k = cbpf_jit_wire_k(t->k, j->wire[pc], t->jmp == CBPF_JMP_JSET);
+			emit_jcond(j, pc, &w);
+		} else {
+			emit_jcond(j, pc, t);
+		}
+		break;
 	case CBPF_KIND_RET: emit_ret(j, t); break;
 	default: emit_move(j, t); break;
 	}
@@ -944,8 +964,14 @@ int cbpf_vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *
 		return -1;
 	j.pc_pos = malloc(2 * n * sizeof(*j.pc_pos));
 	j.known = malloc(n * sizeof(*j.known));
-	if (j.pc_pos != NULL && j.known != NULL && generate(&j, insns) == 0)
+	j.wire = malloc(n);
+	if (j.wire != NULL && cbpf_jit_wire_order(insns, n, j.wire) != 0) {
+		free(j.wire);
+		j.wire = NULL;
+	}
+	if (j.pc_pos != NULL && j.known != NULL && j.wire != NULL && generate(&j, insns) == 0)
 		err = install(&j.b, out);
+	free(j.wire);
 	free(j.known);
 	free(j.pc_pos);
 	free(j.fix);
