@@ -10,7 +10,7 @@ PYENV      = PYTHONPATH=$(CURDIR)/harness$${PYTHONPATH:+:$$PYTHONPATH}
 # Debian packages the build, the tests and the conformance run need.
 DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
        python3 python3-pytest python3-hypothesis \
-       golang-go golang-golang-x-net-dev chromium
+       golang-go golang-golang-x-net-dev golang-gvisor-gvisor-dev libdpdk-dev chromium
 # The kernel matrix's end-to-end tests (harness/test_kernel_guest.py,
 # test_kernel_triage.py) boot Debian's arm64 and armhf kernels under qemu
 # with a cross-compiled guest oracle; installed without recommends (qemu's
@@ -55,12 +55,15 @@ build: deps
 
 # Unit, round-trip and live-kernel tests, under ASan and UBSan.
 # The Release tree is built too, so `make build` (gcc -O2 -Werror) stays green.
+# The fuzz targets are built before pytest, which runs some of them
+# (test_fuzz_guest), and then each gets a short smoke run.
 test: build
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCBPF_SANITIZE=ON >/dev/null
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j$(JOBS)
-	CBPF_BUILD=$(SAN_BUILD) $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
-	$(MAKE) --no-print-directory fuzz-smoke
+	$(MAKE) --no-print-directory fuzz
+	CBPF_BUILD=$(SAN_BUILD) CBPF_FUZZ_BUILD=$(FUZZ_BUILD) $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider harness/
+	fuzz/smoke.sh $(FUZZ_BUILD)/libfuzzer $(FUZZ_TIME)
 
 # The conformance suite (corpus/README.md): every case on every available
 # implementation, the live kernel as reference; reports in reports/out/.

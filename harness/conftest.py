@@ -17,7 +17,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
 
-BUILD = os.environ.get("CBPF_BUILD", os.path.join(SRC, "build"))
+BUILD = os.path.abspath(os.environ.get("CBPF_BUILD", os.path.join(SRC, "build")))
 CORPUS = os.path.join(SRC, "corpus")
 CBPF = os.path.join(BUILD, "bin", "cbpf")
 

@@ -21,7 +21,7 @@ import pytest
 from conftest import CBPF, SRC
 
 TARGET = "debian-6.1/armhf:jit"
-FUZZ = os.path.join(os.environ.get("CBPF_FUZZ_BUILD", os.path.join(SRC, "build-fuzz")),
+FUZZ = os.path.join(os.path.abspath(os.environ.get("CBPF_FUZZ_BUILD", os.path.join(SRC, "build-fuzz"))),
                     "libfuzzer", "fuzz_vm_kernel")
 SHIFT = [(0x01, 0, 0, 33), (0x00, 0, 0, 1), (0x6C, 0, 0, 0), (0x16, 0, 0, 0)]
 OTHER = [(0x28, 0, 0, 12), (0x15, 0, 1, 0x800), (0x06, 0, 0, 4096), (0x06, 0, 0, 0)]

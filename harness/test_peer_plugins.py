@@ -37,7 +37,17 @@ def test_libpcap_abort_is_an_error_and_the_plugin_survives(pcap):
     out = pcap.run([req(1, [[0x0e, 0, 0, 0]]), req(2, [[0x06, 0, 0, 9]])])
     assert out[0]["load"] == "error"
     assert "crashed (signal 6" in out[0]["reason"]
+    assert out[0]["crash"] == "SIGABRT"   # the runner's crash outcome (docs/peers.md)
     assert out[1] == {"id": 2, "load": "ok", "results": [{"verdict": 9, "abort": None}]}
+
+
+def test_libpcap_loop_is_a_hang_answer(pcap):
+    # ja -1 (backward): bpf_validate accepts it and bpf_filter loops until the
+    # child's 10 s alarm; the answer is the runner's hang outcome
+    out = pcap.run([req(1, [[0x05, 0, 0, 0xffffffff], [0x06, 0, 0, 1]]), req(2, [[0x06, 0, 0, 9]])])
+    assert out[0]["load"] == "error" and out[0]["hang"] is True
+    assert "did not finish" in out[0]["reason"]
+    assert out[1]["results"] == [{"verdict": 9, "abort": None}]
 
 
 def test_libpcap_validator_rejects_and_seccomp_is_unsupported(pcap):

@@ -226,6 +226,63 @@ static void test_escapes(void)
 	     S(CBPF_ALU | CBPF_MOD | CBPF_K, 7), S(CBPF_RET | CBPF_RET_A, 0));
 }
 
+/* prog on pkt in both modes gives want (verdict, ret). */
+static void expect_both(const struct cbpf_insn *p, size_t n, const uint8_t *pkt, size_t len,
+			uint32_t want, int line)
+{
+	struct pair vms;
+
+	if (!pair_create(p, n, &vms)) {
+		CHECK(0);
+		return;
+	}
+	for (int mode = 0; mode < 2; mode++) {
+		struct cbpf_result r = cbpf_vm_run(mode ? vms.interp : vms.jit, pkt, len, NULL);
+
+		if (r.verdict != want || r.end != CBPF_END_RET)
+			fprintf(stderr, "line %d (%s): got 0x%x, want 0x%x\n", line,
+				mode ? "interpreter" : "native", r.verdict, want);
+		CHECK_EQ(r.verdict, want);
+		CHECK_EQ(r.end, CBPF_END_RET);
+	}
+	pair_free(&vms);
+}
+
+#define EXPECT_BOTH(pkt, want, ...) expect_both(PROG(__VA_ARGS__), pkt, sizeof(pkt), want, __LINE__)
+
+/*
+ * Loads left in wire order (lib/vm/jit/wire_order.c) compare exactly:
+ * jeq and jset on 16 and 32 bits, constants above 16 bits, chains of
+ * compares, a chain ending in an if-converted jset (the case the random
+ * programs found), and a load whose A is used afterwards (host order).
+ */
+static void test_wire_order(void)
+{
+	static const uint8_t p[24] = { [12] = 0x08, [13] = 0x06, [16] = 0x01, [17] = 0x01,
+				       [18] = 0x02, [22] = 0x02 };
+	const uint16_t ldh = CBPF_LD | CBPF_H | CBPF_ABS, ldw = CBPF_LD | CBPF_W | CBPF_ABS;
+	const uint16_t jeq = CBPF_JMP | CBPF_JEQ | CBPF_K, jset = CBPF_JMP | CBPF_JSET | CBPF_K;
+	const uint16_t retk = CBPF_RET | CBPF_K;
+
+	EXPECT_BOTH(p, 1, S(ldh, 12), J(jeq, 0x806, 0, 1), S(retk, 1), S(retk, 2));
+	EXPECT_BOTH(p, 2, S(ldh, 12), J(jeq, 0x608, 0, 1), S(retk, 1), S(retk, 2));
+	EXPECT_BOTH(p, 2, S(ldh, 12), J(jeq, 0x10806, 0, 1), S(retk, 1), S(retk, 2));
+	EXPECT_BOTH(p, 1, S(ldh, 18), J(jset, 0x10200, 0, 1), S(retk, 1), S(retk, 2));
+	EXPECT_BOTH(p, 2, S(ldh, 18), J(jset, 0x10000, 0, 1), S(retk, 1), S(retk, 2));
+	EXPECT_BOTH(p, 3, S(ldh, 12), J(jeq, 0x800, 1, 0), J(jeq, 0x806, 1, 2), S(retk, 1),
+		    S(retk, 3), S(retk, 2));
+	EXPECT_BOTH(p, 1, S(ldw, 14), J(jeq, 0x101, 0, 1), S(retk, 1), S(retk, 2));
+	EXPECT_BOTH(p, 1, S(ldw, 14), J(jset, 0x100, 0, 1), S(retk, 1), S(retk, 2));
+	/* [18..21] = 0x02000000: jeq fails, jset holds (if-converted) */
+	EXPECT_BOTH(p, 2, S(ldw, 18), J(jeq, 0x101, 2, 0), J(jset, 0x2000000, 1, 0),
+		    S(retk, 0x40000), S(retk, 2));
+	EXPECT_BOTH(p, 0x40000, S(ldw, 19), J(jeq, 0x101, 2, 0), J(jset, 0x200, 1, 0),
+		    S(retk, 0x40000), S(retk, 2));
+	EXPECT_BOTH(p, 0x806, S(ldh, 12), J(jeq, 0x806, 0, 0), S(CBPF_RET | CBPF_RET_A, 0));
+	EXPECT_BOTH(p, 0x806, S(ldh, 12), J(jeq, 0x806, 0, 1), S(CBPF_RET | CBPF_RET_A, 0),
+		    S(retk, 2));
+}
+
 /* When there is native code, and the env var. */
 static void test_modes(void)
 {
@@ -276,6 +333,104 @@ static void test_null_packet(void)
 		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
 	}
 	pair_free(&vms);
+}
+
+/*
+ * Lengths past INT32_MAX: the native code runs programs whose loads do not
+ * rely on that bound itself (ABS loads compare the full length; ld #len is
+ * its low 32 bits) and hands the others (IND loads: an offset with bit 31
+ * set is negative as an int, a window) to the interpreter. The packet is
+ * one readable page at the start of 4 GiB of PROT_NONE: a native IND load
+ * at X + k = 0x80000010 would fault instead of failing.
+ */
+static void test_long_length(void)
+{
+	size_t page = 4096, len = ((size_t)1 << 32) + page;
+	uint8_t *pkt = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			    -1, 0);
+	struct pair vms;
+
+	if (pkt == MAP_FAILED) {
+		fprintf(stderr, "test_long_length: no 4 GiB of address space, skipped\n");
+		return;
+	}
+	CHECK_EQ(mprotect(pkt, page, PROT_READ | PROT_WRITE), 0);
+	pkt[5] = 0x42;
+	if (pair_create(PROG(S(CBPF_LDX | CBPF_W | CBPF_IMM, 0x80000000),
+			     S(CBPF_LD | CBPF_B | CBPF_IND, 16), S(CBPF_RET | CBPF_K, 7)),
+			&vms)) {
+		struct cbpf_result a = cbpf_vm_run(vms.jit, pkt, len, NULL);
+
+		CHECK_EQ(a.verdict, 0);
+		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
+		pair_free(&vms);
+	}
+	if (pair_create(PROG(S(CBPF_LD | CBPF_B | CBPF_ABS, 5), S(CBPF_MISC | CBPF_TAX, 0),
+			     S(CBPF_LD | CBPF_LEN, 0), S(CBPF_ALU | CBPF_ADD | CBPF_X, 0),
+			     S(CBPF_RET | CBPF_RET_A, 0)),
+			&vms)) {
+		struct cbpf_result a = cbpf_vm_run(vms.jit, pkt, len, NULL);
+		struct cbpf_result b = cbpf_vm_run(vms.interp, pkt, len, NULL);
+
+		CHECK_EQ(a.verdict, 0x42 + (uint32_t)page); /* len mod 2^32 */
+		CHECK_EQ(a.end, CBPF_END_RET);
+		CHECK_EQ(b.verdict, a.verdict);
+		pair_free(&vms);
+	}
+	munmap(pkt, len);
+}
+
+/*
+ * cbpf_vm_run_batch() gives, in both modes, the verdicts of one
+ * cbpf_vm_run() per packet (NULL packets included) and counts those that
+ * are not 0; a NULL vm gives zeros.
+ */
+static void test_batch(void)
+{
+	const struct ts_prog_opts opts = { .shape = TS_SHAPE_LIBPCAP, .max_len = 16, .valid = true };
+	struct ts_rng r = { 0x1a7e0004 };
+	enum { NPKT = 64 };
+	static uint8_t bytes[NPKT][80];
+	const uint8_t *pkts[NPKT];
+	size_t lens[NPKT];
+	uint32_t got[NPKT + 1];
+
+	for (int i = 0; i < NPKT; i++) {
+		for (size_t b = 0; b < sizeof(bytes[i]); b++)
+			bytes[i][b] = (uint8_t)ts_below(&r, 3);
+		pkts[i] = i == 7 ? NULL : bytes[i];
+		lens[i] = ts_below(&r, sizeof(bytes[i]) + 1);
+	}
+	for (int prog = 0; prog < 2000; prog++) {
+		struct cbpf_insn p[CBPF_MAXINSNS];
+		size_t n = ts_randprog(&r, &opts, p);
+		struct pair vms;
+
+		if (!pair_create(p, n, &vms))
+			continue;
+		for (int mode = 0; mode < 2; mode++) {
+			const struct cbpf_vm *vm = mode ? vms.interp : vms.jit;
+			size_t kept = 0, ret;
+
+			got[NPKT] = 0xdeadbeef;
+			ret = cbpf_vm_run_batch(vm, pkts, lens, NPKT, NULL, got);
+			for (int i = 0; i < NPKT; i++) {
+				uint32_t want = cbpf_vm_run(vm, pkts[i], lens[i], NULL).verdict;
+
+				if (got[i] != want && mismatches++ < 5)
+					fprintf(stderr, "batch: packet %d: %u, single run %u\n", i,
+						got[i], want);
+				kept += want != 0;
+			}
+			CHECK_EQ(ret, kept);
+			CHECK_EQ(got[NPKT], 0xdeadbeef);
+		}
+		pair_free(&vms);
+	}
+	got[0] = 5;
+	CHECK_EQ(cbpf_vm_run_batch(NULL, pkts, lens, 1, NULL, got), 0);
+	CHECK_EQ(got[0], 0);
+	CHECK_EQ(cbpf_vm_run_batch(NULL, NULL, NULL, 0, NULL, NULL), 0);
 }
 
 /*
@@ -350,6 +505,9 @@ int main(void)
 	test_modes();
 	test_exec_refused();
 	test_null_packet();
+	test_long_length();
+	test_batch();
+	test_wire_order();
 	test_escapes();
 	random_programs("random", &short_progs, 0x1a7e0001, 120000, 4);
 	random_programs("random", &long_progs, 0x1a7e0002, 300, 3);

@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 from . import casefile, classify, corpus as corpus_mod, env as env_mod, impls as impls_mod
-from . import kernels as kernels_mod, paths, results as results_mod, runner
+from . import kernels as kernels_mod, opcodes, paths, results as results_mod, runner
 from .report import index_html, summary_md
 
 PROG = "cbpf corpus"
@@ -109,9 +109,10 @@ def _out(p):
 
 
 def parser():
-    ap = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EXIT_CODES,
+    ap = argparse.ArgumentParser(prog=PROG, usage=f"{PROG} COMMAND [OPTIONS]",
+                                 description=DESCRIPTION, epilog=EXIT_CODES,
                                  formatter_class=_formatter)
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", prog=PROG)
     run = sub.add_parser("run", help="run the cases and write the reports",
                          description="Run every selected case on every available implementation\n"
                                      "(the live kernel is the reference), print the summary table\n"
@@ -119,8 +120,9 @@ def parser():
                                      "atomically.",
                          epilog=EXIT_CODES, formatter_class=_formatter)
     run.add_argument("--impl", default=os.environ.get("CBPF_IMPL"), metavar="LIST",
-                     help="comma list of kernel, vm, libpcap, xnet, or NAME=COMMAND for a "
-                          "third-party plugin (default: the four built-in ones)")
+                     help="comma list of kernel, vm, libpcap, xnet, gvisor, gvisor-optimised, "
+                          "dpdk, dpdk-jit, or NAME=COMMAND for a third-party plugin (default: "
+                          "the eight built-in ones)")
     run.add_argument("--kernels", default=os.environ.get("CBPF_KERNELS"), metavar="LIST",
                      help="other kernels to run the corpus on (qemu guests, "
                           "docs/kernel-matrix.md), each an implementation named "
@@ -166,7 +168,7 @@ def parse_args(argv):
 def opcode_names(cbpf):
     """The 49 opcodes as `cbpf disasm` prints them in bpf_asm syntax (the
     syntax of the reproducers), operand 0, jump targets dropped."""
-    codes = sorted(classify.LINUX_CODES)
+    codes = sorted(opcodes.table().codes)
     prog = json.dumps([[c, 0, 0, 0] for c in codes])
     names = {f"{c:#04x}": "" for c in codes}
     try:
@@ -424,7 +426,11 @@ def cmd_merge(a):
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
     cmd = {"run": cmd_run, "record": cmd_record}.get(a.command, cmd_merge)
+    if getattr(a, "build", None):
+        opcodes.use_build(a.build)
     try:
         return cmd(a)
+    except opcodes.OpcodesError as e:
+        return fail(str(e))
     except KeyboardInterrupt:
         return fail("interrupted", 130)

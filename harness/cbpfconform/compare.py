@@ -6,7 +6,10 @@ verdicts recorded in the case file). Rules, in order:
   * reference ENOMEM                   -> skipped (an optmem_max limit, not a rule;
                                           the kernel's row still checks it against
                                           the recording)
-  * peer hung (no answer in time)       -> diverge, outcome hang
+  * peer hung (no answer in time, or    -> diverge, outcome hang
+    its plugin's own alarm: "hang": true)
+  * peer crashed ("crash": the signal   -> diverge, outcome crash
+    or exit status; docs/peers.md)
   * peer "error"                       -> diverge, outcome peer-error
   * load ok/rejected differ            -> diverge, outcome peer-accepts / peer-rejects
   * both rejected, errno differs       -> diverge, outcome errno
@@ -50,6 +53,8 @@ def compare(ref, got, packets, nondeterministic=None, env_limits=True, names=("k
         return "skipped", None, f"environment limit ({ref.get('errno')}): {ref.get('reason', '')}", []
     if gl == "error" and got.get("hang"):
         return "diverge", "hang", str(got.get("reason")), []
+    if gl == "error" and got.get("crash"):
+        return "diverge", "crash", f"crash ({got['crash']}): {got.get('reason', '?')}", []
     if gl == "error":
         return "diverge", "peer-error", f"error: {got.get('reason', '?')}", []
     if rl != gl:

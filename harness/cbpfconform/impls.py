@@ -8,6 +8,13 @@
   libpcap   libpcap's bpf_validate/bpf_filter: build/harness/cbpf-pcap-plugin
   xnet      Go's golang.org/x/net/bpf: build/harness/cbpf-xnet-plugin
             (built when the Go toolchain and golang-golang-x-net-dev exist)
+  gvisor    gVisor's pkg/bpf (Compile + Exec): build/harness/cbpf-gvisor-plugin
+            (built when Go and golang-gvisor-gvisor-dev exist; docs/peers.md)
+  gvisor-optimised  the same with gVisor's optimiser first (--optimise; the
+            Debian snapshot has none, so the plugin answers why and it is skipped)
+  dpdk      DPDK librte_bpf: rte_bpf_convert + rte_bpf_load + rte_bpf_exec:
+            build/harness/cbpf-dpdk-plugin (built when libdpdk-dev exists)
+  dpdk-jit  the same load, run through rte_bpf_get_jit's native code (--jit)
   NAME=CMD  a third-party VM: CMD is its plugin command (split like a shell)
 
 Commands are keyed by lane (casefile.lane: linux, packet, seccomp). Each
@@ -20,7 +27,7 @@ import shlex
 
 from .plugin import Plugin, PluginError
 
-BUILTIN = ("kernel", "vm", "libpcap", "xnet")
+BUILTIN = ("kernel", "vm", "libpcap", "xnet", "gvisor", "gvisor-optimised", "dpdk", "dpdk-jit")
 PROBE = {"linux": {"id": "probe", "profile": "linux", "program": [[6, 0, 0, 7]],
                    "packets": ["0001020304050607"]},
          "seccomp": {"id": "probe", "profile": "seccomp", "program": [[6, 0, 0, 0x7fff0000]],
@@ -58,6 +65,12 @@ def builtin(name, build):
     if name == "xnet":
         pl = [os.path.join(h, "cbpf-xnet-plugin")]
         return Impl("xnet", {"linux": pl, "packet": pl})
+    if name in ("gvisor", "gvisor-optimised"):
+        pl = [os.path.join(h, "cbpf-gvisor-plugin")] + (["--optimise"] if name != "gvisor" else [])
+        return Impl(name, {"linux": pl, "packet": pl, "seccomp": pl})
+    if name in ("dpdk", "dpdk-jit"):
+        pl = [os.path.join(h, "cbpf-dpdk-plugin")] + (["--jit"] if name == "dpdk-jit" else [])
+        return Impl(name, {"linux": pl, "packet": pl})
     raise ValueError(name)
 
 
@@ -81,7 +94,13 @@ def parse_impls(spec, build):
 
 SKIP_HINTS = {"xnet": "Go toolchain or golang-golang-x-net-dev not installed "
                       "(apt-get install golang-go golang-golang-x-net-dev)",
-              "libpcap": "libpcap plugin not built (libpcap-dev missing?)"}
+              "libpcap": "libpcap plugin not built (libpcap-dev missing?)",
+              "gvisor": "Go toolchain or golang-gvisor-gvisor-dev not installed "
+                        "(apt-get install golang-go golang-gvisor-gvisor-dev)",
+              "gvisor-optimised": "Go toolchain or golang-gvisor-gvisor-dev not installed "
+                                  "(apt-get install golang-go golang-gvisor-gvisor-dev)",
+              "dpdk": "DPDK plugin not built (apt-get install libdpdk-dev libpcap-dev)",
+              "dpdk-jit": "DPDK plugin not built (apt-get install libdpdk-dev libpcap-dev)"}
 
 
 def probe(impl, log_dir, timeout=60.0):

@@ -9,8 +9,9 @@ named. A request that gets no answer in time is a hang: its response is
 {"load": "error", "hang": true, "reason": "hang: no answer within T s"},
 the process is killed and a fresh one gets the rest of the batch. A plugin
 that exits gets an "error" response for the request it was on (naming its
-exit status) and is restarted for the rest, unless it died before
-answering anything, when every request left gets that error.
+exit status, with "crash": "exit status N": that request killed it) and is
+restarted for the rest, unless no process of it has ever answered, when
+every request left gets that error (no "crash": it may never have started).
 
 stderr goes to log_path, truncated when the plugin is first started (the
 caller keeps only the last run's).
@@ -37,6 +38,7 @@ class Plugin:
         self.proc = None
         self.log = None
         self._lines = None
+        self.answered = False   # some process of this plugin has answered a request
 
     def start(self):
         if self.log is None:
@@ -128,9 +130,12 @@ class Plugin:
                 else:
                     proc.wait()
                     why = f"plugin exited (status {proc.returncode})"
-                    # dead before answering anything: do not restart it for each request
-                    left = requests[len(out):] if not out else [req]
+                    # never answered anything: do not restart it for each request
+                    never = not out and not self.answered
+                    left = requests[len(out):] if never else [req]
                     failed = [{"id": r.get("id"), "load": "error", "reason": why} for r in left]
+                    if not never:  # it can answer, so this request killed it: a crash
+                        failed[0]["crash"] = f"exit status {proc.returncode}"
                 proc.wait()
                 self.proc = None
                 for f in failed:
@@ -143,6 +148,7 @@ class Plugin:
             except (ValueError, RecursionError) as e:
                 resp = {"id": req.get("id"), "load": "error",
                         "reason": f"unparsable response ({e}): {line[:120]!r}"}
+            self.answered = True
             if resp.get("id") != req.get("id"):
                 resp = {"id": req.get("id"), "load": "error",
                         "reason": f"response id {resp.get('id')!r} out of order"}

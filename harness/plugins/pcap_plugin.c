@@ -6,7 +6,8 @@
  * bpf_validate() accepts opcodes bpf_filter() then abort()s on, and accepts
  * backward jumps that loop forever, so every request runs in a forked child
  * with an alarm: a crash or a hang becomes a "load":"error" response naming
- * the signal instead of killing the plugin. libpcap has no seccomp profile.
+ * the signal ("crash":"SIGABRT", or "hang":true for the alarm) instead of
+ * killing the plugin. libpcap has no seccomp profile.
  */
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -149,7 +150,24 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-/* Fork, let the child answer into a pipe, and turn a crash into an error. */
+/* A child killed by sig: "hang":true for the alarm, else "crash":"SIGxxx"
+ * (the runner's hang and crash outcomes, docs/peers.md). */
+static void respond_signal(struct strbuf *out, const struct json_value *req, int sig)
+{
+	char why[128];
+	snprintf(why, sizeof(why), "bpf_filter %s (signal %d, %s)",
+		 sig == SIGALRM ? "did not finish (loop)" : "crashed", sig, strsignal(sig));
+	put_id(out, req);
+	if (sig == SIGALRM)
+		sb_puts(out, ",\"load\":\"error\",\"hang\":true,\"reason\":");
+	else
+		sb_printf(out, ",\"load\":\"error\",\"crash\":\"SIG%s\",\"reason\":",
+			  sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+	json_put_string(out, why, strlen(why));
+	sb_puts(out, "}");
+}
+
+/* Fork, let the child answer into a pipe, and turn a crash into an answer. */
 static void serve(const struct json_value *req, struct strbuf *out)
 {
 	int fds[2];
@@ -195,11 +213,7 @@ static void serve(const struct json_value *req, struct strbuf *out)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && s && glen) {
 		sb_putn(out, s, glen);
 	} else if (WIFSIGNALED(status)) {
-		char why[128];
-		int sig = WTERMSIG(status);
-		snprintf(why, sizeof(why), "bpf_filter %s (signal %d, %s)",
-			 sig == SIGALRM ? "did not finish (loop)" : "crashed", sig, strsignal(sig));
-		respond_error(out, req, why);
+		respond_signal(out, req, WTERMSIG(status));
 	} else {
 		respond_error(out, req, "the child exited without an answer");
 	}

@@ -103,8 +103,10 @@ CBPF_API void cbpf_vm_free(struct cbpf_vm *vm);
  * compiles a LINUX-profile program to machine code (lib/vm/jit/x86_64.c),
  * in memory that is written, then made read+execute (never both). Runs
  * then use it; operations it leaves out (the SKF_NET_OFF/SKF_LL_OFF
- * windows, extensions other than xor_x) and packets longer than INT32_MAX
- * bytes continue in the interpreter. Results are the same either way.
+ * windows, extensions other than xor_x) continue in the interpreter, and
+ * packets longer than INT32_MAX bytes run there when the program has an
+ * IND load (or an ABS load ending past INT32_MAX). Results are the same
+ * either way.
  * The interpreter runs alone when:
  *   - the platform or compiler has no code generator;
  *   - the mapping is refused (mmap or mprotect fails: SELinux execmem, a
@@ -134,6 +136,22 @@ CBPF_API bool cbpf_vm_is_native(const struct cbpf_vm *vm);
  */
 CBPF_API struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
 			       const struct cbpf_ctx *ctx);
+
+/*
+ * Run vm on n packets, as n calls of cbpf_vm_run(vm, pkts[i], lens[i],
+ * ctx) would: verdicts[i] <- the verdict of packet i (why each run ended
+ * is not kept; call cbpf_vm_run() for that). ctx (NULL for the defaults)
+ * applies to every packet. pkts[i] may be NULL (no bytes, as for
+ * cbpf_vm_run). Returns how many verdicts are not 0 (the packets a
+ * socket filter would keep). A NULL vm gives verdicts of 0. Like a run, a
+ * batch allocates nothing and may run in several threads at once;
+ * verdicts must not overlap pkts or lens. This is the capture loop's
+ * entry: one call for a whole ring or buffer of packets, without the
+ * per-packet call into the library.
+ */
+CBPF_API size_t cbpf_vm_run_batch(const struct cbpf_vm *vm, const uint8_t *const *pkts,
+				  const size_t *lens, size_t n, const struct cbpf_ctx *ctx,
+				  uint32_t *verdicts);
 
 /* struct seccomp_data, host byte order (64 bytes). */
 struct cbpf_seccomp_data {

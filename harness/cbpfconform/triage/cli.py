@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from .. import paths, results as results_mod
+from .. import opcodes, paths, results as results_mod
 from . import inputs, oracle, regress, shrink
 
 PROG = "cbpf triage"
@@ -60,9 +60,9 @@ def parse_args(argv):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("inputs", nargs="+", metavar="INPUT")
     ap.add_argument("--impl", action="append", default=[], metavar="NAME",
-                    help="kernel, vm, libpcap, xnet, NAME=COMMAND, or a kernel target "
-                         "kernel:TARGET[:jit|:interp] (a qemu guest, docs/kernel-matrix.md); "
-                         "give one or two")
+                    help="kernel, vm, libpcap, xnet, gvisor, gvisor-optimised, dpdk, dpdk-jit, "
+                         "NAME=COMMAND, or a kernel target kernel:TARGET[:jit|:interp] (a qemu "
+                         "guest, docs/kernel-matrix.md); give one or two")
     ap.add_argument("--packet", action="append", default=None, metavar="HEX",
                     help="a packet for a program INPUT (hex or 'pattern N'); repeatable")
     ap.add_argument("--case", metavar="GLOB",
@@ -181,6 +181,7 @@ def show(res, asm):
 
 def cmd_triage(a):
     cbpf = os.path.join(a.build, "bin", "cbpf")
+    opcodes.use_build(a.build)
     targets = []
     try:
         for path in a.inputs:
@@ -206,7 +207,7 @@ def cmd_triage(a):
             if res["status"] == "minimised" or a.impl or t.peers:
                 print(show(res, disasm(cbpf, res.get("program", []))))
             results.append(res)
-    except oracle.OracleError as e:
+    except (oracle.OracleError, opcodes.OpcodesError) as e:
         print(f"cbpf triage: {e}", file=sys.stderr)
         return 2
     except BaseException:

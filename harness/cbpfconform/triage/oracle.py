@@ -13,8 +13,8 @@ triage), and a guest that cannot boot is an OracleError with the one line
 the plugin printed.
 
 A divergence is harness compare.py's: the reference's response against the
-peer's, with outcome peer-accepts / peer-rejects / peer-error / errno /
-verdict. "The same divergence" is the same pair with the same outcome;
+peer's, with outcome peer-accepts / peer-rejects / peer-error / crash /
+hang / errno / verdict. "The same divergence" is the same pair with the same outcome;
 for a verdict divergence whose reference verdict was exact, the compared
 packets' reference verdicts must stay exact (so the filed case records a
 full 32-bit value, not an accept/drop bound).
