@@ -35,6 +35,25 @@ def test_guest_impl_commands():
     assert i.commands["packet"] == i.commands["linux"] + ["--via", "packet"]
 
 
+def test_guest_requests_are_the_reference_kernels():
+    """A guest gets what the host kernel gets: no ctx, except a packet-hook
+    case's VLAN tag (before, guests got no ctx at all, so every tagged
+    packet_hook case diverged on every target as 'new')."""
+    from cbpfconform import casefile
+    tagged = casefile.Case(id="packet_hook/x", path="")
+    tagged.profile, tagged.hook, tagged.program = "linux", "packet", SHIFT_33
+    tagged.packets, tagged.ctx = [b"\x01\x02"], {"vlan_avail": 1, "vlan_tci": 10,
+                                                  "vlan_tpid": 0x8100}
+    sock = casefile.Case(id="quirks/x", path="")
+    sock.profile, sock.hook, sock.program = "linux", "unix", SHIFT_33
+    sock.packets, sock.ctx = [b""], {"len": 5}
+    assert kernels.guest_request(tagged, 3) == {
+        "id": 3, "profile": "linux", "program": SHIFT_33, "packets": ["0102"],
+        "ctx": {"vlan_avail": 1, "vlan_tci": 10, "vlan_tpid": 0x8100}}
+    assert kernels.guest_request(sock, 4) == {"id": 4, "profile": "linux", "program": SHIFT_33,
+                                              "packets": [""]}
+
+
 def test_jit_shift_cause_only_for_armhf_and_ppc64el_jits():
     c = lambda peer: classify.classify(RULES, SHIFT_33, "verdict", OK2, OK0, peer)
     assert c("kernel:debian-6.1/armhf:jit") == "guest-jit-shift-x-ge-32"

@@ -73,6 +73,14 @@ def is_guest(i):
     return i.name.startswith("kernel:")
 
 
+def guest_request(case, idx):
+    """A guest is a kernel: the request the reference kernel gets
+    (runner.request), which carries no ctx except a packet-hook case's, whose
+    VLAN tag the guest's `--via packet` puts on the wire as the host's does."""
+    from .runner import request  # runner imports this module
+    return request(case, idx, reference=True)
+
+
 def run_guest(i, cases, progress, sink, log_dir):
     """The runner's thread for a guest implementation."""
     out = sink.setdefault(i.name, {})
@@ -91,8 +99,7 @@ def run_guest(i, cases, progress, sink, log_dir):
                 continue
             boot = time.monotonic() - t0
             plug = i.plugins[ln]
-            reqs = [{"id": k, "profile": cases[k].profile, "program": cases[k].program,
-                     "packets": [p.hex() for p in cases[k].packets]} for k in idxs]
+            reqs = [guest_request(cases[k], k) for k in idxs]
             t1 = time.monotonic()
             resps = plug.run(reqs, lambda _r: progress.tick(i.name))
             took = time.monotonic() - t1
