@@ -10,6 +10,7 @@ qemu binary is a PATH without it. Already tested elsewhere: a frozen and a
 killed real guest (test_kernel_guest.py), a plugin that cannot start in
 triage and fuzzing (test_kernel_triage.py, test_fuzz_guest.py).
 """
+import glob
 import json
 import os
 import shutil
@@ -143,3 +144,38 @@ def test_runner_goes_on_past_broken_targets(armhf_cached, tmp_path):
     assert stats["kernel:custom/amd64:interp"]["lanes"]["linux"] == {"skipped": custom["detail"]}
     assert f"conform: kernel:debian-6.1/mips64el:jit (linux) skipped: {mips['detail']}" \
         in r.stderr, r.stderr
+
+
+def guest_build_cache(triplet):
+    """This source tree's cached guest build configuration for triplet."""
+    root = os.environ.get("CBPF_KERNEL_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "cbpf", "kernels")
+    for path in glob.glob(os.path.join(root, "guest", "*", triplet, "CMakeCache.txt")):
+        with open(path) as f:
+            if f"CMAKE_HOME_DIRECTORY:INTERNAL={os.path.realpath(SRC)}\n" in f.read():
+                return path
+    return None
+
+
+def test_stale_guest_build_configuration_is_configured_again(armhf_cached, tmp_path):
+    """A cached guest build whose configuration names a make program that is
+    gone (a test's PATH farm, a moved tool) is configured again once, and
+    the request is answered, instead of every later run failing."""
+    env = dict(os.environ, PATH=farm(tmp_path))
+    r = subprocess.run([CBPF, "kernel", "plugin", "--target", ARMHF], input=req(1, 1) + "\n",
+                       capture_output=True, text=True, timeout=600, env=env)
+    cache = guest_build_cache("arm-linux-gnueabihf")
+    assert r.returncode == 0 and cache is not None, r.stderr
+    with open(cache) as f:
+        text = f.read()
+    lines = [ln if not ln.startswith("CMAKE_MAKE_PROGRAM:") else
+             "CMAKE_MAKE_PROGRAM:FILEPATH=/nonexistent/gmake" for ln in text.splitlines()]
+    with open(cache, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    r = subprocess.run([CBPF, "kernel", "plugin", "--target", ARMHF], input=req(2, 1) + "\n",
+                       capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr
+    o = json.loads(r.stdout)
+    assert o["load"] == "ok" and o["results"][0]["verdict"] == 1, o
+    with open(cache) as f:
+        assert "/nonexistent/gmake" not in f.read()

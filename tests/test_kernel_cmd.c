@@ -13,6 +13,18 @@
 #include "check.h"
 #include "packet_oracle.h"
 
+/* A scratch program file of this process (another tree's run of this test
+ * may be using /tmp at the same time). */
+static const char *scratch(const char *name)
+{
+	static char path[4][80];
+	static unsigned next;
+	char *p = path[next++ % 4];
+
+	snprintf(p, sizeof(path[0]), "/tmp/cbpf_test_kernel_%ld_%s.bpf", (long)getpid(), name);
+	return p;
+}
+
 static const char *bin;
 
 /* Run `sh -c cmd`, capture stdout (up to cap bytes); returns exit status. */
@@ -69,58 +81,58 @@ static void test_env(void)
 static void test_run(void)
 {
 	char out[4096];
-	FILE *f = fopen("/tmp/cbpf_test_kernel_neg.bpf", "w");
+	FILE *f = fopen(scratch("neg"), "w");
 
 	CHECK(f != NULL);
 	if (f == NULL)
 		return;
 	fputs("ld #5\nneg\nret a\n", f);
 	fclose(f);
-	CHECK_EQ(run(cmdf("%s kernel run %s 00 0011", "/tmp/cbpf_test_kernel_neg.bpf"), out,
+	CHECK_EQ(run(cmdf("%s kernel run %s 00 0011", scratch("neg")), out,
 		     sizeof(out)), 0);
 	CHECK_STR(out, "4294967291\n4294967291\n");
-	CHECK_EQ(run(cmdf("%s kernel run --via seccomp %s nr=39,args=1:2", "/tmp/cbpf_test_kernel_neg.bpf"),
+	CHECK_EQ(run(cmdf("%s kernel run --via seccomp %s nr=39,args=1:2", scratch("neg")),
 		     out, sizeof(out)), 0);
 	CHECK_STR(out, "0xfffffffb KILL_PROCESS\n");
-	CHECK_EQ(run(cmdf("%s kernel run -v --via seccomp %s nr=getpid,args=1:2", "/tmp/cbpf_test_kernel_neg.bpf"),
+	CHECK_EQ(run(cmdf("%s kernel run -v --via seccomp %s nr=getpid,args=1:2", scratch("neg")),
 		     out, sizeof(out)), 0);
 	{
 		const char *want = "0xfffffffb KILL_PROCESS\n  seccomp_data: nr=39,arch=0xc000003e,ip=0x";
 		CHECK(strncmp(out, want, strlen(want)) == 0);
 	}
 	CHECK(strstr(out, ",args=0x1:0x2:0:0:0:0 (getpid, x86_64)\n") != NULL);
-	f = fopen("/tmp/cbpf_test_kernel_neg.bpf", "w");
+	f = fopen(scratch("neg"), "w");
 	if (f != NULL) {
 		fputs("ldb [100]\nret #1\n", f);
 		fclose(f);
 	}
-	CHECK_EQ(run(cmdf("%s kernel run %s 00", "/tmp/cbpf_test_kernel_neg.bpf"), out, sizeof(out)), 0);
+	CHECK_EQ(run(cmdf("%s kernel run %s 00", scratch("neg")), out, sizeof(out)), 0);
 	CHECK_STR(out, "0 (abort: load)\n");
-	f = fopen("/tmp/cbpf_test_kernel_neg.bpf", "w");
+	f = fopen(scratch("neg"), "w");
 	if (f != NULL) {
 		fputs("lsh #32\nret a\n", f);
 		fclose(f);
 	}
-	CHECK_EQ(run(cmdf("%s kernel run %s 00 2>&1", "/tmp/cbpf_test_kernel_neg.bpf"), out,
+	CHECK_EQ(run(cmdf("%s kernel run %s 00 2>&1", scratch("neg")), out,
 		     sizeof(out)), 1);
 	CHECK(strstr(out, "kernel: EINVAL") != NULL);
-	CHECK_EQ(run(cmdf("%s kernel run %s 0 2>/dev/null", "/tmp/cbpf_test_kernel_neg.bpf"), out,
+	CHECK_EQ(run(cmdf("%s kernel run %s 0 2>/dev/null", scratch("neg")), out,
 		     sizeof(out)), 2);
 	if (kc_packet_unavailable() == NULL) {
-		f = fopen("/tmp/cbpf_test_kernel_neg.bpf", "w");
+		f = fopen(scratch("neg"), "w");
 		if (f != NULL) {
 			fputs("ld ifidx\nret a\n", f);
 			fclose(f);
 		}
 		CHECK_EQ(run(cmdf("%s kernel run --via packet %s 0000000000000000000000000800",
-				  "/tmp/cbpf_test_kernel_neg.bpf"), out, sizeof(out)), 0);
+				  scratch("neg")), out, sizeof(out)), 0);
 		CHECK_STR(out, "1\n");
 		CHECK_EQ(run(cmdf("%s kernel run --via packet -v %s 0000000000000000000000000800",
-				  "/tmp/cbpf_test_kernel_neg.bpf"), out, sizeof(out)), 0);
+				  scratch("neg")), out, sizeof(out)), 0);
 		CHECK(strncmp(out, "1\n  ctx: {", 10) == 0);
 		CHECK(strstr(out, "\"dev\":{\"ifindex\":1,\"type\":772}") != NULL);
 	}
-	unlink("/tmp/cbpf_test_kernel_neg.bpf");
+	unlink(scratch("neg"));
 }
 
 /* Write a program file for the diff tests. */
@@ -153,7 +165,7 @@ static void usage_error_is(const char *args, const char *want)
 
 static void test_usage_errors(void)
 {
-	const char *path = "/tmp/cbpf_test_kernel_usage.bpf";
+	const char *path = scratch("usage");
 	char args[512];
 
 	put_program(path, "ret #1\n");
@@ -243,7 +255,7 @@ static void test_packet_vlan(void)
 	};
 	static const char *const want[] = { "1000\n", "1000\n", "56\n", "1\n", "20\n", "33024\n",
 					    "2048\n", "2048\n", "56\n", "59\n" };
-	const char *path = "/tmp/cbpf_test_kernel_vlan.bpf";
+	const char *path = scratch("vlan");
 	const char *frame = "020000000002020000000001810000140800"
 			    "000000000000000000000000000000000000000000000000000000000000000000000000"
 			    "000000000000";
@@ -332,7 +344,7 @@ static void test_run_diff(void)
 		  "0 (abort: div0)\n7\n" },
 		{ "ld #5\nneg\nret a\n", "%s 00", "%s 00", "4294967291\n" },
 	};
-	const char *path = "/tmp/cbpf_test_kernel_diff.bpf";
+	const char *path = scratch("diff");
 	char out[4096], cmd[1024], fmt[512];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

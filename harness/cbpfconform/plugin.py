@@ -39,6 +39,11 @@ class Plugin:
         self.log = None
         self._lines = None
         self.answered = False   # some process of this plugin has answered a request
+        # close() may come from another thread (Ctrl-C in the main thread
+        # while a lane thread runs requests): the process is swapped under
+        # the lock, and a closed plugin starts nothing new.
+        self._lock = threading.Lock()
+        self.closed = False
 
     def start(self):
         if self.log is None:
@@ -58,19 +63,22 @@ class Plugin:
         lines.put(None)
 
     def close(self, kill=False):
-        if self.proc:
+        with self._lock:
+            proc, self.proc = self.proc, None
             if kill:
-                self.proc.kill()
+                self.closed = True
+        if proc:
+            if kill:
+                proc.kill()
             try:
-                self.proc.stdin.close()
+                proc.stdin.close()
             except OSError:
                 pass
             try:
-                self.proc.wait(timeout=10)
+                proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc = None
+                proc.kill()
+                proc.wait()
         if self.log not in (None, subprocess.DEVNULL):
             self.log.close()
             self.log = None
@@ -103,14 +111,23 @@ class Plugin:
         """Send every request; return the responses (dicts) in order."""
         out = []
         while len(out) < len(requests):
-            out += self._segment(requests[len(out):], on_response, on_wait)
+            seg = self._segment(requests[len(out):], on_response, on_wait)
+            if seg is None:  # closed (interrupted): the rest are not run
+                out += [{"id": r.get("id"), "load": "error", "reason": "interrupted"}
+                        for r in requests[len(out):]]
+                break
+            out += seg
         return out
 
     def _segment(self, requests, on_response, on_wait):
-        """Answers for a prefix of requests (at least one), from one process."""
-        if self.proc is None or self.proc.poll() is not None:
-            self.start()
-        proc = self.proc
+        """Answers for a prefix of requests (at least one), from one process;
+        None once the plugin is closed."""
+        with self._lock:
+            if self.closed:
+                return None
+            if self.proc is None or self.proc.poll() is not None:
+                self.start()
+            proc = self.proc
         lines = [(json.dumps(r, separators=(",", ":")) + "\n").encode() for r in requests]
         w = threading.Thread(target=self._writer, args=(proc, lines), daemon=True)
         w.start()
@@ -137,7 +154,11 @@ class Plugin:
                     if not never:  # it can answer, so this request killed it: a crash
                         failed[0]["crash"] = f"exit status {proc.returncode}"
                 proc.wait()
-                self.proc = None
+                with self._lock:
+                    if self.proc is proc:
+                        self.proc = None
+                    if self.closed:
+                        return None
                 for f in failed:
                     answer(f)
                 break

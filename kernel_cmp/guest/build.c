@@ -31,6 +31,7 @@ static int cross_build(const struct kg_target *t, const char *dir, const char *s
 				    "-DCMAKE_BUILD_TYPE=Release", NULL };
 	const char *build[] = { "cmake", "--build", dir, "--parallel", "2", "--target", "cbpf_tool",
 				"cbpf_guest_init", NULL };
+	bool fresh;
 
 	kg_fmt(cc, sizeof(cc), "%s-gcc", t->arch->triplet);
 	if (!kg_have_program(cc)) {
@@ -50,14 +51,27 @@ static int cross_build(const struct kg_target *t, const char *dir, const char *s
 		kg_fmt(why, len, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (access(cache, R_OK) != 0) {
+	fresh = access(cache, R_OK) != 0;
+	if (fresh) {
 		step(progress, "configuring the guest build in ", dir);
 		if (kg_run(configure, NULL, NULL, log, why, len) != 0)
 			goto failed;
 	}
-	if (kg_run(build, NULL, NULL, log, why, len) != 0)
+	if (kg_run(build, NULL, NULL, log, why, len) == 0)
+		return 0;
+	if (fresh)
 		goto failed;
-	return 0;
+	/* A cached configuration can outlive the tools it names (a make
+	 * program or compiler that moved, a PATH that is gone): configure
+	 * once more from scratch before calling the build broken. */
+	step(progress, "configuring the guest build again in ", dir);
+	if (unlink(cache) != 0 && errno != ENOENT) {
+		kg_fmt(why, len, "%s: %s", cache, strerror(errno));
+		return -1;
+	}
+	if (kg_run(configure, NULL, NULL, log, why, len) == 0 &&
+	    kg_run(build, NULL, NULL, log, why, len) == 0)
+		return 0;
 failed:
 	kg_fmt(why, len, "building the guest oracle for %s failed (see %s)", t->arch->triplet, log);
 	return -1;
