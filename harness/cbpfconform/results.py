@@ -13,7 +13,8 @@ results.json:
               "reference": "kernel"|"recorded", "recorded",
               "responses": {NAME: response}, "outcomes": {NAME: {"status",
               "detail", ["outcome", "cause", "mismatches"]}},
-              ["program", "asm", "packets"]  (only for cases with a divergence)}],
+              ["program", "asm", "packets", "case_file", "case_text"]
+                                   (only for cases with a divergence)}],
    "summary": {NAME: {"pass": n, "diverge": n, "skipped": n, "broken": n,
                       "skip_reasons": {why: n}, "causes": {cause: n}}}}
 
