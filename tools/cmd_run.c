@@ -351,14 +351,21 @@ static const struct cbpf_ctx *ctx_for(const struct run_opts *o)
 	return o->profile == CBPF_PROFILE_LINUX ? &o->ctx : NULL;
 }
 
-static int run_pcap(const struct run_opts *o, const struct cbpf_vm *vm, const char *path)
+static int run_pcap(const struct run_opts *o, const struct cbpf_vm *vm, const char *arg)
 {
-	FILE *f = fopen(path, "rb");
+	/* `--pcap -` is stdin, unless the program was read from there */
+	int use_stdin = strcmp(arg, "-") == 0;
+	const char *path = tool_input_name(arg);
+	FILE *f = use_stdin ? stdin : fopen(arg, "rb");
 	struct cbpf_pcap_reader r;
 	struct cbpf_pcap_record rec;
 	char err[300];
 	int rc;
 
+	if (use_stdin && strcmp(tool_input_name(o->file), "<stdin>") == 0) {
+		fprintf(stderr, "cbpf run: --pcap -: stdin is the program already\n");
+		return 2;
+	}
 	if (f == NULL) {
 		fprintf(stderr, "cbpf: %s: %s\n", path, strerror(errno));
 		return 2;
@@ -369,7 +376,8 @@ static int run_pcap(const struct run_opts *o, const struct cbpf_vm *vm, const ch
 		rc = 0;
 	}
 	cbpf_pcap_close(&r);
-	fclose(f);
+	if (!use_stdin)
+		fclose(f);
 	if (rc < 0) {
 		fflush(stdout);
 		fprintf(stderr, "cbpf: %s: %s\n", path, err);

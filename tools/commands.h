@@ -59,6 +59,10 @@ int tool_exec_python(const char *cmd, const char *module, const char *const *lea
 void tool_print_verdict(enum cbpf_profile profile, uint32_t verdict, const char *abort_kind,
 			const char *note);
 
+/* `cbpf --version` (version.c): the library's version, the kernel release
+ * and machine, the JIT state (bpf_jit_enable), one `key value` line each. */
+int tool_print_version(void);
+
 /* The name to show for an input path in messages. */
 const char *tool_input_name(const char *path);
 

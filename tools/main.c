@@ -32,7 +32,17 @@ static void usage(FILE *out)
 		     "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\n`cbpf COMMAND --help` describes each command's options.\n");
+	fprintf(out, "\n`cbpf COMMAND --help` describes each command's options; `cbpf --version`\n"
+		     "prints the library's version, the kernel release and its JIT state.\n"
+		     "Each command has a man page, cbpf-COMMAND(1).\n\n"
+		     "Conventions: FILE `-` is stdin; output files (-O, -o, --out, --junit)\n"
+		     "are written atomically (temporary file + rename); colour only on a\n"
+		     "terminal and never with NO_COLOR set; progress on stderr only when it\n"
+		     "is a terminal.\n\n"
+		     "Exit status: 0 success, 1 a \"no\" (a refused program, a divergence,\n"
+		     "rejected input: FILE:LINE:COL: why), 2 usage error or unreadable input\n"
+		     "or unwritable output, 3 the kernel oracle cannot run here, 130\n"
+		     "interrupted; each command's --help gives its own.\n");
 }
 
 int main(int argc, char **argv)
@@ -46,6 +56,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return tool_exit_status(0);
 	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+		return tool_exit_status(tool_print_version());
 	/* every command's stdout is checked once, here */
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)

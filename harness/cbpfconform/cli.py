@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 from . import casefile, classify, corpus as corpus_mod, env as env_mod, impls as impls_mod
-from . import kernels as kernels_mod, paths, results as results_mod, runner
+from . import colour as colour_mod, kernels as kernels_mod, paths, results as results_mod, runner
 from .report import ci_summary, index_html, junit_xml, summary_md
 
 PROG = "cbpf corpus"
@@ -154,13 +154,13 @@ def parser():
                          description="Join the results.json of the shards of one run\n"
                                      "(--shard I/N) and render them.",
                          epilog=EXIT_CODES, formatter_class=_formatter)
-    mer.add_argument("files", nargs="+", metavar="RESULTS.json")
+    mer.add_argument("files", nargs="+", metavar="RESULTS.json", help="`-` is stdin")
     _policy(mer)
     _out(mer)
     ren = sub.add_parser("render", help="re-render the pages of a results.json",
                          description="Re-render summary.md and index.html from a results.json.",
                          epilog=EXIT_CODES, formatter_class=_formatter)
-    ren.add_argument("files", nargs=1, metavar="RESULTS.json")
+    ren.add_argument("files", nargs=1, metavar="RESULTS.json", help="`-` is stdin")
     _policy(ren)
     _out(ren)
     return ap
@@ -360,7 +360,7 @@ def _run(a, cbpf, impls, loaded, cases, fail_on, logs):
                             opcode_names(cbpf))
     write_reports(doc, a.out, logs)
     if not a.quiet:
-        print(summary_md.text_table(doc))
+        print(summary_md.text_table(doc, colour_mod.enabled(sys.stdout)))
         print(f"conform: reports in {a.out}/ (results.json, summary.md, index.html)")
     status = _status(doc, fail_on, a.allow_broken)
     write_ci(doc, a, status)
@@ -446,13 +446,17 @@ def cmd_record(a):
 def read_results(path):
     """A results.json, checked (results.check); ValueError 'PATH: why'."""
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+        if path == "-":  # stdin
+            path = "<stdin>"
+            doc = json.loads(sys.stdin.buffer.read())
+        else:
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
     except OSError as e:
         raise ValueError(f"{path}: {e.strerror}") from None
     except RecursionError:
         raise ValueError(f"{path}: not JSON (nested too deeply)") from None
-    except ValueError as e:
+    except ValueError as e:  # UnicodeDecodeError too
         raise ValueError(f"{path}: not JSON ({e})") from None
     try:
         return results_mod.check(doc)
@@ -479,7 +483,7 @@ def cmd_merge(a):
                         f"({', '.join(doc['impls'])})")
     write_reports(doc, a.out)
     if not a.quiet:
-        print(summary_md.text_table(doc))
+        print(summary_md.text_table(doc, colour_mod.enabled(sys.stdout)))
     status = _status(doc, fail_on, a.allow_broken)
     write_ci(doc, a, status)
     return status

@@ -22,6 +22,7 @@ import json
 import os
 import struct
 import subprocess
+import sys
 
 from .. import casefile
 
@@ -181,8 +182,11 @@ def _is_text(data):
 def load(path, cbpf, packets=None, case_glob=None):
     """-> [Target] for one INPUT. packets: --packet values (program inputs)."""
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        if path == "-":  # stdin: any INPUT kind but a .case file
+            path, data = "<stdin>", sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
     except OSError as e:
         raise InputError(f"{path}: {e.strerror}") from None
     if path.endswith(".case"):
