@@ -133,7 +133,9 @@ static int decode_hex(struct input *in)
 	if (st == HEX_OK)
 		return 0;
 	hex_describe(st, in->arg, n, bad, why, sizeof(why));
-	fprintf(stderr, "cbpf run: packet '%s': %s\n(`cbpf run --help` for usage)\n", in->arg, why);
+	/* a packet can be long: the message shows its first 64 digits */
+	fprintf(stderr, "cbpf run: packet '%.64s%s': %s\n(`cbpf run --help` for usage)\n", in->arg,
+		n > 64 ? "..." : "", why);
 	return 2;
 }
 
@@ -143,8 +145,8 @@ static int decode_seccomp(struct input *in)
 	char why[256];
 
 	if (cbpf_seccomp_data_parse(in->arg, strlen(in->arg), &sd, NULL, why, sizeof(why)) != 0) {
-		fprintf(stderr, "cbpf run: --seccomp '%s': %s\n(`cbpf run --help` for usage)\n",
-			in->arg, why);
+		fprintf(stderr, "cbpf run: --seccomp '%.128s%s': %s\n(`cbpf run --help` for usage)\n",
+			in->arg, strlen(in->arg) > 128 ? "..." : "", why);
 		return 2;
 	}
 	in->data = malloc(sizeof(sd));
@@ -207,7 +209,8 @@ static int apply_ctx(struct run_opts *o, const char *opt, const char *value, boo
 		      : cbpf_ctx_set(value, &o->ctx, err, sizeof(err));
 
 	if (rc != 0) {
-		fprintf(stderr, "cbpf run: %s '%s': %s\n", opt, value, err);
+		fprintf(stderr, "cbpf run: %s '%.128s%s': %s\n", opt, value,
+			strlen(value) > 128 ? "..." : "", err);
 		return 2;
 	}
 	o->ctx_given = true;

@@ -57,6 +57,11 @@ const char *tool_input_name(const char *path)
 	return (path == NULL || strcmp(path, "-") == 0) ? "<stdin>" : path;
 }
 
+/* No program format needs more: 65535 instructions of bpf_asm with a
+ * comment of about 1000 bytes each. A larger input is refused when this
+ * much has been read, so reading never needs more memory than this. */
+#define TOOL_MAX_INPUT ((size_t)64 << 20)
+
 int tool_read_input(const char *path, char **buf, size_t *len)
 {
 	const char *name = tool_input_name(path);
@@ -75,19 +80,31 @@ int tool_read_input(const char *path, char **buf, size_t *len)
 		n += got;
 		if (got == 0)
 			break;
+		if (n > TOOL_MAX_INPUT)
+			break;
 		if (n + 1 == cap) {
-			char *nb = cap > ((size_t)1 << 30) ? NULL : realloc(b, cap * 2);
+			/* the last step reads one byte past the limit, to see it */
+			size_t ncap = cap * 2 > TOOL_MAX_INPUT + 2 ? TOOL_MAX_INPUT + 2 : cap * 2;
+			char *nb = realloc(b, ncap);
 			if (nb == NULL) {
 				free(b);
 				b = NULL;
 				break;
 			}
 			b = nb;
-			cap *= 2;
+			cap = ncap;
 		}
 	}
+	if (b != NULL && n > TOOL_MAX_INPUT) {
+		fprintf(stderr, "cbpf: %s: more than %zu MiB: larger than any program in any "
+			"format (at most 65535 instructions)\n", name, TOOL_MAX_INPUT >> 20);
+		free(b);
+		if (!use_stdin)
+			fclose(f);
+		return -1;
+	}
 	if (b == NULL || ferror(f)) {
-		fprintf(stderr, "cbpf: %s: %s\n", name, b == NULL ? "input too large" : strerror(errno));
+		fprintf(stderr, "cbpf: %s: %s\n", name, b == NULL ? "out of memory" : strerror(errno));
 		free(b);
 		if (!use_stdin)
 			fclose(f);

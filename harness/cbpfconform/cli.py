@@ -235,11 +235,14 @@ def write_reports(doc, out, logs=None):
     """results.json, summary.md, index.html, each atomically; then the
     plugins' stderr of this run (logs: a directory of NAME-LANE.stderr):
     non-empty ones replace the old, and no other *.stderr is left."""
+    # every page is rendered before any is written: a renderer that fails
+    # leaves the directory as it was
+    pages = {"results.json": json.dumps(doc, indent=1, sort_keys=False) + "\n",
+             "summary.md": summary_md.render(doc),
+             "index.html": index_html.render(doc, read_kernel_stats(out))}
     os.makedirs(out, exist_ok=True)
-    results_mod.write_json(os.path.join(out, "results.json"), doc)
-    results_mod.write_atomic(os.path.join(out, "summary.md"), summary_md.render(doc))
-    results_mod.write_atomic(os.path.join(out, "index.html"),
-                             index_html.render(doc, read_kernel_stats(out)))
+    for name, text in pages.items():
+        results_mod.write_atomic(os.path.join(out, name), text)
     if logs is None:
         return
     kept = set()
