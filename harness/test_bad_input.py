@@ -228,12 +228,14 @@ def test_memory_is_bounded(files):
 
 
 def test_no_half_written_output(files, tmp_path):
-    """asm/disasm -O, opcodes -o: a failed run leaves the target as it was
-    and no temporary file."""
+    """asm/disasm -O, --output, opcodes -o: a failed run leaves the target
+    as it was and no temporary file."""
     target = tmp_path / "out.txt"
     for args in (["disasm", files[("raw", "million")], "-O", str(target)],
                  ["asm", files[("bpfasm", "nul")], "-O", str(target)],
-                 ["disasm", files["huge"], "-O", str(target)]):
+                 ["disasm", files["huge"], "-O", str(target)],
+                 ["check", files[("json", "deep")], "--output", str(target)],
+                 ["run", files[("bytecode", "garbage")], "00", "--output", str(target)]):
         assert measured(args)[0] in (1, 2)
         assert os.listdir(tmp_path) == []
         target.write_text("before\n")

@@ -115,6 +115,7 @@ def test_bash_completion(build_dir):
     assert complete("check", "--profile", "s") == ["seccomp"]
     assert complete("kernel", "run", "--via", "p") == ["packet"]
     assert "--summary-md" in complete("corpus", "--s")
+    assert complete("check", "--ou") == ["--output"]
 
 
 def _pty_run(args, env):
@@ -197,3 +198,52 @@ def test_dash_is_stdin(build_dir, tmp_path):
     r = cbpf("triage", "-", "--no-file", input="ret #1\n")
     assert (r.returncode, r.stderr) == (2, "cbpf triage: <stdin>: a program needs its packets "
                                            "(--packet HEX)\n")
+
+
+def test_output_file_is_written_atomically(build_dir, tmp_path):
+    """--output FILE for every command that prints its result: the file has
+    exactly what stdout would have; a failing run (status 2) leaves the file
+    as it was and no temporary file; status 1 (a refused program) still
+    writes its complete output."""
+    prog = tmp_path / "p.bpf"
+    prog.write_text("ld #len\nret a\n")
+    runs = [["asm", str(prog)], ["disasm", "-o", "json", str(prog)], ["check", str(prog)],
+            ["run", str(prog), "0001"], ["seccomp", "action", "ALLOW"], ["opcodes", "--json"],
+            ["seccomp", "data", "nr=read"]]
+    out = tmp_path / "out.txt"
+    for args in runs:
+        want = cbpf(*args)
+        assert want.returncode == 0, want.stderr
+        for form in (["--output", str(out)], [f"--output={out}"]):
+            r = cbpf(*args[:1], *form, *args[1:])
+            assert (r.returncode, r.stdout, r.stderr) == (0, "", ""), (args, r.stderr)
+            assert out.read_text() == want.stdout
+            out.unlink()
+    r = cbpf("plugin", "--output", str(out), input='{"id":1,"profile":"linux",'
+             '"program":[[6,0,0,1]],"packets":["00"]}\n')
+    assert r.returncode == 0 and out.read_text() == \
+        '{"id":1,"load":"ok","results":[{"verdict":1,"abort":null}]}\n'
+    # status 1: the refused program's answer is the output
+    bad = tmp_path / "bad.bpf"
+    bad.write_text("ld #1\n")
+    want = cbpf("check", str(bad))
+    r = cbpf("check", str(bad), "--output", str(out))
+    assert (want.returncode, r.returncode, r.stdout) == (1, 1, "")
+    assert out.read_text() == want.stdout == f"{bad}: insn 0: last-ret: the last instruction " \
+                                            "(code 0) is not ret #k or ret a (EINVAL)\n"
+    # status 2: the old file stays, no temporary file
+    out.write_text("before\n")
+    r = cbpf("run", "--output", str(out), str(prog), "zz")
+    assert r.returncode == 2 and out.read_text() == "before\n"
+    r = cbpf("check", str(tmp_path / "missing"), "--output", str(out))
+    assert r.returncode == 2 and out.read_text() == "before\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.bpf", "out.txt", "p.bpf"]
+    # a directory cannot be replaced: one line naming it, nothing left behind
+    d = tmp_path / "dir"
+    d.mkdir()
+    r = cbpf("check", str(prog), "--output", str(d))
+    assert (r.returncode, r.stderr) == (2, f"cbpf: {d}: Is a directory\n")
+    assert os.listdir(d) == [] and sorted(p.name for p in tmp_path.iterdir()) == \
+        ["bad.bpf", "dir", "out.txt", "p.bpf"]
+    r = cbpf("check", str(prog), "--output")
+    assert (r.returncode, r.stderr) == (2, "cbpf check: --output needs a file name\n")

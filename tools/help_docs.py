@@ -188,7 +188,9 @@ def generate(cbpf, out):
         subs[name] = list(SUBCOMMANDS.get(name, []))
         if name == "seccomp":
             subs[name] = ["data", "action"]
-        opts[name] = [o for o in dict.fromkeys(options(text) + sub_opts)]
+        # main.c takes --output FILE for every command but the Python ones
+        extra = [] if name in ("corpus", "triage") else ["--output"]
+        opts[name] = [o for o in dict.fromkeys(options(text) + sub_opts + extra)]
         write_atomic(os.path.join(out, "man1", f"cbpf-{name}.1"),
                      page(f"cbpf-{name}", summary, version, sections,
                           ["cbpf"] + [n for n in names if n != f"cbpf-{name}"]))
