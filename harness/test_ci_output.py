@@ -119,4 +119,4 @@ def test_workflow_shards_and_merges():
     assert merge["needs"] == "shard"
     runs = " ".join(s.get("run", "") for s in merge["steps"])
     assert "cbpfconform merge shards/shard-*/results.json" in runs
-    assert "--junit reports/out/junit.xml" in runs and "cbpfconform.report.screenshot" in runs
+    assert "--junit reports/out/junit.xml" in runs and "make report-screenshot" in runs

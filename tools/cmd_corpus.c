@@ -21,13 +21,15 @@ static const char usage[] =
 	"  merge   join the results.json of the shards of one run\n"
 	"  render  re-render summary.md and index.html from a results.json\n\n"
 	"Options: --corpus DIR, --only PATTERNS, --shard I/N (run, record),\n"
-	"--impl LIST (run), --out DIR (run, merge, render).\n"
-	"`cbpf corpus COMMAND --help` lists a command's options.\n\n"
+	"--impl LIST (run), --out DIR, --junit FILE, --summary-md FILE (run,\n"
+	"merge, render). `cbpf corpus COMMAND --help` lists a command's options.\n\n"
 	"Exit status:\n"
 	"  0    success\n"
 	"  1    run: our VM diverges from the kernel, or a case is broken;\n"
 	"       record: a case could not be recorded, or is broken\n"
-	"  2    usage error, or an input that cannot be read\n";
+	"  2    usage error, no case selected, nothing tested, or an input that\n"
+	"       cannot be read\n"
+	"  130  interrupted\n";
 
 int cmd_corpus(int argc, char **argv)
 {
