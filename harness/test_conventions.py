@@ -21,7 +21,7 @@ from cbpfconform import colour, runner
 from conftest import BUILD, CBPF, SRC, py_env
 from test_ci_output import broken_doc
 
-DOC = os.path.join(BUILD, "doc")
+DOC = os.path.abspath(os.path.join(BUILD, "doc"))
 
 
 def cbpf(*args, **kw):
