@@ -11,13 +11,15 @@ PYENV      = PYTHONPATH=$(CURDIR)/harness$${PYTHONPATH:+:$$PYTHONPATH}
 DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
        python3 python3-pytest python3-hypothesis \
        golang-go golang-golang-x-net-dev chromium
-# The kernel matrix's end-to-end test (harness/test_kernel_guest.py) boots
-# Debian's arm64 kernel under qemu with a cross-compiled guest oracle;
-# installed without recommends (qemu's GUI and firmware are not needed).
-GUEST_DEBS = qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+# The kernel matrix's end-to-end tests (harness/test_kernel_guest.py,
+# test_kernel_triage.py) boot Debian's arm64 and armhf kernels under qemu
+# with a cross-compiled guest oracle; installed without recommends (qemu's
+# GUI and firmware are not needed).
+GUEST_DEBS = qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+       gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 # Every kernel target of `make kernel-matrix` (docs/kernel-matrix.md).
 MATRIX_DEBS = $(GUEST_DEBS) qemu-system-x86 qemu-system-ppc qemu-system-misc qemu-system-mips \
-       gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-i686-linux-gnu libc6-dev-i386-cross \
+       gcc-i686-linux-gnu libc6-dev-i386-cross \
        gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross gcc-s390x-linux-gnu \
        libc6-dev-s390x-cross gcc-mips64el-linux-gnuabi64 libc6-dev-mips64el-cross
 KERNEL_MATRIX = host debian-6.1/amd64:jit debian-6.1/amd64:interp \

@@ -22,9 +22,16 @@
 #include <string.h>
 #include <time.h>
 
+#include <limits.h>
+#include <unistd.h>
+
 #include "cbpf/insn.h"
 #include "cbpf/vm.h"
+#include "peer_gvisor.h"
 #include "rng.h"
+#ifdef CBPF_BENCH_DPDK
+#include "peer_dpdk.h"
+#endif
 
 static const char *const expressions[] = {
 	"tcp port 22",
@@ -60,6 +67,10 @@ struct frame {
 };
 
 static struct frame frames[NPKTS];
+/* The same frames as cbpf_vm_run_batch() takes them. */
+static const uint8_t *frame_ptrs[NPKTS];
+static size_t frame_lens[NPKTS];
+static uint32_t verdicts[NPKTS];
 static struct ts_rng rng = { 0x0123456789abcdefull };
 
 static void be16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
@@ -304,6 +315,18 @@ __attribute__((noinline)) static double time_interp(const struct cbpf_vm *vm, lo
 	return time_cbpf(vm, rounds);
 }
 
+/* Every frame through one cbpf_vm_run_batch() call per round. */
+__attribute__((noinline)) static double time_batch(const struct cbpf_vm *vm, long rounds)
+{
+	size_t acc = 0;
+	double t0 = now_ns();
+
+	for (long r = 0; r < rounds; r++)
+		acc += cbpf_vm_run_batch(vm, frame_ptrs, frame_lens, NPKTS, NULL, verdicts);
+	sink = (uint32_t)acc;
+	return (now_ns() - t0) / ((double)rounds * NPKTS);
+}
+
 __attribute__((noinline)) static double time_pcap(const struct bpf_insn *insns, long rounds)
 {
 	uint32_t acc = 0;
@@ -320,13 +343,48 @@ __attribute__((noinline)) static double time_pcap(const struct bpf_insn *insns, 
 /* ns per frame of the default VM (native code where there is some), the
  * interpreter, and libpcap. */
 struct timing {
-	double def, interp, pcap;
+	double def, interp, batch, pcap;
+	double dpdk, dpdk_jit;  /* < 0: not measured */
 };
+
+/* The peers measured in this process (DPDK), when they can run. */
+struct peers {
+	bool dpdk;              /* EAL started */
+	char dpdk_why[200];     /* why not */
+#ifdef CBPF_BENCH_DPDK
+	struct dpdk_prog *prog; /* this expression's program, or NULL */
+	bool interp_ok, jit_ok; /* it ran every frame without crashing */
+#endif
+};
+
+static void min_into(double *best, double t)
+{
+	if (t < *best)
+		*best = t;
+}
+
+/* One round of the DPDK sides, when they run this expression. */
+static void measure_dpdk(const struct peers *peers, long rounds, struct timing *t)
+{
+#ifdef CBPF_BENCH_DPDK
+	if (peers->prog == NULL)
+		return;
+	if (peers->interp_ok)
+		min_into(&t->dpdk, dpdk_time(peers->prog, false, rounds));
+	if (peers->jit_ok)
+		min_into(&t->dpdk_jit, dpdk_time(peers->prog, true, rounds));
+#else
+	(void)peers;
+	(void)rounds;
+	(void)t;
+#endif
+}
 
 /* The minimum over 31 alternating runs of about 2 ms each: this machine is
  * shared and noisy, and the minimum is the least disturbed run. */
 static void measure(const struct cbpf_vm *vm, const struct cbpf_vm *vm_interp,
-		    const struct bpf_insn *insns, long fixed_rounds, struct timing *t)
+		    const struct bpf_insn *insns, const struct peers *peers, long fixed_rounds,
+		    struct timing *t)
 {
 	long rounds = fixed_rounds;
 
@@ -334,30 +392,35 @@ static void measure(const struct cbpf_vm *vm, const struct cbpf_vm *vm_interp,
 		double probe = time_pcap(insns, 20);
 		rounds = (long)(2e6 / (probe * NPKTS)) + 1;
 	}
-	t->def = t->interp = t->pcap = 1e30;
+	t->def = t->interp = t->batch = t->pcap = t->dpdk = t->dpdk_jit = 1e30;
 	for (int rep = 0; rep < (fixed_rounds ? 1 : 31); rep++) {
-		double c = time_default(vm, rounds), i = time_interp(vm_interp, rounds);
-		double p = time_pcap(insns, rounds);
-		if (c < t->def)
-			t->def = c;
-		if (i < t->interp)
-			t->interp = i;
-		if (p < t->pcap)
-			t->pcap = p;
+		min_into(&t->def, time_default(vm, rounds));
+		min_into(&t->interp, time_interp(vm_interp, rounds));
+		min_into(&t->batch, time_batch(vm, rounds));
+		min_into(&t->pcap, time_pcap(insns, rounds));
+		measure_dpdk(peers, rounds, t);
 	}
+	if (t->dpdk == 1e30)
+		t->dpdk = -1;
+	if (t->dpdk_jit == 1e30)
+		t->dpdk_jit = -1;
 }
 
-/* Both implementations give the same verdict on every frame. */
+/* Both implementations give the same verdict on every frame, one run at a
+ * time and in a batch. */
 static int agree(const struct cbpf_vm *vm, const struct bpf_insn *insns, int *matches)
 {
 	int bad = 0;
 
 	*matches = 0;
+	cbpf_vm_run_batch(vm, frame_ptrs, frame_lens, NPKTS, NULL, verdicts);
 	for (int i = 0; i < NPKTS; i++) {
 		uint32_t ours = cbpf_vm_run(vm, frames[i].b, frames[i].len, NULL).verdict;
 		u_int theirs = bpf_filter(insns, frames[i].b, (u_int)frames[i].len,
 					  (u_int)frames[i].len);
 		*matches += ours != 0;
+		if (verdicts[i] != ours && bad++ < 3)
+			fprintf(stderr, "  frame %d: batch %u, single run %u\n", i, verdicts[i], ours);
 		if (ours != theirs && bad++ < 3)
 			fprintf(stderr, "  frame %d (%zu bytes): cbpf %u, libpcap %u\n", i,
 				frames[i].len, ours, theirs);
@@ -383,12 +446,244 @@ static int load(const char *expr, const struct bpf_program *bp, struct cbpf_vm *
 	return err;
 }
 
+/* What is kept of each expression for the summary and the peers. */
+struct expr_result {
+	struct timing t;
+	unsigned n;
+	uint16_t code[64];
+	uint8_t jt[64], jf[64];
+	uint32_t k[64];
+	uint32_t verdicts[NPKTS]; /* our VM's */
+	int dpdk_bad, dpdk_jit_bad; /* frames where DPDK's verdict differs */
+	char dpdk_why[200];         /* why DPDK's interpreter did not run it, or "" */
+	char dpdk_jit_why[200];     /* why its native code did not */
+};
+
+static struct expr_result results[NEXPR];
+
+/* DPDK's EAL, once, when the bench has DPDK; else why not. */
+static void start_peers(struct peers *peers)
+{
+#ifdef CBPF_BENCH_DPDK
+	peers->dpdk = dpdk_start(frame_ptrs, frame_lens, NPKTS, peers->dpdk_why,
+				 sizeof(peers->dpdk_why)) == 0;
+#else
+	peers->dpdk = false;
+	snprintf(peers->dpdk_why, sizeof(peers->dpdk_why), "%s", CBPF_BENCH_DPDK_WHY);
+#endif
+}
+
+/* Load bp into DPDK and count the frames where it disagrees with us; a
+ * side that crashes (checked in a child) is not timed, and says why. */
+static void load_dpdk(struct peers *peers, const struct bpf_program *bp, struct expr_result *r)
+{
+#ifdef CBPF_BENCH_DPDK
+	peers->prog = NULL;
+	peers->interp_ok = peers->jit_ok = false;
+	if (!peers->dpdk)
+		return;
+	peers->prog = dpdk_load(bp, r->dpdk_why, sizeof(r->dpdk_why));
+	if (peers->prog == NULL)
+		return;
+	peers->interp_ok = dpdk_check(peers->prog, false, r->verdicts, &r->dpdk_bad, r->dpdk_why,
+				      sizeof(r->dpdk_why)) == 0;
+	if (!dpdk_has_jit(peers->prog))
+		snprintf(r->dpdk_jit_why, sizeof(r->dpdk_jit_why), "rte_bpf_get_jit gave no code");
+	else
+		peers->jit_ok = dpdk_check(peers->prog, true, r->verdicts, &r->dpdk_jit_bad,
+					   r->dpdk_jit_why, sizeof(r->dpdk_jit_why)) == 0;
+#else
+	(void)peers;
+	(void)bp;
+	(void)r;
+#endif
+}
+
+static void free_dpdk(struct peers *peers)
+{
+#ifdef CBPF_BENCH_DPDK
+	dpdk_free(peers->prog);
+	peers->prog = NULL;
+#else
+	(void)peers;
+#endif
+}
+
+/* Compile, load, check and time expression e; false on a failure that
+ * ends the bench. *disagree counts expressions where cbpf and libpcap
+ * differ. */
+static bool run_expression(pcap_t *pd, size_t e, struct peers *peers, long fixed_rounds,
+			   int *native, int *disagree)
+{
+	struct expr_result *r = &results[e];
+	struct bpf_program bp;
+	struct cbpf_vm *vm, *vm_interp;
+	int matches, m2;
+
+	if (pcap_compile(pd, &bp, expressions[e], 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		fprintf(stderr, "bench_vm: %s: %s\n", expressions[e], pcap_geterr(pd));
+		return false;
+	}
+	if (bp.bf_len > sizeof(r->code) / sizeof(r->code[0]) ||
+	    load(expressions[e], &bp, &vm, &vm_interp) != 0) {
+		fprintf(stderr, "bench_vm: %s: not loaded\n", expressions[e]);
+		pcap_freecode(&bp);
+		return false;
+	}
+	r->n = bp.bf_len;
+	for (unsigned i = 0; i < bp.bf_len; i++) {
+		r->code[i] = bp.bf_insns[i].code;
+		r->jt[i] = bp.bf_insns[i].jt;
+		r->jf[i] = bp.bf_insns[i].jf;
+		r->k[i] = bp.bf_insns[i].k;
+	}
+	*native += cbpf_vm_is_native(vm);
+	if (agree(vm, bp.bf_insns, &matches) != 0 || agree(vm_interp, bp.bf_insns, &m2) != 0) {
+		fprintf(stderr, "bench_vm: %s: cbpf and libpcap disagree\n", expressions[e]);
+		(*disagree)++;
+	}
+	cbpf_vm_run_batch(vm, frame_ptrs, frame_lens, NPKTS, NULL, r->verdicts);
+	load_dpdk(peers, &bp, r);
+	measure(vm, vm_interp, bp.bf_insns, peers, fixed_rounds, &r->t);
+	printf("%-44.44s %5u %3d/%3d %8.2f %8.2f %8.2f %8.2f %6.2f %6.2f %6.2f\n",
+	       expressions[e], bp.bf_len, matches, NPKTS, r->t.def, r->t.interp, r->t.batch,
+	       r->t.pcap, r->t.pcap / r->t.def, r->t.pcap / r->t.interp, r->t.pcap / r->t.batch);
+	free_dpdk(peers);
+	cbpf_vm_free(vm);
+	cbpf_vm_free(vm_interp);
+	pcap_freecode(&bp);
+	return true;
+}
+
+/* peer_gvisor next to this program, or why there is none. */
+static bool gvisor_exe(char *path, size_t n, char *why, size_t wn)
+{
+#ifdef CBPF_BENCH_GVISOR
+	ssize_t len = readlink("/proc/self/exe", path, n - 1);
+	char *slash;
+
+	if (len <= 0) {
+		snprintf(why, wn, "readlink /proc/self/exe failed");
+		return false;
+	}
+	path[len] = 0;
+	slash = strrchr(path, '/');
+	if (slash == NULL || (size_t)(slash - path) + sizeof("/peer_gvisor") > n) {
+		snprintf(why, wn, "no directory in %.200s", path);
+		return false;
+	}
+	strcpy(slash, "/peer_gvisor");
+	if (access(path, X_OK) != 0) {
+		snprintf(why, wn, "%.200s is not built (the bench_vm target builds it)", path);
+		return false;
+	}
+	return true;
+#else
+	(void)path;
+	(void)n;
+	snprintf(why, wn, "%s", CBPF_BENCH_GVISOR_WHY);
+	return false;
+#endif
+}
+
+/* "x.xx" ns, or "-" when not measured. */
+static const char *ns_cell(double ns, char *buf, size_t n)
+{
+	if (ns < 0)
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%.2f", ns);
+	return buf;
+}
+
+/* Sum of log(peer/cbpf), the minimum, over the expressions the peer ran. */
+struct peer_sum {
+	double log_sum, worst;
+	int n, bad;
+};
+
+static void peer_add(struct peer_sum *s, double peer_ns, double cbpf_ns, int bad)
+{
+	if (peer_ns < 0)
+		return;
+	s->log_sum += log(peer_ns / cbpf_ns);
+	if (s->n == 0 || peer_ns / cbpf_ns < s->worst)
+		s->worst = peer_ns / cbpf_ns;
+	s->n++;
+	s->bad += bad;
+}
+
+static void peer_line(const char *name, const struct peer_sum *s, const char *why)
+{
+	if (s->n == 0) {
+		printf("%s: not measured: %s\n", name, why);
+		return;
+	}
+	printf("cbpf/%s speedup: %.2f (slowest %.2f, %d expressions, %d frames disagree)\n", name,
+	       exp(s->log_sum / s->n), s->worst, s->n, s->bad);
+}
+
+/* The peers' table: ns per frame and how many times slower than our
+ * default VM (single-packet calls) each is, then one line per peer. */
+static void report_peers(const struct peers *peers)
+{
+	struct gvisor_prog progs[NEXPR];
+	double gv_ns[NEXPR];
+	int gv_bad[NEXPR];
+	char exe[PATH_MAX], gv_why[300] = "", a[16], b[16], c[16];
+	struct peer_sum sd = { 0 }, sj = { 0 }, sg = { 0 };
+	bool gv = gvisor_exe(exe, sizeof(exe), gv_why, sizeof(gv_why));
+
+	for (size_t e = 0; e < NEXPR; e++) {
+		progs[e] = (struct gvisor_prog){ results[e].code, results[e].jt, results[e].jf,
+						 results[e].k, results[e].n, results[e].verdicts };
+		gv_ns[e] = -1;
+	}
+	fflush(stdout);
+	if (gv && gvisor_measure(exe, frame_ptrs, frame_lens, NPKTS, progs, (int)NEXPR, gv_ns,
+				 gv_bad, gv_why, sizeof(gv_why)) != 0)
+		gv = false;
+	printf("%-44s %8s %8s %8s %8s %6s %6s %6s\n", "peers (ns per frame; x = peer/cbpf)",
+	       "cbpf ns", "dpdk", "dpdk-jit", "gvisor", "x dpdk", "x jit", "x gvis");
+	for (size_t e = 0; e < NEXPR; e++) {
+		const struct expr_result *r = &results[e];
+		double cb = r->t.def;
+
+		printf("%-44.44s %8.2f %8s %8s %8s %6.2f %6.2f %6.2f\n", expressions[e], cb,
+		       ns_cell(r->t.dpdk, a, sizeof(a)), ns_cell(r->t.dpdk_jit, b, sizeof(b)),
+		       ns_cell(gv ? gv_ns[e] : -1, c, sizeof(c)), r->t.dpdk < 0 ? 0 : r->t.dpdk / cb,
+		       r->t.dpdk_jit < 0 ? 0 : r->t.dpdk_jit / cb,
+		       !gv || gv_ns[e] < 0 ? 0 : gv_ns[e] / cb);
+		peer_add(&sd, r->t.dpdk, cb, r->dpdk_bad);
+		peer_add(&sj, r->t.dpdk_jit, cb, r->dpdk_jit_bad);
+		if (gv)
+			peer_add(&sg, gv_ns[e], cb, gv_bad[e]);
+	}
+	for (size_t e = 0; e < NEXPR; e++) {
+		if (results[e].dpdk_why[0] != 0)
+			printf("  %s: dpdk: %s\n", expressions[e], results[e].dpdk_why);
+		if (results[e].dpdk_jit_why[0] != 0)
+			printf("  %s: dpdk-jit: %s\n", expressions[e], results[e].dpdk_jit_why);
+		if (results[e].dpdk_bad != 0 || results[e].dpdk_jit_bad != 0)
+			printf("  %s: frames whose verdict differs from ours: dpdk %d, dpdk-jit %d\n",
+			       expressions[e], results[e].dpdk_bad, results[e].dpdk_jit_bad);
+		if (gv && gv_bad[e] != 0)
+			printf("  %s: frames whose verdict differs from ours: gvisor %d\n",
+			       expressions[e], gv_bad[e]);
+	}
+	peer_line("dpdk", &sd, peers->dpdk ? "every program failed (above)" : peers->dpdk_why);
+	peer_line("dpdk-jit", &sj, peers->dpdk ? "every program failed (above)" : peers->dpdk_why);
+	peer_line("gvisor", &sg, gv_why);
+}
+
 int main(int argc, char **argv)
 {
 	long fixed_rounds = 0;
 	pcap_t *pd = pcap_open_dead(DLT_EN10MB, 65535);
-	double log_def = 0, log_interp = 0, worst_def = 1e30, worst_interp = 1e30;
+	double log_def = 0, log_interp = 0, log_batch = 0, worst_def = 1e30, worst_interp = 1e30;
+	double worst_batch = 1e30, pps_min = 1e30, pps_max = 0;
 	int failures = 0, native = 0;
+	struct peers peers = { 0 };
 
 	if (argc == 3 && strcmp(argv[1], "--rounds") == 0)
 		fixed_rounds = atol(argv[2]);
@@ -396,48 +691,43 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_vm: pcap_open_dead failed\n");
 		return 1;
 	}
-	for (int i = 0; i < NPKTS; i++)
+	for (int i = 0; i < NPKTS; i++) {
 		build_frame(&frames[i]);
-	printf("%-44s %5s %7s %8s %8s %8s %6s %6s\n", "expression", "insns", "match", "cbpf ns",
-	       "intp ns", "pcap ns", "ratio", "intp");
+		frame_ptrs[i] = frames[i].b;
+		frame_lens[i] = frames[i].len;
+	}
+	if (fixed_rounds == 0)
+		start_peers(&peers);
+	else
+		snprintf(peers.dpdk_why, sizeof(peers.dpdk_why), "not with --rounds");
+	printf("%-44s %5s %7s %8s %8s %8s %8s %6s %6s %6s\n", "expression", "insns", "match",
+	       "cbpf ns", "intp ns", "batch ns", "pcap ns", "ratio", "intp", "batch");
 	for (size_t e = 0; e < NEXPR; e++) {
-		struct bpf_program bp;
-		struct cbpf_vm *vm, *vm_interp;
-		struct timing t;
-		int matches, m2;
+		const struct timing *t = &results[e].t;
 
-		if (pcap_compile(pd, &bp, expressions[e], 1, PCAP_NETMASK_UNKNOWN) != 0) {
-			fprintf(stderr, "bench_vm: %s: %s\n", expressions[e], pcap_geterr(pd));
+		if (!run_expression(pd, e, &peers, fixed_rounds, &native, &failures))
 			return 1;
-		}
-		if (load(expressions[e], &bp, &vm, &vm_interp) != 0)
-			return 1;
-		native += cbpf_vm_is_native(vm);
-		if (agree(vm, bp.bf_insns, &matches) != 0 ||
-		    agree(vm_interp, bp.bf_insns, &m2) != 0) {
-			fprintf(stderr, "bench_vm: %s: cbpf and libpcap disagree\n", expressions[e]);
-			failures++;
-		}
-		measure(vm, vm_interp, bp.bf_insns, fixed_rounds, &t);
-		printf("%-44.44s %5u %3d/%3d %8.2f %8.2f %8.2f %6.2f %6.2f\n", expressions[e],
-		       bp.bf_len, matches, NPKTS, t.def, t.interp, t.pcap, t.pcap / t.def,
-		       t.pcap / t.interp);
-		log_def += log(t.pcap / t.def);
-		log_interp += log(t.pcap / t.interp);
-		if (t.pcap / t.def < worst_def)
-			worst_def = t.pcap / t.def;
-		if (t.pcap / t.interp < worst_interp)
-			worst_interp = t.pcap / t.interp;
-		cbpf_vm_free(vm);
-		cbpf_vm_free(vm_interp);
-		pcap_freecode(&bp);
+		log_batch += log(t->pcap / t->batch);
+		log_def += log(t->pcap / t->def);
+		log_interp += log(t->pcap / t->interp);
+		min_into(&worst_batch, t->pcap / t->batch);
+		min_into(&worst_def, t->pcap / t->def);
+		min_into(&worst_interp, t->pcap / t->interp);
+		min_into(&pps_min, 1e9 / t->batch);
+		if (1e9 / t->batch > pps_max)
+			pps_max = 1e9 / t->batch;
 	}
 	pcap_close(pd);
+	if (fixed_rounds == 0)
+		report_peers(&peers);
 	printf("expressions: %zu, frames: %d, mean: geometric; default VM: %s\n", NEXPR, NPKTS,
 	       native == (int)NEXPR ? "native code (JIT)" : native ? "partly native"
 							     : "interpreter");
 	printf("interpreter/libpcap speedup: %.2f (slowest %.2f)\n", exp(log_interp / (double)NEXPR),
 	       worst_interp);
+	printf("batch/libpcap speedup: %.2f (slowest %.2f); batch packets/s per core: %.0f M to "
+	       "%.0f M\n", exp(log_batch / (double)NEXPR), worst_batch, pps_min / 1e6,
+	       pps_max / 1e6);
 	printf("slowest ratio: %.2f\n", worst_def);
 	if (failures != 0) {
 		printf("cbpf/libpcap DISAGREE on %d expressions\n", failures);

@@ -3,6 +3,7 @@
 (docs/kernel-matrix.md).
 
     bench/kernel_matrix_rate.py [--build build] [-n 2000] TARGET[:MODE]...
+    bench/kernel_matrix_rate.py --corpus [--only PATTERNS] TARGET[:MODE]...
 
 For each target, one `cbpf kernel plugin --target` is started; the boot
 time is the guest's own (the "target" record: qemu start to /init's banner)
@@ -10,13 +11,19 @@ and the wall time to the first answer; then n requests (a mix of
 4-instruction socket programs with `ret a` and constant returns, one
 64-byte packet each) are written pipelined and the answers read back. Prints
 one Markdown table row per target. `host` measures the host kernel plugin.
+--corpus sends the socket-lane cases of corpus/ instead (the requests the
+conformance runner sends, up to -n of them, every packet of each case), so
+the rate is the corpus lane's, without the runner around it.
 """
 import argparse
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
+
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PROGRAMS = [
     [[0x01, 0, 0, 33], [0x00, 0, 0, 1], [0x6C, 0, 0, 0], [0x16, 0, 0, 0]],
@@ -34,7 +41,23 @@ def command(build, target):
     return [cbpf, "kernel", "plugin", "--target", target]
 
 
-def measure(build, target, n):
+def corpus_requests(build, only, n):
+    sys.path.insert(0, os.path.join(SRC, "harness"))
+    from cbpfconform import corpus, casefile
+    loaded = corpus.load(os.path.join(SRC, "corpus"), build, os.path.join(build, "bin", "cbpf"),
+                         only=only)
+    cases = [c for c in loaded.cases if casefile.lane(c) == "linux"][:n]
+    return [{"id": i + 1, "profile": c.profile, "program": c.program,
+             "packets": [p.hex() for p in c.packets]} for i, c in enumerate(cases)]
+
+
+def mix_requests(n):
+    return [{"id": i + 1, "profile": "linux", "program": PROGRAMS[i % len(PROGRAMS)],
+             "packets": [PACKET]} for i in range(n)]
+
+
+def measure(build, target, reqs):
+    n = len(reqs)
     t0 = time.monotonic()
     p = subprocess.Popen(command(build, target), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
@@ -48,10 +71,8 @@ def measure(build, target, n):
     boot = json.loads(first).get("target", {}).get("boot_s")
 
     def feed():
-        for i in range(n):
-            p.stdin.write(json.dumps({"id": i + 1, "profile": "linux",
-                                      "program": PROGRAMS[i % len(PROGRAMS)],
-                                      "packets": [PACKET]}) + "\n")
+        for r in reqs:
+            p.stdin.write(json.dumps(r) + "\n")
         p.stdin.close()
 
     t1 = time.monotonic()
@@ -72,12 +93,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("-n", type=int, default=2000)
+    ap.add_argument("--corpus", action="store_true",
+                    help="the corpus's socket-lane cases instead of the mix")
+    ap.add_argument("--only", help="with --corpus: comma list of case-id globs")
     ap.add_argument("targets", nargs="+")
     a = ap.parse_args()
+    reqs = corpus_requests(a.build, a.only, a.n) if a.corpus else mix_requests(a.n)
     print("| target | guest boot (s) | to first answer (s) | requests/s | errors |")
     print("|---|---|---|---|---|")
     for t in a.targets:
-        print(measure(a.build, t, a.n), flush=True)
+        print(measure(a.build, t, reqs), flush=True)
 
 
 if __name__ == "__main__":

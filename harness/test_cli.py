@@ -118,6 +118,18 @@ def test_help_names_the_cbpf_commands(build_dir, tmp_path):
     assert "cli.py" not in r.stdout and "cli:" not in r.stdout
     r = subprocess.run([cbpf, "triage", "fuzz", "--help"], capture_output=True, text=True)
     assert r.stdout.startswith("usage: cbpf triage fuzz ") and "diff_fuzz" not in r.stdout
+    # `cbpf corpus --help` is the package's own help, not a second text in C.
+    r = subprocess.run([cbpf, "corpus", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    py = run_module("cbpfconform", "--help")
+    assert r.stdout == py.stdout
+    assert r.stdout.startswith("usage: cbpf corpus COMMAND [OPTIONS]\n")
+    assert all(f"\n  {c} " in r.stdout for c in ("run", "record", "merge", "render"))
+    assert "exit status:" in r.stdout and "cli.py" not in r.stdout
+    for argv in (["corpus"], ["corpus", "nope"], ["triage"]):
+        r = subprocess.run([cbpf, *argv], capture_output=True, text=True)
+        assert r.returncode == 2 and r.stdout == ""
+        assert f"usage: cbpf {argv[0]} " in r.stderr and f"`cbpf {argv[0]} --help`" in r.stderr
 
 
 def test_installed_commands_find_their_package(build_dir, tmp_path):

@@ -96,7 +96,8 @@ def test_guest_command_help_and_usage_errors():
         r = subprocess.run([cbpf, "kernel", *argv], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and r.stdout.startswith("usage: cbpf kernel "), (argv, r.stderr)
     r = subprocess.run([cbpf, "kernel", "fetch"], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 2 and r.stderr.startswith("cbpf kernel: no target given\n")
+    assert (r.returncode, r.stderr) == (2, "cbpf kernel fetch: no target given\n"
+                                           "try 'cbpf kernel fetch --help'\n")
     r = subprocess.run([cbpf, "kernel", "fetch", "debian-6.1/vax"], capture_output=True,
                        text=True, timeout=60)
     assert (r.returncode, r.stderr) == (2, "cbpf kernel: debian-6.1/vax: unknown architecture "
@@ -104,5 +105,6 @@ def test_guest_command_help_and_usage_errors():
                                            "ppc64el, s390x)\n")
     r = subprocess.run([cbpf, "kernel", "plugin", "--target", "debian-6.1/arm64", "--via",
                         "seccomp"], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 2 and r.stderr.startswith(
-        "cbpf kernel: --via 'seccomp': a guest serves unix or packet\n")
+    assert (r.returncode, r.stderr) == (
+        2, "cbpf kernel plugin --target: --via 'seccomp': a guest serves unix or packet\n"
+           "try 'cbpf kernel plugin --target --help'\n")

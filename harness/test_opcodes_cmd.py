@@ -74,6 +74,21 @@ def test_fields_match_bpf_common(table):
     assert f["rval"]["a"] == 0x10 and f["misc"]["txa"] == 0x80
 
 
+# linux/bpf_common.h: BPF_CLASS() BPF_SIZE() BPF_MODE() BPF_OP() BPF_SRC(),
+# linux/filter.h: BPF_RVAL() BPF_MISCOP()
+LINUX_MASKS = {"class": 0x07, "size": 0x18, "mode": 0xe0, "alu": 0xf0, "jmp": 0xf0,
+               "src": 0x08, "rval": 0x18, "misc": 0xf8}
+CLASS_NAMES = ("ld", "ldx", "st", "stx", "alu", "jmp", "ret", "misc")
+
+
+def test_masks_and_classes(table):
+    assert table["masks"] == LINUX_MASKS
+    assert set(table["masks"]) == set(table["fields"])
+    for o in table["opcodes"]:
+        assert o["class"] == CLASS_NAMES[o["code"] & 0x07], o
+        assert o["symbol"].split("|")[0] == "BPF_" + o["class"].upper(), o
+
+
 def test_table_text_and_usage():
     if not os.access(BIN, os.X_OK):
         pytest.skip(f"{BIN} not built")

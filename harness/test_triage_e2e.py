@@ -9,13 +9,12 @@ printed as a benchmark, not asserted).
 """
 import json
 import os
-import random
 import subprocess
 import time
 
 import pytest
 
-from cbpfconform import casefile
+from cbpfconform import casefile, randprog
 from cbpfconform.triage import diff_fuzz, oracle, shrink
 from conftest import run_module
 
@@ -73,7 +72,9 @@ def test_fuzz_triage_file_and_rerun(pcap_build, build_dir, tmp_path):
     assert sorted(os.listdir(corpus / "regress")) == sorted(c[len("regress/"):] + ".case" for c in filed)
     # The filed shift case carries the kernel's answer and its environment record.
     c = casefile.parse(str(corpus / (next(f for f in filed if "shift" in f) + ".case")), str(corpus))
-    assert c.program == SHIFT and c.expect_load == "ok" and c.recorded.startswith("env/linux-")
+    # ld #1 and ldx #32 in either order (that depends on the fuzz program).
+    assert sorted(c.program[:2]) == sorted(SHIFT[:2]) and c.program[2:] == SHIFT[2:]
+    assert c.expect_load == "ok" and c.recorded.startswith("env/linux-")
     assert [(e.verdict, e.abort) for e in c.expect] == [(1, None)]
     assert (corpus / c.recorded).exists()
     # Deterministic: the same run again files nothing new.
@@ -97,8 +98,9 @@ def test_fuzz_triage_file_and_rerun(pcap_build, build_dir, tmp_path):
 
 
 def test_4096_instruction_program_minimises(pcap_build):
-    rng = random.Random(34)
-    prog = diff_fuzz.gen_program(rng, 4096, packet_loads=False)
+    rng = randprog.Random(20)   # a seed whose program diverges (a shift by X >= 32)
+    prog = randprog.raw(randprog.program(rng, n=4096, packet_loads=False, random_k=True,
+                                         ja=True, loadable=True))
     assert len(prog) == 4096
     runner = oracle.Runner(pcap_build)
     try:
@@ -114,7 +116,8 @@ def test_4096_instruction_program_minimises(pcap_build):
         runner.close()
     print(f"\nbenchmark: 4096 -> {len(p)} instructions in {secs:.1f} s "
           f"({stats.tests} candidates, {pair.runs} runs; target < 30 s)")
-    assert [list(i) for i in p] == SHIFT
+    p = [list(i) for i in p]
+    assert sorted(p[:2]) == sorted(SHIFT[:2]) and p[2:] == SHIFT[2:]
     assert pk == (b"",) and ctx is None
 
 

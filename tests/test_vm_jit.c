@@ -279,6 +279,104 @@ static void test_null_packet(void)
 }
 
 /*
+ * Lengths past INT32_MAX: the native code runs programs whose loads do not
+ * rely on that bound itself (ABS loads compare the full length; ld #len is
+ * its low 32 bits) and hands the others (IND loads: an offset with bit 31
+ * set is negative as an int, a window) to the interpreter. The packet is
+ * one readable page at the start of 4 GiB of PROT_NONE: a native IND load
+ * at X + k = 0x80000010 would fault instead of failing.
+ */
+static void test_long_length(void)
+{
+	size_t page = 4096, len = ((size_t)1 << 32) + page;
+	uint8_t *pkt = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			    -1, 0);
+	struct pair vms;
+
+	if (pkt == MAP_FAILED) {
+		fprintf(stderr, "test_long_length: no 4 GiB of address space, skipped\n");
+		return;
+	}
+	CHECK_EQ(mprotect(pkt, page, PROT_READ | PROT_WRITE), 0);
+	pkt[5] = 0x42;
+	if (pair_create(PROG(S(CBPF_LDX | CBPF_W | CBPF_IMM, 0x80000000),
+			     S(CBPF_LD | CBPF_B | CBPF_IND, 16), S(CBPF_RET | CBPF_K, 7)),
+			&vms)) {
+		struct cbpf_result a = cbpf_vm_run(vms.jit, pkt, len, NULL);
+
+		CHECK_EQ(a.verdict, 0);
+		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
+		pair_free(&vms);
+	}
+	if (pair_create(PROG(S(CBPF_LD | CBPF_B | CBPF_ABS, 5), S(CBPF_MISC | CBPF_TAX, 0),
+			     S(CBPF_LD | CBPF_LEN, 0), S(CBPF_ALU | CBPF_ADD | CBPF_X, 0),
+			     S(CBPF_RET | CBPF_RET_A, 0)),
+			&vms)) {
+		struct cbpf_result a = cbpf_vm_run(vms.jit, pkt, len, NULL);
+		struct cbpf_result b = cbpf_vm_run(vms.interp, pkt, len, NULL);
+
+		CHECK_EQ(a.verdict, 0x42 + (uint32_t)page); /* len mod 2^32 */
+		CHECK_EQ(a.end, CBPF_END_RET);
+		CHECK_EQ(b.verdict, a.verdict);
+		pair_free(&vms);
+	}
+	munmap(pkt, len);
+}
+
+/*
+ * cbpf_vm_run_batch() gives, in both modes, the verdicts of one
+ * cbpf_vm_run() per packet (NULL packets included) and counts those that
+ * are not 0; a NULL vm gives zeros.
+ */
+static void test_batch(void)
+{
+	const struct ts_prog_opts opts = { .shape = TS_SHAPE_LIBPCAP, .max_len = 16, .valid = true };
+	struct ts_rng r = { 0x1a7e0004 };
+	enum { NPKT = 64 };
+	static uint8_t bytes[NPKT][80];
+	const uint8_t *pkts[NPKT];
+	size_t lens[NPKT];
+	uint32_t got[NPKT + 1];
+
+	for (int i = 0; i < NPKT; i++) {
+		for (size_t b = 0; b < sizeof(bytes[i]); b++)
+			bytes[i][b] = (uint8_t)ts_below(&r, 3);
+		pkts[i] = i == 7 ? NULL : bytes[i];
+		lens[i] = ts_below(&r, sizeof(bytes[i]) + 1);
+	}
+	for (int prog = 0; prog < 2000; prog++) {
+		struct cbpf_insn p[CBPF_MAXINSNS];
+		size_t n = ts_randprog(&r, &opts, p);
+		struct pair vms;
+
+		if (!pair_create(p, n, &vms))
+			continue;
+		for (int mode = 0; mode < 2; mode++) {
+			const struct cbpf_vm *vm = mode ? vms.interp : vms.jit;
+			size_t kept = 0, ret;
+
+			got[NPKT] = 0xdeadbeef;
+			ret = cbpf_vm_run_batch(vm, pkts, lens, NPKT, NULL, got);
+			for (int i = 0; i < NPKT; i++) {
+				uint32_t want = cbpf_vm_run(vm, pkts[i], lens[i], NULL).verdict;
+
+				if (got[i] != want && mismatches++ < 5)
+					fprintf(stderr, "batch: packet %d: %u, single run %u\n", i,
+						got[i], want);
+				kept += want != 0;
+			}
+			CHECK_EQ(ret, kept);
+			CHECK_EQ(got[NPKT], 0xdeadbeef);
+		}
+		pair_free(&vms);
+	}
+	got[0] = 5;
+	CHECK_EQ(cbpf_vm_run_batch(NULL, pkts, lens, 1, NULL, got), 0);
+	CHECK_EQ(got[0], 0);
+	CHECK_EQ(cbpf_vm_run_batch(NULL, NULL, NULL, 0, NULL, NULL), 0);
+}
+
+/*
  * In a child, refuse every mmap/mprotect asking for PROT_EXEC with EACCES
  * (what SELinux execmem denial looks like): VMs are still created, run in
  * the interpreter, and give the same results. Exit 0 when all holds.
@@ -350,6 +448,8 @@ int main(void)
 	test_modes();
 	test_exec_refused();
 	test_null_packet();
+	test_long_length();
+	test_batch();
 	test_escapes();
 	random_programs("random", &short_progs, 0x1a7e0001, 120000, 4);
 	random_programs("random", &long_progs, 0x1a7e0002, 300, 3);

@@ -15,6 +15,7 @@
 #include "cbpf/opcode.h"
 #include "cbpf/plugin.h"
 #include "cbpf/seccomp.h"
+#include "cbpf/vm.h"
 #include "commands.h"
 #include "hex.h"
 #include "envrec.h"
@@ -589,27 +590,62 @@ static int request_tag(const struct cbpf_plugin_request *req, struct kc_vlan_tag
 	return -1;
 }
 
+/* The VM's verdict on each packet, on the context the kernel will run the
+ * program with (kc_unix_ctx_for): the hint of length_oracle.h, so that an
+ * agreeing kernel answers with one attach and one send per packet, as the
+ * fuzz and bench oracles do. The answer is the kernel's either way (a wrong
+ * hint costs the attaches of no hint); in a qemu guest, where each attach
+ * is a JIT compile under TCG, that is most of a request. NULL when the VM
+ * does not take the program (the kernel is asked without hints) or out of
+ * memory. */
+static struct kc_hint *vm_hints(struct kc_unix *u, const struct cbpf_plugin_request *req,
+				const uint8_t *const *pk, const size_t *lens)
+{
+	struct cbpf_vm *vm;
+	struct kc_hint *h;
+
+	if (req->npackets == 0 || cbpf_vm_create_flags(req->insns, req->ninsns, CBPF_PROFILE_LINUX,
+							 CBPF_VM_NO_JIT, &vm, NULL) != 0)
+		return NULL;
+	h = calloc(req->npackets, sizeof(*h));
+	for (size_t i = 0; h != NULL && i < req->npackets; i++) {
+		struct cbpf_ctx ctx;
+		struct cbpf_result r;
+		kc_unix_ctx_for(u, req->insns, req->ninsns, lens[i], &ctx);
+		r = cbpf_vm_run(vm, pk[i], lens[i], &ctx);
+		h[i] = (struct kc_hint){ true, r.verdict,
+					 r.end == CBPF_ABORT_LOAD || r.end == CBPF_ABORT_DIV0 };
+	}
+	cbpf_vm_free(vm);
+	return h;
+}
+
 /* One request on the plugin's socket pair, opened at the first request and
  * reused: a fresh pair per request costs a socketpair, and in a qemu guest
  * that is a good part of a request. kc_unix replaces the program (detaching
  * first when optmem_max needs it) and retries an ENOMEM on a fresh pair
- * itself, so the answers are those of a fresh pair. */
+ * itself, so the answers are those of a fresh pair. Each packet is asked
+ * with the VM's verdict as its hint (vm_hints). */
 static int unix_request(struct plugin_state *st, const struct cbpf_plugin_request *req,
 			const uint8_t *const *pk, const size_t *lens, struct kc_load *l,
 			struct kc_verdict *v)
 {
 	size_t n = req->npackets;
 	struct kc_error err;
+	struct kc_hint *h;
 	int rc;
 
 	if (st->u == NULL && kc_unix_open(&st->u, &err) != 0)
 		st->u = NULL;
 	if (st->u == NULL)
 		return kc_unix_request(req->insns, req->ninsns, pk, lens, n, NULL, l, v);
-	rc = n > 0 ? kc_unix_load_for(st->u, req->insns, req->ninsns, pk[0], lens[0], NULL, l)
+	h = vm_hints(st->u, req, pk, lens);
+	rc = n > 0 ? kc_unix_load_for(st->u, req->insns, req->ninsns, pk[0], lens[0],
+				      h ? &h[0] : NULL, l)
 		   : kc_unix_load(st->u, req->insns, req->ninsns, l);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		kc_unix_verdict(st->u, pk[i], lens[i], NULL, &v[i]);
+		kc_unix_verdict(st->u, pk[i], lens[i], h ? &h[i] : NULL, &v[i]);
+	free(h);
 	return rc;
 }
 

@@ -22,7 +22,8 @@ static const char usage[] =
 	"accepts them, then the 16 SKF_AD_* extensions.\n"
 	"\n"
 	"  --json      one JSON object: \"fields\" (the code's field values, as in\n"
-	"              linux/bpf_common.h), \"opcodes\", \"extensions\", \"limits\"\n"
+	"              linux/bpf_common.h), \"masks\" (BPF_CLASS() ...), \"opcodes\",\n"
+	"              \"extensions\", \"limits\"\n"
 	"  -o OUTFILE  write to OUTFILE (atomically) instead of stdout\n"
 	"  -h, --help  this text\n"
 	"\n"
@@ -110,12 +111,33 @@ static void put_fields_json(struct strbuf *b)
 	sb_puts(b, "}}");
 }
 
+/* The mask that selects each group's field from a code (BPF_CLASS(),
+ * BPF_SIZE(), ... of linux/bpf_common.h), so a program can take any code
+ * apart, the 49 or not. */
+static void put_masks_json(struct strbuf *b)
+{
+	sb_printf(b, "\"masks\":{\"class\":%u,\"size\":%u,\"mode\":%u,\"alu\":%u,\"jmp\":%u,"
+		  "\"src\":%u,\"rval\":%u,\"misc\":%u}", CBPF_CLASS(0xffffu), CBPF_SIZE(0xffffu),
+		  CBPF_MODE(0xffffu), CBPF_OP(0xffffu), CBPF_OP(0xffffu), CBPF_SRC(0xffffu),
+		  CBPF_RVAL(0xffffu), CBPF_MISCOP(0xffffu));
+}
+
+/* The name of a code's class ("ld", "alu", ...). */
+static const char *class_name(unsigned code)
+{
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (strcmp(fields[i].group, "class") == 0 && fields[i].value == CBPF_CLASS(code))
+			return fields[i].name;
+	return "?";
+}
+
 static void put_opcode_json(struct strbuf *b, size_t i)
 {
 	const struct cbpf_opinfo *o = cbpf_opinfo_at(i);
 	bool alu = o->kind == CBPF_KIND_ALU, jmp = o->kind == CBPF_KIND_JCOND;
 
-	sb_printf(b, "%s{\"code\":%u,\"symbol\":\"", i ? "," : "", o->code);
+	sb_printf(b, "%s{\"code\":%u,\"class\":\"%s\",\"symbol\":\"", i ? "," : "", o->code,
+		  class_name(o->code));
 	put_symbol(b, symbols[i]);
 	sb_printf(b, "\",\"kind\":\"%s\",\"mnemonic\":\"%s\",\"pcap_mnemonic\":\"%s\"",
 		  kind_names[o->kind], o->asm_name, o->pcap_name);
@@ -134,6 +156,8 @@ static void put_json(struct strbuf *b)
 {
 	sb_putc(b, '{');
 	put_fields_json(b);
+	sb_putc(b, ',');
+	put_masks_json(b);
 	sb_puts(b, ",\"opcodes\":[");
 	for (size_t i = 0; i < CBPF_NOPCODES; i++)
 		put_opcode_json(b, i);

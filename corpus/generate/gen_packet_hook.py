@@ -8,9 +8,9 @@ into the case (`ctx:`) so the VM runs on the same input. VLAN cases carry
 the tag in ctx: (an input: the oracle puts it on the wire) and the frame
 without it (what the program sees).
 """
-from casefile import Case
+from cbpfconform.casefile import Case
 import frames as F
-import insns as I
+from cbpfconform import insns as I
 
 # name -> index in frames.frames().
 FRAMES = {"ipv4_tcp": 0, "ipv4_udp_dns": 5, "ipv6_tcp": 23, "arp_request": 37}

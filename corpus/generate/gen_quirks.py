@@ -6,7 +6,7 @@ old order; they refer to nothing.)
 import struct
 
 from cbpfconform.casefile import Case
-import insns as I
+from cbpfconform import insns as I
 from packets import pattern, with_words
 
 
@@ -73,10 +73,10 @@ def nodev():
 
 
 def ext_size():
-    for size in ("ld", "ldh", "ldb"):
+    for size in I.SIZES:  # ld ldh ldb
         yield case(f"5_ext_size/xor_x_{size}",
                    f"{size} [xor_x] ignores the size: A ^= X in full (10 ^ 3 = 9, 0x100fe ^ 0x1 = 0x100ff)",
-                   [I.ld_abs("ld", 0), I.ldx_imm(0x101), I.ld_abs(size, I.SKF_AD_OFF + 40), I.ret_a()],
+                   [I.ld_abs("ld", 0), I.ldx_imm(0x101), I.ld_abs(size, I.OP.ext_k("xor_x")), I.ret_a()],
                    [with_words([10]), with_words([0x100fe]), with_words([0xffffffff])],
                    ["linux-semantics=ext.size-ignored", "ext=xor_x"])
 
@@ -91,7 +91,7 @@ def ind_wrap():
 
 
 def negative_offsets():
-    for size in ("ld", "ldh", "ldb"):
+    for size in I.SIZES:  # ld ldh ldb
         for k in (I.SKF_NET_OFF, I.SKF_NET_OFF + 10, I.SKF_NET_OFF + 97, I.SKF_NET_OFF + 99,
                   I.SKF_NET_OFF + 100):
             yield case(f"7_negative_offsets/{size}_net_{k - I.SKF_NET_OFF}",
@@ -123,16 +123,16 @@ def netlink():
     for x in (1, 2, 3, 4):
         yield case(f"8_nla/find_type_{x}",
                    f"ld [nla] with A=0, X={x}: byte offset of attribute type {x} (host-endian headers)",
-                   [I.ld_imm(0), I.ldx_imm(x), I.ld_abs("ld", I.SKF_AD_OFF + 12), I.ret_a()],
+                   [I.ld_imm(0), I.ldx_imm(x), I.ld_abs("ld", I.OP.ext_k("nla")), I.ret_a()],
                    [pkt], ["linux-semantics=ext.nla", "ext=nla"])
     for a in (4, 8, 20, len(pkt) - 4, len(pkt)):
         yield case(f"8_nla/start_{a}", f"ld [nla] starting at A={a}",
-                   [I.ld_imm(a), I.ldx_imm(2), I.ld_abs("ld", I.SKF_AD_OFF + 12), I.ret_a()],
+                   [I.ld_imm(a), I.ldx_imm(2), I.ld_abs("ld", I.OP.ext_k("nla")), I.ret_a()],
                    [pkt], ["linux-semantics=ext.nla", "ext=nla"])
     nest_at = len(nlattr(1, b"1234")) + len(nlattr(2, b"abcdefgh"))
     for x in (7, 8, 9):
         yield case(f"8_nla/nested_{x}", f"ld [nlan] inside the nest at A={nest_at}, X={x}",
-                   [I.ld_imm(nest_at), I.ldx_imm(x), I.ld_abs("ld", I.SKF_AD_OFF + 16), I.ret_a()],
+                   [I.ld_imm(nest_at), I.ldx_imm(x), I.ld_abs("ld", I.OP.ext_k("nlan")), I.ret_a()],
                    [pkt], ["linux-semantics=ext.nlan", "ext=nlan"])
 
 

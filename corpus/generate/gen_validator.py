@@ -3,15 +3,9 @@ program can trigger (the validate.* entries and attach.optmem-charge), on
 both sides of its edge, for the socket profile; plus the seccomp profile's
 extra rules (the seccomp.* entries).
 """
-from cbpfconform.casefile import Case
-import insns as I
+from cbpfconform.casefile import Case, seccomp_records
+from cbpfconform import insns as I
 from packets import pattern
-
-VALID_CODES = {0x00, 0x01, 0x02, 0x03, 0x04, 0x0c, 0x14, 0x1c, 0x24, 0x2c, 0x34, 0x3c, 0x44,
-               0x4c, 0x54, 0x5c, 0x64, 0x6c, 0x74, 0x7c, 0x84, 0x94, 0x9c, 0xa4, 0xac, 0x05,
-               0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d, 0x06, 0x16, 0x07, 0x87, 0x20,
-               0x28, 0x30, 0x40, 0x48, 0x50, 0x80, 0x81, 0x60, 0x61, 0xb1}
-assert len(VALID_CODES) == 49
 
 PKT = [pattern(64)]
 
@@ -21,15 +15,14 @@ def case(cid, desc, prog, tags, packets=PKT, profile="linux", inputs=None):
              program=[p[0] for p in prog], program_comments=[p[1] for p in prog],
              packets=list(packets))
     if inputs is not None:
-        from casefile import seccomp_records
         c.inputs = list(inputs)
         c.packets = seccomp_records(c.inputs, "<gen>", [0] * len(c.inputs))
     return c
 
 
 def opcode_whitelist():
-    for code in range(0xb2):
-        if code in VALID_CODES:
+    for code in range(max(I.OP.codes) + 1):
+        if I.OP.valid(code):
             continue
         yield case(f"validator/code/invalid_{code:#04x}",
                    f"opcode {code:#04x} is not one of the 49: EINVAL",
@@ -41,7 +34,7 @@ def opcode_whitelist():
                    [I.raw(code, 0, 0, 1), I.ret_k(1)],
                    ["linux-semantics=validate.opcode", f"code={code:#06x}"])
     yield case("validator/code/ret_x_last", "ret x (0x0e) as the last instruction: EINVAL",
-               [I.ld_imm(1), I.tax(), I.raw(0x0e, 0, 0, 0, "ret x")],
+               [I.ld_imm(1), I.tax(), I.raw(I.code("ret", "x"), 0, 0, 0, "ret x")],
                ["linux-semantics=validate.opcode", "linux-semantics=validate.last-ret"])
 
 
@@ -103,7 +96,7 @@ def jump_rules():
 
 def extension_rules():
     for n in (0, 1, 2, 3, 4, 30, 60, 61, 62, 63, 64, 68, 0xffc, 0xfff):
-        for size in ("ld", "ldh", "ldb"):
+        for size in I.SIZES:  # ld ldh ldb
             yield case(f"validator/skf_ad/{size}_ad{n:#x}",
                        f"{size} [SKF_AD_OFF+{n}]: only the 16 known offsets load",
                        [I.ld_abs(size, I.SKF_AD_OFF + n), I.ret_k(1)],
@@ -129,7 +122,7 @@ def last_insn_rules():
     yield case("validator/last/ret_a", "ret a last is accepted", [I.ld_imm(1), I.ret_a()],
                ["linux-semantics=validate.last-ret"])
     yield case("validator/last/ret_k_junk", "ret #k with junk jt/jf last is accepted",
-               [I.raw(0x06, 9, 9, 5, "ret #5 (junk jt/jf)")], ["linux-semantics=validate.last-ret"])
+               [I.raw(I.code("ret", "k"), 9, 9, 5, "ret #5 (junk jt/jf)")], ["linux-semantics=validate.last-ret"])
 
 
 def scratch_rules():
@@ -190,8 +183,8 @@ def conversion_rules():
 
 def not_checked():
     yield case("validator/unchecked/junk_fields", "jt/jf/k of non-jumps are not checked",
-               [I.raw(0x07, 0xff, 0xff, 0xffffffff, "tax (junk)"),
-                I.raw(0x84, 1, 2, 3, "neg (junk)"), I.raw(0x80, 4, 5, 6, "ld #len (junk)"),
+               [I.raw(I.code("misc", "tax"), 0xff, 0xff, 0xffffffff, "tax (junk)"),
+                I.raw(I.code("alu", "neg"), 1, 2, 3, "neg (junk)"), I.raw(I.code("ld", "len"), 4, 5, 6, "ld #len (junk)"),
                 I.ret_a()], ["unchecked"])
     yield case("validator/unchecked/lsh_x_any", "lsh x and div x are accepted for any X",
                [I.ldx_imm(0xffffffff), I.ld_imm(3), I.alu_x("lsh"), I.alu_x("div"), I.ret_a()],
@@ -211,42 +204,42 @@ def seccomp_rules():
         return case(f"validator/seccomp/{cid}", desc, prog, tags + ["profile=seccomp"],
                     profile="seccomp", inputs=inputs)
     yield sc("mod_k", "seccomp forbids mod: EINVAL", [I.ld_imm(9), I.alu_k("mod", 4),
-                                                         I.ret_k(allow)], ["opcode=0x94"])
+                                                         I.ret_k(allow)], I.tags(I.alu_k("mod", 4)))
     yield sc("mod_x", "seccomp forbids mod x: EINVAL", [I.ldx_imm(3), I.alu_x("mod"),
-                                                         I.ret_k(allow)], ["opcode=0x9c"])
+                                                         I.ret_k(allow)], I.tags(I.alu_x("mod")))
     for size in ("ldh", "ldb"):
         yield sc(f"{size}_0", f"seccomp forbids {size} [0]: EINVAL",
                  [I.ld_abs(size, 0), I.ret_k(allow)], [])
     for k in [k for k in range(0, 68, 4) if k not in (8, 12)]:
         yield sc(f"ld_{k}", f"seccomp ld [{k}]: aligned and < 64 loads seccomp_data",
                  [I.ld_abs("ld", k), I.alu_k("and", 0xfff), I.alu_k("or", 0x50000),
-                  I.ret_a()], ["opcode=0x20"])
+                  I.ret_a()], I.tags(I.ld_abs("ld", 0)))
     for k in (1, 2, 3, 61, 0xfffffffc):
         yield sc(f"ld_{k:#x}", f"seccomp ld [{k:#x}] (misaligned or out of range): EINVAL",
                  [I.ld_abs("ld", k), I.ret_k(allow)], [])
     for name, prog in (("ld_ind", [I.ld_ind("ld", 0), I.ret_k(allow)]),
                        ("ldxb", [I.ldx_msh(0), I.ret_k(allow)]),
                        ("ext_proto", [I.ld_abs("ld", I.SKF_AD_OFF), I.ret_k(allow)]),
-                       ("ret_x", [I.raw(0x0e), ]),
+                       ("ret_x", [I.raw(I.code("ret", "x"))]),
                        ("unstored", [I.ld_mem(0), I.ret_k(allow)]),
                        ("lsh_32", [I.alu_k("lsh", 32), I.ret_k(allow)])):
         yield sc(name, f"seccomp rejects {name}: EINVAL", prog, [])
     yield sc("ld_len", "seccomp ld #len is 64",
-             [I.ld_len(), I.alu_k("or", 0x50000), I.ret_a()], ["opcode=0x80"])
+             [I.ld_len(), I.alu_k("or", 0x50000), I.ret_a()], I.tags(I.ld_len()))
     yield sc("ldx_len", "seccomp ldx #len is 64",
-             [I.ldx_len(), I.txa(), I.alu_k("or", 0x50000), I.ret_a()], ["opcode=0x81"])
+             [I.ldx_len(), I.txa(), I.alu_k("or", 0x50000), I.ret_a()], I.tags(I.ldx_len()))
     yield sc("lsh_x_33", "seccomp lsh x with X=33 masks to 1",
              [I.ldx_imm(33), I.ld_imm(3), I.alu_x("lsh"), I.alu_k("or", 0x50000), I.ret_a()],
-             ["opcode=0x6c"])
+             I.tags(I.alu_x("lsh")))
     yield sc("div_x_0", "seccomp div x with X=0 returns 0 (KILL_THREAD)",
-             [I.ld_imm(7), I.alu_x("div"), I.ret_k(allow)], ["opcode=0x3c"])
+             [I.ld_imm(7), I.alu_x("div"), I.ret_k(allow)], I.tags(I.alu_x("div")))
     yield sc("tax_txa", "seccomp tax/txa",
              [I.ld_imm(7), I.tax(), I.ld_imm(0), I.txa(), I.alu_k("or", 0x50000), I.ret_a()],
-             ["opcode=0x07", "opcode=0x87"])
+             I.tags(I.tax(), I.txa()))
     yield sc("scratch", "seccomp scratch memory",
              [I.ld_abs("ld", 0), I.st(15), I.ld_imm(0), I.ldx_mem(15), I.txa(),
               I.alu_k("and", 0xfff), I.alu_k("or", 0x50000), I.ret_a()],
-             ["opcode=0x02", "opcode=0x61"])
+             I.tags(I.st(0), I.ldx_mem(0)))
 
 
 def cases():

@@ -4,8 +4,10 @@ cases are the files; this script is how they were made).
 
     PYTHONPATH=harness /usr/bin/python3 corpus/generate/generate.py [--corpus DIR]
 
-(harness/ on PYTHONPATH for the cbpfconform package; this directory's
-modules are found because it is the script's own.)
+(harness/ on PYTHONPATH for the cbpfconform package, whose opcodes.py
+reads the opcode facts from `cbpf opcodes --json` of $CBPF_BUILD, else
+build/; this directory's modules are found because it is the script's
+own.)
 
 Families: opcodes/, validator/, quirks/, random/, packet_hook/ (Python
 generators in this directory), pcap/ (one case per line of pcap/expressions.txt, run over
@@ -26,17 +28,13 @@ import tempfile
 
 from cbpfconform import casefile
 
-# gen_packet_hook.py still imports `casefile` by its old flat name; it is
-# the same module. (Drop this line when that import says cbpfconform.casefile.)
-sys.modules.setdefault("casefile", casefile)
-
-import expressions  # noqa: E402  (this directory: the script's own)
-import frames  # noqa: E402
-import gen_opcodes  # noqa: E402
-import gen_packet_hook  # noqa: E402
-import gen_quirks  # noqa: E402
-import gen_random  # noqa: E402
-import gen_validator  # noqa: E402
+import expressions  # this directory's modules: the script's own
+import frames
+import gen_opcodes
+import gen_packet_hook
+import gen_quirks
+import gen_random
+import gen_validator
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

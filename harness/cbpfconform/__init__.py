@@ -23,6 +23,13 @@ Layout, and why:
   runner.py            running every case on every implementation
   compare.py           one response against the reference's
   classify.py          the known cause of a divergence (causes.json)
+  opcodes.py           the opcode facts, read from `cbpf opcodes --json` (the
+                       one source is include/cbpf/opcode_list.h; no module
+                       keeps a copy: harness/test_no_opcode_copies.py)
+  insns.py             the instruction vocabulary programs are written in
+                       (([code, jt, jf, k], bpf_asm text), codes from opcodes)
+  randprog.py          the one seeded random-program generator (the corpus's
+                       random/ family, `cbpf triage fuzz`, the property tests)
   results.py           results.json: build, validate, merge shards
   env.py, atomic.py    the environment record; atomic file writes
   report/              renderers of results.json: summary.md, index.html and

@@ -3,20 +3,36 @@
 The rules are data (causes.json, beside this file); this module computes the
 program features they refer to and applies the first matching rule.
 """
+import functools
 import json
 import os
 import re
+import types
 
-SKF_AD_OFF = 0xfffff000
+from . import opcodes
 
-# Linux's chk_code_allowed() list (linux-semantics: validate.opcode), used
-# here only to name the "invalid-opcode" feature of a program.
-LINUX_CODES = frozenset((
-    0x00, 0x01, 0x02, 0x03, 0x04, 0x0c, 0x14, 0x1c, 0x24, 0x2c, 0x34, 0x3c, 0x44, 0x4c, 0x54,
-    0x5c, 0x64, 0x6c, 0x74, 0x7c, 0x84, 0x94, 0x9c, 0xa4, 0xac, 0x05, 0x15, 0x1d, 0x25, 0x2d,
-    0x35, 0x3d, 0x45, 0x4d, 0x06, 0x16, 0x07, 0x87, 0x20, 0x28, 0x30, 0x40, 0x48, 0x50, 0x80,
-    0x81, 0x60, 0x61, 0xb1))
-JCOND = frozenset((0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d))
+
+@functools.lru_cache(maxsize=None)
+def _codes(op):
+    """The codes the features below look for, named (from op, the facts of
+    `cbpf opcodes --json`)."""
+    c = op.code
+    return types.SimpleNamespace(
+        valid=op.codes,                   # linux-semantics: validate.opcode
+        st=op.of_kind("st"), ld_mem=op.of_kind("ld_mem"), ja=c("jmp", "ja"),
+        jcond=op.of_kind("jcond"), ret=op.of_kind("ret"), abs=op.of_kind("ld_abs"),
+        ind=op.of_kind("ld_ind"), msh=op.of_kind("ld_msh"), neg=op.of_kind("neg"),
+        ld_w_abs=c("ld", "w", "abs"), ldx_len=c("ldx", "len"),
+        shift_k={c("alu", "lsh", "k"), c("alu", "rsh", "k")},
+        shift_x={c("alu", "lsh", "x"), c("alu", "rsh", "x")},
+        div_k={c("alu", "div", "k"), c("alu", "mod", "k")},
+        ext=frozenset(e["k"] for e in op.extensions),
+        ext_nla={op.ext_k("nla"), op.ext_k("nlan")},
+        skf_ad_off=op.skf_ad_off, maxinsns=op.maxinsns, memwords=op.memwords)
+
+
+def codes():
+    return _codes(opcodes.table())
 
 
 def load_rules(path=None):
@@ -29,76 +45,78 @@ def reads_unstored(prog):
     """The kernel's check_load_and_stores() (linux-semantics:
     validate.scratch-uninit): True when
     some M[k] is read on a path without a store to it."""
+    C = codes()
     n = len(prog)
-    masks = [0xffff] * n
+    every = (1 << C.memwords) - 1
+    masks = [every] * n
     valid = 0
     for pc, (c, jt, jf, k) in enumerate(prog):
         valid &= masks[pc]
-        if c in (0x02, 0x03) and k < 16:
+        if c in C.st and k < C.memwords:
             valid |= 1 << k
-        elif c in (0x60, 0x61) and k < 16:
+        elif c in C.ld_mem and k < C.memwords:
             if not valid & (1 << k):
                 return True
-        elif c == 0x05:
+        elif c == C.ja:
             if pc + 1 + k < n:
                 masks[pc + 1 + k] &= valid
-            valid = 0xffff
-        elif c in JCOND:
+            valid = every
+        elif c in C.jcond:
             for t in (pc + 1 + jt, pc + 1 + jf):
                 if t < n:
                     masks[t] &= valid
-            valid = 0xffff
+            valid = every
     return False
 
 
 def features(prog):
+    C = codes()
     f = set()
     n = len(prog)
-    if n > 4096:
+    if n > C.maxinsns:
         f.add("len>4096")
     if n >= 500:
         f.add("long-program")
-    if prog and prog[-1][0] not in (0x06, 0x16):
+    if prog and prog[-1][0] not in C.ret:
         f.add("last-not-ret")
     for pc, (c, jt, jf, k) in enumerate(prog):
-        if c not in LINUX_CODES:
+        if c not in C.valid:
             f.add("invalid-opcode")
             continue
-        if c in (0x02, 0x03, 0x60, 0x61) and k >= 16:
+        if (c in C.st or c in C.ld_mem) and k >= C.memwords:
             f.add("scratch-index")
-        if c in (0x60, 0x61):
+        if c in C.ld_mem:
             f.add("scratch-read")
-        if c in (0x64, 0x74) and k >= 32:
+        if c in C.shift_k and k >= 32:
             f.add("shift-k-ge-32")
-        if c in (0x6c, 0x7c):
+        if c in C.shift_x:
             f.add("shift-x")
-        if c in (0x34, 0x94) and k == 0:
+        if c in C.div_k and k == 0:
             f.add("div-k-zero")
-        if c in (0x40, 0x48, 0x50):
+        if c in C.ind:
             f.add("ind-load")
-        if c in (0x20, 0x28, 0x30):
-            if k >= SKF_AD_OFF:
-                off = k - SKF_AD_OFF
-                f.add("extension" if off % 4 == 0 and off < 64 else "abs-unknown-ad")
+        if c in C.abs:
+            if k >= C.skf_ad_off:
+                f.add("extension" if k in C.ext else "abs-unknown-ad")
             elif k >= 0x80000000:
                 f.add("negative-abs")
-        if c == 0xb1 and k >= 0x80000000:
+        if c in C.msh and k >= 0x80000000:
             f.add("msh-negative")
-        if c == 0x20 and k == 4:
+        if c == C.ld_w_abs and k == 4:
             f.add("ld-abs-4")  # seccomp: seccomp_data.arch
-        if c == 0x20 and k in (20, 28, 36, 44, 52, 60):
+        if c == C.ld_w_abs and k in (20, 28, 36, 44, 52, 60):
             f.add("ld-abs-args-hi")  # seccomp: the high words of args[] (little-endian)
-        if c == 0x20 and 16 <= k < 64 and k % 4 == 0:
+        if c == C.ld_w_abs and 16 <= k < 64 and k % 4 == 0:
             f.add("ld-abs-args")  # seccomp: a word of args[]
-        if c in (0x20, 0x28, 0x30) and k in (SKF_AD_OFF + 12, SKF_AD_OFF + 16):
+        if c in C.abs and k in C.ext_nla:
             f.add("ext-nla")  # SKF_AD_NLATTR, SKF_AD_NLATTR_NEST
-        if c == 0x84:
+        if c in C.neg:
             f.add("neg")
-        if c == 0x81:
+        if c == C.ldx_len:
             f.add("ldx-len")
-        if c == 0x05 and pc + 1 + k > n - 1:
+        if c == C.ja and pc + 1 + k > n - 1:
             f.add("jump-out-of-range")
-        if c in JCOND and (pc + 1 + jt > n - 1 or pc + 1 + jf > n - 1):
+        if c in C.jcond and (pc + 1 + jt > n - 1 or pc + 1 + jf > n - 1):
             f.add("jump-out-of-range")
     if "scratch-read" in f and reads_unstored(prog):
         f.add("unstored-read")

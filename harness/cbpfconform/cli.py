@@ -13,7 +13,8 @@ import sys
 import tempfile
 
 from . import casefile, classify, corpus as corpus_mod, env as env_mod, impls as impls_mod
-from . import colour as colour_mod, kernels as kernels_mod, paths, results as results_mod, runner
+from . import colour as colour_mod, kernels as kernels_mod, opcodes, paths
+from . import results as results_mod, runner
 from .report import ci_summary, index_html, junit_xml, summary_md
 
 PROG = "cbpf corpus"
@@ -120,9 +121,10 @@ def _out(p):
 
 
 def parser():
-    ap = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EXIT_CODES,
+    ap = argparse.ArgumentParser(prog=PROG, usage=f"{PROG} COMMAND [OPTIONS]",
+                                 description=DESCRIPTION, epilog=EXIT_CODES,
                                  formatter_class=_formatter)
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", prog=PROG)
     run = sub.add_parser("run", help="run the cases and write the reports",
                          description="Run every selected case on every available implementation\n"
                                      "(the live kernel is the reference), print the summary table\n"
@@ -177,7 +179,7 @@ def parse_args(argv):
 def opcode_names(cbpf):
     """The 49 opcodes as `cbpf disasm` prints them in bpf_asm syntax (the
     syntax of the reproducers), operand 0, jump targets dropped."""
-    codes = sorted(classify.LINUX_CODES)
+    codes = sorted(opcodes.table().codes)
     prog = json.dumps([[c, 0, 0, 0] for c in codes])
     names = {f"{c:#04x}": "" for c in codes}
     try:
@@ -495,7 +497,11 @@ def cmd_merge(a):
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
     cmd = {"run": cmd_run, "record": cmd_record}.get(a.command, cmd_merge)
+    if getattr(a, "build", None):
+        opcodes.use_build(a.build)
     try:
         return cmd(a)
+    except opcodes.OpcodesError as e:
+        return fail(str(e))
     except KeyboardInterrupt:
         return fail("interrupted", 130)

@@ -26,7 +26,8 @@ from .atomic import write_atomic
 from .casefile import lane
 from .plugin import Plugin, PluginError
 
-TARGET_RE = re.compile(r"^(debian-6\.1|custom)/[a-z0-9]+(/[a-z0-9-]+)?(:(jit|interp))?$")
+TARGET_RE = re.compile(r"^(debian-6\.1/[a-z0-9]+(/[a-z0-9-]+)?(:(jit|interp))?"
+                       r"|custom/[a-z0-9]+(:(jit|interp))?(=[^=\s,]+(=[^=\s,]+)?)?)$")
 SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 STATS = {}
 # Seconds to wait for one answer of a guest: at least a boot under load
@@ -35,26 +36,35 @@ TIMEOUT = 180.0
 
 
 def parse(spec):
-    """'host debian-6.1/arm64:jit,...' -> ['debian-6.1/arm64:jit', ...] (host left out)."""
+    """'host debian-6.1/arm64:jit,...' -> ['debian-6.1/arm64:jit', ...] (host left out).
+    A custom kernel names its image (and modules): custom/ARCH[:MODE]=IMAGE[=MODULES]."""
     out = []
     for t in re.split(r"[\s,]+", spec or ""):
         if not t or t == "host":
             continue
         if not TARGET_RE.match(t):
             raise ValueError(f"kernel target '{t}': expected host, debian-6.1/ARCH[/FLAVOUR]"
-                             f"[:jit|:interp] or custom/ARCH[:MODE]")
-        if ":" not in t:
-            t += ":interp" if t.split("/")[1] == "s390x" else ":jit"
+                             f"[:jit|:interp] or custom/ARCH[:MODE]=IMAGE[=MODULES]")
+        name, eq, files = t.partition("=")
+        if ":" not in name:
+            name += ":interp" if name.split("/")[1] == "s390x" else ":jit"
+        t = name + eq + files
         if t not in out:
             out.append(t)
     return out
 
 
 def impl(target, build):
+    """The implementation kernel:NAME of a parsed target (NAME without its
+    =IMAGE=MODULES, which become --kernel and --modules)."""
     cbpf = os.path.join(build, "bin", "cbpf")
-    base = [cbpf, "kernel", "plugin", "--target", target]
-    i = impls_mod.Impl(f"kernel:{target}", {"linux": base, "seccomp": base,
-                                            "packet": base + ["--via", "packet"]})
+    name, _, files = target.partition("=")
+    image, _, modules = files.partition("=")
+    base = [cbpf, "kernel", "plugin", "--target", name]
+    base += ["--kernel", image] if image else []
+    base += ["--modules", modules] if modules else []
+    i = impls_mod.Impl(f"kernel:{name}", {"linux": base, "seccomp": base,
+                                          "packet": base + ["--via", "packet"]})
     i.available = {p: True for p in i.commands}  # until its own thread probes it
     return i
 
@@ -113,7 +123,7 @@ def probe_one(i, ln, log_dir):
         resp = {"load": "error", "reason": str(e)}
     if resp.get("load") == "error":
         i.available[ln] = False
-        i.reasons[ln] = _reason(resp.get("reason", "probe failed"), log)
+        i.reasons[ln] = reason_of(resp.get("reason", "probe failed"), log)
         plug.close()
         return
     i.available[ln] = True
@@ -123,7 +133,7 @@ def probe_one(i, ln, log_dir):
             {"lane": ln, "target": resp.get("target"), "env": resp.get("env")})
 
 
-def _reason(why, log):
+def reason_of(why, log):
     """A plugin that exited: the one-line reason it printed on stderr."""
     if log and "exited" in why:
         try:

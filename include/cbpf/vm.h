@@ -135,6 +135,22 @@ CBPF_API bool cbpf_vm_is_native(const struct cbpf_vm *vm);
 CBPF_API struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
 			       const struct cbpf_ctx *ctx);
 
+/*
+ * Run vm on n packets, as n calls of cbpf_vm_run(vm, pkts[i], lens[i],
+ * ctx) would: verdicts[i] <- the verdict of packet i (why each run ended
+ * is not kept; call cbpf_vm_run() for that). ctx (NULL for the defaults)
+ * applies to every packet. pkts[i] may be NULL (no bytes, as for
+ * cbpf_vm_run). Returns how many verdicts are not 0 (the packets a
+ * socket filter would keep). A NULL vm gives verdicts of 0. Like a run, a
+ * batch allocates nothing and may run in several threads at once;
+ * verdicts must not overlap pkts or lens. This is the capture loop's
+ * entry: one call for a whole ring or buffer of packets, without the
+ * per-packet call into the library.
+ */
+CBPF_API size_t cbpf_vm_run_batch(const struct cbpf_vm *vm, const uint8_t *const *pkts,
+				  const size_t *lens, size_t n, const struct cbpf_ctx *ctx,
+				  uint32_t *verdicts);
+
 /* struct seccomp_data, host byte order (64 bytes). */
 struct cbpf_seccomp_data {
 	int32_t nr;

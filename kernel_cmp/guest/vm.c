@@ -250,6 +250,25 @@ static int accept_port(struct kg_vm *vm, double deadline, char *why, size_t len)
 	return -1;
 }
 
+/* The port closed before the banner: usually qemu is exiting (a kernel it
+ * cannot load closes the socket first), so its own message is the reason
+ * when it is gone within 2 s; else the console's last line. */
+static void port_closed(struct kg_vm *vm, char *why, size_t len)
+{
+	double until = kg_now() + 2;
+	char tail[300];
+
+	while (kg_now() < until && !kg_vm_exited(vm))
+		usleep(20000);
+	if (vm->pid == 0) {
+		exit_reason(vm, why, len);
+		return;
+	}
+	kg_vm_console_tail(vm, tail, sizeof(tail));
+	kg_fmt(why, len, "the guest closed the port before its banner (console: %s)",
+	       tail[0] ? tail : "empty");
+}
+
 /* One line from the port before deadline, byte by byte (the banner is
  * the only line read this way: nothing after it may be consumed). */
 static int read_banner(struct kg_vm *vm, double t0, double timeout, char *line, size_t cap,
@@ -273,7 +292,7 @@ static int read_banner(struct kg_vm *vm, double t0, double timeout, char *line, 
 		if (r <= 0) {
 			if (r < 0 && errno == EINTR)
 				continue;
-			kg_fmt(why, len, "the guest closed the port before its banner");
+			port_closed(vm, why, len);
 			return -1;
 		}
 		if (c == '\n') {

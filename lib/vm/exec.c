@@ -1,6 +1,7 @@
 /*
- * vm/exec.c - cbpf_vm_run(): the VM's run loop over the pre-decoded program
- * (vm.c), or the program's native code (vm/jit/jit.h) when it has some.
+ * vm/exec.c - cbpf_vm_run() and cbpf_vm_run_batch(): the VM's run loop over
+ * the pre-decoded program (vm.c), or the program's native code
+ * (vm/jit/jit.h) when it has some.
  *
  * Two loops share the handlers of vm/exec_ops.h:
  *   - the fast loop, direct-threaded with GCC/Clang labels as values (each
@@ -147,13 +148,13 @@ static _Atomic(const void *const *) published_handlers;
 #endif
 
 /*
- * The fast loop. Its label addresses must be those of this one function
- * (never inlined or cloned), because slots store them; a call with vm ==
- * NULL publishes them for cbpf_vm_handlers().
+ * The fast loop (cbpf_vm_interp_run, internal.h). Its label addresses must
+ * be those of this one function (never inlined or cloned), because slots
+ * store them; a call with vm == NULL publishes them for cbpf_vm_handlers().
  */
 VM_RUN_ATTR
-static struct cbpf_result vm_run_threaded(const struct cbpf_vm *vm, const uint8_t *pkt,
-					  size_t len, const struct cbpf_ctx *ctx)
+struct cbpf_result cbpf_vm_interp_run(const struct cbpf_vm *vm, const uint8_t *pkt,
+				      size_t len, const struct cbpf_ctx *ctx)
 {
 #ifdef VM_THREADED
 #define VM_LABEL_ADDR(name) [VM_##name] = &&L_##name,
@@ -195,14 +196,41 @@ fail_load:
 #endif
 }
 
-/* The native code when the VM has some (and the packet is neither NULL
- * nor too long for it), else the threaded loop. */
+/* The native code when the VM has some (it hands NULL packets and
+ * lengths it does not handle to the interpreter itself), else the
+ * threaded loop: two checks and a tail call, the per-packet cost. */
 struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
 			       const struct cbpf_ctx *ctx)
 {
-	if (vm != NULL && vm->jit.fn != NULL && pkt != NULL && len <= VM_JIT_MAX_LEN)
+	if (vm == NULL)
+		return result(0, CBPF_END_RET);
+	if (vm->jit.fn != NULL)
 		return vm->jit.fn(vm, pkt, len, ctx);
-	return vm_run_threaded(vm, pkt, len, ctx);
+	return cbpf_vm_interp_run(vm, pkt, len, ctx);
+}
+
+/* Each packet straight into the native code or the interpreter: the one
+ * check of cbpf_vm_run() is made once per batch. */
+size_t cbpf_vm_run_batch(const struct cbpf_vm *vm, const uint8_t *const *pkts,
+			 const size_t *lens, size_t n, const struct cbpf_ctx *ctx,
+			 uint32_t *verdicts)
+{
+	vm_jit_fn run;
+	size_t kept = 0;
+
+	if (vm == NULL) {
+		for (size_t i = 0; i < n; i++)
+			verdicts[i] = 0;
+		return 0;
+	}
+	run = vm->jit.fn != NULL ? vm->jit.fn : cbpf_vm_interp_run;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = run(vm, pkts[i], lens[i], ctx).verdict;
+
+		verdicts[i] = v;
+		kept += v != 0;
+	}
+	return kept;
 }
 
 const void *const *cbpf_vm_handlers(void)
@@ -210,7 +238,7 @@ const void *const *cbpf_vm_handlers(void)
 	const void *const *h = atomic_load_explicit(&published_handlers, memory_order_acquire);
 
 	if (h == NULL) {
-		vm_run_threaded(NULL, NULL, 0, NULL);
+		cbpf_vm_interp_run(NULL, NULL, 0, NULL);
 		h = atomic_load_explicit(&published_handlers, memory_order_acquire);
 	}
 	return h;

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from .. import paths, results as results_mod
+from .. import opcodes, paths, results as results_mod
 from . import inputs, oracle, regress, shrink
 
 PROG = "cbpf triage"
@@ -34,7 +34,9 @@ program in any format `cbpf disasm` reads, with --packet.
 
 The pair: `--impl A --impl B`; one `--impl X` is the kernel against X;
 without --impl, the kernel against each implementation the input names
-(else vm, libpcap and xnet).
+(else vm, libpcap and xnet). A kernel target is `kernel:TARGET[:MODE]`
+(`--impl kernel:debian-6.1/armhf:jit --impl kernel`: a cross-kernel
+divergence, minimised on one booted qemu guest; docs/kernel-matrix.md).
 
 `cbpf triage fuzz` runs a differential fuzz run (the kernel against libpcap
 by default) and writes reproducers; `cbpf triage fuzz --help` lists its
@@ -58,7 +60,9 @@ def parse_args(argv):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("inputs", nargs="+", metavar="INPUT")
     ap.add_argument("--impl", action="append", default=[], metavar="NAME",
-                    help="kernel, vm, libpcap, xnet or NAME=COMMAND; give one or two")
+                    help="kernel, vm, libpcap, xnet, NAME=COMMAND, or a kernel target "
+                         "kernel:TARGET[:jit|:interp] (a qemu guest, docs/kernel-matrix.md); "
+                         "give one or two")
     ap.add_argument("--packet", action="append", default=None, metavar="HEX",
                     help="a packet for a program INPUT (hex or 'pattern N'); repeatable")
     ap.add_argument("--case", metavar="GLOB",
@@ -81,6 +85,7 @@ def parse_args(argv):
 
 
 def pairs(impl_args, target):
+    impl_args = [oracle.canonical(n) for n in impl_args]
     if len(impl_args) > 2:
         raise inputs.InputError("--impl: at most two implementations")
     if len(impl_args) == 2:
@@ -177,12 +182,13 @@ def show(res, asm):
 
 def cmd_triage(a):
     cbpf = os.path.join(a.build, "bin", "cbpf")
+    opcodes.use_build(a.build)
     targets = []
     try:
         for path in a.inputs:
             targets += inputs.load(path, cbpf, a.packet, a.case)
         work = [(t, p) for t in targets for p in pairs(a.impl, t)]
-    except inputs.InputError as e:
+    except (inputs.InputError, oracle.OracleError) as e:
         print(f"cbpf triage: {e}", file=sys.stderr)
         return 2
     runner = oracle.Runner(a.build)
@@ -203,7 +209,7 @@ def cmd_triage(a):
             if res["status"] == "minimised" or a.impl or t.peers:
                 print(show(res, disasm(cbpf, res.get("program", []))))
             results.append(res)
-    except oracle.OracleError as e:
+    except (oracle.OracleError, opcodes.OpcodesError) as e:
         print(f"cbpf triage: {e}", file=sys.stderr)
         return 2
     except BaseException:

@@ -5,7 +5,12 @@ One plugin process per implementation (harness impls.py/plugin.py, the
 same commands `make conform` uses), started once and fed whole batches of
 requests; the two implementations of a pair run their batch concurrently.
 The reference side (the kernel, when it is one of the two) gets no ctx,
-as in the conformance runner: it reports the context it really had.
+as in the conformance runner: it reports the context it really had. A
+kernel target `kernel:TARGET[:MODE]` (a qemu guest, harness kernels.py and
+docs/kernel-matrix.md) is a kernel too: it gets no ctx either, its plugin
+is `cbpf kernel plugin --target TARGET` (one guest boot for the whole
+triage), and a guest that cannot boot is an OracleError with the one line
+the plugin printed.
 
 A divergence is harness compare.py's: the reference's response against the
 peer's, with outcome peer-accepts / peer-rejects / peer-error / errno /
@@ -16,9 +21,11 @@ full 32-bit value, not an accept/drop bound).
 """
 import json
 import os
+import shutil
+import tempfile
 import threading
 
-from .. import compare, impls as impls_mod
+from .. import compare, impls as impls_mod, kernels
 from ..plugin import Plugin, PluginError
 
 
@@ -26,7 +33,27 @@ class OracleError(Exception):
     pass
 
 
+def canonical(name):
+    """'kernel:debian-6.1/armhf' -> 'kernel:debian-6.1/armhf:jit' (the name
+    the kernel-target rules of causes.json match); other names unchanged."""
+    if not is_guest(name):
+        return name
+    try:
+        targets = kernels.parse(name[len("kernel:"):])
+    except ValueError as e:
+        raise OracleError(str(e)) from None
+    if len(targets) != 1:
+        raise OracleError(f"'{name}': one kernel target after kernel:")
+    return "kernel:" + targets[0]
+
+
+def is_guest(name):
+    return name.startswith("kernel:")
+
+
 def make_impl(name, build):
+    if is_guest(name):
+        return kernels.impl(canonical(name)[len("kernel:"):], build)
     if "=" in name:
         return impls_mod.parse_impls(name, build)[0]
     if name not in impls_mod.BUILTIN:
@@ -42,6 +69,7 @@ class Runner:
         self.build = build
         self.plugins = {}
         self.impls = {}
+        self.log_dir = None       # guests' stderr, for their one-line errors
 
     def impl(self, name):
         if name not in self.impls:
@@ -58,19 +86,50 @@ class Runner:
             if os.sep in argv[0] and not os.path.exists(argv[0]):
                 raise OracleError(f"{name}: {argv[0]} does not exist "
                                   f"({impls_mod.SKIP_HINTS.get(name, 'not built')})")
-            self.plugins[key] = Plugin(argv, name)
+            if is_guest(name):
+                self.plugins[key] = Plugin(argv, name, self._log(name, lane), kernels.TIMEOUT)
+            else:
+                self.plugins[key] = Plugin(argv, name)
         return self.plugins[key]
+
+    def _log(self, name, lane):
+        if self.log_dir is None:
+            self.log_dir = tempfile.mkdtemp(prefix="cbpf-triage-")
+        return os.path.join(self.log_dir, name.replace("/", "_").replace(":", "_") + f"-{lane}")
 
     def run(self, name, lane, requests):
         try:
-            return self.plugin(name, lane).run(requests)
+            out = self.plugin(name, lane).run(requests)
         except PluginError as e:
             raise OracleError(str(e)) from None
+        if is_guest(name):
+            self._check_guest(name, lane, out)
+        return out
+
+    def _check_guest(self, name, lane, out):
+        """A guest that did not boot (its plugin exited before answering, or
+        its proxy answers 'the guest cannot boot') is an error, not a
+        divergence; a guest that died or hung on one candidate is that
+        candidate's error answer (it is rebooted), and keeps nothing."""
+        bad = next((r for r in out if r.get("load") == "error" and
+                    ("plugin exited" in str(r.get("reason")) or
+                     "cannot boot" in str(r.get("reason")))), None)
+        if bad is None:
+            return
+        plug = self.plugins[(name, lane)]
+        why = kernels.reason_of(str(bad.get("reason")), plug.log_path)
+        plug.close()
+        del self.plugins[(name, lane)]
+        named = why.startswith("cbpf kernel") or why.startswith(name[len("kernel:"):])
+        raise OracleError(why if named else f"{name}: {why}")
 
     def close(self, kill=False):
         for p in self.plugins.values():
             p.close(kill)
         self.plugins = {}
+        if self.log_dir:
+            shutil.rmtree(self.log_dir, ignore_errors=True)
+            self.log_dir = None
 
 
 def request(profile, state, idx, with_ctx):
@@ -84,6 +143,12 @@ def request(profile, state, idx, with_ctx):
 
 def is_reference(name):
     return name == "kernel"
+
+
+def takes_ctx(name, lane):
+    """Kernels (the host and guests) report the context they had and take
+    none, except a packet-hook VLAN tag (runner.request)."""
+    return not (is_reference(name) or is_guest(name)) or lane == "packet"
 
 
 class Pair:
@@ -114,8 +179,7 @@ class Pair:
             sides = {}
 
             def side(name):
-                # the kernel takes no ctx but a packet-hook VLAN tag (runner.request)
-                ctx_ok = not is_reference(name) or self.lane == "packet"
+                ctx_ok = takes_ctx(name, self.lane)
                 reqs = [request(self.profile, states[i], n, ctx_ok) for n, i in enumerate(todo)]
                 try:
                     sides[name] = self.runner.run(name, self.lane, reqs)

@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 
-from .. import casefile, classify, corpus as corpus_mod, paths
+from .. import casefile, classify, corpus as corpus_mod, opcodes as opcodes_mod, paths
 
 
 
@@ -95,7 +95,8 @@ def insn_comments(cbpf, program):
     lines = [l for l in r.stdout.splitlines() if l.startswith("(")]
     if r.returncode != 0 or len(lines) != len(program):
         return [""] * len(program)
-    return ["ret a" if insn[0] == 0x16 else " ".join(l.split(")", 1)[1].split())
+    ret_a = opcodes_mod.table().code("ret", "a")
+    return ["ret a" if insn[0] == ret_a else " ".join(l.split(")", 1)[1].split())
             for insn, l in zip(program, lines)]
 
 

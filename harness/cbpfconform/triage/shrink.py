@@ -22,12 +22,28 @@ batch size changes the speed, never the result. Every accepted candidate
 makes a measure smaller (length, instruction ranks, constant ranks, packet
 bytes, ctx keys), so the passes terminate.
 """
+import functools
 import itertools
+import types
 
-JCOND = frozenset((0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d))
-JA = 0x05
-RET_K, RET_A = 0x06, 0x16
-LD_IMM, LDX_IMM = 0x00, 0x01
+from .. import opcodes
+
+
+@functools.lru_cache(maxsize=None)
+def _named(op):
+    """The codes the passes name (op: the facts of `cbpf opcodes --json`)."""
+    c = op.code
+    return types.SimpleNamespace(
+        op=op, jcond=op.of_kind("jcond"), ja=c("jmp", "ja"), ret_k=c("ret", "k"),
+        ret_a=c("ret", "a"), ld_imm=c("ld", "imm"), ldx_imm=c("ldx", "imm"),
+        moves={c("misc", "tax"), c("misc", "txa")}, txa=c("misc", "txa"), tax=c("misc", "tax"),
+        ind=op.of_kind("ld_ind"), sized=op.of_kind("ld_abs", "ld_ind"))
+
+
+def named():
+    return _named(opcodes.table())
+
+
 # Edge values, simplest first: a constant only moves to an edge ranked
 # before it, or (not an edge) to a smaller number.
 EDGES = (0, 1, 2, 32, 0xffffffff, 0x80000000, 31, 33, 4, 8, 16, 64, 0x7fffffff, 0xff, 0x100,
@@ -53,28 +69,25 @@ def const_candidates(v):
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def insn_rank(c):
     """How complex an instruction class is (lower is simpler)."""
-    if c == RET_K:
-        return 0
-    if c == RET_A:
-        return 1
-    if c == LD_IMM:
-        return 2
-    if c == LDX_IMM:
-        return 3
-    if c in (0x07, 0x87):           # tax, txa
+    N = named()
+    simplest = (N.ret_k, N.ret_a, N.ld_imm, N.ldx_imm)
+    if c in simplest:
+        return simplest.index(c)
+    if c in N.moves:
         return 4
-    cls = c & 7
-    if cls == 4:                    # ALU
-        return 5 if not c & 0x08 else 6
-    if cls in (0, 1):               # other loads
+    cls = N.op.cls(c)
+    if cls == "alu":
+        return 5 if N.op.field(c, "src") == "k" else 6
+    if cls in ("ld", "ldx"):        # other loads
         return 7
-    if cls in (2, 3):               # st, stx
+    if cls in ("st", "stx"):
         return 8
-    if c == JA:
+    if c == N.ja:
         return 9
-    if c in JCOND:
+    if c in N.jcond:
         return 10
     return 11
 
@@ -90,6 +103,7 @@ def delete(prog, a, b):
     """prog without instructions [a, b), jumps fixed up: a jump over the
     range gets shorter, a jump into it lands on what follows it (new pc a),
     a jump past the end stays past the end by as much."""
+    N = named()
     d = b - a
     out = []
     for pc, insn in enumerate(prog):
@@ -97,11 +111,11 @@ def delete(prog, a, b):
             continue
         c, jt, jf, k = insn
         npc = pc if pc < a else pc - d
-        if c == JA and pc + 1 + k <= 0xffffffff:
+        if c == N.ja and pc + 1 + k <= 0xffffffff:
             t = pc + 1 + k
             nt = t if t < a else (a if t < b else t - d)
             k = nt - npc - 1
-        elif c in JCOND:
+        elif c in N.jcond:
             vals = []
             for off in (jt, jf):
                 t = pc + 1 + off
@@ -115,30 +129,33 @@ def delete(prog, a, b):
 def simpler(insn):
     """Replacements of one instruction, simplest first; each has a lower
     rank, or the same rank and a smaller (code, jt, jf, k)."""
+    N = named()
+    op = N.op
     c, jt, jf, k = insn
     r = insn_rank(c)
     cands = []
-    if c in JCOND:
-        cands += [(JA, 0, 0, jt), (JA, 0, 0, jf)]
-    if c == JA and k:
-        cands.append((JA, 0, 0, 0))
-    cls = c & 7
-    writes_a = cls == 0 or cls == 4 or c == 0x87
-    writes_x = cls == 1 or c == 0x07
+    if c in N.jcond:
+        cands += [(N.ja, 0, 0, jt), (N.ja, 0, 0, jf)]
+    if c == N.ja and k:
+        cands.append((N.ja, 0, 0, 0))
+    cls = op.cls(c)
+    writes_a = cls in ("ld", "alu") or c == N.txa
+    writes_x = cls == "ldx" or c == N.tax
     # A load or ALU result becomes an immediate: 0, its own k, or an edge
     # value (the register often only needs to be big, or all ones).
     if writes_a:
-        cands += [(LD_IMM, 0, 0, v) for v in (0, k) + IMM_EDGES]
+        cands += [(N.ld_imm, 0, 0, v) for v in (0, k) + IMM_EDGES]
     if writes_x:
-        cands += [(LDX_IMM, 0, 0, v) for v in (0, k) + IMM_EDGES]
-    if cls == 4 and c & 0x08:       # alu x -> alu k
-        cands += [(c & ~0x08, 0, 0, 0), (c & ~0x08, 0, 0, 1)]
-    if c in (0x40, 0x48, 0x50):     # ld [x+k] -> ld [k]
-        cands.append((c - 0x20, 0, 0, k))
-    if c in (0x28, 0x30, 0x48, 0x50):  # ldh/ldb -> ld (word): one load size
-        cands.append((c & ~0x18, 0, 0, k))
-    if c == RET_A:
-        cands.append((RET_K, 0, 0, 0))
+        cands += [(N.ldx_imm, 0, 0, v) for v in (0, k) + IMM_EDGES]
+    if cls == "alu" and op.field(c, "src") == "x":  # alu x -> alu k
+        ck = op.with_field(c, "src", "k")
+        cands += [(ck, 0, 0, 0), (ck, 0, 0, 1)]
+    if c in N.ind:                  # ld [x+k] -> ld [k]
+        cands.append((op.with_field(c, "mode", "abs"), 0, 0, k))
+    if c in N.sized and op.field(c, "size") != "w":  # ldh/ldb -> ld: one load size
+        cands.append((op.with_field(c, "size", "w"), 0, 0, k))
+    if c == N.ret_a:
+        cands.append((N.ret_k, 0, 0, 0))
     out = []
     for n in cands:
         nr = insn_rank(n[0])
@@ -283,15 +300,16 @@ def _simpler_at(prog, pc):
 
 
 def _constants_at(prog, pc):
+    N = named()
     c, jt, jf, k = prog[pc]
     out = []
-    if c in JCOND:
+    if c in N.jcond:
         if jt:
             out.append((c, 0, jf, k))
         if jf:
             out.append((c, jt, 0, k))
     for v in const_candidates(k):
-        if c == JA and v > k:
+        if c == N.ja and v > k:
             continue  # only shorter jumps
         out.append((c, jt, jf, v))
     return out

@@ -5,10 +5,12 @@
  * cbpf_vm_jit_compile() turns a program the validator accepted (profile LINUX)
  * into one native function with the signature and result of
  * cbpf_vm_run(), in memory that is never writable and executable at
- * once. cbpf_vm_run() tail-calls it (packet NULL reads as length 0, and
- * len <= VM_JIT_MAX_LEN). It keeps A, X in registers and M[] on its
- * stack, checks every packet load against len, and calls nothing on its
- * fast paths.
+ * once. cbpf_vm_run() tail-calls it for any packet and length: a NULL
+ * packet reads as length 0, and a length past VM_JIT_MAX_LEN, when one of
+ * its loads relies on that bound, is handed whole to the interpreter
+ * (cbpf_vm_interp_run). It keeps A, X in registers and M[] on its stack,
+ * checks every packet load against len, and calls nothing on its fast
+ * paths.
  *
  * The rare operations stay exact without native code by escaping to the
  * interpreter: loads through the SKF_NET_OFF/SKF_LL_OFF windows (negative
@@ -25,8 +27,8 @@
 
 #include "cbpf/insn.h"
 
-/* The native code assumes len <= this (so that an offset with bit 31 set
- * is always out of the packet); longer packets run interpreted. */
+/* IND loads assume len <= this (so that an offset with bit 31 set is
+ * always out of the packet); longer packets run interpreted. */
 #define VM_JIT_MAX_LEN ((size_t)INT32_MAX)
 
 /* The native code's frame as cbpf_vm_jit_resume() reads it. */
@@ -44,6 +46,11 @@ struct cbpf_result;
 /* The native function: cbpf_vm_run() for one program. */
 typedef struct cbpf_result (*vm_jit_fn)(const struct cbpf_vm *vm, const uint8_t *pkt,
 					size_t len, const struct cbpf_ctx *ctx);
+
+/* The interpreter's entry (vm/exec.c): cbpf_vm_run() without native code,
+ * for any vm but NULL, any packet (NULL reads as no bytes), any length. */
+struct cbpf_result cbpf_vm_interp_run(const struct cbpf_vm *vm, const uint8_t *pkt,
+				      size_t len, const struct cbpf_ctx *ctx);
 
 /* Finish a run in the interpreter from st->pc with st's A, X, M
  * (vm/exec.c). */

@@ -3,7 +3,9 @@
  * a scan of a validated cBPF program (what the prologue needs; the length
  * every path to each pc has proved), then one pass in pc order emits one
  * function (vm/jit/jit.h has its contract), out-of-line tails last and rel32
- * jumps patched at the end. The code is copied into a fresh mapping that
+ * jumps patched at the end. A program with several bounds checks on ABS
+ * loads gets its body twice: one compare at entry (len >= the largest
+ * k + size) picks the copy without those checks, else the checked copy. The code is copied into a fresh mapping that
  * is made read+execute (never writable and executable at once).
  *
  * The function has cbpf_vm_run()'s signature (vm, pkt, len, ctx) and
@@ -31,6 +33,7 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -53,28 +56,40 @@ enum {
 #define FRAME_SIZE ((int32_t)((sizeof(struct vm_jit_state) + 8 + 15) / 16 * 16 - 8))
 
 /* Where a rel32 jump goes. */
-enum jit_label { LBL_PC, LBL_FAIL, LBL_DIV0, LBL_ESC, LBL_IND_SLOW, LBL_DONE };
+enum jit_label { LBL_PC, LBL_FAIL, LBL_DIV0, LBL_ESC, LBL_IND_SLOW, LBL_LONG, LBL_DONE };
 
 struct jit_fixup {
 	size_t pos;            /* the rel32 field */
 	enum jit_label label;
 	uint32_t pc;           /* LBL_PC: target pc; LBL_IND_SLOW: the load's pc */
+	unsigned version;      /* LBL_PC: in which copy of the body (jit.version) */
 };
 
 struct jit {
 	struct x86_buf b;
 	struct jit_fixup *fix;
 	size_t nfix, capfix;
-	size_t *pc_pos;        /* code offset of each pc */
+	size_t *pc_pos;        /* code offset of each pc, per version (2n) */
 	uint64_t *known;       /* per pc: len is at least this on every path */
+	/* Bounds-check versioning: with max_end > 0 the body is emitted
+	 * twice. Version 0 runs when len >= max_end (one compare at entry),
+	 * which proves every ABS/MSH load at k >= 0 in bounds, so it has no
+	 * such checks; version 1, the checked body, runs otherwise. */
+	uint64_t max_end;
+	unsigned version;      /* the body being emitted */
 	const struct cbpf_insn *insns;
 	size_t n;
 	bool frame;            /* the program uses M[]: a frame from entry */
 	bool uses_len;         /* the program reads ld #len */
+	bool reads_input;      /* some load, ld #len or escape reads pkt/len */
+	bool long_len;         /* some load assumes len <= VM_JIT_MAX_LEN */
+	bool reads_x;          /* X may be read (or saved by an escape) */
+	bool writes_a_first;   /* pc 0 sets A without reading it or escaping */
 	bool fail;             /* out of memory or an unexpected instruction */
 };
 
-static void add_fixup(struct jit *j, size_t pos, enum jit_label label, uint32_t pc)
+static void add_fixup(struct jit *j, size_t pos, enum jit_label label, uint32_t pc,
+		      unsigned version)
 {
 	if (j->nfix == j->capfix) {
 		size_t cap = j->capfix == 0 ? 64 : 2 * j->capfix;
@@ -87,17 +102,17 @@ static void add_fixup(struct jit *j, size_t pos, enum jit_label label, uint32_t 
 		j->fix = f;
 		j->capfix = cap;
 	}
-	j->fix[j->nfix++] = (struct jit_fixup){ pos, label, pc };
+	j->fix[j->nfix++] = (struct jit_fixup){ pos, label, pc, version };
 }
 
 static void jcc_to(struct jit *j, enum x86_cc cc, enum jit_label label, uint32_t pc)
 {
-	add_fixup(j, x86_jcc(&j->b, cc), label, pc);
+	add_fixup(j, x86_jcc(&j->b, cc), label, pc, j->version);
 }
 
 static void jmp_to(struct jit *j, enum jit_label label, uint32_t pc)
 {
-	add_fixup(j, x86_jmp(&j->b), label, pc);
+	add_fixup(j, x86_jmp(&j->b), label, pc, j->version);
 }
 
 /* Continue in the interpreter at pc: r11d <- pc, then the shared escape. */
@@ -137,13 +152,21 @@ static void emit_read_be(struct jit *j, unsigned dst, unsigned base, int32_t dis
 	emit_to_host(j, dst, size);
 }
 
+/* What len is known to be at least at pc in the body being emitted. */
+static uint64_t known_len(const struct jit *j, uint32_t pc)
+{
+	if (j->version == 0 && j->max_end > j->known[pc])
+		return j->max_end;
+	return j->known[pc];
+}
+
 /* Fail the run unless k + size <= len (k >= 0 as an int); nothing when
  * every path to pc already proved it. */
 static void emit_abs_check(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
 {
 	uint64_t end = (uint64_t)k + size;
 
-	if (end <= j->known[pc])
+	if (end <= known_len(j, pc))
 		return;
 	if (end > VM_JIT_MAX_LEN) {
 		jmp_to(j, LBL_FAIL, 0); /* past any packet the JIT runs on */
@@ -415,7 +438,7 @@ static void emit_spec_load(struct jit *j, uint32_t pc, uint32_t k, unsigned size
 {
 	uint64_t end = (uint64_t)k + size;
 
-	if (end <= j->known[pc]) {
+	if (end <= known_len(j, pc)) {
 		emit_read_be(j, REG_A, REG_PKT, (int32_t)k, size);
 		return;
 	}
@@ -595,7 +618,8 @@ static void emit_escape_tail(struct jit *j)
  * an int escapes to the windows, else the load fails); then the shared
  * failed load, div0, and escape (r11d = pc).
  */
-static void emit_tails(struct jit *j, size_t *fail, size_t *div0, size_t *esc)
+static void emit_tails(struct jit *j, size_t *fail, size_t *div0, size_t *esc,
+		       size_t *lng)
 {
 	size_t nbody = j->nfix;
 
@@ -614,9 +638,14 @@ static void emit_tails(struct jit *j, size_t *fail, size_t *div0, size_t *esc)
 	emit_end(j, CBPF_ABORT_DIV0);
 	*esc = j->b.len;
 	emit_escape_tail(j);
+	/* len > VM_JIT_MAX_LEN: the whole run in the interpreter (nothing has
+	 * changed rdi, rsi, rdx, rcx yet); a tail call. */
+	*lng = j->b.len;
+	x86_mov_ri64(&j->b, X86_RAX, (uint64_t)(uintptr_t)&cbpf_vm_interp_run);
+	x86_jmp_r(&j->b, X86_RAX);
 }
 
-static void resolve(struct jit *j, size_t fail, size_t div0, size_t esc)
+static void resolve(struct jit *j, size_t fail, size_t div0, size_t esc, size_t lng)
 {
 	for (size_t i = 0; i < j->nfix; i++) {
 		const struct jit_fixup *f = &j->fix[i];
@@ -628,11 +657,12 @@ static void resolve(struct jit *j, size_t fail, size_t div0, size_t esc)
 				j->fail = true;
 				return;
 			}
-			to = j->pc_pos[f->pc];
+			to = j->pc_pos[(size_t)f->version * j->n + f->pc];
 			break;
 		case LBL_FAIL: to = fail; break;
 		case LBL_DIV0: to = div0; break;
 		case LBL_ESC: to = esc; break;
+		case LBL_LONG: to = lng; break;
 		default: continue;
 		}
 		x86_patch_rel32(&j->b, f->pos, to);
@@ -657,12 +687,24 @@ static void emit_len_value(struct jit *j)
 	x86_patch_rel32(&j->b, unset, j->b.len);
 }
 
-/* Prologue: the len value and the zeroed frame when the program needs
- * them, A = X = 0. */
+/*
+ * Prologue: a NULL packet reads as no bytes (len <- 0, as the interpreter
+ * does); lengths past VM_JIT_MAX_LEN go to the interpreter when a load
+ * relies on the bound; then the len value and the zeroed frame when the
+ * program needs them, and A = X = 0 where the program could see them.
+ */
 static void emit_prologue(struct jit *j)
 {
 	static const uint8_t store64[] = { 0x89 };
 
+	if (j->reads_input) {
+		x86_test_rr64(&j->b, REG_PKT, REG_PKT);
+		x86_cmov_w(&j->b, true, X86_CC_E, REG_LEN, REG_PKT);
+	}
+	if (j->long_len) {
+		x86_alu_ri(&j->b, true, X86_CMP, REG_LEN, (uint32_t)VM_JIT_MAX_LEN);
+		jcc_to(j, X86_CC_A, LBL_LONG, 0);
+	}
 	if (j->uses_len)
 		emit_len_value(j);
 	if (j->frame) {
@@ -671,8 +713,10 @@ static void emit_prologue(struct jit *j)
 		for (int32_t off = 0; off < (int32_t)sizeof(uint32_t[CBPF_MEMWORDS]); off += 8)
 			x86_op_rm(&j->b, true, store64, 1, REG_T, X86_RSP, off);
 	}
-	x86_alu_rr(&j->b, false, X86_XOR, REG_A, REG_A);
-	x86_alu_rr(&j->b, false, X86_XOR, REG_X, REG_X);
+	if (!j->writes_a_first)
+		x86_alu_rr(&j->b, false, X86_XOR, REG_A, REG_A);
+	if (j->reads_x)
+		x86_alu_rr(&j->b, false, X86_XOR, REG_X, REG_X);
 }
 
 /* The length an instruction proves when the run goes on past it: a
@@ -706,6 +750,60 @@ static void flow_len(struct jit *j, size_t pc, const struct cbpf_typed *t, uint6
 			j->known[to[i]] = len;
 }
 
+/* Whether insn sets A without reading A or X and without escaping (so the
+ * prologue need not zero A before it). */
+static bool sets_a_only(const struct cbpf_insn *insn)
+{
+	struct cbpf_typed t = cbpf_decode(*insn);
+
+	switch (t.kind) {
+	case CBPF_KIND_LD_IMM:
+	case CBPF_KIND_LD_LEN:
+	case CBPF_KIND_LD_MEM: return t.reg == CBPF_REG_A;
+	case CBPF_KIND_LD_ABS: return t.k <= INT32_MAX;
+	default: return false;
+	}
+}
+
+/* What the prologue must provide for instruction t: the input (pkt, len),
+ * the bound len <= VM_JIT_MAX_LEN, X = 0. An escape (windows, extensions)
+ * reads all three in the interpreter. */
+static void note_registers(struct jit *j, const struct cbpf_typed *t)
+{
+	uint64_t end = (uint64_t)t->k + (t->kind == CBPF_KIND_LD_MSH ? 1 : (unsigned)t->size);
+	bool escapes = t->kind == CBPF_KIND_LD_EXT ||
+		       ((t->kind == CBPF_KIND_LD_ABS || t->kind == CBPF_KIND_LD_MSH) &&
+			t->k > INT32_MAX);
+	bool load = t->kind == CBPF_KIND_LD_ABS || t->kind == CBPF_KIND_LD_MSH ||
+		    t->kind == CBPF_KIND_LD_IND;
+
+	j->reads_input |= load || escapes || t->kind == CBPF_KIND_LD_LEN;
+	j->long_len |= escapes || t->kind == CBPF_KIND_LD_IND ||
+		       (load && end > VM_JIT_MAX_LEN);
+	j->reads_x |= escapes || t->kind == CBPF_KIND_LD_IND || t->kind == CBPF_KIND_TXA ||
+		      (t->kind == CBPF_KIND_ST && t->reg == CBPF_REG_X) ||
+		      ((t->kind == CBPF_KIND_ALU || t->kind == CBPF_KIND_JCOND) &&
+		       t->src == CBPF_SRC_X);
+}
+
+/* Versioning applies to programs whose loads all lie in the first 64 KiB
+ * (every compiled filter; a longer bound would rarely hold). */
+#define VERSION_MAX_END 65535u
+
+/* Count a bounds check the checked body needs (an ABS or MSH load at
+ * k >= 0 not already proved by `known`) and the bound it needs. */
+static void note_check(const struct cbpf_typed *t, uint64_t known, size_t *checks,
+		       uint64_t *max_end)
+{
+	uint64_t end = (uint64_t)t->k + (t->kind == CBPF_KIND_LD_MSH ? 1 : (unsigned)t->size);
+
+	if ((t->kind != CBPF_KIND_LD_ABS && t->kind != CBPF_KIND_LD_MSH) || t->k > INT32_MAX)
+		return;
+	if (end > *max_end)
+		*max_end = end;
+	*checks += end > known;
+}
+
 /*
  * What the prologue must prepare, and the bounds already checked: jumps go
  * forward only, so one pass in pc order computes, for each pc, the
@@ -714,6 +812,9 @@ static void flow_len(struct jit *j, size_t pc, const struct cbpf_typed *t, uint6
  */
 static void scan(struct jit *j, const struct cbpf_insn *insns)
 {
+	uint64_t max_end = 0;
+	size_t checks = 0;
+
 	for (size_t pc = 0; pc < j->n; pc++)
 		j->known[pc] = pc == 0 ? 0 : UINT64_MAX;
 	for (size_t pc = 0; pc < j->n; pc++) {
@@ -723,33 +824,100 @@ static void scan(struct jit *j, const struct cbpf_insn *insns)
 			j->known[pc] = 0;
 		j->frame |= t.kind == CBPF_KIND_LD_MEM || t.kind == CBPF_KIND_ST;
 		j->uses_len |= t.kind == CBPF_KIND_LD_LEN;
+		note_registers(j, &t);
+		note_check(&t, j->known[pc], &checks, &max_end);
 		flow_len(j, pc, &t, proven_len(&t, j->known[pc]));
+	}
+	j->writes_a_first = sets_a_only(&j->insns[0]);
+	/* Two bodies only when that saves a check on some path. */
+	j->max_end = checks >= 2 && max_end <= VERSION_MAX_END ? max_end : 0;
+}
+
+/* One copy of the program, in pc order (j->version says which). */
+static void emit_body(struct jit *j, const struct cbpf_insn *insns)
+{
+	for (size_t pc = 0; pc < j->n && !j->fail; pc++) {
+		struct cbpf_typed t = cbpf_decode(insns[pc]);
+
+		j->pc_pos[(size_t)j->version * j->n + pc] = j->b.len;
+		emit_insn(j, (uint32_t)pc, &t);
 	}
 }
 
 static int generate(struct jit *j, const struct cbpf_insn *insns)
 {
-	size_t fail, div0, esc;
+	size_t fail, div0, esc, lng;
 
 	j->insns = insns;
 	scan(j, insns);
 	emit_prologue(j);
-	for (size_t pc = 0; pc < j->n && !j->fail; pc++) {
-		struct cbpf_typed t = cbpf_decode(insns[pc]);
-
-		j->pc_pos[pc] = j->b.len;
-		emit_insn(j, (uint32_t)pc, &t);
+	if (j->max_end > 0) {
+		/* len >= max_end: the body without ABS/MSH checks; else the
+		 * checked one. */
+		x86_alu_ri(&j->b, true, X86_CMP, REG_LEN, (uint32_t)j->max_end);
+		j->version = 1;
+		jcc_to(j, X86_CC_B, LBL_PC, 0);
+		j->version = 0;
+		emit_body(j, insns);
 	}
-	emit_tails(j, &fail, &div0, &esc);
-	resolve(j, fail, div0, esc);
+	j->version = 1;
+	emit_body(j, insns);
+	emit_tails(j, &fail, &div0, &esc, &lng);
+	resolve(j, fail, div0, esc, lng);
 	return j->fail || j->b.oom ? -1 : 0;
+}
+
+/*
+ * Where the code goes: near this library's own code. Measured here (AMD
+ * EPYC, bench/README.md "Native code"), a call from a capture loop into
+ * code mapped where mmap() puts it by default, terabytes away from the
+ * caller, costs about 0.8 ns more per packet than the same bytes within a
+ * few hundred MB of it (the branch predictors keep near targets cheaply).
+ * So the mapping is asked for (a hint, never MAP_FIXED) in the 1 GB below
+ * the library's code, at a moving address; where the kernel puts it
+ * elsewhere, that mapping is used as it is.
+ */
+#define NEAR_SPAN ((uintptr_t)1 << 30)
+#define NEAR_TRIES 4
+
+static _Atomic uintptr_t near_next;
+
+static bool is_near(uintptr_t a, uintptr_t anchor)
+{
+	return a < anchor && anchor - a <= 2 * NEAR_SPAN;
+}
+
+static void *map_code(size_t size)
+{
+	uintptr_t anchor = (uintptr_t)&cbpf_vm_jit_resume & ~(uintptr_t)0xfffff;
+	int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	void *mem = MAP_FAILED;
+
+	if (anchor > NEAR_SPAN) {
+		uintptr_t expected = 0;
+
+		atomic_compare_exchange_strong(&near_next, &expected, anchor - NEAR_SPAN);
+		for (int i = 0; i < NEAR_TRIES; i++) {
+			uintptr_t hint = atomic_fetch_add(&near_next, size);
+
+			if (!is_near(hint, anchor))
+				break;
+			mem = mmap((void *)hint, size, prot, flags, -1, 0);
+			if (mem == MAP_FAILED || is_near((uintptr_t)mem, anchor))
+				return mem;
+			munmap(mem, size);
+			mem = MAP_FAILED;
+			atomic_fetch_add(&near_next, (uintptr_t)1 << 20); /* past what is there */
+		}
+	}
+	return mmap(NULL, size, prot, flags, -1, 0);
 }
 
 /* Copy the code into a new mapping, then make it read+execute. */
 static int install(const struct x86_buf *b, struct vm_jit *out)
 {
 	size_t page = 4096, size = (b->len + page - 1) / page * page;
-	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *mem = map_code(size);
 
 	if (mem == MAP_FAILED)
 		return -1;
@@ -774,7 +942,7 @@ int cbpf_vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *
 	memset(out, 0, sizeof(*out));
 	if (n == 0 || n > CBPF_MAXINSNS)
 		return -1;
-	j.pc_pos = malloc(n * sizeof(*j.pc_pos));
+	j.pc_pos = malloc(2 * n * sizeof(*j.pc_pos));
 	j.known = malloc(n * sizeof(*j.known));
 	if (j.pc_pos != NULL && j.known != NULL && generate(&j, insns) == 0)
 		err = install(&j.b, out);

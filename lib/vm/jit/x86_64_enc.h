@@ -277,6 +277,14 @@ static inline void x86_shift_ri(struct x86_buf *b, bool w, unsigned digit, unsig
 	x86_byte(b, count);
 }
 
+/* jmp r64 (an indirect tail call). */
+static inline void x86_jmp_r(struct x86_buf *b, unsigned r)
+{
+	x86_rex(b, false, 0, 0, r);
+	x86_byte(b, 0xff);
+	x86_modrm(b, 3, 4, r);
+}
+
 /* shl/shr r32, cl (the count is masked to 5 bits by the CPU). */
 static inline void x86_shift_cl(struct x86_buf *b, unsigned digit, unsigned r)
 {

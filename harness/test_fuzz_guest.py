@@ -1,0 +1,96 @@
+"""test_fuzz_guest: fuzz_vm_kernel with a kernel target as its oracle
+(CBPF_FUZZ_KERNEL_TARGET, fuzz/README.md), one armhf guest boot per run.
+
+The JIT shift input (`ldx #33; ld #1; lsh x; ret a`, 100 bytes) must be a
+verdict finding against debian-6.1/armhf:jit (VM 2, guest 0, both exact)
+whose reproducer names the implementation kernel:debian-6.1/armhf:jit; and a
+short fuzz run with shift-x skipped compares inputs and finds nothing.
+Skipped with the reason when the libFuzzer build (`make fuzz`), qemu, the
+cross compiler or the kernel package is missing.
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+
+import pytest
+
+from conftest import CBPF, SRC
+
+TARGET = "debian-6.1/armhf:jit"
+FUZZ = os.path.join(os.environ.get("CBPF_FUZZ_BUILD", os.path.join(SRC, "build-fuzz")),
+                    "libfuzzer", "fuzz_vm_kernel")
+SHIFT = [(0x01, 0, 0, 33), (0x00, 0, 0, 1), (0x6C, 0, 0, 0), (0x16, 0, 0, 0)]
+OTHER = [(0x28, 0, 0, 12), (0x15, 0, 1, 0x800), (0x06, 0, 0, 4096), (0x06, 0, 0, 0)]
+
+
+def fz_input(prog, packet):
+    return bytes([len(prog)]) + b"".join(struct.pack("=HBBI", *i) for i in prog) + packet
+
+
+@pytest.fixture(scope="module")
+def fuzzer(build_dir):
+    if not os.access(FUZZ, os.X_OK):
+        pytest.skip(f"{FUZZ} not built (make fuzz)")
+    if os.geteuid() != 0:
+        pytest.skip("the kernel oracle needs root")
+    for prog, pkg in (("qemu-system-arm", "qemu-system-arm"),
+                      ("arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf")):
+        if shutil.which(prog) is None:
+            pytest.skip(f"{prog} not installed (apt-get install {pkg})")
+    r = subprocess.run([CBPF, "kernel", "fetch", TARGET.split(":")[0]], capture_output=True,
+                       text=True, timeout=1200)
+    if r.returncode != 0:
+        pytest.skip(f"{TARGET} cannot be had: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
+    return FUZZ
+
+
+def run(fuzzer, tmp_path, inputs, *args, **env):
+    out = tmp_path / "repro"
+    out.mkdir(exist_ok=True)
+    e = dict(os.environ, CBPF_FUZZ_CBPF=CBPF, CBPF_FUZZ_KERNEL_TARGET=TARGET,
+             CBPF_FUZZ_REPRO_DIR=str(out), ASAN_OPTIONS="detect_leaks=0")
+    e.update(env)
+    r = subprocess.run([fuzzer, *args, *map(str, inputs)], capture_output=True, text=True,
+                       timeout=300, env=e, cwd=tmp_path)
+    return r, sorted(glob.glob(str(out / "repro-*.json")))
+
+
+def test_shift_divergence_is_a_finding(fuzzer, tmp_path):
+    f = tmp_path / "shift"
+    f.write_bytes(fz_input(SHIFT, bytes(100)))
+    r, repros = run(fuzzer, tmp_path, [f], "-runs=0")
+    assert r.returncode != 0 and len(repros) == 1, r.stderr[-2000:]
+    doc = json.loads(open(repros[0]).read())
+    assert doc["note"] == "VM and kernel target verdicts differ"
+    assert doc["program"] == [list(i) for i in SHIFT]
+    vm, guest = doc["answers"]
+    assert (vm["impl"], vm["verdict"], vm["exact"]) == ("vm", 2, True)
+    assert (guest["impl"], guest["verdict"], guest["exact"]) == (f"kernel:{TARGET}", 0, True)
+
+
+def test_fuzz_run_compares_and_skips_shift_x(fuzzer, tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "shift").write_bytes(fz_input(SHIFT, bytes(100)))
+    (seeds / "other").write_bytes(fz_input(OTHER, bytes(12) + b"\x08\x00" + bytes(50)))
+    r, repros = run(fuzzer, tmp_path, [seeds], "-runs=200", "-seed=1",
+                    CBPF_FUZZ_KERNEL_SKIP="shift-x")
+    assert r.returncode == 0 and repros == [], r.stderr[-2000:]
+    m = re.search(rf"fuzz_vm_kernel: {re.escape(TARGET)}: (\d+) inputs compared, (\d+) skipped "
+                  r"\(shift-x\)", r.stderr)
+    assert m, r.stderr[-2000:]
+    assert int(m.group(1)) >= 20 and int(m.group(2)) >= 1, m.group(0)
+
+
+def test_guest_that_cannot_start_is_one_line(fuzzer, tmp_path):
+    f = tmp_path / "x"
+    f.write_bytes(fz_input(OTHER, bytes(20)))
+    r, _ = run(fuzzer, tmp_path, [f], "-runs=0", CBPF_FUZZ_KERNEL_TARGET="debian-6.1/s390x:jit")
+    assert r.returncode == 1
+    assert "cbpf kernel: debian-6.1/s390x: this kernel has no eBPF JIT (use :interp)\n" in r.stderr
+    assert ("fuzz_vm_kernel: debian-6.1/s390x:jit: the guest plugin exited without an answer "
+            "(its stderr says why)\n") in r.stderr
