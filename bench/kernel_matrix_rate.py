@@ -3,7 +3,7 @@
 (docs/kernel-matrix.md).
 
     bench/kernel_matrix_rate.py [--build build] [-n 2000] TARGET[:MODE]...
-    bench/kernel_matrix_rate.py --corpus [--only PATTERNS] TARGET[:MODE]...
+    PYTHONPATH=harness bench/kernel_matrix_rate.py --corpus [--only PATTERNS] TARGET[:MODE]...
 
 For each target, one `cbpf kernel plugin --target` is started; the boot
 time is the guest's own (the "target" record: qemu start to /init's banner)
@@ -13,7 +13,8 @@ and the wall time to the first answer; then n requests (a mix of
 one Markdown table row per target. `host` measures the host kernel plugin.
 --corpus sends the socket-lane cases of corpus/ instead (the requests the
 conformance runner sends, up to -n of them, every packet of each case), so
-the rate is the corpus lane's, without the runner around it.
+the rate is the corpus lane's, without the runner around it (it reads the
+corpus with the cbpfconform package, hence harness/ on PYTHONPATH).
 """
 import argparse
 import json
@@ -42,8 +43,11 @@ def command(build, target):
 
 
 def corpus_requests(build, only, n):
-    sys.path.insert(0, os.path.join(SRC, "harness"))
-    from cbpfconform import corpus, casefile
+    try:
+        from cbpfconform import corpus, casefile
+    except ImportError:
+        sys.exit("kernel_matrix_rate: --corpus reads the corpus with the cbpfconform package: "
+                 "run with PYTHONPATH=harness")
     loaded = corpus.load(os.path.join(SRC, "corpus"), build, os.path.join(build, "bin", "cbpf"),
                          only=only)
     cases = [c for c in loaded.cases if casefile.lane(c) == "linux"][:n]
