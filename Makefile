@@ -28,7 +28,7 @@ KERNEL_MATRIX = host debian-6.1/amd64:jit debian-6.1/amd64:interp \
        debian-6.1/ppc64el:interp debian-6.1/s390x:interp debian-6.1/mips64el:jit \
        debian-6.1/mips64el:interp
 
-.PHONY: deps matrix-deps kernel-matrix build test conform bench clean install-check fuzz fuzz-afl fuzz-smoke fuzz-bench
+.PHONY: deps matrix-deps kernel-matrix build test conform report-screenshot bench clean install-check fuzz fuzz-afl fuzz-smoke fuzz-bench
 
 deps:
 	@missing=""; for p in $(DEBS); do \
@@ -73,6 +73,13 @@ test: build
 conform: build
 	$(PYENV) $(PYTHON) -m cbpfconform run --build $(BUILD) \
 	  $(if $(strip $(KERNELS)),--kernels "$(KERNELS)") $(CONFORM_ARGS)
+
+# A screenshot of the report in headless Chromium (a CI artifact), of the
+# explorer's view SCREENSHOT_VIEW (a URL fragment such as impl=libpcap&op=ldx).
+SCREENSHOT_VIEW ?=
+report-screenshot:
+	$(PYENV) $(PYTHON) -m cbpfconform.report.screenshot reports/out/index.html \
+	  reports/out/index.png $(if $(SCREENSHOT_VIEW),--view '$(SCREENSHOT_VIEW)')
 
 # The whole kernel matrix: every Debian 6.1 target, JIT and interpreter.
 matrix-deps:

@@ -133,7 +133,9 @@ static int decode_hex(struct input *in)
 	if (st == HEX_OK)
 		return 0;
 	hex_describe(st, in->arg, n, bad, why, sizeof(why));
-	fprintf(stderr, "cbpf run: packet '%s': %s\n(`cbpf run --help` for usage)\n", in->arg, why);
+	/* a packet can be long: the message shows its first 64 digits */
+	fprintf(stderr, "cbpf run: packet '%.64s%s': %s\n(`cbpf run --help` for usage)\n", in->arg,
+		n > 64 ? "..." : "", why);
 	return 2;
 }
 
@@ -143,8 +145,8 @@ static int decode_seccomp(struct input *in)
 	struct cbpf_diag why;
 
 	if (cbpf_seccomp_data_parse(in->arg, strlen(in->arg), &sd, NULL, &why) != 0) {
-		fprintf(stderr, "cbpf run: --seccomp '%s': %s\n(`cbpf run --help` for usage)\n",
-			in->arg, why.msg);
+		fprintf(stderr, "cbpf run: --seccomp '%.128s%s': %s\n(`cbpf run --help` for usage)\n",
+			in->arg, strlen(in->arg) > 128 ? "..." : "", why.msg);
 		return 2;
 	}
 	in->data = malloc(sizeof(sd));
@@ -207,7 +209,8 @@ static int apply_ctx(struct run_opts *o, const char *opt, const char *value, boo
 		      : cbpf_ctx_set(value, &o->ctx, &err);
 
 	if (rc != 0) {
-		fprintf(stderr, "cbpf run: %s '%s': ", opt, value);
+		fprintf(stderr, "cbpf run: %s '%.128s%s': ", opt, value,
+			strlen(value) > 128 ? "..." : "");
 		cbpf_diag_print(stderr, &err, NULL);
 		return 2;
 	}
@@ -338,14 +341,22 @@ static const struct cbpf_ctx *ctx_for(const struct run_opts *o)
 	return o->profile == CBPF_PROFILE_LINUX ? &o->ctx : NULL;
 }
 
-static int run_pcap(const struct run_opts *o, const struct cbpf_vm *vm, const char *path)
+static int run_pcap(const struct run_opts *o, const struct cbpf_vm *vm, const char *arg)
 {
-	FILE *f = fopen(path, "rb");
+	/* `--pcap -` is stdin, unless the program was read from there */
+	int use_stdin = strcmp(arg, "-") == 0;
+	const char *path = tool_input_name(arg);
+	FILE *f = use_stdin ? stdin : fopen(arg, "rb");
 	struct cbpf_pcap_reader r;
 	struct cbpf_pcap_record rec;
 	struct cbpf_diag err;
 	int rc;
 
+	if (use_stdin && o->load.expr == NULL && o->load.path != NULL &&
+	    strcmp(o->load.path, "-") == 0) {
+		fprintf(stderr, "cbpf run: --pcap -: stdin is the program already\n");
+		return 2;
+	}
 	if (f == NULL) {
 		fprintf(stderr, "cbpf: %s: %s\n", path, strerror(errno));
 		return 2;
@@ -356,7 +367,8 @@ static int run_pcap(const struct run_opts *o, const struct cbpf_vm *vm, const ch
 		rc = 0;
 	}
 	cbpf_pcap_close(&r);
-	fclose(f);
+	if (!use_stdin)
+		fclose(f);
 	if (rc < 0) {
 		fflush(stdout);
 		fputs("cbpf: ", stderr);

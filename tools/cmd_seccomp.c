@@ -41,7 +41,8 @@ static const char usage[] =
 static int bad(const char *cmd, int i, const char *arg, const char *why)
 {
 	fflush(stdout); /* the records before it come first */
-	fprintf(stderr, "cbpf seccomp %s: argument %d '%s': %s\n", cmd, i, arg, why);
+	fprintf(stderr, "cbpf seccomp %s: argument %d '%.128s%s': %s\n", cmd, i, arg,
+		strlen(arg) > 128 ? "..." : "", why);
 	return 2;
 }
 

@@ -36,6 +36,11 @@ int tool_read_input(const char *path, char **buf, size_t *len);
  * stdout, tool_exit_status prints it). */
 int tool_write_output(const char *path, const void *buf, size_t len);
 
+/* `--output FILE`: stdout goes to a temporary file next to FILE, which
+ * tool_exit_status renames to FILE when the status is 0 or 1 (the command
+ * ran to the end), else removes. 0, or -1 after printing why. */
+int tool_redirect_stdout(const char *path);
+
 /* fflush(stdout): 0, or -1 when stdout has failed. The first errno is
  * kept for tool_exit_status: the flush's own, or, when an earlier write
  * failed (ferror), errno as it was on the call, so call it right after. */
@@ -62,6 +67,10 @@ void tool_print_verdict(enum cbpf_profile profile, uint32_t verdict, const char 
 /* A usage error: "cbpf CMD: " fmt (with arg), then a line pointing at
  * `cbpf CMD --help`, on stderr. Returns 2. */
 int tool_usage_error(const char *cmd, const char *fmt, const char *arg);
+
+/* `cbpf --version` (version.c): the library's version, the kernel release
+ * and machine, the JIT state (bpf_jit_enable), one `key value` line each. */
+int tool_print_version(void);
 
 /* The name to show for an input path in messages. */
 const char *tool_input_name(const char *path);

@@ -4,10 +4,13 @@
  * failed run never leaves a half-written result. Standard output is
  * checked once, when the command returns (tool_exit_status): a failed
  * write there is reported in one line and makes the exit status non-zero.
+ * `--output FILE` (any command, main.c) sends stdout to a temporary file
+ * renamed to FILE only when the command ran to the end.
  */
 #include "commands.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,54 @@
 
 /* The errno of the first failed write to stdout that was noticed. */
 static int stdout_errno;
+
+/* --output FILE (tool_redirect_stdout): stdout goes to out_tmp, renamed to
+ * out_path when the command ends with status 0 or 1. */
+static const char *out_path;
+static char out_tmp[4096];
+
+int tool_redirect_stdout(const char *path)
+{
+	int fd;
+
+	if (snprintf(out_tmp, sizeof(out_tmp), "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof(out_tmp)) {
+		fprintf(stderr, "cbpf: %s: path too long\n", path);
+		return -1;
+	}
+	fflush(stdout);
+	fd = open(out_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		fprintf(stderr, "cbpf: %s: %s\n", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(out_tmp);
+		}
+		return -1;
+	}
+	close(fd);
+	out_path = path;
+	return 0;
+}
+
+/* The end of --output: the file gets the output when the command ran to
+ * the end (status 0 or 1) and every write succeeded; else it is left as
+ * it was. Returns rc, or 2 after printing why the rename failed. */
+static int finish_output(int rc)
+{
+	if (out_path == NULL)
+		return rc;
+	if (rc >= 2) {
+		unlink(out_tmp);
+		return rc;
+	}
+	if (rename(out_tmp, out_path) != 0) {
+		fprintf(stderr, "cbpf: %s: %s\n", out_path, strerror(errno));
+		unlink(out_tmp);
+		return 2;
+	}
+	return rc;
+}
 
 int tool_flush_stdout(void)
 {
@@ -46,16 +97,21 @@ int tool_exit_status(int rc)
 		stdout_errno = errno;
 	}
 	if (failed == 0)
-		return rc;
-	fprintf(stderr, "cbpf: <stdout>: %s\n",
+		return finish_output(rc);
+	fprintf(stderr, "cbpf: %s: %s\n", out_path != NULL ? out_path : "<stdout>",
 		stdout_errno != 0 ? strerror(stdout_errno) : "write error");
-	return rc >= 2 ? rc : 2;
+	return finish_output(rc >= 2 ? rc : 2);
 }
 
 const char *tool_input_name(const char *path)
 {
 	return (path == NULL || strcmp(path, "-") == 0) ? "<stdin>" : path;
 }
+
+/* No program format needs more: 65535 instructions of bpf_asm with a
+ * comment of about 1000 bytes each. A larger input is refused when this
+ * much has been read, so reading never needs more memory than this. */
+#define TOOL_MAX_INPUT ((size_t)64 << 20)
 
 int tool_read_input(const char *path, char **buf, size_t *len)
 {
@@ -75,19 +131,31 @@ int tool_read_input(const char *path, char **buf, size_t *len)
 		n += got;
 		if (got == 0)
 			break;
+		if (n > TOOL_MAX_INPUT)
+			break;
 		if (n + 1 == cap) {
-			char *nb = cap > ((size_t)1 << 30) ? NULL : realloc(b, cap * 2);
+			/* the last step reads one byte past the limit, to see it */
+			size_t ncap = cap * 2 > TOOL_MAX_INPUT + 2 ? TOOL_MAX_INPUT + 2 : cap * 2;
+			char *nb = realloc(b, ncap);
 			if (nb == NULL) {
 				free(b);
 				b = NULL;
 				break;
 			}
 			b = nb;
-			cap *= 2;
+			cap = ncap;
 		}
 	}
+	if (b != NULL && n > TOOL_MAX_INPUT) {
+		fprintf(stderr, "cbpf: %s: more than %zu MiB: larger than any program in any "
+			"format (at most 65535 instructions)\n", name, TOOL_MAX_INPUT >> 20);
+		free(b);
+		if (!use_stdin)
+			fclose(f);
+		return -1;
+	}
 	if (b == NULL || ferror(f)) {
-		fprintf(stderr, "cbpf: %s: %s\n", name, b == NULL ? "input too large" : strerror(errno));
+		fprintf(stderr, "cbpf: %s: %s\n", name, b == NULL ? "out of memory" : strerror(errno));
 		free(b);
 		if (!use_stdin)
 			fclose(f);

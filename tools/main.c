@@ -32,7 +32,57 @@ static void usage(FILE *out)
 		     "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\n`cbpf COMMAND --help` describes each command's options.\n");
+	fprintf(out, "\n`cbpf COMMAND --help` describes each command's options; `cbpf --version`\n"
+		     "prints the library's version, the kernel release and its JIT state.\n"
+		     "Each command has a man page, cbpf-COMMAND(1).\n\n"
+		     "Conventions: FILE `-` is stdin; `--output FILE` (every command but\n"
+		     "corpus and triage, which have --out and --json) writes what the command\n"
+		     "prints to FILE atomically (temporary file + rename, only when the\n"
+		     "command ran to the end: status 0 or 1), as do -O (asm, disasm), -o\n"
+		     "(opcodes), --out, --junit and --json; colour only on a\n"
+		     "terminal and never with NO_COLOR set; progress on stderr only when it\n"
+		     "is a terminal.\n\n"
+		     "Exit status: 0 success, 1 a \"no\" (a refused program, a divergence;\n"
+		     "asm, disasm: a rejected input, FILE:LINE:COL: why), 2 usage error,\n"
+		     "unreadable input or unwritable output, 3 the kernel oracle cannot run\n"
+		     "here, 130 interrupted; each command's --help gives its own.\n");
+}
+
+/* Take `--output FILE` / `--output=FILE` out of a command's arguments (up
+ * to a `--`) and send stdout there (tool_redirect_stdout). 0, or 2 after
+ * printing why. The Python commands (corpus, triage) have their own. */
+static int take_output_option(int *argc, char **argv)
+{
+	const char *path = NULL;
+	int i = 2;
+
+	while (i < *argc && strcmp(argv[i], "--") != 0) {
+		int take = 0;
+		if (strcmp(argv[i], "--output") == 0) {
+			if (i + 1 >= *argc) {
+				fprintf(stderr, "cbpf %s: --output needs a file name\n", argv[1]);
+				return 2;
+			}
+			path = argv[i + 1];
+			take = 2;
+		} else if (strncmp(argv[i], "--output=", 9) == 0) {
+			path = argv[i] + 9;
+			take = 1;
+		}
+		if (take == 0) {
+			i++;
+			continue;
+		}
+		memmove(&argv[i], &argv[i + take], (size_t)(*argc - i - take + 1) * sizeof(*argv));
+		*argc -= take;
+	}
+	if (path == NULL)
+		return 0;
+	if (*path == '\0') {
+		fprintf(stderr, "cbpf %s: --output needs a file name\n", argv[1]);
+		return 2;
+	}
+	return tool_redirect_stdout(path) == 0 ? 0 : 2;
 }
 
 int main(int argc, char **argv)
@@ -46,10 +96,19 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return tool_exit_status(0);
 	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+		return tool_exit_status(tool_print_version());
 	/* every command's stdout is checked once, here */
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return tool_exit_status(commands[i].run(argc - 1, argv + 1));
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		if (commands[i].run != cmd_corpus && commands[i].run != cmd_triage) {
+			int r = take_output_option(&argc, argv);
+			if (r != 0)
+				return r;
+		}
+		return tool_exit_status(commands[i].run(argc - 1, argv + 1));
+	}
 	fprintf(stderr, "cbpf: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

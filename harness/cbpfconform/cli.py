@@ -13,8 +13,9 @@ import sys
 import tempfile
 
 from . import casefile, classify, corpus as corpus_mod, env as env_mod, impls as impls_mod
-from . import kernels as kernels_mod, opcodes, paths, results as results_mod, runner
-from .report import index_html, summary_md
+from . import colour as colour_mod, kernels as kernels_mod, opcodes, paths
+from . import results as results_mod, runner
+from .report import ci_summary, index_html, junit_xml, summary_md
 
 PROG = "cbpf corpus"
 COMMANDS = ("run", "record", "merge", "render")
@@ -47,6 +48,11 @@ exit status:
        skipped every case); a results.json that cannot be read, or shards
        that are not one run's
   130  interrupted
+
+CI: --junit FILE and --summary-md FILE (also appended to
+$GITHUB_STEP_SUMMARY when set) are written after the reports, whatever
+the exit status; .github/workflows/conform.yml shards a run with --shard
+and merges the shards' results.json.
 """
 
 
@@ -106,6 +112,12 @@ def _out(p):
     p.add_argument("--out", default=paths.default_out(), metavar="DIR",
                    help="report directory (default: reports/out/)")
     p.add_argument("--quiet", action="store_true", help="no table on stdout")
+    p.add_argument("--junit", metavar="FILE",
+                   help="also write JUnit XML (one testcase per case x implementation, "
+                        "divergences as failures with their reproducer, skips as skipped)")
+    p.add_argument("--summary-md", metavar="FILE",
+                   help="also write a short Markdown summary for a CI job page; when "
+                        "$GITHUB_STEP_SUMMARY is set it is appended there too")
 
 
 def parser():
@@ -145,13 +157,13 @@ def parser():
                          description="Join the results.json of the shards of one run\n"
                                      "(--shard I/N) and render them.",
                          epilog=EXIT_CODES, formatter_class=_formatter)
-    mer.add_argument("files", nargs="+", metavar="RESULTS.json")
+    mer.add_argument("files", nargs="+", metavar="RESULTS.json", help="`-` is stdin")
     _policy(mer)
     _out(mer)
     ren = sub.add_parser("render", help="re-render the pages of a results.json",
                          description="Re-render summary.md and index.html from a results.json.",
                          epilog=EXIT_CODES, formatter_class=_formatter)
-    ren.add_argument("files", nargs=1, metavar="RESULTS.json")
+    ren.add_argument("files", nargs=1, metavar="RESULTS.json", help="`-` is stdin")
     _policy(ren)
     _out(ren)
     return ap
@@ -195,14 +207,45 @@ def disasm(cbpf, program):
         return f"; cbpf disasm unavailable: {e}"
 
 
+CASE_TEXT_MAX = 256 * 1024
+
+
+def case_text(path, corpus):
+    """(path relative to the corpus, the case file's text) for the report
+    to show; a file larger than CASE_TEXT_MAX is cut there."""
+    rel = os.path.relpath(path, corpus)
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read(CASE_TEXT_MAX + 1)
+    except OSError as e:
+        return rel, f"# {path}: {e.strerror}"
+    if len(text) > CASE_TEXT_MAX:
+        text = text[:CASE_TEXT_MAX] + f"\n# ... cut at {CASE_TEXT_MAX} characters\n"
+    return rel, text
+
+
+def read_kernel_stats(out):
+    """OUT/kernels.json of a kernel-matrix run (kernels.write_stats), or None."""
+    try:
+        with open(os.path.join(out, "kernels.json"), encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 def write_reports(doc, out, logs=None):
     """results.json, summary.md, index.html, each atomically; then the
     plugins' stderr of this run (logs: a directory of NAME-LANE.stderr):
     non-empty ones replace the old, and no other *.stderr is left."""
+    # every page is rendered before any is written: a renderer that fails
+    # leaves the directory as it was
+    pages = {"results.json": json.dumps(doc, indent=1, sort_keys=False) + "\n",
+             "summary.md": summary_md.render(doc),
+             "index.html": index_html.render(doc, read_kernel_stats(out))}
     os.makedirs(out, exist_ok=True)
-    results_mod.write_json(os.path.join(out, "results.json"), doc)
-    results_mod.write_atomic(os.path.join(out, "summary.md"), summary_md.render(doc))
-    results_mod.write_atomic(os.path.join(out, "index.html"), index_html.render(doc))
+    for name, text in pages.items():
+        results_mod.write_atomic(os.path.join(out, name), text)
     if logs is None:
         return
     kept = set()
@@ -216,6 +259,26 @@ def write_reports(doc, out, logs=None):
     for old in glob.glob(os.path.join(out, "*.stderr")):
         if os.path.basename(old) not in kept:
             os.unlink(old)
+
+
+def write_ci(doc, a, status):
+    """--junit, --summary-md and $GITHUB_STEP_SUMMARY (appended), after
+    the reports; the triage commands they show name OUT/results.json."""
+    res = os.path.join(a.out, "results.json")
+    if a.junit:
+        results_mod.write_atomic(a.junit, junit_xml.render(doc, res))
+    md = None
+    if a.summary_md or os.environ.get("GITHUB_STEP_SUMMARY"):
+        md = ci_summary.render(doc, status, res)
+    if a.summary_md:
+        results_mod.write_atomic(a.summary_md, md)
+    step = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step:
+        try:
+            with open(step, "a", encoding="utf-8") as f:
+                f.write(md)
+        except OSError as e:
+            print(f"conform: $GITHUB_STEP_SUMMARY {step}: {e.strerror}", file=sys.stderr)
 
 
 def fail(msg, status=2):
@@ -298,13 +361,16 @@ def _run(a, cbpf, impls, loaded, cases, fail_on, logs):
             rec["program"] = c.program
             rec["asm"] = disasm(cbpf, c.program)
             rec["packets"] = [casefile.format_packet(p) for p in c.packets]
+            rec["case_file"], rec["case_text"] = case_text(c.path, a.corpus)
     doc = results_mod.build(env, impls, records, loaded.broken, a.corpus, a.shard,
                             opcode_names(cbpf))
     write_reports(doc, a.out, logs)
     if not a.quiet:
-        print(summary_md.text_table(doc))
+        print(summary_md.text_table(doc, colour_mod.enabled(sys.stdout)))
         print(f"conform: reports in {a.out}/ (results.json, summary.md, index.html)")
-    return _status(doc, fail_on, a.allow_broken)
+    status = _status(doc, fail_on, a.allow_broken)
+    write_ci(doc, a, status)
+    return status
 
 
 def _status(doc, fail_on, allow_broken):
@@ -386,13 +452,17 @@ def cmd_record(a):
 def read_results(path):
     """A results.json, checked (results.check); ValueError 'PATH: why'."""
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+        if path == "-":  # stdin
+            path = "<stdin>"
+            doc = json.loads(sys.stdin.buffer.read())
+        else:
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
     except OSError as e:
         raise ValueError(f"{path}: {e.strerror}") from None
     except RecursionError:
         raise ValueError(f"{path}: not JSON (nested too deeply)") from None
-    except ValueError as e:
+    except ValueError as e:  # UnicodeDecodeError too
         raise ValueError(f"{path}: not JSON ({e})") from None
     try:
         return results_mod.check(doc)
@@ -419,8 +489,10 @@ def cmd_merge(a):
                         f"({', '.join(doc['impls'])})")
     write_reports(doc, a.out)
     if not a.quiet:
-        print(summary_md.text_table(doc))
-    return _status(doc, fail_on, a.allow_broken)
+        print(summary_md.text_table(doc, colour_mod.enabled(sys.stdout)))
+    status = _status(doc, fail_on, a.allow_broken)
+    write_ci(doc, a, status)
+    return status
 
 
 def main(argv=None):

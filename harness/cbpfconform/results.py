@@ -13,7 +13,8 @@ results.json:
               "reference": "kernel"|"recorded", "recorded",
               "responses": {NAME: response}, "outcomes": {NAME: {"status",
               "detail", ["outcome", "cause", "mismatches"]}},
-              ["program", "asm", "packets"]  (only for cases with a divergence)}],
+              ["program", "asm", "packets", "case_file", "case_text"]
+                                   (only for cases with a divergence)}],
    "summary": {NAME: {"pass": n, "diverge": n, "skipped": n, "broken": n,
                       "skip_reasons": {why: n}, "causes": {cause: n}}}}
 
@@ -130,28 +131,85 @@ CASE = {"id": str, "description": str, "profile": str, "tags": list, "ninsns": i
         "npackets": int, "packet_lens": list, "responses": dict, "outcomes": dict}
 
 
+def _ints(v):
+    return isinstance(v, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+
+
+def _opt_str(d, k):
+    return d.get(k) is None or isinstance(d.get(k), str)
+
+
+HEX_NAME = re.compile(r"0x[0-9a-f]{2}")
+
+
+def _check_outcome(where, o):
+    _expect(isinstance(o, dict) and o.get("status") in STATUSES and
+            isinstance(o.get("detail"), str),
+            f"{where} needs a status ({', '.join(STATUSES)}) and a detail")
+    _expect(_opt_str(o, "cause"), f"{where}.cause: a string is expected")
+    m = o.get("mismatches", [])
+    _expect(isinstance(m, list) and all(isinstance(x, dict) and isinstance(x.get("packet"), int)
+                                        for x in m),
+            f"{where}.mismatches: a list of objects with an integer packet is expected")
+
+
+def _check_response(where, r):
+    _expect(isinstance(r, dict), f"{where}: an object is expected")
+    res = r.get("results", [])
+    _expect(res is None or (isinstance(res, list) and all(isinstance(x, dict) for x in res)),
+            f"{where}.results: a list of objects is expected")
+
+
+def _check_case(i, c):
+    """What the renderers read of one case (results.json schema above)."""
+    w = f"cases[{i}]"
+    _expect(isinstance(c, dict), f"{w} is not an object")
+    for k, t in CASE.items():
+        _expect(isinstance(c.get(k), t), f"{w}.{k} missing or not {t.__name__}")
+    _expect(c["npackets"] >= 0 and _ints(c["packet_lens"]), f"{w}.packet_lens: a list of "
+                                                            f"integers is expected")
+    _expect(len(c["packet_lens"]) >= c["npackets"],
+            f"{w}.packet_lens: {c['npackets']} packets, {len(c['packet_lens'])} lengths")
+    _expect(_ints(c.get("opcodes", [])), f"{w}.opcodes: a list of integers is expected")
+    for t in c["tags"]:
+        _expect(isinstance(t, str), f"{w}.tags: a list of strings is expected")
+        if t.startswith("opcode="):
+            _expect(re.fullmatch(r"opcode=0x[0-9a-fA-F]{1,4}", t) is not None,
+                    f"{w}.tags: {t!r} is not opcode=0xNN")
+    for k in ("asm", "case_file", "case_text", "description"):
+        _expect(_opt_str(c, k), f"{w}.{k}: a string is expected")
+    _expect(c.get("packets") is None or (isinstance(c["packets"], list) and
+                                         all(isinstance(p, str) for p in c["packets"])),
+            f"{w}.packets: a list of strings is expected")
+    _expect(c.get("program") is None or isinstance(c["program"], list),
+            f"{w}.program: a list is expected")
+    for name, r in c["responses"].items():
+        _check_response(f"{w}.responses.{name}", r)
+    for name, o in c["outcomes"].items():
+        _check_outcome(f"{w}.outcomes.{name}", o)
+
+
 def check(doc):
-    """Raise ValueError('not a results.json: why') unless doc has what the
-    renderers read; then recompute its summary (from its cases)."""
+    """Raise ValueError('not a results.json: why') unless doc has, with the
+    right types, everything the renderers read; then recompute its summary
+    (from its cases)."""
     _expect(isinstance(doc, dict), f"a JSON object is expected, got {type(doc).__name__}")
     for k, t in TOP.items():
         _expect(isinstance(doc.get(k), t), f"'{k}' missing or not {t.__name__}")
     _expect(doc["schema"] == 1, f"unknown schema {doc['schema']}")
+    _expect(all(isinstance(x, str) for x in doc["shards"]), "shards: a list of strings is "
+                                                            "expected")
     for name, info in doc["impls"].items():
         _expect(isinstance(info, dict) and isinstance(info.get("commands"), dict) and
                 isinstance(info.get("reasons"), dict), f"impls.{name} malformed")
+    for k, v in doc["opcode_names"].items():
+        _expect(HEX_NAME.fullmatch(k) is not None, f"opcode_names: {k!r} is not 0xNN")
+        _expect(isinstance(v, str), f"opcode_names.{k}: a string is expected")
     for b in doc["broken"]:
         _expect(isinstance(b, dict) and isinstance(b.get("case"), str) and
                 isinstance(b.get("error"), str), "broken: entries need 'case' and 'error'")
     for i, c in enumerate(doc["cases"]):
-        _expect(isinstance(c, dict), f"cases[{i}] is not an object")
-        for k, t in CASE.items():
-            _expect(isinstance(c.get(k), t), f"cases[{i}].{k} missing or not {t.__name__}")
-        for name, o in c["outcomes"].items():
-            _expect(isinstance(o, dict) and o.get("status") in STATUSES and
-                    isinstance(o.get("detail"), str),
-                    f"cases[{i}].outcomes.{name} needs a status ({', '.join(STATUSES)}) "
-                    f"and a detail")
+        _check_case(i, c)
     doc["summary"] = summarize(list(doc["impls"]), doc["cases"], len(doc["broken"]))
     return doc
 

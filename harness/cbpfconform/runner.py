@@ -33,8 +33,6 @@ class Progress:
         self.stream = stream
         self.tty = stream.isatty()
         self.lock = threading.Lock()
-        self.last = 0.0
-        self.last_pct = -1
 
     def tick(self, name):
         with self.lock:
@@ -47,20 +45,15 @@ class Progress:
             self.stream.flush()
 
     def show(self, final=False):
-        total = sum(self.totals.values()) or 1
-        done = sum(self.done.values())
+        """The progress line, on a terminal only (a log or a CI job gets
+        none: the summary and the reports follow)."""
+        if not self.tty:
+            return
         parts = "  ".join(f"{k} {self.done[k]}/{self.totals[k]}" for k in self.totals)
-        if self.tty:
-            self.stream.write(f"\r\x1b[Kconform: {parts}")
-            if final:
-                self.stream.write("\n")
-            self.stream.flush()
-        else:
-            pct = done * 100 // total
-            if final or pct // 10 > self.last_pct // 10:
-                self.last_pct = pct
-                self.stream.write(f"conform: {pct:3d}%  {parts}\n")
-                self.stream.flush()
+        self.stream.write(f"\r\x1b[Kconform: {parts}")
+        if final:
+            self.stream.write("\n")
+        self.stream.flush()
 
 
 def run_impl(impl, cases, progress, sink):

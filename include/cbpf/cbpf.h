@@ -2,8 +2,8 @@
  * cbpf/cbpf.h - everything libcbpf offers, in one include: the instruction
  * model, the opcode table, programs and diagnostics, text and binary
  * formats, the validator, the VM and its run context, context JSON, the
- * pcap reader, the plugin protocol, seccomp input as text, and errno
- * names.
+ * pcap reader, the plugin protocol, seccomp input as text, errno names
+ * and the library's version.
  */
 #ifndef CBPF_CBPF_H
 #define CBPF_CBPF_H
@@ -21,5 +21,6 @@
 #include "cbpf/plugin.h"
 #include "cbpf/seccomp.h"
 #include "cbpf/errname.h"
+#include "cbpf/version.h"
 
 #endif

@@ -5,6 +5,7 @@ skip reasons); then the causes of peer divergences, the broken cases (each
 `FILE:LINE: why`) and the environment.
 """
 from . import clusters
+from ..colour import paint
 
 
 def table(doc):
@@ -18,12 +19,27 @@ def table(doc):
     return rows
 
 
-def text_table(doc):
+def _kinds(doc, name):
+    """The colour of each count column of an implementation's row."""
+    s = doc["summary"][name]
+    ref = doc["impls"].get(name, {}).get("reference")
+    div = "pass" if not s["diverge"] else (
+        "diverge" if name == "vm" or "new" in s["causes"] or ref else "known")
+    return [None, "pass" if s["pass"] else None, div, "skipped" if s["skipped"] else None,
+            "diverge" if s["broken"] else None]
+
+
+def text_table(doc, colour=False):
+    """The terminal table; colour (colour.enabled: a terminal, no NO_COLOR)
+    paints the counts as the HTML report does, after the padding."""
     rows = table(doc)
+    names = list(doc["summary"])
     w = [max(len(r[i]) for r in rows) for i in range(5)]
     out = []
     for j, r in enumerate(rows):
-        out.append("  ".join(r[i].ljust(w[i]) if i == 0 else r[i].rjust(w[i]) for i in range(5))
+        kinds = _kinds(doc, names[j - 1]) if j and colour else [None] * 5
+        cells = [r[i].ljust(w[i]) if i == 0 else r[i].rjust(w[i]) for i in range(5)]
+        out.append("  ".join(paint(c, k, k is not None) for c, k in zip(cells, kinds))
                    + "  " + (r[5] if len(r[5]) < 110 else r[5][:107] + "..."))
         if j == 0:
             out.append("  ".join("-" * w[i] for i in range(5)) + "  " + "-" * 12)

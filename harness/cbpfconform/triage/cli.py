@@ -79,7 +79,8 @@ def parse_args(argv):
     ap.add_argument("--max-tests", type=int, default=5000, metavar="N",
                     help="candidate budget per divergence (default 5000); the result so "
                          "far is kept when it runs out")
-    ap.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    ap.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr (there is none when stderr is not a "
+                         "terminal)")
     return ap.parse_args(argv)
 
 
@@ -194,8 +195,9 @@ def cmd_triage(a):
     results, status = [], 0
     try:
         for t, (ref, peer) in work:
-            log = None if a.quiet else (lambda m, s=t.source: print(f"triage: {s}: {m}",
-                                                                    file=sys.stderr))
+            # progress (the shrinking rounds) on a terminal only
+            log = None if a.quiet or not sys.stderr.isatty() else (
+                lambda m, s=t.source: print(f"triage: {s}: {m}", file=sys.stderr))
             res = triage_one(t, runner, ref, peer, a.batch, log, a.max_tests)
             if res["status"] == "minimised" and not a.no_file:
                 res["case_status"], res["case"] = regress.file_case(

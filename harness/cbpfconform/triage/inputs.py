@@ -22,6 +22,7 @@ import json
 import os
 import struct
 import subprocess
+import sys
 
 from .. import casefile
 
@@ -106,6 +107,30 @@ def from_repro(doc, path):
                    ctx if isinstance(ctx, dict) else None, peers)]
 
 
+def _check_results(doc, path):
+    """What from_results reads of a results.json, with its types (triage
+    takes partial documents too: only cases and impls are needed)."""
+    def need(cond, what):
+        if not cond:
+            raise InputError(f"{path}: not a results.json: {what}")
+    need(isinstance(doc["cases"], list), "cases: a list is expected")
+    need(isinstance(doc["impls"], dict) and all(isinstance(v, dict) for v in doc["impls"].values()),
+         "impls: an object of objects is expected")
+    need(isinstance(doc.get("corpus", ""), str), "corpus: a string is expected")
+    for i, c in enumerate(doc["cases"]):
+        w = f"cases[{i}]"
+        need(isinstance(c, dict) and isinstance(c.get("id"), str), f"{w}: an object with an id "
+                                                                  f"is expected")
+        need(isinstance(c.get("outcomes", {}), dict) and
+             all(isinstance(o, dict) for o in c.get("outcomes", {}).values()),
+             f"{w}.outcomes: an object of objects is expected")
+        need(c.get("program") is None or isinstance(c["program"], list),
+             f"{w}.program: a list is expected")
+        need(isinstance(c.get("packets", []), list), f"{w}.packets: a list is expected")
+        need(isinstance(c.get("profile", "linux"), str) and
+             isinstance(c.get("hook") or "unix", str), f"{w}: profile and hook are strings")
+
+
 def from_results(doc, path, case_glob=None):
     corpus = doc.get("corpus") or ""
     out = []
@@ -181,8 +206,11 @@ def _is_text(data):
 def load(path, cbpf, packets=None, case_glob=None):
     """-> [Target] for one INPUT. packets: --packet values (program inputs)."""
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        if path == "-":  # stdin: any INPUT kind but a .case file
+            path, data = "<stdin>", sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
     except OSError as e:
         raise InputError(f"{path}: {e.strerror}") from None
     if path.endswith(".case"):
@@ -210,6 +238,7 @@ def load(path, cbpf, packets=None, case_glob=None):
             raise InputError(f"{path}:1: reproducer format {doc['format']} is not "
                              f"{REPRO_FORMAT}")
         if isinstance(doc, dict) and "cases" in doc and "impls" in doc:
+            _check_results(doc, path)
             return from_results(doc, path, case_glob)
         if isinstance(doc, list):
             prog = [_insn(v, f"{path}: program[{i}]") for i, v in enumerate(doc)]
