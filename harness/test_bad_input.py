@@ -3,8 +3,9 @@ and every file format: malformed, truncated, huge (100 MB, 10^6
 instructions, 10 MB lines), NUL bytes, invalid UTF-8 and adversarial
 inputs (deep nesting, numbers past every limit, counts that lie). Each
 must give:
-  - a documented exit status (each command's --help: 1 a rejected input
-    for asm/disasm, 2 an unparsable one for check/run, 2 usage errors);
+  - a documented exit status (each command's --help: 2 an unparsable
+    input and usage errors, from every command; 1 only a program Linux
+    refuses);
   - a one-line error naming the file and the line:col or the instruction
     (`FILE:LINE:COL: why`, `FILE: insn N: why`, `cbpf: FILE: why` for a
     file that cannot be read at all), no traceback; usage errors may add

@@ -42,10 +42,10 @@ static void usage(FILE *out)
 		     "(opcodes), --out, --junit and --json; colour only on a\n"
 		     "terminal and never with NO_COLOR set; progress on stderr only when it\n"
 		     "is a terminal.\n\n"
-		     "Exit status: 0 success, 1 a \"no\" (a refused program, a divergence;\n"
-		     "asm, disasm: a rejected input, FILE:LINE:COL: why), 2 usage error,\n"
-		     "unreadable input or unwritable output, 3 the kernel oracle cannot run\n"
-		     "here, 130 interrupted; each command's --help gives its own.\n");
+		     "Exit status: 0 success, 1 a \"no\" (a program Linux refuses, a\n"
+		     "divergence), 2 usage error, unreadable or unparsable input (FILE:LINE:COL:\n"
+		     "why) or unwritable output, 3 the kernel oracle cannot run here, 130\n"
+		     "interrupted; each command's --help gives its own.\n");
 }
 
 /* Take `--output FILE` / `--output=FILE` out of a command's arguments (up
