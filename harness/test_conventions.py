@@ -223,14 +223,17 @@ def test_output_file_is_written_atomically(build_dir, tmp_path):
              '"program":[[6,0,0,1]],"packets":["00"]}\n')
     assert r.returncode == 0 and out.read_text() == \
         '{"id":1,"load":"ok","results":[{"verdict":1,"abort":null}]}\n'
-    # status 1: the refused program's answer is the output
+    # status 1: the refused program's output (none: its problems go to
+    # stderr, the one problem printer) replaces the file
     bad = tmp_path / "bad.bpf"
     bad.write_text("ld #1\n")
     want = cbpf("check", str(bad))
+    out.write_text("before\n")
     r = cbpf("check", str(bad), "--output", str(out))
     assert (want.returncode, r.returncode, r.stdout) == (1, 1, "")
-    assert out.read_text() == want.stdout == f"{bad}: insn 0: last-ret: the last instruction " \
-                                            "(code 0) is not ret #k or ret a (EINVAL)\n"
+    assert out.read_text() == want.stdout == ""
+    assert r.stderr == want.stderr == f"{bad}: insn 0: last-ret: the last instruction " \
+                                      "(code 0) is not ret #k or ret a (EINVAL)\n"
     # status 2: the old file stays, no temporary file
     out.write_text("before\n")
     r = cbpf("run", "--output", str(out), str(prog), "zz")

@@ -127,7 +127,8 @@ def test_runner_goes_on_past_broken_targets(armhf_cached, tmp_path):
     for cid in oc:
         assert oc[cid]["kernel"]["status"] in ("pass", "skipped"), oc[cid]  # nothing recorded
     guest = f"kernel:{ARMHF}"
-    assert oc["faults/a"][guest]["status"] == "pass" and oc["faults/c"][guest]["status"] == "pass"
+    assert oc["faults/a"][guest]["status"] == "pass" and oc["faults/c"][guest]["status"] == "pass", \
+        (oc["faults/a"][guest], oc["faults/c"][guest], r.stderr)
     b = oc["faults/b"][guest]
     assert (b["status"], b["outcome"]) == ("diverge", "peer-error"), b
     assert b["detail"] == (f"error: {ARMHF}: the guest died on this request (console: Kernel "
