@@ -93,7 +93,8 @@ def cbpf():
 
 def test_short_campaign_rotates_merges_and_plots(cbpf, tmp_path):
     fb, out = fake_build(tmp_path), tmp_path / "camp"
-    p = campaign(fb, out, "--time", "8", "--slice", "1", "--no-triage")
+    p = campaign(fb, out, "--time", "8", "--slice", "1", "--no-triage", "--report",
+                 str(tmp_path / "report"))
     so, se = p.communicate(timeout=60)
     assert p.returncode == 0, se
     st = status(out)
@@ -113,6 +114,14 @@ def test_short_campaign_rotates_merges_and_plots(cbpf, tmp_path):
     assert svg.startswith("<svg") and svg.count("<polyline") == 4
     assert "cbpf fuzz campaign: done: 2 targets" in so
     assert not [d for d in os.listdir(out / "corpus") if d.endswith((".merge", ".old"))]
+    # The conformance report's fuzz section links the copy in OUT/fuzz/.
+    from cbpfconform.report import fuzz_section
+    doc = {}
+    fuzz_section.attach(doc, str(tmp_path / "report"))
+    assert doc["fuzz"]["plot"] == "fuzz/campaign.svg" and doc["fuzz"]["execs"] == \
+        st["history"][-1]["execs"]
+    html = fuzz_section.section_html(doc)
+    assert "<img src='fuzz/campaign.svg'" in html and "<li>none</li>" in html
 
 
 def test_sigterm_stops_cleanly_and_restart_resumes(cbpf, tmp_path):

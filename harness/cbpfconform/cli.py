@@ -14,7 +14,7 @@ import tempfile
 
 from . import casefile, classify, corpus as corpus_mod, env as env_mod, impls as impls_mod
 from . import kernels as kernels_mod, paths, results as results_mod, runner
-from .report import index_html, summary_md
+from .report import fuzz_section, index_html, summary_md
 
 PROG = "cbpf corpus"
 COMMANDS = ("run", "record", "merge", "render")
@@ -198,6 +198,7 @@ def write_reports(doc, out, logs=None):
     plugins' stderr of this run (logs: a directory of NAME-LANE.stderr):
     non-empty ones replace the old, and no other *.stderr is left."""
     os.makedirs(out, exist_ok=True)
+    fuzz_section.attach(doc, out)
     results_mod.write_json(os.path.join(out, "results.json"), doc)
     results_mod.write_atomic(os.path.join(out, "summary.md"), summary_md.render(doc))
     results_mod.write_atomic(os.path.join(out, "index.html"), index_html.render(doc))

@@ -50,6 +50,8 @@ def parse_args(argv):
     ap.add_argument("--corpus", default=paths.default_corpus(), metavar="DIR",
                     help="where triage files regression cases (CORPUS/regress/)")
     ap.add_argument("--no-triage", action="store_true", help="collect findings only")
+    ap.add_argument("--report", metavar="OUT", help="also copy status.json and campaign.svg to "
+                    "OUT/fuzz/, which the conformance report in OUT links")
     ap.add_argument("dir", metavar="DIR", help="the campaign directory (created; resumed)")
     a = ap.parse_args(argv)
     if a.jobs < 1:
@@ -173,6 +175,10 @@ class Campaign:
         self.status["seconds"] = round(self.elapsed(), 1)
         status_mod.save(self.status_path, self.status)
         plot.write(os.path.join(self.dir, "campaign.svg"), self.status)
+        if self.a.report:
+            d = os.path.join(self.a.report, "fuzz")
+            status_mod.save(os.path.join(d, "status.json"), self.status)
+            plot.write(os.path.join(d, "campaign.svg"), self.status)
 
     def worker(self):
         while not self.stop.is_set() and self.remaining() >= MIN_SLICE:

@@ -6,7 +6,7 @@ text, packet hex, each implementation's verdict) and the environment.
 import html
 import json
 
-from . import clusters
+from . import clusters, fuzz_section
 
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}
@@ -184,6 +184,7 @@ The live kernel is the reference; the kernel row compares it with the recorded e
 {_triage_section(doc)}
 <h2>Divergences</h2>
 {divergences(doc)}
+{fuzz_section.section_html(doc)}
 <h2>Broken cases</h2><ul id="broken">{broken}</ul>
 <h2>Implementations</h2><table id="impls">{impl_rows}</table>
 <h2>Environment</h2><table id="env">{env_rows}</table>
