@@ -67,6 +67,26 @@ def patch_path(mid):
     return os.path.join(ROOT, "fuzz", "mutants", mid + ".patch")
 
 
+def harness_sha():
+    """A hash of what the fuzzers are made of besides the library: targets,
+    helpers, mutator, dictionaries, options, seeds. A cached result of
+    another harness is stale."""
+    h = hashlib.sha256()
+    fuzz = os.path.join(ROOT, "fuzz")
+    names = []
+    for dp, dirs, files in os.walk(fuzz):
+        dirs[:] = [d for d in dirs if d not in ("mutants", "oss-fuzz")]
+        names += [os.path.join(dp, f) for f in files
+                  if f.endswith((".c", ".h", ".dict", ".options", ".py")) or "seeds" in dp]
+    for n in sorted(names):
+        if os.path.basename(n) in ("eval.py", "coverage.py", "bench.py"):
+            continue
+        h.update(os.path.relpath(n, fuzz).encode())
+        with open(n, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:16]
+
+
 def sha(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()[:16]
@@ -270,6 +290,11 @@ def run_one(engine, target, binary, budget, scratch, seed, keep_log):
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGTERM)
             p.wait()
+        except KeyboardInterrupt:
+            os.killpg(p.pid, signal.SIGINT)   # its own session: Ctrl-C did not reach it
+            p.wait()
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     elapsed = time.monotonic() - start
     text = open(logf, errors="replace").read()
     found = os.listdir(findings)
@@ -399,6 +424,7 @@ def main():
     os.makedirs(args.dir, exist_ok=True)
     rpath = os.path.join(args.dir, "results.json")
     results = load_results(rpath)
+    hsha = harness_sha()
     if not args.tables:
         try:
             for e in engines:
@@ -409,6 +435,7 @@ def main():
                     psha = sha(patch_path(m["id"]))
                     todo = [t for t in m["targets"] if args.force or
                             results.get(key(t), {}).get("patch") != psha or
+                            results[key(t)].get("harness") != hsha or
                             results[key(t)].get("budget") != args.budget]
                     if not todo:
                         continue
@@ -417,7 +444,7 @@ def main():
                     for t in todo:
                         r = run_one(eng, t, bins[t], args.budget, args.dir, args.seed,
                                     os.path.join(work, f"fuzz_{t}.log"))
-                        r["patch"] = psha
+                        r["patch"], r["harness"] = psha, hsha
                         results[key(t)] = r
                         save_results(rpath, results)
                         log(f"{e:9} {m['id']:26} {t:16} {cell(r):>7} {r.get('how', '')}")
