@@ -335,17 +335,44 @@ def save_results(path, results):
     os.replace(tmp, path)
 
 
-def cell(r):
+LOG_DIR = None   # set by main: where run_one kept the engines' logs
+
+
+def seed_kill(key):
+    """True when the finding came from replaying the seed corpus, before
+    any mutation: libFuzzer had not printed INITED, AFL++ died in its dry run."""
+    if LOG_DIR is None:
+        return False
+    engine, mid, target = key.split("/")
+    try:
+        with open(os.path.join(LOG_DIR, engine, mid, f"fuzz_{target}.log"), errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return False
+    if engine == "afl":
+        return "results in a crash" in text or ("crashes" in text and "PROGRAM ABORT" in text)
+    return "INITED" not in text
+
+
+def cell(r, key=None):
     if r is None:
         return "·"
     if r["killed"]:
-        return f"{r['time']:.1f}"
+        return f"{r['time']:.1f}" + ("*" if key and seed_kill(key) else "")
     return f">{r['budget']}"
 
 
 def best(results, engine, mut):
     times = [r["time"] for t in mut["targets"]
              for r in [results.get(f"{engine}/{mut['id']}/{t}")] if r and r["killed"]]
+    return min(times) if times else None
+
+
+def best_fuzzed(results, engine, mut):
+    """The best time among the mutant's kills that were not seed replays."""
+    times = [r["time"] for t in mut["targets"]
+             for k in [f"{engine}/{mut['id']}/{t}"] for r in [results.get(k)]
+             if r and r["killed"] and not seed_kill(k)]
     return min(times) if times else None
 
 
@@ -367,13 +394,13 @@ def fmt_med(med):
 def tables(results, muts, budget, engines):
     used = [t for t in TARGETS if any(t in m["targets"] for m in muts)]
     lines = ["### Mutants x targets (structure-aware setup: custom mutator, dictionary, options)",
-             "", "Seconds to the first finding; `>B` survived the budget, `·` not a target of "
-             "that mutant.", "",
+             "", "Seconds to the first finding; `*` a seed input found it (before any "
+             "mutation), `>B` survived the budget, `·` not a target of that mutant.", "",
              "| mutant | " + " | ".join(used) + " | best |",
              "|---|" + "---|" * (len(used) + 1)]
     for m in muts:
-        row = [cell(results.get(f"structure/{m['id']}/{t}")) if t in m["targets"] else "·"
-               for t in used]
+        row = [cell(results.get(f"structure/{m['id']}/{t}"), f"structure/{m['id']}/{t}")
+               if t in m["targets"] else "·" for t in used]
         b = best(results, "structure", m)
         lines.append(f"| {m['id']} | " + " | ".join(row) + f" | {'%.1f' % b if b is not None else '–'} |")
     k, n, med = summary(results, "structure", muts, budget)
@@ -386,11 +413,17 @@ def tables(results, muts, budget, engines):
             b = best(results, e, m)
             ran = any(f"{e}/{m['id']}/{t}" in results for t in m["targets"])
             row.append("·" if not ran else ("%.1f" % b if b is not None else f">{budget}"))
+            if b is not None and all(seed_kill(f"{e}/{m['id']}/{t}") for t in m["targets"]
+                                     if (results.get(f"{e}/{m['id']}/{t}") or {}).get("time") == b):
+                row[-1] += "*"
         lines.append(f"| {m['id']} | " + " | ".join(row) + " |")
-    lines += ["", "| setup | killed | median time-to-kill |", "|---|---|---|"]
+    lines += ["", "| setup | killed | median time-to-kill | killed by a mutated input "
+              "(not a seed) | their median |", "|---|---|---|---|---|"]
     for e in engines:
         k, n, med = summary(results, e, muts, budget)
-        lines.append(f"| {e} | {k}/{n} | {fmt_med(med)} |")
+        fz = [b for m in muts for b in [best_fuzzed(results, e, m)] if b is not None]
+        lines.append(f"| {e} | {k}/{n} | {fmt_med(med)} | {len(fz)} | "
+                     f"{fmt_med(statistics.median(fz)) if fz else '–'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -425,6 +458,8 @@ def main():
     rpath = os.path.join(args.dir, "results.json")
     results = load_results(rpath)
     hsha = harness_sha()
+    global LOG_DIR
+    LOG_DIR = args.dir
     if not args.tables:
         try:
             for e in engines:
