@@ -28,7 +28,7 @@ KERNEL_MATRIX = host debian-6.1/amd64:jit debian-6.1/amd64:interp \
        debian-6.1/ppc64el:interp debian-6.1/s390x:interp debian-6.1/mips64el:jit \
        debian-6.1/mips64el:interp
 
-.PHONY: deps matrix-deps kernel-matrix build test conform report-screenshot bench clean install-check fuzz fuzz-afl fuzz-smoke fuzz-bench
+.PHONY: deps matrix-deps kernel-matrix build test conform report-screenshot bench clean install-check fuzz fuzz-afl fuzz-smoke fuzz-bench fuzz-eval fuzz-coverage
 
 deps:
 	@missing=""; for p in $(DEBS); do \
@@ -136,3 +136,20 @@ fuzz-smoke: fuzz
 # exec/s of every target next to the raw kernel rates (not a test).
 fuzz-bench: fuzz
 	$(PYTHON) fuzz/bench.py --build $(FUZZ_BUILD)/libfuzzer
+
+# The planted-bug benchmark (fuzz/mutants/README.md; not part of `make test`):
+# every mutant x its targets x {structure-aware, plain libFuzzer, AFL++}, one
+# fuzz process at a time, results cached in $(FUZZ_BUILD)/eval (resumable).
+# FUZZ_EVAL_ARGS: e.g. --mutants ID,... --engines structure --budget 60 --force.
+fuzz-eval: fuzz fuzz-afl
+	nice -n 10 $(PYTHON) fuzz/eval.py --dir $(FUZZ_BUILD)/eval --fuzz-build $(FUZZ_BUILD) \
+	  --cflags "$(FUZZ_CFLAGS)" --afl-cflags "-O1 -g $(FUZZ_SAN)" $(FUZZ_EVAL_ARGS)
+
+# Source-based coverage of lib/ and kernel_cmp/ by each target's seeds and a
+# fuzzed corpus (fuzz/coverage.py): FUZZ_COVERAGE_ARGS="--corpus CAMPAIGN/corpus"
+# or "--minutes 10"; report in $(FUZZ_BUILD)/coverage/report.md.
+fuzz-coverage: fuzz
+	OUT=$(FUZZ_BUILD)/coverage CC=clang CFLAGS="-O1 -g -fprofile-instr-generate -fcoverage-mapping" \
+	  LIB_FUZZING_ENGINE=-fsanitize=fuzzer PYTHON=$(PYTHON) fuzz/oss-fuzz/build.sh
+	nice -n 10 $(PYTHON) fuzz/coverage.py --build $(FUZZ_BUILD)/coverage \
+	  --fuzz-build $(FUZZ_BUILD)/libfuzzer $(FUZZ_COVERAGE_ARGS)

@@ -4,7 +4,8 @@
  * format detection). The first byte picks the format, the rest is the
  * text. A parse either fails with a diagnostic (leaving the program empty)
  * or gives a program that prints in the same format and parses back to
- * the same instructions.
+ * the same instructions, and likewise in one of the formats that spell
+ * every field (the selector byte's upper part picks it).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,15 @@ static const enum cbpf_format formats[] = {
 	CBPF_FMT_C, CBPF_FMT_JSON, CBPF_FMT_AUTO,
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+/* The formats that spell every field of every instruction: a program parsed
+ * from any format must also print and parse back unchanged in one of them
+ * (picked by the selector byte's upper part), so a parser that refuses what
+ * its own printer writes for other programs (a field limit, a count) is
+ * caught even when no input of its own format reaches that value. */
+static const enum cbpf_format lossless[] = {
+	CBPF_FMT_DD, CBPF_FMT_DDD, CBPF_FMT_BYTECODE, CBPF_FMT_C, CBPF_FMT_JSON,
+};
+#define NLOSSLESS (sizeof(lossless) / sizeof(lossless[0]))
 
 static void finding(const struct cbpf_insn *insns, size_t n, enum cbpf_format f,
 		    const char *why)
@@ -67,8 +77,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			finding(prog.insns, prog.len, f, "failed parse left instructions in *out");
 		return 0;
 	}
-	if (f != CBPF_FMT_RAW && prog.len <= 4096)
+	if (f != CBPF_FMT_RAW && prog.len <= 4096) {
 		check_roundtrip(f, &prog);
+		if (prog.len > 0)
+			check_roundtrip(lossless[data[0] / NFORMATS % NLOSSLESS], &prog);
+	}
 	cbpf_prog_free(&prog);
 	return 0;
 }

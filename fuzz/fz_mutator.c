@@ -5,7 +5,8 @@
  * delete or swap instructions drawn from the 49 valid opcodes; set
  * operands to edges (testsupport/rng.h's edge values, packet length +-1,
  * the SKF_AD_* extensions); keep jumps in range and the last
- * instruction a ret; resize packets to edge lengths. One step in 16 is a
+ * instruction a ret; resize packets to edge lengths; make a compare's
+ * constant and the packet bytes it is compared with agree. One step in 16 is a
  * plain byte-level mutation, so invalid programs stay reachable.
  */
 #include "fz_mutator.h"
@@ -222,12 +223,47 @@ static void fixup(struct work *w)
 	}
 }
 
+/* The jump on #k at or after `at` and the packet load before it: either k
+ * becomes the loaded bytes' value (+-1) or the packet bytes become k, so
+ * that the compare's equality and both its sides are reached (the value a
+ * compare needs is in the packet, not in any edge list). */
+static void match_packet(struct work *w, size_t at)
+{
+	for (size_t j = at; j < w->n; j++) {
+		const struct cbpf_opinfo *op = cbpf_opinfo(w->insns[j].code);
+
+		if (op == NULL || op->kind != CBPF_KIND_JCOND || op->src != CBPF_SRC_K)
+			continue;
+		for (size_t i = j; i-- > 0;) {
+			const struct cbpf_opinfo *ld = cbpf_opinfo(w->insns[i].code);
+			uint32_t k = w->insns[i].k, v = 0;
+			unsigned size;
+
+			if (ld == NULL || ld->kind != CBPF_KIND_LD_ABS)
+				continue;
+			size = (unsigned)ld->size; /* enum cbpf_size is the byte count */
+			if ((uint64_t)k + size > w->len)
+				return;
+			if (ts_below(&w->rng, 2)) {
+				for (unsigned b = 0; b < size; b++)
+					v = v << 8 | w->pkt[k + b];
+				w->insns[j].k = v + ts_below(&w->rng, 3) - 1;
+			} else {
+				for (unsigned b = 0; b < size; b++)
+					w->pkt[k + b] = (uint8_t)(w->insns[j].k >> (8 * (size - 1 - b)));
+			}
+			return;
+		}
+		return;
+	}
+}
+
 static void edit_program(struct work *w)
 {
 	size_t at = w->n ? ts_below(&w->rng, (uint32_t)w->n) : 0;
 	struct cbpf_insn *in = w->n ? &w->insns[at] : NULL;
 
-	switch (ts_below(&w->rng, 10)) {
+	switch (ts_below(&w->rng, 11)) {
 	case 0:
 	case 1:
 		if (in) {
@@ -266,6 +302,9 @@ static void edit_program(struct work *w)
 			w->insns[b] = t;
 		}
 		break;
+	case 9:
+		match_packet(w, at);
+		break;
 	default: {
 		struct cbpf_insn st = { (uint16_t)(ts_below(&w->rng, 2) ? 0x02 : 0x03), 0, 0,
 					ts_below(&w->rng, 16) };
@@ -302,9 +341,13 @@ size_t fz_mutate(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 	return fz_join(w.insns, w.n, w.pkt, w.len, data, max_size);
 }
 
+/* Left out (-DFZ_NO_CUSTOM_MUTATOR) for the planted-bug benchmark's plain
+ * libFuzzer baseline (fuzz/eval.py), which mutates bytes only. */
+#ifndef FZ_NO_CUSTOM_MUTATOR
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
 	return fz_mutate(data, size, max_size, seed);
 }
+#endif

@@ -6,7 +6,12 @@ fuzz/seeds/TARGET/ files. Writes OUT/TARGET/<sha1> files.
 Layouts (fuzz/README.md): codec takes raw records; asm takes bpf_asm
 text; text takes a format selector byte then text; the program-running
 targets take fz_input.h's layout (n, n raw records, packet or seccomp
-input bytes)."""
+input bytes).
+
+With --printer (fuzz/seed_text, built by fuzz/oss-fuzz/build.sh), every
+program is also printed by the library as a tcpdump -d listing (fuzz_text,
+selectors tcpdump and auto) and as bpf_asm text (fuzz_asm): the Python
+forms below cover only the numeric formats."""
 import argparse
 import hashlib
 import json
@@ -14,6 +19,7 @@ import os
 import re
 import shutil
 import struct
+import subprocess
 
 TEXT_FORMATS = ["tcpdump", "dd", "ddd", "bytecode", "c", "json", "auto"]
 PROGRAM_TARGETS = ["fuzz_vm", "fuzz_vm_jit", "fuzz_vm_kernel", "fuzz_vm_pcap", "fuzz_validate_kernel"]
@@ -127,7 +133,19 @@ class Out:
             self.count[target] = n + 1
 
 
-def add_case(out, case):
+def printed(printer, cases, fmt):
+    """Each case's program printed in fmt by the library (None: no printer
+    or no program)."""
+    if not printer:
+        return [None] * len(cases)
+    progs = [c for c in cases if c["insns"]]
+    data = "".join(raw(c["insns"][:4096]).hex() + "\n" for c in progs).encode()
+    r = subprocess.run([printer, fmt], input=data, stdout=subprocess.PIPE, check=True)
+    texts = iter(r.stdout.decode().split("\0"))
+    return [next(texts) if c["insns"] else None for c in cases]
+
+
+def add_case(out, case, tcpdump=None, bpfasm=None):
     insns = case["insns"]
     if case["profile"] == "seccomp":
         for inp in case["inputs"][:2] or [struct.pack("<i6Q", 0, *[0] * 6)]:
@@ -141,6 +159,11 @@ def add_case(out, case):
         out.add("fuzz_codec", raw(insns))
         for name, text in text_forms(insns):
             out.add("fuzz_text", bytes([TEXT_FORMATS.index(name)]) + text.encode())
+        if tcpdump:
+            out.add("fuzz_text", bytes([TEXT_FORMATS.index("tcpdump")]) + tcpdump.encode())
+            out.add("fuzz_text", bytes([TEXT_FORMATS.index("auto")]) + tcpdump.encode())
+    if bpfasm:
+        out.add("fuzz_asm", bpfasm.encode())
     if case["asm_text"]:
         out.add("fuzz_asm", case["asm_text"].encode() + b"\n")
 
@@ -149,13 +172,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--src", default=os.path.join(os.path.dirname(__file__), ".."))
     ap.add_argument("--out", required=True)
+    ap.add_argument("--printer", help="fuzz/seed_text: library-printed text forms")
     args = ap.parse_args()
     out = Out(args.out)
     corpus = os.path.join(args.src, "corpus")
-    for dirpath, _, files in sorted(os.walk(corpus)):
-        for name in sorted(files):
-            if name.endswith(".case"):
-                add_case(out, read_case(os.path.join(dirpath, name)))
+    cases = [read_case(os.path.join(dirpath, name))
+             for dirpath, _, files in sorted(os.walk(corpus))
+             for name in sorted(files) if name.endswith(".case")]
+    tcpdump = printed(args.printer, cases, "tcpdump")
+    bpfasm = printed(args.printer, cases, "bpfasm")
+    for case, td, asm in zip(cases, tcpdump, bpfasm):
+        add_case(out, case, td, asm)
     committed = os.path.join(args.src, "fuzz", "seeds")
     if os.path.isdir(committed):
         for target in sorted(os.listdir(committed)):

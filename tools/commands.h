@@ -20,6 +20,7 @@ int cmd_plugin(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
 int cmd_opcodes(int argc, char **argv);
 int cmd_seccomp(int argc, char **argv);
 /* `cbpf kernel fetch` and `cbpf kernel plugin --target` (cmd_kernel_guest.c) */

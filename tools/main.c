@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "seccomp", cmd_seccomp, "seccomp_data records and actions, as text and bytes" },
 	{ "corpus", cmd_corpus, "the conformance corpus: record, run, merge, render" },
 	{ "triage", cmd_triage, "minimise a divergence, name its cause, file a regression" },
+	{ "fuzz", cmd_fuzz, "fuzz campaigns: rotate targets, keep corpora, triage findings" },
 	{ "opcodes", cmd_opcodes, "the opcode table, as a table or JSON (--json)" },
 };
 

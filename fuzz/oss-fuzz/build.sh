@@ -69,6 +69,9 @@ ar rcs "$OBJ/libcbpf_fuzz.a" "${objs[@]}"
 # table; built without sanitizers or fuzzing flags (it only prints).
 $CC $WARN -O1 $INC "$SRC_TREE/fuzz/dict_gen.c" $(find "$SRC_TREE/lib" -name '*.c' | sort) \
   -o "$OBJ/dict_gen" -lm
+# The library-printed text seeds (tcpdump -d, bpf_asm) for fuzz/seeds.py.
+$CC $WARN -O1 $INC "$SRC_TREE/fuzz/seed_text.c" $(find "$SRC_TREE/lib" -name '*.c' | sort) \
+  -o "$OBJ/seed_text" -lm
 
 # One binary per fuzz/fuzz_*.c, with its dictionary (hand-written tokens of
 # fuzz/dict/KIND.dict plus `dict_gen KIND`) and options.
@@ -91,7 +94,7 @@ $CC $WARN $CFLAGS $INC "$SRC_TREE/fuzz/rawrate.c" -o "$OBJ/rawrate" "$OBJ/libcbp
 
 # Seed corpora: drawn from corpus/ plus fuzz/seeds/, zipped per target.
 rm -rf "$OBJ/seeds"
-"$PYTHON" "$SRC_TREE/fuzz/seeds.py" --src "$SRC_TREE" --out "$OBJ/seeds"
+"$PYTHON" "$SRC_TREE/fuzz/seeds.py" --src "$SRC_TREE" --out "$OBJ/seeds" --printer "$OBJ/seed_text"
 for dir in "$OBJ/seeds"/*/; do
   name=$(basename "$dir")
   rm -f "$OUT/${name}_seed_corpus.zip"

@@ -15,7 +15,7 @@ import tempfile
 from . import casefile, classify, corpus as corpus_mod, env as env_mod, impls as impls_mod
 from . import colour as colour_mod, kernels as kernels_mod, opcodes, paths
 from . import results as results_mod, runner
-from .report import ci_summary, index_html, junit_xml, summary_md
+from .report import ci_summary, fuzz_section, index_html, junit_xml, summary_md
 
 PROG = "cbpf corpus"
 COMMANDS = ("run", "record", "merge", "render")
@@ -238,6 +238,7 @@ def write_reports(doc, out, logs=None):
     """results.json, summary.md, index.html, each atomically; then the
     plugins' stderr of this run (logs: a directory of NAME-LANE.stderr):
     non-empty ones replace the old, and no other *.stderr is left."""
+    fuzz_section.attach(doc, out)  # a campaign's status linked by --report OUT
     # every page is rendered before any is written: a renderer that fails
     # leaves the directory as it was
     pages = {"results.json": json.dumps(doc, indent=1, sort_keys=False) + "\n",

@@ -14,7 +14,7 @@ import html
 import json
 from urllib.parse import quote
 
-from . import clusters, explore_js, plot, triage_cmd
+from . import clusters, explore_js, fuzz_section, plot, triage_cmd
 
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}
@@ -287,6 +287,7 @@ The live kernel is the reference; the kernel row compares it with the recorded e
 {clusters.section_html(doc)}
 <h2>Divergences</h2>
 {divergences(doc)}
+{fuzz_section.section_html(doc)}
 <h2>Broken cases</h2><ul id="broken">{broken}</ul>
 <h2>Implementations</h2><table id="impls">{impl_rows}</table>
 <h2>Environment</h2><table id="env">{env_rows}</table>
