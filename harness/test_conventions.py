@@ -64,7 +64,7 @@ def _man(path):
 def test_a_man_page_per_command_from_its_help(build_dir):
     names = commands()
     assert names == ["asm", "disasm", "check", "run", "plugin", "kernel", "seccomp", "corpus",
-                     "triage", "opcodes"]
+                     "triage", "fuzz", "opcodes"]
     pages = sorted(os.listdir(os.path.join(DOC, "man1")))
     assert pages == sorted(["cbpf.1"] + [f"cbpf-{n}.1" for n in names])
     for n in names:

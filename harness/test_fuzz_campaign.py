@@ -184,7 +184,7 @@ def test_planted_finding_is_triaged_filed_once(cbpf, tmp_path):
     assert first["triage"]["cause"] == "shift-x-ge-32" and first["triage"]["case_status"] == "filed"
     assert first["triage"]["insns"] <= 4
     # The same input again: one finding, the others its duplicates.
-    assert all(f["status"] == "duplicate" and f["duplicate_of"] == first["file"] for f in rest)
+    assert all(f["status"] == "duplicate" and f["duplicate_of"] == first["file"] for f in rest), [(f["file"], f["status"], f.get("duplicate_of"), f.get("signature")) for f in fs]
     filed = os.listdir(corpus / "regress")
     assert len(filed) == 1 and filed[0].startswith("shift-x-ge-32-libpcap-")
     lines = (out / "summary.log").read_text().splitlines()

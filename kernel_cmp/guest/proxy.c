@@ -215,10 +215,27 @@ static int boot(struct proxy *x, char *why, size_t len)
 }
 
 /* The guest died or hung on q[0]: answer it with an error and reboot. */
+static int read_guest(struct proxy *x);
+
+/* Answers a dying guest wrote before it went are still in the channel (a
+ * write that fails with EPIPE can race with them): take them before the
+ * oldest open request is blamed. Bounded: a guest still streaming is cut. */
+static void drain_guest(struct proxy *x)
+{
+	struct pollfd p = { x->vm.fd, POLLIN, 0 };
+
+	for (int i = 0; i < 1024 && x->vm.fd >= 0; i++) {
+		p.revents = 0;
+		if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN) || read_guest(x) != 0)
+			return;
+	}
+}
+
 static void restart(struct proxy *x, const char *what)
 {
 	char tail[300], msg[512], why[512];
 
+	drain_guest(x);
 	kg_vm_console_tail(&x->vm, tail, sizeof(tail));
 	kg_vm_stop(&x->vm, 0);
 	kg_fmt(msg, sizeof(msg), "%s (console: %s)", what, tail[0] ? tail : "empty");

@@ -105,7 +105,9 @@ def collect(status, target, d, build, corpus, triage_dir, log_path, stopping):
     findings (untriaged when stopping() says so: triaged on resume)."""
     convert_engine_inputs(target, d, log_path)
     known = {f["file"] for f in status["findings"]}
-    sigs = {f["signature"]: f["file"] for f in status["findings"]}
+    sigs = {}  # signature -> the first finding with it (a duplicate names that one)
+    for f in status["findings"]:
+        sigs.setdefault(f["signature"], f["file"])
     causes = {}
     for f in status["findings"]:
         t = f.get("triage") or {}
