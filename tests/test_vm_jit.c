@@ -18,6 +18,8 @@
  * on x86-64, never for SECCOMP, never with the flag or CBPF_VM_NO_JIT=1,
  * and not when executable memory is refused (a seccomp filter in a child
  * stands in for SELinux execmem): the VM then interprets.
+ * The public head: each VM's first member is its entry (native code or the
+ * interpreter), which the inline cbpf_vm_run() calls.
  * (test_vm.c runs each of its expectations in both modes too.)
  */
 #include "check.h"
@@ -311,6 +313,51 @@ static void test_modes(void)
 	cbpf_vm_free(NULL);
 }
 
+/*
+ * The public head (cbpf/vm.h): every VM publishes its entry as its first
+ * member, the native code when it has some, else the interpreter (one
+ * function, the same for every interpreted VM); cbpf_vm_run() is that
+ * call, inline, and a NULL vm still gives { 0, ret }.
+ */
+static void test_entry(void)
+{
+	const uint8_t pkt[20] = { [12] = 0x08 };
+	struct pair vms, other;
+	struct cbpf_result a, b;
+	cbpf_vm_entry jit_run, interp_run;
+
+	if (!pair_create(PROG(S(CBPF_LD | CBPF_H | CBPF_ABS, 12), S(CBPF_ALU | CBPF_ADD | CBPF_K, 6),
+			      S(CBPF_RET | CBPF_RET_A, 0)),
+			 &vms) ||
+	    !pair_create(PROG(S(CBPF_RET | CBPF_K, 9)), &other)) {
+		CHECK(0);
+		return;
+	}
+	jit_run = ((const struct cbpf_vm_head *)(const void *)vms.jit)->run;
+	interp_run = ((const struct cbpf_vm_head *)(const void *)vms.interp)->run;
+	CHECK(jit_run != NULL);
+	CHECK(interp_run != NULL);
+	CHECK(interp_run == ((const struct cbpf_vm_head *)(const void *)other.interp)->run);
+	CHECK_EQ(jit_run != interp_run, native_expected());
+	CHECK_EQ(native_expected(),
+		 ((const struct cbpf_vm_head *)(const void *)other.jit)->run != jit_run);
+	a = jit_run(vms.jit, pkt, sizeof(pkt), NULL);
+	b = interp_run(vms.interp, pkt, sizeof(pkt), NULL);
+	CHECK_EQ(a.verdict, 0x806);
+	CHECK_EQ(a.end, CBPF_END_RET);
+	CHECK_EQ(b.verdict, 0x806);
+	a = cbpf_vm_run(vms.jit, pkt, 13, NULL);
+	CHECK_EQ(a.verdict, 0);
+	CHECK_EQ(a.end, CBPF_ABORT_LOAD);
+	a = cbpf_vm_run(other.jit, NULL, 0, NULL);
+	CHECK_EQ(a.verdict, 9);
+	a = cbpf_vm_run(NULL, pkt, sizeof(pkt), NULL);
+	CHECK_EQ(a.verdict, 0);
+	CHECK_EQ(a.end, CBPF_END_RET);
+	pair_free(&vms);
+	pair_free(&other);
+}
+
 /* A NULL packet reads as no bytes; a huge len with a NULL packet too. */
 static void test_null_packet(void)
 {
@@ -503,6 +550,7 @@ int main(void)
 	const struct ts_prog_opts libpcap_progs = { .shape = TS_SHAPE_LIBPCAP, .max_len = 16 };
 
 	test_modes();
+	test_entry();
 	test_exec_refused();
 	test_null_packet();
 	test_long_length();
