@@ -285,6 +285,61 @@ static void test_wire_order(void)
 		    S(retk, 2));
 }
 
+/*
+ * An if-converted block whose load stays in wire order (only its jeq/jset
+ * reads it): `ldh [12]; jeq #0x800; ld{h,w} [16]; j{eq,set} #k; ret; ret`
+ * has two ABS checks, so two bodies: len >= 18 (or 20) runs the one whose
+ * block load is proved (no failure select), shorter packets the checked
+ * one, where the block's load fails. Every length 0..24, both modes.
+ */
+static void spec_case(uint16_t code, uint16_t jmp, uint32_t k, const uint8_t *pkt,
+		      uint32_t want)
+{
+	const unsigned size = code == (CBPF_LD | CBPF_W | CBPF_ABS) ? 4 : 2;
+	struct pair vms;
+
+	if (!pair_create(PROG(S(CBPF_LD | CBPF_H | CBPF_ABS, 12),
+			      J(CBPF_JMP | CBPF_JEQ | CBPF_K, 0x800, 0, 3), S(code, 16),
+			      J(jmp, k, 0, 1), S(CBPF_RET | CBPF_K, 0x40000),
+			      S(CBPF_RET | CBPF_K, 2)),
+			 &vms)) {
+		CHECK(0);
+		return;
+	}
+	for (size_t len = 0; len <= 24; len++) {
+		uint32_t v = len < 14 || len < 16 + size ? 0 : want;
+		enum cbpf_abort end = len < 16 + size ? CBPF_ABORT_LOAD : CBPF_END_RET;
+
+		for (int mode = 0; mode < 2; mode++) {
+			struct cbpf_result r = cbpf_vm_run(mode ? vms.interp : vms.jit, pkt, len, NULL);
+
+			if (r.verdict != v || r.end != end)
+				fprintf(stderr, "spec block: len %zu (%s): got 0x%x/%d, want 0x%x/%d\n",
+					len, mode ? "interpreter" : "native", r.verdict, (int)r.end, v,
+					(int)end);
+			CHECK_EQ(r.verdict, v);
+			CHECK_EQ(r.end, end);
+		}
+	}
+	pair_free(&vms);
+}
+
+static void test_spec_wire(void)
+{
+	static const uint8_t p[24] = { [12] = 0x08, [16] = 0x01, [17] = 0x01, [19] = 0x80 };
+	const uint16_t ldh = CBPF_LD | CBPF_H | CBPF_ABS, ldw = CBPF_LD | CBPF_W | CBPF_ABS;
+	const uint16_t jeq = CBPF_JMP | CBPF_JEQ | CBPF_K, jset = CBPF_JMP | CBPF_JSET | CBPF_K;
+
+	spec_case(ldh, jeq, 0x101, p, 0x40000);
+	spec_case(ldh, jeq, 0x10101, p, 2);
+	spec_case(ldh, jset, 0x100, p, 0x40000);
+	spec_case(ldh, jset, 0x10000, p, 2);
+	spec_case(ldw, jeq, 0x1010080, p, 0x40000);
+	spec_case(ldw, jeq, 0x80, p, 2);
+	spec_case(ldw, jset, 0x80, p, 0x40000);
+	spec_case(ldw, jset, 0x2, p, 2);
+}
+
 /* When there is native code, and the env var. */
 static void test_modes(void)
 {
@@ -556,6 +611,7 @@ int main(void)
 	test_long_length();
 	test_batch();
 	test_wire_order();
+	test_spec_wire();
 	test_escapes();
 	random_programs("random", &short_progs, 0x1a7e0001, 120000, 4);
 	random_programs("random", &long_progs, 0x1a7e0002, 300, 3);

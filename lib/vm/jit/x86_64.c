@@ -440,15 +440,27 @@ static bool spec_block(const struct jit *j, uint32_t b, uint32_t *last)
 	return false;
 }
 
-/* A <- P[k:size] without a branch: from the packet when it holds the
- * bytes, else (ecx counts the failure) from [rsp], which is always
- * mapped; the value is then never used. r10 holds rsp. */
-static void emit_spec_load(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
+/* Whether the ABS load P[k:size] of a block speculated at pc may fail
+ * (its bound is not proved on every path to pc). */
+static bool spec_may_fail(const struct jit *j, uint32_t pc, uint32_t k, unsigned size)
+{
+	return (uint64_t)k + size > known_len(j, pc);
+}
+
+/* A <- P[k:size] (at pc `at`, speculated at pc) without a branch: from
+ * the packet when it holds the bytes, else (ecx counts the failure) from
+ * [rsp], which is always mapped; the value is then never used. r10 holds
+ * rsp. A load only compared by jeq/jset #k stays in wire order. */
+static void emit_spec_load(struct jit *j, uint32_t pc, uint32_t at, uint32_t k, unsigned size)
 {
 	uint64_t end = (uint64_t)k + size;
+	size_t nop;
+	const uint8_t *op = load_op(size, &nop);
 
-	if (end <= known_len(j, pc)) {
-		emit_read_be(j, REG_A, REG_PKT, (int32_t)k, size);
+	if (!spec_may_fail(j, pc, k, size)) {
+		x86_op_rm(&j->b, false, op, nop, REG_A, REG_PKT, (int32_t)k);
+		if (j->wire[at] == 0)
+			emit_to_host(j, REG_A, size);
 		return;
 	}
 	if (end > VM_JIT_MAX_LEN) {               /* always fails */
@@ -459,7 +471,22 @@ static void emit_spec_load(struct jit *j, uint32_t pc, uint32_t k, unsigned size
 	x86_alu_ri(&j->b, true, X86_CMP, REG_LEN, (uint32_t)end);
 	x86_cmov_w(&j->b, true, X86_CC_B, REG_T2, REG_LENV);
 	x86_alu_ri(&j->b, false, X86_ADC, X86_RCX, 0);
-	emit_read_be(j, REG_A, REG_T2, 0, size);
+	x86_op_rm(&j->b, false, op, nop, REG_A, REG_T2, 0);
+	if (j->wire[at] == 0)
+		emit_to_host(j, REG_A, size);
+}
+
+/* Whether some load of the block [b, last) may fail when speculated at pc:
+ * only then does the block count failures (ecx) and select them. */
+static bool spec_block_may_fail(const struct jit *j, uint32_t pc, uint32_t b, uint32_t last)
+{
+	for (uint32_t i = b; i < last; i++) {
+		struct cbpf_typed s = cbpf_decode(j->insns[i]);
+
+		if (s.kind == CBPF_KIND_LD_ABS && spec_may_fail(j, pc, s.k, (unsigned)s.size))
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -467,8 +494,9 @@ static void emit_spec_load(struct jit *j, uint32_t pc, uint32_t k, unsigned size
  * other starts a block that spec_block() accepts: both sides are computed
  * and the result selected with cmov, so the run takes no branch here.
  * The block's loads that may fail set ecx; then its result is a failed
- * load (0, abort load). Nothing runs after, so rcx (ctx) and r10 (len
- * value) are free. Returns false when the pattern does not apply.
+ * load (0, abort load); a block whose loads are all proved in bounds (the
+ * unchecked body) has none of that. Nothing runs after, so rcx (ctx) and
+ * r10 (len value) are free. Returns false when the pattern does not apply.
  */
 static bool emit_speculate(struct jit *j, uint32_t pc, const struct cbpf_typed *t,
 			   enum x86_cc cc)
@@ -476,6 +504,7 @@ static bool emit_speculate(struct jit *j, uint32_t pc, const struct cbpf_typed *
 	uint32_t tt = pc + 1 + t->jt, tf = pc + 1 + t->jf, b, last;
 	enum x86_cc cc_r;                 /* when the jump goes to R */
 	struct cbpf_typed r, ft, rt, rf;
+	bool may_fail;
 
 	if (is_ret(j, tf) && !is_ret(j, tt) && spec_block(j, tt, &last)) {
 		b = tt;
@@ -488,14 +517,17 @@ static bool emit_speculate(struct jit *j, uint32_t pc, const struct cbpf_typed *
 	} else {
 		return false;
 	}
+	may_fail = spec_block_may_fail(j, pc, b, last);
 	x86_mov_rr(&j->b, false, REG_T, REG_A);         /* r9d: A at the jump */
-	x86_alu_rr(&j->b, false, X86_XOR, X86_RCX, X86_RCX); /* no failed load */
-	x86_mov_rr(&j->b, true, REG_LENV, X86_RSP);
+	if (may_fail) {
+		x86_alu_rr(&j->b, false, X86_XOR, X86_RCX, X86_RCX); /* no failed load */
+		x86_mov_rr(&j->b, true, REG_LENV, X86_RSP);
+	}
 	for (uint32_t i = b; i < last; i++) {
 		struct cbpf_typed s = cbpf_decode(j->insns[i]);
 
 		if (s.kind == CBPF_KIND_LD_ABS)
-			emit_spec_load(j, pc, s.k, (unsigned)s.size);
+			emit_spec_load(j, pc, i, s.k, (unsigned)s.size);
 		else if (s.kind == CBPF_KIND_LD_IMM)
 			x86_mov_ri(&j->b, REG_A, s.k);
 		else
@@ -504,13 +536,15 @@ static bool emit_speculate(struct jit *j, uint32_t pc, const struct cbpf_typed *
 	ft = cbpf_decode(j->insns[last]);
 	rt = cbpf_decode(j->insns[last + 1 + ft.jt]);
 	rf = cbpf_decode(j->insns[last + 1 + ft.jf]);
-	if (b == last && j->wire[last] != 0) /* A from before, in wire order */
+	if (j->wire[last] != 0) /* A (from before or the block's load) in wire order */
 		ft.k = cbpf_jit_wire_k(ft.k, j->wire[last], ft.jmp == CBPF_JMP_JSET);
 	emit_compare(j, &ft, REG_A);
 	emit_select_value(j, jump_cc[ft.jmp], &rt, &rf, REG_T2); /* the block's ret */
-	x86_test_rr(&j->b, X86_RCX, X86_RCX);
-	x86_mov_ri64(&j->b, REG_T2, (uint64_t)CBPF_ABORT_LOAD << 32);
-	x86_cmov_w(&j->b, true, X86_CC_NE, REG_A, REG_T2);       /* or a failed load */
+	if (may_fail) {
+		x86_test_rr(&j->b, X86_RCX, X86_RCX);
+		x86_mov_ri64(&j->b, REG_T2, (uint64_t)CBPF_ABORT_LOAD << 32);
+		x86_cmov_w(&j->b, true, X86_CC_NE, REG_A, REG_T2); /* or a failed load */
+	}
 	emit_compare(j, t, REG_T);
 	if (r.src == CBPF_SRC_A) {
 		x86_cmov_w(&j->b, true, cc_r, REG_A, REG_T);     /* R: ret A */
