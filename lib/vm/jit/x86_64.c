@@ -403,13 +403,19 @@ static bool is_ret(const struct jit *j, uint32_t pc)
 	return pc < j->n && cbpf_decode(j->insns[pc]).kind == CBPF_KIND_RET;
 }
 
-enum { SPEC_MAX = 4 }; /* instructions of a block run speculatively */
+enum { SPEC_MAX = 4 };   /* instructions of a block run speculatively */
+enum { SPEC_DEPTH = 4 }; /* nested if-converted jumps (spec_chain) */
+
+/* Where each level of a chain keeps A at its jump (nothing runs after a
+ * chain, so the len value, ctx and vm registers are free; the chains with
+ * one level that count failed loads use rcx and r10, and only r9). */
+static const unsigned spec_save[SPEC_DEPTH] = { REG_T, REG_LENV, X86_RCX, X86_RDI };
 
 /*
  * Whether the block at b can run speculatively, branch-free: straight
  * line ld #k, ABS loads at k >= 0 and ALU on constants other than div/mod,
- * ending (within SPEC_MAX) in a conditional jump on a constant between
- * two rets. Sets *last to that jump.
+ * ending (within SPEC_MAX) in a conditional jump on a constant. Sets
+ * *last to that jump.
  */
 static bool spec_block(const struct jit *j, uint32_t b, uint32_t *last)
 {
@@ -419,8 +425,7 @@ static bool spec_block(const struct jit *j, uint32_t b, uint32_t *last)
 		switch (t.kind) {
 		case CBPF_KIND_JCOND:
 			*last = pc;
-			return t.src == CBPF_SRC_K && is_ret(j, pc + 1 + t.jt) &&
-			       is_ret(j, pc + 1 + t.jf);
+			return t.src == CBPF_SRC_K;
 		case CBPF_KIND_LD_ABS:
 			if (t.k > INT32_MAX)
 				return false;
@@ -436,6 +441,29 @@ static bool spec_block(const struct jit *j, uint32_t b, uint32_t *last)
 		default:
 			return false;
 		}
+	}
+	return false;
+}
+
+/* For the jump t at pc: when one target is a ret and the other is not,
+ * *b <- the other, *r <- the ret, *r_taken <- whether the ret is the
+ * target when the condition holds. */
+static bool spec_target(const struct jit *j, uint32_t pc, const struct cbpf_typed *t,
+			uint32_t *b, uint32_t *r, bool *r_taken)
+{
+	uint32_t tt = pc + 1 + t->jt, tf = pc + 1 + t->jf;
+
+	if (is_ret(j, tf) && !is_ret(j, tt)) {
+		*b = tt;
+		*r = tf;
+		*r_taken = false;
+		return true;
+	}
+	if (is_ret(j, tt) && !is_ret(j, tf)) {
+		*b = tf;
+		*r = tt;
+		*r_taken = true;
+		return true;
 	}
 	return false;
 }
@@ -490,68 +518,120 @@ static bool spec_block_may_fail(const struct jit *j, uint32_t pc, uint32_t b, ui
 }
 
 /*
- * If-conversion of `A op c ? tt : tf` where one target is a ret R and the
- * other starts a block that spec_block() accepts: both sides are computed
- * and the result selected with cmov, so the run takes no branch here.
- * The block's loads that may fail set ecx; then its result is a failed
- * load (0, abort load); a block whose loads are all proved in bounds (the
- * unchecked body) has none of that. Nothing runs after, so rcx (ctx) and
- * r10 (len value) are free. Returns false when the pattern does not apply.
+ * The chain of blocks starting at b, speculated at the jump `top`: a block
+ * (spec_block) whose jump goes to two rets, or to a ret and the next
+ * block of the chain (up to SPEC_DEPTH blocks, and only when no load of
+ * any of them can fail: all proved, as in the unchecked body). These are
+ * the conjunctions of compiled filters ("IPv6, and TCP, and port 443").
+ * Returns how many blocks, 0 when b starts none; *last is b's jump.
  */
-static bool emit_speculate(struct jit *j, uint32_t pc, const struct cbpf_typed *t,
-			   enum x86_cc cc)
+static unsigned spec_chain(const struct jit *j, uint32_t top, uint32_t b, unsigned depth,
+			   uint32_t *last)
 {
-	uint32_t tt = pc + 1 + t->jt, tf = pc + 1 + t->jf, b, last;
-	enum x86_cc cc_r;                 /* when the jump goes to R */
-	struct cbpf_typed r, ft, rt, rf;
-	bool may_fail;
+	struct cbpf_typed ft;
+	uint32_t next, next_last, r;
+	bool r_taken;
+	unsigned inner;
 
-	if (is_ret(j, tf) && !is_ret(j, tt) && spec_block(j, tt, &last)) {
-		b = tt;
-		r = cbpf_decode(j->insns[tf]);
-		cc_r = (enum x86_cc)(cc ^ 1);
-	} else if (is_ret(j, tt) && !is_ret(j, tf) && spec_block(j, tf, &last)) {
-		b = tf;
-		r = cbpf_decode(j->insns[tt]);
-		cc_r = cc;
-	} else {
-		return false;
-	}
-	may_fail = spec_block_may_fail(j, pc, b, last);
-	x86_mov_rr(&j->b, false, REG_T, REG_A);         /* r9d: A at the jump */
-	if (may_fail) {
-		x86_alu_rr(&j->b, false, X86_XOR, X86_RCX, X86_RCX); /* no failed load */
-		x86_mov_rr(&j->b, true, REG_LENV, X86_RSP);
-	}
+	if (!spec_block(j, b, last))
+		return 0;
+	ft = cbpf_decode(j->insns[*last]);
+	if (is_ret(j, *last + 1 + ft.jt) && is_ret(j, *last + 1 + ft.jf))
+		return 1;
+	if (depth + 1 >= SPEC_DEPTH || spec_block_may_fail(j, top, b, *last) ||
+	    !spec_target(j, *last, &ft, &next, &r, &r_taken))
+		return 0;
+	inner = spec_chain(j, top, next, depth + 1, &next_last);
+	if (inner == 0 || (inner == 1 && spec_block_may_fail(j, top, next, next_last)))
+		return 0;
+	return inner + 1;
+}
+
+/*
+ * One level of an if-converted chain (spec_chain), for the jump t at pc
+ * (condition cc) in the chain that starts at the jump `top`: A at the
+ * jump saved in spec_save[depth], the block computed, its own jump
+ * decided (two rets: cmov; else the next level), then rax <- R when the
+ * jump goes to its ret R. With may_fail (one level only), the block's
+ * failed loads (ecx) select a failed load.
+ */
+static void emit_spec_level(struct jit *j, uint32_t top, uint32_t pc,
+			    const struct cbpf_typed *t, enum x86_cc cc, unsigned depth,
+			    bool may_fail)
+{
+	uint32_t b = 0, r_pc = 0, last = 0;
+	bool r_taken = false;
+	unsigned save = spec_save[depth];
+	struct cbpf_typed r, ft, rt, rf;
+	enum x86_cc cc_r;
+
+	(void)spec_target(j, pc, t, &b, &r_pc, &r_taken); /* spec_chain said so */
+	(void)spec_block(j, b, &last);
+	r = cbpf_decode(j->insns[r_pc]);
+	x86_mov_rr(&j->b, false, save, REG_A);
 	for (uint32_t i = b; i < last; i++) {
 		struct cbpf_typed s = cbpf_decode(j->insns[i]);
 
 		if (s.kind == CBPF_KIND_LD_ABS)
-			emit_spec_load(j, pc, i, s.k, (unsigned)s.size);
+			emit_spec_load(j, top, i, s.k, (unsigned)s.size);
 		else if (s.kind == CBPF_KIND_LD_IMM)
 			x86_mov_ri(&j->b, REG_A, s.k);
 		else
 			emit_alu_k(j, s.alu, s.k);
 	}
 	ft = cbpf_decode(j->insns[last]);
-	rt = cbpf_decode(j->insns[last + 1 + ft.jt]);
-	rf = cbpf_decode(j->insns[last + 1 + ft.jf]);
 	if (j->wire[last] != 0) /* A (from before or the block's load) in wire order */
 		ft.k = cbpf_jit_wire_k(ft.k, j->wire[last], ft.jmp == CBPF_JMP_JSET);
-	emit_compare(j, &ft, REG_A);
-	emit_select_value(j, jump_cc[ft.jmp], &rt, &rf, REG_T2); /* the block's ret */
+	if (is_ret(j, last + 1 + ft.jt) && is_ret(j, last + 1 + ft.jf)) {
+		rt = cbpf_decode(j->insns[last + 1 + ft.jt]);
+		rf = cbpf_decode(j->insns[last + 1 + ft.jf]);
+		emit_compare(j, &ft, REG_A);
+		emit_select_value(j, jump_cc[ft.jmp], &rt, &rf, REG_T2); /* the block's ret */
+	} else {
+		emit_spec_level(j, top, last, &ft, jump_cc[ft.jmp], depth + 1, false);
+	}
 	if (may_fail) {
 		x86_test_rr(&j->b, X86_RCX, X86_RCX);
 		x86_mov_ri64(&j->b, REG_T2, (uint64_t)CBPF_ABORT_LOAD << 32);
 		x86_cmov_w(&j->b, true, X86_CC_NE, REG_A, REG_T2); /* or a failed load */
 	}
-	emit_compare(j, t, REG_T);
+	emit_compare(j, t, save);
+	cc_r = r_taken ? cc : (enum x86_cc)(cc ^ 1);
 	if (r.src == CBPF_SRC_A) {
-		x86_cmov_w(&j->b, true, cc_r, REG_A, REG_T);     /* R: ret A */
+		x86_cmov_w(&j->b, true, cc_r, REG_A, save);      /* R: ret A */
 	} else {
 		x86_mov_ri(&j->b, REG_T2, r.k);
 		x86_cmov_w(&j->b, true, cc_r, REG_A, REG_T2);    /* R: ret k */
 	}
+}
+
+/*
+ * If-conversion of `A op c ? tt : tf` where one target is a ret R and the
+ * other starts a chain that spec_chain() accepts: every block is
+ * computed and the result selected with cmovs, so the run takes no
+ * branch here. A one-block chain's loads that may fail set ecx; then its
+ * result is a failed load (0, abort load); a block whose loads are all
+ * proved in bounds (the unchecked body) has none of that. Nothing runs
+ * after. Returns false when the pattern does not apply.
+ */
+static bool emit_speculate(struct jit *j, uint32_t pc, const struct cbpf_typed *t,
+			   enum x86_cc cc)
+{
+	uint32_t b, r, last;
+	bool r_taken, may_fail;
+	unsigned levels;
+
+	if (!spec_target(j, pc, t, &b, &r, &r_taken))
+		return false;
+	levels = spec_chain(j, pc, b, 0, &last);
+	if (levels == 0)
+		return false;
+	may_fail = levels == 1 && spec_block_may_fail(j, pc, b, last);
+	if (may_fail) {
+		x86_alu_rr(&j->b, false, X86_XOR, X86_RCX, X86_RCX); /* no failed load */
+		x86_mov_rr(&j->b, true, REG_LENV, X86_RSP);
+	}
+	emit_spec_level(j, pc, pc, t, cc, 0, may_fail);
 	emit_exit(j);
 	return true;
 }
