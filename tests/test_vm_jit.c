@@ -340,6 +340,76 @@ static void test_spec_wire(void)
 	spec_case(ldw, jset, 0x2, p, 2);
 }
 
+/*
+ * Nested if-conversion (chains of a jump between a ret and a block, up to
+ * 4 blocks): `ip6 and tcp and port`-shaped programs, with ret A and ret #k
+ * at every level and a jset inside, on a packet where every condition
+ * holds and with each condition broken in turn, at every length 0..40
+ * (the unchecked body from 24 bytes, the checked one below). Native and
+ * interpreter agree; a few verdicts are checked exactly.
+ */
+static void chain_case(const struct cbpf_insn *p, size_t n, const uint32_t *want_full)
+{
+	static const uint8_t good[40] = { [12] = 0x86, [13] = 0xdd, [20] = 6, [22] = 0x01,
+					  [23] = 0xbb };
+	const size_t flips[] = { 0, 12, 13, 20, 22, 23 };
+	struct pair vms;
+	long ends[4] = { 0 };
+
+	if (!pair_create(p, n, &vms)) {
+		CHECK(0);
+		return;
+	}
+	for (size_t f = 0; f < sizeof(flips) / sizeof(flips[0]); f++) {
+		uint8_t pkt[40];
+
+		memcpy(pkt, good, sizeof(pkt));
+		if (f > 0)
+			pkt[flips[f]] ^= 0x41;
+		for (size_t len = 0; len <= sizeof(pkt); len++) {
+			check_count++;
+			compare(&vms, p, n, pkt, len, NULL, ends);
+		}
+		if (want_full != NULL)
+			CHECK_EQ(cbpf_vm_run(vms.jit, pkt, sizeof(pkt), NULL).verdict, want_full[f]);
+	}
+	pair_free(&vms);
+}
+
+static void test_spec_chain(void)
+{
+	const uint16_t ldh = CBPF_LD | CBPF_H | CBPF_ABS, ldb = CBPF_LD | CBPF_B | CBPF_ABS;
+	const uint16_t jeq = CBPF_JMP | CBPF_JEQ | CBPF_K, jset = CBPF_JMP | CBPF_JSET | CBPF_K;
+	const uint16_t retk = CBPF_RET | CBPF_K, reta = CBPF_RET | CBPF_RET_A;
+	/* flips: none, [12], [13], [20], [22], [23] */
+	static const uint32_t three[] = { 0xffff, 0, 0, 0, 0, 0 };
+	static const uint32_t ret_a[] = { 0xffff, 0xc7dd, 0x869c, 0x47, 0x40bb, 0x1fa };
+
+	/* ip6 and tcp dst port 443 */
+	chain_case(PROG(S(ldh, 12), J(jeq, 0x86dd, 0, 5), S(ldb, 20), J(jeq, 6, 0, 3), S(ldh, 22),
+			J(jeq, 0x1bb, 0, 1), S(retk, 0xffff), S(retk, 0)),
+		   three);
+	/* ret A where each condition fails, jset last: the A of that level */
+	chain_case(PROG(S(ldh, 12), J(jeq, 0x86dd, 0, 5), S(ldb, 20), J(jeq, 6, 0, 4), S(ldh, 22),
+			J(jset, 0x100, 0, 1), S(reta, 0), S(retk, 2), S(reta, 0)),
+		   NULL);
+	/* four levels, an empty block (a jeq on the same A) and ALU in one */
+	chain_case(PROG(S(ldh, 12), J(jeq, 0x86dd, 0, 9), S(ldb, 20), J(jeq, 7, 7, 0),
+			J(jeq, 6, 0, 6), S(ldh, 22), S(CBPF_ALU | CBPF_AND | CBPF_K, 0xfff),
+			J(jeq, 0x1bb, 0, 3), S(ldb, 23), J(jset, 0x80, 0, 2), S(reta, 0),
+			S(retk, 0x40000), S(reta, 0)),
+		   NULL);
+	/* five levels: the outer jump is not converted, the rest is */
+	chain_case(PROG(S(ldh, 12), J(jeq, 0x86dd, 0, 9), S(ldb, 20), J(jeq, 6, 0, 7), S(ldb, 22),
+			J(jeq, 1, 0, 5), S(ldb, 23), J(jeq, 0xbb, 0, 3), S(ldb, 13),
+			J(jeq, 0xdd, 0, 1), S(reta, 0), S(retk, 0)),
+		   NULL);
+	/* ret A at the outer level only: the ethertype when it is not IPv6 */
+	chain_case(PROG(S(ldh, 12), J(jeq, 0x86dd, 0, 5), S(ldb, 20), J(jeq, 6, 0, 3), S(ldh, 22),
+			J(jeq, 0x1bb, 0, 1), S(retk, 0xffff), S(reta, 0)),
+		   ret_a);
+}
+
 /* When there is native code, and the env var. */
 static void test_modes(void)
 {
@@ -612,6 +682,7 @@ int main(void)
 	test_batch();
 	test_wire_order();
 	test_spec_wire();
+	test_spec_chain();
 	test_escapes();
 	random_programs("random", &short_progs, 0x1a7e0001, 120000, 4);
 	random_programs("random", &long_progs, 0x1a7e0002, 300, 3);
