@@ -410,6 +410,51 @@ static void test_spec_chain(void)
 		   ret_a);
 }
 
+/*
+ * ld #len: the packet length without a ctx (the fall-through path), with
+ * a ctx whose len is unset, and ctx->len itself (the out-of-line tail,
+ * truncated to u32), with a NULL packet too (no bytes: 0).
+ */
+static void test_len_ctx(void)
+{
+	static const uint8_t pkt[64];
+	struct cbpf_ctx c;
+	struct pair vms;
+	const int64_t lens[] = { CBPF_CTX_UNSET, 0, 999, 1000, 0x1000003e8ll, -1 };
+	const uint32_t want[] = { 2, 2, 2, 1, 1, 1 };
+
+	if (!pair_create(PROG(S(CBPF_LD | CBPF_LEN, 0), J(CBPF_JMP | CBPF_JGE | CBPF_K, 1000, 0, 1),
+			      S(CBPF_RET | CBPF_K, 1), S(CBPF_RET | CBPF_K, 2)),
+			 &vms)) {
+		CHECK(0);
+		return;
+	}
+	for (int mode = 0; mode < 2; mode++) {
+		const struct cbpf_vm *vm = mode ? vms.interp : vms.jit;
+
+		CHECK_EQ(cbpf_vm_run(vm, pkt, sizeof(pkt), NULL).verdict, 2);
+		CHECK_EQ(cbpf_vm_run(vm, pkt, 1000, NULL).verdict, 1);
+		CHECK_EQ(cbpf_vm_run(vm, NULL, 1000, NULL).verdict, 2);
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			cbpf_ctx_init(&c);
+			c.len = lens[i];
+			CHECK_EQ(cbpf_vm_run(vm, pkt, sizeof(pkt), &c).verdict, want[i]);
+		}
+	}
+	pair_free(&vms);
+	if (!pair_create(PROG(S(CBPF_LD | CBPF_LEN, 0), S(CBPF_RET | CBPF_RET_A, 0)), &vms)) {
+		CHECK(0);
+		return;
+	}
+	cbpf_ctx_init(&c);
+	c.len = 0x100000007ll;
+	CHECK_EQ(cbpf_vm_run(vms.jit, pkt, sizeof(pkt), &c).verdict, 7);
+	c.len = CBPF_CTX_UNSET;
+	CHECK_EQ(cbpf_vm_run(vms.jit, pkt, 33, &c).verdict, 33);
+	CHECK_EQ(cbpf_vm_run(vms.jit, pkt, 34, NULL).verdict, 34);
+	pair_free(&vms);
+}
+
 /* When there is native code, and the env var. */
 static void test_modes(void)
 {
@@ -683,6 +728,7 @@ int main(void)
 	test_wire_order();
 	test_spec_wire();
 	test_spec_chain();
+	test_len_ctx();
 	test_escapes();
 	random_programs("random", &short_progs, 0x1a7e0001, 120000, 4);
 	random_programs("random", &long_progs, 0x1a7e0002, 300, 3);

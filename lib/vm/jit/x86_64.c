@@ -87,6 +87,8 @@ struct jit {
 	bool long_len;         /* some load assumes len <= VM_JIT_MAX_LEN */
 	bool reads_x;          /* X may be read (or saved by an escape) */
 	bool writes_a_first;   /* pc 0 sets A without reading it or escaping */
+	size_t ctx_len_jcc;    /* uses_len: the prologue's jump to the ctx->len tail */
+	size_t ctx_len_back;   /* and where that tail returns */
 	bool fail;             /* out of memory or an unexpected instruction */
 };
 
@@ -747,6 +749,31 @@ static void emit_escape_tail(struct jit *j)
 	x86_ret(&j->b);
 }
 
+/* r10d <- ld #len: the packet length when ctx is NULL (falling
+ * through, the capture loop's case), else the out-of-line tail
+ * (emit_ctx_len_tail) reads ctx->len. */
+static void emit_len_value(struct jit *j)
+{
+	x86_mov_rr(&j->b, false, REG_LENV, REG_LEN);
+	x86_test_rr64(&j->b, REG_CTX, REG_CTX);
+	j->ctx_len_jcc = x86_jcc(&j->b, X86_CC_NE);
+	j->ctx_len_back = j->b.len;
+}
+
+/* With a ctx: r10d <- ctx->len unless it is unset, then back. */
+static void emit_ctx_len_tail(struct jit *j)
+{
+	static const uint8_t load64[] = { 0x8b };
+
+	x86_patch_rel32(&j->b, j->ctx_len_jcc, j->b.len);
+	x86_op_rm(&j->b, true, load64, 1, REG_T2, REG_CTX, (int32_t)offsetof(struct cbpf_ctx, len));
+	x86_mov_ri64(&j->b, REG_T, (uint64_t)CBPF_CTX_UNSET);
+	x86_alu_rr(&j->b, true, X86_CMP, REG_T2, REG_T);
+	x86_patch_rel32(&j->b, x86_jcc(&j->b, X86_CC_E), j->ctx_len_back);
+	x86_mov_rr(&j->b, false, REG_LENV, REG_T2);
+	x86_patch_rel32(&j->b, x86_jmp(&j->b), j->ctx_len_back);
+}
+
 /*
  * The out-of-line tails: per IND load, the slow path (o in r9d: negative as
  * an int escapes to the windows, else the load fails); then the shared
@@ -766,6 +793,8 @@ static void emit_tails(struct jit *j, size_t *fail, size_t *div0, size_t *esc,
 		jcc_to(j, X86_CC_NS, LBL_FAIL, 0);
 		emit_escape(j, j->fix[i].pc);
 	}
+	if (j->uses_len)
+		emit_ctx_len_tail(j);
 	*fail = j->b.len;
 	emit_end(j, CBPF_ABORT_LOAD);
 	*div0 = j->b.len;
@@ -801,24 +830,6 @@ static void resolve(struct jit *j, size_t fail, size_t div0, size_t esc, size_t 
 		}
 		x86_patch_rel32(&j->b, f->pos, to);
 	}
-}
-
-/* r10d <- ld #len: ctx->len unless ctx is NULL or its len is unset. */
-static void emit_len_value(struct jit *j)
-{
-	static const uint8_t load64[] = { 0x8b };
-	size_t no_ctx, unset;
-
-	x86_mov_rr(&j->b, false, REG_LENV, REG_LEN);
-	x86_test_rr64(&j->b, REG_CTX, REG_CTX);
-	no_ctx = x86_jcc(&j->b, X86_CC_E);
-	x86_op_rm(&j->b, true, load64, 1, REG_T2, REG_CTX, (int32_t)offsetof(struct cbpf_ctx, len));
-	x86_mov_ri64(&j->b, REG_T, (uint64_t)CBPF_CTX_UNSET);
-	x86_alu_rr(&j->b, true, X86_CMP, REG_T2, REG_T);
-	unset = x86_jcc(&j->b, X86_CC_E);
-	x86_mov_rr(&j->b, false, REG_LENV, REG_T2);
-	x86_patch_rel32(&j->b, no_ctx, j->b.len);
-	x86_patch_rel32(&j->b, unset, j->b.len);
 }
 
 /*
