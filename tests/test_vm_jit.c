@@ -455,6 +455,65 @@ static void test_len_ctx(void)
 	pair_free(&vms);
 }
 
+/*
+ * What the code knows of X: IND loads after ldxb 4*([k]&0xf) or ldx #k
+ * (X small: one compare of X + k + size, no window) fail exactly at the
+ * packet's end; after tax (X unbounded) the general form; and X is 0 on
+ * a path that never wrote it even when another path did.
+ */
+static void test_x_known(void)
+{
+	uint8_t pkt[96];
+	const uint16_t ldxb = CBPF_LDX | CBPF_B | CBPF_MSH, ldh_x = CBPF_LD | CBPF_H | CBPF_IND;
+	const uint16_t reta = CBPF_RET | CBPF_RET_A;
+	struct pair msh, imm, tax, path;
+	long ends[4] = { 0 };
+
+	memset(pkt, 0, sizeof(pkt));
+	if (!pair_create(PROG(S(ldxb, 14), S(ldh_x, 14), S(reta, 0)), &msh) ||
+	    !pair_create(PROG(S(CBPF_LDX | CBPF_IMM, 0xffff), S(CBPF_LD | CBPF_B | CBPF_IND, 2),
+			      S(reta, 0)),
+			 &imm) ||
+	    !pair_create(PROG(S(CBPF_LD | CBPF_IMM, 0xfffffffe), S(CBPF_MISC | CBPF_TAX, 0),
+			      S(ldh_x, 4), S(reta, 0)),
+			 &tax) ||
+	    !pair_create(PROG(S(CBPF_LD | CBPF_B | CBPF_ABS, 0),
+			      J(CBPF_JMP | CBPF_JEQ | CBPF_K, 1, 0, 1), S(CBPF_LDX | CBPF_IMM, 5),
+			      S(CBPF_MISC | CBPF_TXA, 0), S(reta, 0)),
+			 &path)) {
+		CHECK(0);
+		return;
+	}
+	for (int ihl = 5; ihl <= 15; ihl += 10) {
+		size_t end = 4 * (size_t)ihl + 14 + 2;
+
+		pkt[14] = (uint8_t)(0x40 | ihl);
+		pkt[end - 2] = 0x12;
+		pkt[end - 1] = 0x34;
+		for (size_t len = 0; len <= sizeof(pkt); len++) {
+			check_count++;
+			compare(&msh, NULL, 0, pkt, len, NULL, ends);
+			compare(&imm, NULL, 0, pkt, len, NULL, ends);
+			compare(&tax, NULL, 0, pkt, len, NULL, ends);
+		}
+		CHECK_EQ(cbpf_vm_run(msh.jit, pkt, end, NULL).verdict, 0x1234);
+		CHECK_EQ(cbpf_vm_run(msh.jit, pkt, end - 1, NULL).end, CBPF_ABORT_LOAD);
+	}
+	CHECK_EQ(cbpf_vm_run(imm.jit, pkt, sizeof(pkt), NULL).end, CBPF_ABORT_LOAD);
+	/* X + 4 = 2: the bytes at 2, 3 */
+	pkt[2] = 0xab;
+	pkt[3] = 0xcd;
+	CHECK_EQ(cbpf_vm_run(tax.jit, pkt, sizeof(pkt), NULL).verdict, 0xabcd);
+	pkt[0] = 1;
+	CHECK_EQ(cbpf_vm_run(path.jit, pkt, 1, NULL).verdict, 5);
+	pkt[0] = 2;
+	CHECK_EQ(cbpf_vm_run(path.jit, pkt, 1, NULL).verdict, 0);
+	pair_free(&msh);
+	pair_free(&imm);
+	pair_free(&tax);
+	pair_free(&path);
+}
+
 /* When there is native code, and the env var. */
 static void test_modes(void)
 {
@@ -729,6 +788,7 @@ int main(void)
 	test_spec_wire();
 	test_spec_chain();
 	test_len_ctx();
+	test_x_known();
 	test_escapes();
 	random_programs("random", &short_progs, 0x1a7e0001, 120000, 4);
 	random_programs("random", &long_progs, 0x1a7e0002, 300, 3);

@@ -66,12 +66,22 @@ struct jit_fixup {
 	unsigned version;      /* LBL_PC: in which copy of the body (jit.version) */
 };
 
+/* What every path to a pc says about X: an upper bound of its value
+ * (UINT32_MAX: none), and whether it was written (else it is the 0 of
+ * entry); reached: some path gets there. */
+struct jit_x {
+	uint32_t max;
+	bool written;
+	bool reached;
+};
+
 struct jit {
 	struct x86_buf b;
 	struct jit_fixup *fix;
 	size_t nfix, capfix;
 	size_t *pc_pos;        /* code offset of each pc, per version (2n) */
 	uint64_t *known;       /* per pc: len is at least this on every path */
+	struct jit_x *x;       /* per pc: what is known of X */
 	uint8_t *wire;         /* per pc: loads kept in wire order (wire_order.h) */
 	/* Bounds-check versioning: with max_end > 0 the body is emitted
 	 * twice. Version 0 runs when len >= max_end (one compare at entry),
@@ -197,6 +207,33 @@ static void emit_ld_abs(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
 		emit_to_host(j, REG_A, size);
 }
 
+/* IND loads whose offset X + k is never negative as an int: X below this
+ * on every path (ldxb 4*([k]&0xf) gives at most 60) and k below
+ * IND_BOUNDED_K. */
+#define IND_BOUNDED_X 0xffffu
+#define IND_BOUNDED_K (0x7fffffffu - 0x20000u)
+
+/*
+ * A <- P[X+k:size] when X <= IND_BOUNDED_X and k < IND_BOUNDED_K: the
+ * offset is a non-negative int (no window, no wrap), so the load reads
+ * [pkt + X + k] and one compare of X + k + size against len fails it;
+ * none when every path proved len >= max X + k + size.
+ */
+static void emit_ld_ind_bounded(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
+{
+	size_t nop;
+	const uint8_t *op = load_op(size, &nop);
+
+	if ((uint64_t)j->x[pc].max + k + size > known_len(j, pc)) {
+		x86_lea(&j->b, false, REG_T2, REG_X, (int32_t)(k + size));
+		x86_alu_rr(&j->b, true, X86_CMP, REG_T2, REG_LEN);
+		jcc_to(j, X86_CC_A, LBL_FAIL, 0);
+	}
+	x86_op_rmid(&j->b, op, nop, REG_A, REG_PKT, REG_X, (int32_t)k);
+	if (j->wire[pc] == 0)
+		emit_to_host(j, REG_A, size);
+}
+
 /* A <- P[X+k:size]: o = X + k (mod 2^32) in r9d; o + size > len goes to a
  * stub that fails the load, or escapes when o is negative as an int. */
 static void emit_ld_ind(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
@@ -204,6 +241,11 @@ static void emit_ld_ind(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
 	size_t nop;
 	const uint8_t *op = load_op(size, &nop);
 	int32_t disp = (int32_t)(k <= INT32_MAX ? (int64_t)k : (int64_t)k - 0x100000000ll);
+
+	if (j->x[pc].reached && j->x[pc].max <= IND_BOUNDED_X && k < IND_BOUNDED_K) {
+		emit_ld_ind_bounded(j, pc, k, size);
+		return;
+	}
 
 	x86_lea(&j->b, false, REG_T, REG_X, disp);
 	x86_lea(&j->b, true, REG_T2, REG_T, (int32_t)size);
@@ -910,10 +952,61 @@ static bool sets_a_only(const struct cbpf_insn *insn)
 	}
 }
 
+/* X after t, given what was known before it. */
+static struct jit_x x_after(const struct cbpf_typed *t, struct jit_x x)
+{
+	bool to_x = t->reg == CBPF_REG_X;
+
+	switch (t->kind) {
+	case CBPF_KIND_LD_MSH: x.max = 60; break;                 /* 4 * (b & 0xf) */
+	case CBPF_KIND_LD_IMM: if (!to_x) return x; x.max = t->k; break;
+	case CBPF_KIND_LD_LEN:
+	case CBPF_KIND_LD_MEM: if (!to_x) return x; x.max = UINT32_MAX; break;
+	case CBPF_KIND_TAX: x.max = UINT32_MAX; break;
+	default: return x;
+	}
+	x.written = true;
+	return x;
+}
+
+/* Merge x into what pc's other predecessors said. */
+static void x_into(struct jit *j, size_t pc, struct jit_x x)
+{
+	struct jit_x *to;
+
+	if (pc >= j->n)
+		return;
+	to = &j->x[pc];
+	if (!to->reached) {
+		*to = x;
+		return;
+	}
+	to->max = x.max > to->max ? x.max : to->max;
+	to->written = to->written && x.written;
+}
+
+/* Give every successor of pc what X is after it. */
+static void flow_x(struct jit *j, size_t pc, const struct cbpf_typed *t)
+{
+	struct jit_x x = x_after(t, j->x[pc]);
+
+	if (t->kind == CBPF_KIND_RET)
+		return;
+	if (t->kind == CBPF_KIND_JA) {
+		x_into(j, pc + 1 + t->k, x);
+	} else if (t->kind == CBPF_KIND_JCOND) {
+		x_into(j, pc + 1 + t->jt, x);
+		x_into(j, pc + 1 + t->jf, x);
+	} else {
+		x_into(j, pc + 1, x);
+	}
+}
+
 /* What the prologue must provide for instruction t: the input (pkt, len),
- * the bound len <= VM_JIT_MAX_LEN, X = 0. An escape (windows, extensions)
- * reads all three in the interpreter. */
-static void note_registers(struct jit *j, const struct cbpf_typed *t)
+ * the bound len <= VM_JIT_MAX_LEN, X = 0 (only where X may be read, or
+ * saved by an escape, before the program wrote it). An escape (windows,
+ * extensions) reads all three in the interpreter. */
+static void note_registers(struct jit *j, const struct cbpf_typed *t, bool x_written)
 {
 	uint64_t end = (uint64_t)t->k + (t->kind == CBPF_KIND_LD_MSH ? 1 : (unsigned)t->size);
 	bool escapes = t->kind == CBPF_KIND_LD_EXT ||
@@ -925,10 +1018,11 @@ static void note_registers(struct jit *j, const struct cbpf_typed *t)
 	j->reads_input |= load || escapes || t->kind == CBPF_KIND_LD_LEN;
 	j->long_len |= escapes || t->kind == CBPF_KIND_LD_IND ||
 		       (load && end > VM_JIT_MAX_LEN);
-	j->reads_x |= escapes || t->kind == CBPF_KIND_LD_IND || t->kind == CBPF_KIND_TXA ||
-		      (t->kind == CBPF_KIND_ST && t->reg == CBPF_REG_X) ||
-		      ((t->kind == CBPF_KIND_ALU || t->kind == CBPF_KIND_JCOND) &&
-		       t->src == CBPF_SRC_X);
+	j->reads_x |= !x_written &&
+		      (escapes || t->kind == CBPF_KIND_LD_IND || t->kind == CBPF_KIND_TXA ||
+		       (t->kind == CBPF_KIND_ST && t->reg == CBPF_REG_X) ||
+		       ((t->kind == CBPF_KIND_ALU || t->kind == CBPF_KIND_JCOND) &&
+			t->src == CBPF_SRC_X));
 }
 
 /* Versioning applies to programs whose loads all lie in the first 64 KiB
@@ -960,16 +1054,21 @@ static void scan(struct jit *j, const struct cbpf_insn *insns)
 	uint64_t max_end = 0;
 	size_t checks = 0;
 
-	for (size_t pc = 0; pc < j->n; pc++)
+	for (size_t pc = 0; pc < j->n; pc++) {
 		j->known[pc] = pc == 0 ? 0 : UINT64_MAX;
+		j->x[pc] = (struct jit_x){ 0, false, pc == 0 };
+	}
 	for (size_t pc = 0; pc < j->n; pc++) {
 		struct cbpf_typed t = cbpf_decode(insns[pc]);
 
 		if (j->known[pc] == UINT64_MAX)
 			j->known[pc] = 0;
+		if (!j->x[pc].reached) /* dead code: assume nothing */
+			j->x[pc] = (struct jit_x){ UINT32_MAX, false, false };
 		j->frame |= t.kind == CBPF_KIND_LD_MEM || t.kind == CBPF_KIND_ST;
 		j->uses_len |= t.kind == CBPF_KIND_LD_LEN;
-		note_registers(j, &t);
+		note_registers(j, &t, j->x[pc].written);
+		flow_x(j, pc, &t);
 		note_check(&t, j->known[pc], &checks, &max_end);
 		flow_len(j, pc, &t, proven_len(&t, j->known[pc]));
 	}
@@ -1089,13 +1188,16 @@ int cbpf_vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *
 		return -1;
 	j.pc_pos = malloc(2 * n * sizeof(*j.pc_pos));
 	j.known = malloc(n * sizeof(*j.known));
+	j.x = malloc(n * sizeof(*j.x));
 	j.wire = malloc(n);
 	if (j.wire != NULL && cbpf_jit_wire_order(insns, n, j.wire) != 0) {
 		free(j.wire);
 		j.wire = NULL;
 	}
-	if (j.pc_pos != NULL && j.known != NULL && j.wire != NULL && generate(&j, insns) == 0)
+	if (j.pc_pos != NULL && j.known != NULL && j.x != NULL && j.wire != NULL &&
+	    generate(&j, insns) == 0)
 		err = install(&j.b, out);
+	free(j.x);
 	free(j.wire);
 	free(j.known);
 	free(j.pc_pos);
