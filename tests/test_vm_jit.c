@@ -641,6 +641,22 @@ static void test_long_length(void)
 		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
 		pair_free(&vms);
 	}
+	/* the same with two ABS checks first: two bodies, the long check
+	 * merged into the choice of body */
+	if (pair_create(PROG(S(CBPF_LD | CBPF_B | CBPF_ABS, 1), S(CBPF_LD | CBPF_B | CBPF_ABS, 2),
+			     S(CBPF_LDX | CBPF_W | CBPF_IMM, 0x80000000),
+			     S(CBPF_LD | CBPF_B | CBPF_IND, 16), S(CBPF_RET | CBPF_K, 7)),
+			&vms)) {
+		struct cbpf_result a = cbpf_vm_run(vms.jit, pkt, len, NULL);
+
+		CHECK_EQ(a.verdict, 0);
+		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
+		a = cbpf_vm_run(vms.jit, pkt, (size_t)INT32_MAX + 1, NULL);
+		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
+		a = cbpf_vm_run(vms.jit, pkt, 2, NULL);
+		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
+		pair_free(&vms);
+	}
 	if (pair_create(PROG(S(CBPF_LD | CBPF_B | CBPF_ABS, 5), S(CBPF_MISC | CBPF_TAX, 0),
 			     S(CBPF_LD | CBPF_LEN, 0), S(CBPF_ALU | CBPF_ADD | CBPF_X, 0),
 			     S(CBPF_RET | CBPF_RET_A, 0)),
