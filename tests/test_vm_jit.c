@@ -641,8 +641,7 @@ static void test_long_length(void)
 		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
 		pair_free(&vms);
 	}
-	/* the same with two ABS checks first: two bodies, the long check
-	 * merged into the choice of body */
+	/* the same with two ABS checks first (two bodies) */
 	if (pair_create(PROG(S(CBPF_LD | CBPF_B | CBPF_ABS, 1), S(CBPF_LD | CBPF_B | CBPF_ABS, 2),
 			     S(CBPF_LDX | CBPF_W | CBPF_IMM, 0x80000000),
 			     S(CBPF_LD | CBPF_B | CBPF_IND, 16), S(CBPF_RET | CBPF_K, 7)),

@@ -874,15 +874,6 @@ static void resolve(struct jit *j, size_t fail, size_t div0, size_t esc, size_t 
 	}
 }
 
-/* Whether the two length checks at entry (len > VM_JIT_MAX_LEN: the
- * interpreter; len >= max_end: the unchecked body) are one compare on the
- * fast path (generate()); not with a frame, which the interpreter's tail
- * call must not see. */
-static bool merged_len_checks(const struct jit *j)
-{
-	return j->long_len && j->max_end > 0 && !j->frame;
-}
-
 /*
  * Prologue: a NULL packet reads as no bytes (len <- 0, as the interpreter
  * does); lengths past VM_JIT_MAX_LEN go to the interpreter when a load
@@ -897,7 +888,7 @@ static void emit_prologue(struct jit *j)
 		x86_test_rr64(&j->b, REG_PKT, REG_PKT);
 		x86_cmov_w(&j->b, true, X86_CC_E, REG_LEN, REG_PKT);
 	}
-	if (j->long_len && !merged_len_checks(j)) {
+	if (j->long_len) {
 		x86_alu_ri(&j->b, true, X86_CMP, REG_LEN, (uint32_t)VM_JIT_MAX_LEN);
 		jcc_to(j, X86_CC_A, LBL_LONG, 0);
 	}
@@ -1104,24 +1095,7 @@ static int generate(struct jit *j, const struct cbpf_insn *insns)
 	j->insns = insns;
 	scan(j, insns);
 	emit_prologue(j);
-	if (merged_len_checks(j)) {
-		/* max_end <= len <= VM_JIT_MAX_LEN (len - max_end unsigned, one
-		 * compare): the body without ABS/MSH checks; else a stub sends
-		 * long packets to the interpreter and the others to the checked
-		 * body. */
-		size_t other;
-
-		x86_lea(&j->b, true, REG_T2, REG_LEN, -(int32_t)j->max_end);
-		x86_alu_ri(&j->b, true, X86_CMP, REG_T2,
-			   (uint32_t)(VM_JIT_MAX_LEN - j->max_end));
-		other = x86_jcc(&j->b, X86_CC_A);
-		j->version = 0;
-		emit_body(j, insns);
-		x86_patch_rel32(&j->b, other, j->b.len);
-		j->version = 1;
-		x86_alu_ri(&j->b, true, X86_CMP, REG_LEN, (uint32_t)VM_JIT_MAX_LEN);
-		jcc_to(j, X86_CC_A, LBL_LONG, 0);
-	} else if (j->max_end > 0) {
+	if (j->max_end > 0) {
 		/* len >= max_end: the body without ABS/MSH checks; else the
 		 * checked one. */
 		x86_alu_ri(&j->b, true, X86_CMP, REG_LEN, (uint32_t)j->max_end);
