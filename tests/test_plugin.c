@@ -19,6 +19,7 @@
 #include "cbpf/errname.h"
 #include "cbpf/plugin.h"
 #include "check.h"
+#include "fdio.h"
 #include "rng.h"
 #include "json.h"
 #include "peak_mem.h"
@@ -664,20 +665,6 @@ static char *read_line(int fd)
 	return NULL;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Lock-step: each response arrives before the next request is written,
  * so the plugin flushes every line. */
 static void test_process_lockstep(void)
@@ -703,14 +690,14 @@ static void test_process_lockstep(void)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		CHECK_EQ(write_all(c.in, steps[i].req, strlen(steps[i].req)), 0);
+		CHECK_EQ(fd_write_all(c.in, steps[i].req, strlen(steps[i].req)), 0);
 		char *line = read_line(c.out);
 		CHECK_STR(line, steps[i].resp);
 		free(line);
 	}
 	/* a last line without a newline is still a request, answered at EOF */
 	const char *last = REQ("\"last\"", "[[6,0,0,1]]", ",\"packets\":[]");
-	CHECK_EQ(write_all(c.in, last, strlen(last)), 0);
+	CHECK_EQ(fd_write_all(c.in, last, strlen(last)), 0);
 	close(c.in);
 	c.in = -1;
 	char *line = read_line(c.out);
