@@ -38,21 +38,6 @@ static int bc_field(struct fmt_cursor *c, uint64_t max, const char *what, uint64
 	return 0;
 }
 
-/* "code jt jf k" (fields separated by whitespace). */
-static int bc_record(struct fmt_cursor *c, struct cbpf_insn *in)
-{
-	uint64_t code, jt, jf, k;
-
-	if (bc_field(c, UINT16_MAX, "code", &code) < 0 || bc_field(c, UINT8_MAX, "jt", &jt) < 0 ||
-	    bc_field(c, UINT8_MAX, "jf", &jf) < 0 || bc_field(c, UINT32_MAX, "k", &k) < 0)
-		return -1;
-	in->code = (uint16_t)code;
-	in->jt = (uint8_t)jt;
-	in->jf = (uint8_t)jf;
-	in->k = (uint32_t)k;
-	return 0;
-}
-
 /* The separator after a record: ',' before the next one; after the last,
  * an optional ',' and then the end. */
 static int bc_separator(struct fmt_cursor *c, int last)
@@ -90,7 +75,7 @@ static int bc_parse(struct fmt_cursor *c, struct cbpf_prog *out)
 		if (fc_at_end(c))
 			return fc_error(c, "the count says %llu instructions, found %llu",
 					(unsigned long long)count, (unsigned long long)i);
-		if (bc_record(c, &in) < 0 || fc_push(c, out, in, line, col) < 0 ||
+		if (fc_record_fields(c, bc_field, NULL, &in) < 0 || fc_push(c, out, in, line, col) < 0 ||
 		    bc_separator(c, i + 1 == count) < 0)
 			return -1;
 	}

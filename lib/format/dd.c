@@ -82,17 +82,9 @@ static int ddd_line_end(struct fmt_cursor *c, const char *after)
 /* "code jt jf k" on one line. */
 static int ddd_record(struct fmt_cursor *c, struct cbpf_insn *in)
 {
-	uint64_t code, jt, jf, k;
-
-	if (ddd_field(c, UINT16_MAX, "code", &code) < 0 || ddd_field(c, UINT8_MAX, "jt", &jt) < 0 ||
-	    ddd_field(c, UINT8_MAX, "jf", &jf) < 0 || ddd_field(c, UINT32_MAX, "k", &k) < 0 ||
-	    ddd_line_end(c, "the 4 fields code jt jf k") < 0)
+	if (fc_record_fields(c, ddd_field, NULL, in) < 0)
 		return -1;
-	in->code = (uint16_t)code;
-	in->jt = (uint8_t)jt;
-	in->jf = (uint8_t)jf;
-	in->k = (uint32_t)k;
-	return 0;
+	return ddd_line_end(c, "the 4 fields code jt jf k");
 }
 
 static int ddd_parse(struct fmt_cursor *c, struct cbpf_prog *out)
