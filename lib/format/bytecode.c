@@ -12,18 +12,11 @@
 #include "formats.h"
 #include "brace.h"
 #include "cursor.h"
-#include "support/strbuf.h"
 
 char *fmt_bytecode_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
-	struct strbuf b = { 0 };
-
-	sb_printf(&b, "%zu,", n);
-	for (size_t i = 0; i < n; i++)
-		sb_printf(&b, "%u %u %u %u,", (unsigned)insns[i].code, (unsigned)insns[i].jt,
-			  (unsigned)insns[i].jf, (unsigned)insns[i].k);
-	sb_putc(&b, '\n');
-	return sb_finish(&b, outlen);
+	static const struct fmt_numeric bytecode = { "%zu,", "%u %u %u %u,", "\n" };
+	return fmt_numeric_print(insns, n, &bytecode, outlen);
 }
 
 /* A decimal field in [0, max] and the space after it. */
@@ -89,12 +82,8 @@ int fmt_bytecode_parse(const char *buf, size_t len, struct cbpf_prog *out, struc
 
 char *fmt_c_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
-	struct strbuf b = { 0 };
-
-	for (size_t i = 0; i < n; i++)
-		sb_printf(&b, "{ %#04x, %2u, %2u, %#010x },\n", (unsigned)insns[i].code,
-			  (unsigned)insns[i].jt, (unsigned)insns[i].jf, (unsigned)insns[i].k);
-	return sb_finish(&b, outlen);
+	static const struct fmt_numeric c = { NULL, "{ %#04x, %2u, %2u, %#010x },\n", "" };
+	return fmt_numeric_print(insns, n, &c, outlen);
 }
 
 int fmt_c_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)

@@ -12,16 +12,11 @@
 #include "formats.h"
 #include "brace.h"
 #include "cursor.h"
-#include "support/strbuf.h"
 
 char *fmt_dd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
-	struct strbuf b = { 0 };
-
-	for (size_t i = 0; i < n; i++)
-		sb_printf(&b, "{ 0x%x, %u, %u, 0x%08x },\n", (unsigned)insns[i].code,
-			  (unsigned)insns[i].jt, (unsigned)insns[i].jf, (unsigned)insns[i].k);
-	return sb_finish(&b, outlen);
+	static const struct fmt_numeric dd = { NULL, "{ 0x%x, %u, %u, 0x%08x },\n", "" };
+	return fmt_numeric_print(insns, n, &dd, outlen);
 }
 
 int fmt_dd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
@@ -31,13 +26,8 @@ int fmt_dd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf
 
 char *fmt_ddd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
-	struct strbuf b = { 0 };
-
-	sb_printf(&b, "%zu\n", n);
-	for (size_t i = 0; i < n; i++)
-		sb_printf(&b, "%u %u %u %u\n", (unsigned)insns[i].code, (unsigned)insns[i].jt,
-			  (unsigned)insns[i].jf, (unsigned)insns[i].k);
-	return sb_finish(&b, outlen);
+	static const struct fmt_numeric ddd = { "%zu\n", "%u %u %u %u\n", "" };
+	return fmt_numeric_print(insns, n, &ddd, outlen);
 }
 
 /* A decimal field in [0, max], followed by blanks (not a newline). */
