@@ -12,13 +12,12 @@ import glob
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 
 import pytest
 
-from conftest import CBPF, SRC
+from conftest import CBPF, SRC, fetch_guest
 
 TARGET = "debian-6.1/armhf:jit"
 FUZZ = os.path.join(os.path.abspath(os.environ.get("CBPF_FUZZ_BUILD", os.path.join(SRC, "build-fuzz"))),
@@ -35,16 +34,7 @@ def fz_input(prog, packet):
 def fuzzer(build_dir):
     if not os.access(FUZZ, os.X_OK):
         pytest.skip(f"{FUZZ} not built (make fuzz)")
-    if os.geteuid() != 0:
-        pytest.skip("the kernel oracle needs root")
-    for prog, pkg in (("qemu-system-arm", "qemu-system-arm"),
-                      ("arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf")):
-        if shutil.which(prog) is None:
-            pytest.skip(f"{prog} not installed (apt-get install {pkg})")
-    r = subprocess.run([CBPF, "kernel", "fetch", TARGET.split(":")[0]], capture_output=True,
-                       text=True, timeout=1200)
-    if r.returncode != 0:
-        pytest.skip(f"{TARGET} cannot be had: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
+    fetch_guest(TARGET)
     return FUZZ
 
 
