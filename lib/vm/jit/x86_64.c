@@ -1,9 +1,9 @@
 /*
  * vm/jit/x86_64.c - the VM's native code generator for x86-64 (GCC/Clang):
  * a scan of a validated cBPF program (what the prologue needs; the length
- * every path to each pc has proved), then one pass in pc order emits one
- * function (vm/jit/jit.h has its contract), out-of-line tails last and rel32
- * jumps patched at the end. A program with several bounds checks on ABS
+ * every path to each pc has proved, and what it knows of X), then one pass
+ * in pc order emits one function (vm/jit/jit.h has its contract),
+ * out-of-line tails last and rel32 jumps patched at the end. A program with several bounds checks on ABS
  * loads gets its body twice: one compare at entry (len >= the largest
  * k + size) picks the copy without those checks, else the checked copy. The code is copied into a fresh mapping that
  * is made read+execute (never writable and executable at once).
@@ -27,7 +27,9 @@
  * compares, div/mod by X = 0 returns 0 (abort div0), shifts by X use
  * X & 31 (the CPU masks cl), a failed load returns 0 (abort load). What
  * is rare or needs a call (windows, extensions) escapes to the
- * interpreter at its pc, with A and X saved in the state.
+ * interpreter at its pc, with A and X saved in the state. Decisions
+ * between rets, and chains of short blocks ending in them, are
+ * if-converted (cmov, no branch: emit_speculate).
  */
 #include "jit.h"
 
