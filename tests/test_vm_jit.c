@@ -411,6 +411,75 @@ static void test_spec_chain(void)
 }
 
 /*
+ * The IPv4 header idiom (ldxb 4*([14]&0xf), then IND loads at [x + k])
+ * after the checks compiled filters put before it: `tcp port 22`'s IPv4
+ * path, `icmp[icmptype] == icmp-echo` and the port alternatives of `udp
+ * and (port 67 or port 68)`, on an IPv4 frame with header lengths 20, 24
+ * and 60 bytes, every decision byte flipped in turn, at every length
+ * 0..96 (both bodies, each load failing in turn). Guards any
+ * if-conversion of these blocks (a failed-load select per level).
+ */
+static void ind_case(const struct cbpf_insn *p, size_t n, uint8_t proto, uint16_t port)
+{
+	const uint8_t ihl[] = { 5, 6, 15 };
+	struct pair vms;
+	long ends[4] = { 0 };
+
+	if (!pair_create(p, n, &vms)) {
+		CHECK(0);
+		return;
+	}
+	for (size_t h = 0; h < sizeof(ihl); h++) {
+		size_t x = 14 + 4u * ihl[h];
+		const size_t flips[] = { 0, 12, 13, 14, 20, 21, 23, x, x + 1, x + 2, x + 3 };
+
+		for (size_t f = 0; f < sizeof(flips) / sizeof(flips[0]); f++) {
+			uint8_t pkt[96] = { [12] = 0x08, [13] = 0x00, [23] = proto };
+
+			pkt[14] = (uint8_t)(0x40 | ihl[h]);
+			pkt[x] = pkt[x + 2] = (uint8_t)(port >> 8);
+			pkt[x + 1] = pkt[x + 3] = (uint8_t)port;
+			if (f > 0)
+				pkt[flips[f]] ^= flips[f] == 14 ? 0x03 : 0x41;
+			for (size_t len = 0; len <= sizeof(pkt); len++) {
+				check_count++;
+				compare(&vms, p, n, pkt, len, NULL, ends);
+			}
+			if (f == 0) /* the frame matches; one byte short of the port fails */
+				CHECK_EQ(cbpf_vm_run(vms.jit, pkt, sizeof(pkt), NULL).verdict, 0x40000);
+		}
+	}
+	CHECK(ends[CBPF_END_RET] > 0 && ends[CBPF_ABORT_LOAD] > 0);
+	pair_free(&vms);
+}
+
+static void test_spec_ind(void)
+{
+	const uint16_t ldh = CBPF_LD | CBPF_H | CBPF_ABS, ldb = CBPF_LD | CBPF_B | CBPF_ABS;
+	const uint16_t ldhx = CBPF_LD | CBPF_H | CBPF_IND, ldbx = CBPF_LD | CBPF_B | CBPF_IND;
+	const uint16_t msh = CBPF_LDX | CBPF_B | CBPF_MSH;
+	const uint16_t jeq = CBPF_JMP | CBPF_JEQ | CBPF_K, jset = CBPF_JMP | CBPF_JSET | CBPF_K;
+	const uint16_t retk = CBPF_RET | CBPF_K;
+
+	/* tcp port 22, IPv4 path */
+	ind_case(PROG(S(ldh, 12), J(jeq, 0x800, 0, 10), S(ldb, 23), J(jeq, 6, 0, 8), S(ldh, 20),
+		      J(jset, 0x1fff, 6, 0), S(msh, 14), S(ldhx, 14), J(jeq, 22, 2, 0), S(ldhx, 16),
+		      J(jeq, 22, 0, 1), S(retk, 0x40000), S(retk, 0)),
+		 6, 22);
+	/* icmp[icmptype] == icmp-echo (the type byte is the port's first byte) */
+	ind_case(PROG(S(ldh, 12), J(jeq, 0x800, 0, 8), S(ldb, 23), J(jeq, 1, 0, 6), S(ldh, 20),
+		      J(jset, 0x1fff, 4, 0), S(msh, 14), S(ldbx, 14), J(jeq, 8, 0, 1),
+		      S(retk, 0x40000), S(retk, 0)),
+		 1, 0x800);
+	/* udp and (port 67 or port 68), IPv4 path: two alternatives per load */
+	ind_case(PROG(S(ldh, 12), J(jeq, 0x800, 0, 11), S(ldb, 23), J(jeq, 17, 0, 9), S(ldh, 20),
+		      J(jset, 0x1fff, 7, 0), S(msh, 14), S(ldhx, 14), J(jeq, 67, 3, 0),
+		      J(jeq, 68, 2, 0), S(ldhx, 16), J(jeq, 67, 0, 1), S(retk, 0x40000),
+		      S(retk, 0)),
+		 17, 68);
+}
+
+/*
  * ld #len: the packet length without a ctx (the fall-through path), with
  * a ctx whose len is unset, and ctx->len itself (the out-of-line tail,
  * truncated to u32), with a NULL packet too (no bytes: 0).
@@ -802,6 +871,7 @@ int main(void)
 	test_wire_order();
 	test_spec_wire();
 	test_spec_chain();
+	test_spec_ind();
 	test_len_ctx();
 	test_x_known();
 	test_escapes();
