@@ -8,7 +8,8 @@
  * name, seccomp_syscall_resolve_name() and seccomp_rule_add_array() with
  * all its conditions (one rule per condition when two compare the same
  * argument, as runc does); seccomp_export_bpf() into a memfd, read back as
- * raw struct sock_filter records. Without libseccomp (CBPF_HAVE_SECCOMP
+ * raw struct sock_filter records (in host byte order: libseccomp writes
+ * the target arch's). Without libseccomp (CBPF_HAVE_SECCOMP
  * unset) every entry says it is unavailable.
  */
 #include "policy.h"
@@ -174,8 +175,31 @@ static int add_rules(const char *file, scmp_filter_ctx ctx, const struct policy 
 	return 0;
 }
 
+/* libseccomp exports a filter in its arch's byte order (AUDIT_ARCH_*'s
+ * __AUDIT_ARCH_LE bit): the records of an arch of the other order than
+ * this machine's are swapped to host order (code and k; jt, jf are bytes). */
+static void to_host_order(uint32_t arch, char *buf, size_t len)
+{
+	const uint16_t one = 1;
+	bool host_le = *(const uint8_t *)&one == 1, arch_le = (arch & 0x40000000u) != 0;
+
+	if (host_le == arch_le)
+		return;
+	for (size_t i = 0; i + 8 <= len; i += 8) {
+		char t = buf[i];
+		buf[i] = buf[i + 1];
+		buf[i + 1] = t;
+		t = buf[i + 4];
+		buf[i + 4] = buf[i + 7];
+		buf[i + 7] = t;
+		t = buf[i + 5];
+		buf[i + 5] = buf[i + 6];
+		buf[i + 6] = t;
+	}
+}
+
 /* seccomp_export_bpf() into memory, parsed as raw records. */
-static int export(const char *file, scmp_filter_ctx ctx, struct cbpf_prog *prog)
+static int export(const char *file, scmp_filter_ctx ctx, uint32_t arch, struct cbpf_prog *prog)
 {
 	int fd = memfd_create("cbpf-policy", MFD_CLOEXEC), rc;
 	struct cbpf_diag d;
@@ -204,6 +228,7 @@ static int export(const char *file, scmp_filter_ctx ctx, struct cbpf_prog *prog)
 		return -1;
 	}
 	close(fd);
+	to_host_order(arch, buf, (size_t)len);
 	rc = cbpf_parse(CBPF_FMT_RAW, buf, (size_t)len, prog, &d);
 	free(buf);
 	if (rc != 0)
@@ -233,7 +258,7 @@ int policy_compile(const char *file, const struct policy *p, uint32_t arch,
 		return -1;
 	}
 	if (add_rules(file, ctx, p) == 0)
-		rc = export(file, ctx, prog);
+		rc = export(file, ctx, arch, prog);
 	seccomp_release(ctx);
 	return rc;
 }
