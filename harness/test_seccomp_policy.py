@@ -323,19 +323,24 @@ def test_truncated(tmp_path):
 
 
 def test_huge(tmp_path):
-    # past the 64 MiB every program reader stops at
+    # past the 4 MiB of the largest policy: refused as soon as that was read
     big = tmp_path / "bad.json"
     with open(big, "wb") as f:
         f.write(b'{"defaultAction": "SCMP_ACT_ALLOW", "comment": "')
-        f.write(b"x" * (65 << 20))
+        f.write(b"x" * (100 << 20))
         f.write(b'"}')
-    r = cbpf("check", "--policy", str(big))
-    assert text(r) == (2, "", f"cbpf: {big}: more than 64 MiB: larger than any program in any "
-                              "format (at most 65535 instructions)\n")
-    # more JSON values than any policy has (262144)
+    want = (2, "", f"cbpf: {big}: more than 4 MiB: larger than any seccomp policy (Docker's "
+                   "default profile is 20 KiB)\n")
+    assert text(cbpf("check", "--policy", str(big))) == want
+    with open(big, "rb") as f:
+        r = subprocess.run([CBPF, "run", "--policy", "-"], stdin=f, capture_output=True,
+                           timeout=60)
+    assert text(r) == (2, "", want[2].replace(str(big), "<stdin>"))
+    # more JSON values than any policy has (65536)
     names = ",".join(['"getpid"'] * 300000)
     assert bad(tmp_path, '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": [%s], '
-                         '"action": "SCMP_ACT_LOG"}]}' % names).startswith(":1:")
+                         '"action": "SCMP_ACT_LOG"}]}' % names) == \
+        ":1:589840: more than 65536 values\n"
 
 
 BAD_CASES = [

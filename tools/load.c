@@ -263,7 +263,8 @@ static int compile_policy(const struct load_opts *o, struct cbpf_prog *prog)
 			"(install libseccomp-dev)\n", name);
 		return 2;
 	}
-	if (tool_read_input(o->policy, &buf, &len) != 0)
+	if (tool_read_input_limit(o->policy, POLICY_MAX_BYTES, "larger than any seccomp policy "
+				  "(Docker's default profile is 20 KiB)", &buf, &len) != 0)
 		return 2;
 	r = policy_json_read(name, buf, len, arch, &p, &tree);
 	if (r == 0)

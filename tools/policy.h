@@ -20,6 +20,10 @@
 
 #include "cbpf/program.h"
 
+/* The largest policy file read (Docker's default profile is about 20 KiB):
+ * with its tree (policy_json.c) a policy needs at most about 30 MiB. */
+#define POLICY_MAX_BYTES ((size_t)4 << 20)
+
 /* Where an element of the policy is: its JSON path. */
 struct policy_loc {
 	char path[80];
