@@ -527,6 +527,13 @@ def policy_inputs():
            "million": b'{"defaultAction": "SCMP_ACT_ALLOW", "flags": [' +
                       b",".join([b'"x"'] * 10 ** 6) + b"]}",
            "bignum": b'{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1e999}'}
+    lines = b"default errno(1)\narch x86_64\nallow read write\nerrno(9) close a0 <= 2\n"
+    out.update({"lines-truncated": lines[:-7], "lines-nul": lines[:20] + b"\0" + lines[20:],
+                "lines-utf8": lines[:25] + b"\xff\xc3\x28" + lines[25:],
+                "lines-long": b"default allow\nallow " + b"r" * (3 << 20) + b"\n",
+                "lines-wide": b"default allow\nlog" + b" read" * 100000 + b"\n",
+                "lines-many": b"default allow\n" + b"log read\n" * 400000,
+                "lines-bignum": b"default errno(99999999999999999999999)\n"})
     # every value of the good policy replaced by every other JSON type
     for path in _paths(POLICY):
         for j, v in enumerate((None, True, "x", 1.5, -1, [], {}, 2 ** 64)):
@@ -560,9 +567,9 @@ def test_policy_files(tmp_path):
 
 @pytest.mark.skipif(not os.path.exists(RELEASE), reason="no Release build (build/bin/cbpf)")
 def test_policy_memory_is_bounded(tmp_path):
-    """4 MiB of input at most, 262144 JSON values at most."""
+    """4 MiB of input at most, 65536 JSON values, 4096 rules."""
     worst = []
-    for name in ("long-line", "deep", "million"):
+    for name in ("long-line", "deep", "million", "lines-long", "lines-wide", "lines-many"):
         p = tmp_path / name
         p.write_bytes(policy_inputs()[name])
         for args, stdin in ((["check", "--policy", str(p)], None),

@@ -305,11 +305,18 @@ def bad(tmp_path, body, *extra):
 def test_malformed_json(tmp_path):
     assert bad(tmp_path, '{\n  "defaultAction": "SCMP_ACT_ALLOW",\n  "syscalls": [}\n') == \
         ":3:16: unexpected '}', expected a value\n"
-    assert bad(tmp_path, "") == ":1:1: unexpected end of input, expected a value\n"
+    # not JSON (no '{' first): the line format, which needs a default
+    assert bad(tmp_path, "") == (": no default action (a line `default ACTION`, e.g. "
+                                 "`default errno(1)`)\n")
+    assert bad(tmp_path, "\n {") == ":2:3: unexpected end of input, expected a string key\n"
     assert bad(tmp_path, '{"defaultAction": "SCMP_ACT_ALLOW"} x') == \
         ":1:37: unexpected 'x', expected end of input\n"
     assert bad(tmp_path, b'{"defaultAction": "SCMP_ACT_\xff"}') == \
         ":1:29: invalid UTF-8 byte 0xff in string\n"
+    assert bad(tmp_path, "{}") == (": defaultAction: missing (one of SCMP_ACT_ALLOW, "
+                                   "SCMP_ACT_ERRNO, SCMP_ACT_KILL, SCMP_ACT_KILL_THREAD, "
+                                   "SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP, SCMP_ACT_TRACE, "
+                                   "SCMP_ACT_LOG, SCMP_ACT_NOTIFY)\n")
     assert bad(tmp_path, "[1, 2]") == (": expected a JSON object (an OCI or Docker seccomp "
                                        "profile: {\"defaultAction\": ..., \"syscalls\": [...]}), "
                                        "got an array\n")
@@ -456,3 +463,119 @@ def test_help_documents_policy(cmd):
     assert r.returncode == 0
     for word in ("--policy FILE", "--arch ARCH", "OCI / Docker seccomp"):
         assert word in r.stdout.decode(), (cmd, word)
+
+
+# ---- the line format ----
+
+LINE_OPS = {"SCMP_CMP_EQ": "==", "SCMP_CMP_NE": "!=", "SCMP_CMP_LT": "<", "SCMP_CMP_LE": "<=",
+            "SCMP_CMP_GT": ">", "SCMP_CMP_GE": ">="}
+
+
+def line_action(name, errno_ret):
+    word = name[len("SCMP_ACT_"):].lower()
+    return f"{word}({errno_ret})" if errno_ret is not None else word
+
+
+def as_lines(profile):
+    out = ["# written by test_seccomp_policy.as_lines",
+           "default " + line_action(profile["defaultAction"], profile.get("defaultErrnoRet"))]
+    if profile.get("architectures"):
+        out.append("arch " + " ".join(a[len("SCMP_ARCH_"):].lower()
+                                      for a in profile["architectures"]))
+    for rule in profile.get("syscalls", []):
+        conds = []
+        for a in rule.get("args") or []:
+            if a["op"] == "SCMP_CMP_MASKED_EQ":
+                conds.append(f"a{a['index']} & {a['value']:#x} == {a.get('valueTwo', 0):#x}")
+            else:
+                conds.append(f"a{a['index']} {LINE_OPS[a['op']]} {a['value']}")
+        out.append("\t".join([line_action(rule["action"], rule.get("errnoRet")),
+                              " ".join(rule["names"])] + conds) + "   # a rule")
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_lines_equal_libseccomp_export(tmp_path, name):
+    p = tmp_path / "policy.txt"
+    p.write_text(as_lines(PROFILES[name]))
+    r = cbpf("disasm", "-o", "raw", "--policy", str(p))
+    assert (r.returncode, r.stderr) == (0, b"")
+    assert r.stdout == libseccomp_export(tmp_path, PROFILES[name])
+
+
+def test_lines_optimize_and_arch(tmp_path):
+    profile = PROFILES["multi_arch"]
+    p = tmp_path / "policy.txt"
+    p.write_text("optimize 2\n" + as_lines(profile))
+    for arch in ("x86_64", "aarch64"):
+        default = action(profile["defaultAction"], None)
+        f = seccomp.SyscallFilter(default)
+        f.set_attr(seccomp.Attr.CTL_OPTIMIZE, 2)
+        if ARCHES[arch] != seccomp.system_arch():
+            f.remove_arch(seccomp.Arch.NATIVE)
+            f.add_arch(ARCHES[arch])
+        for rule in profile["syscalls"]:
+            for n in rule["names"]:
+                for conds in conditions(rule.get("args") or []):
+                    f.add_rule(action(rule["action"], rule.get("errnoRet")), n, *conds)
+        with open(tmp_path / "ref.bpf", "wb") as o:
+            f.export_bpf(o)
+        r = cbpf("disasm", "-o", "raw", "--arch", arch, "--policy", str(p))
+        assert (r.returncode, r.stderr) == (0, b""), arch
+        assert r.stdout == (tmp_path / "ref.bpf").read_bytes(), arch
+
+
+def test_lines_run(tmp_path):
+    p = tmp_path / "policy.txt"
+    p.write_text("default errno(1)\nallow read write\n"
+                 "SCMP_ACT_ERRNO(9) close a0 <= 2\nERRNO getpriority a0 & 0xff == 0\n")
+    r = cbpf("run", "--policy", str(p), "--seccomp", "nr=read", "--seccomp", "nr=close,args=2",
+             "--seccomp", "nr=close,args=3", "--seccomp", "nr=getpriority,args=0x100")
+    assert text(r) == (0, "0x7fff0000 ALLOW\n0x00050009 ERRNO(9)\n0x00050001 ERRNO(1)\n"
+                          "0x00050001 ERRNO(1)\n", "")
+
+
+LINE_ERRORS = [
+    ("default allow\nfoo read\n", ":2:1: unknown action or statement 'foo' (default, arch, "
+     "optimize, or an action: allow, errno(N), kill, kill_process, trap, trace(N), log, notify)\n"),
+    ("default allow\nerrno(70000) read\n", ":2:1: 'errno(70000)': the number is 0..65535\n"),
+    ("default allow\nallow(1) read\n", ":2:1: 'allow(1)': only errno(N) and trace(N) take a "
+     "number\n"),
+    ("default allow\nlog read a0 =< 1\n", ":2:13: unknown operator '=<' (==, !=, <, <=, >, >=, "
+     "or & MASK ==)\n"),
+    ("default allow\nlog read a0 & 0xff != 1\n", ":2:20: '!=': a masked condition is "
+     "aI & MASK == VALUE\n"),
+    ("default allow\nlog read a0 == 0x1g\n", ":2:16: bad value '0x1g' (a u64, decimal or 0x "
+     "hex)\n"),
+    ("default allow\nlog read a0 == 18446744073709551616\n", ":2:16: bad value "
+     "'18446744073709551616' (a u64, decimal or 0x hex)\n"),
+    ("default allow\nlog read a0\n", ":2:10: 'a0': a condition is aI OP VALUE or "
+     "aI & MASK == VALUE\n"),
+    ("default allow\nlog read a0 == 1 close\n", ":2:18: 'close': expected a condition (a0..a5) "
+     "after the first one\n"),
+    ("default allow\nlog a0 == 1\n", ":2:1: 'log': no syscall names after the action\n"),
+    ("default allow\nallow nosuch\n", ":2:7: unknown syscall 'nosuch' (libseccomp 2.5.4 knows "
+     "no syscall of that name)\n"),
+    ("default allow\narch vax\n", ":2:6: unknown architecture 'vax' (libseccomp 2.5.4 does not "
+     "know it)\n"),
+    ("default allow\ndefault log\n", ":2:1: a second default\n"),
+    ("default allow\noptimize 3\n", ":2:1: optimize takes 1 (priority) or 2 (binary tree)\n"),
+    ("allow read\n", ": no default action (a line `default ACTION`, e.g. `default errno(1)`)\n"),
+    ("# nothing\n\n", ": no default action (a line `default ACTION`, e.g. `default errno(1)`)\n"),
+    ("default log\xff\n", ":1:12: a byte that is not printable ASCII\n"),
+    ("default log\nallow read\0\n", ":2:11: a NUL byte\n"),
+]
+
+
+@pytest.mark.parametrize("body,want", LINE_ERRORS)
+def test_lines_errors(tmp_path, body, want):
+    assert bad(tmp_path, body.encode("latin-1")) == want
+
+
+def test_unknown_name_in_a_skipped_rule(tmp_path):
+    # a rule whose action is the default one is left out (runc), but its
+    # names must still be syscalls
+    assert bad(tmp_path, json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["read", "nosuch"], "action": "SCMP_ACT_ALLOW"}]})) == \
+        ": syscalls[0].names[1]: unknown syscall 'nosuch' (libseccomp 2.5.4 knows no syscall " \
+        "of that name)\n"

@@ -196,7 +196,7 @@ static void test_docs(void)
 	CHECK_EQ(run_doc(path, NULL), 2);
 	/* the seccomp syntax and output */
 	snprintf(path, sizeof(path), "%s/docs/seccomp-input.md", src ? src : ".");
-	CHECK_EQ(run_doc(path, NULL), 11);
+	CHECK_EQ(run_doc(path, NULL), 13);
 }
 
 /* ---- the rest of `cbpf run` ---- */

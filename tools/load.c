@@ -248,6 +248,17 @@ static int compile_expr(const struct load_opts *o, struct cbpf_prog *prog)
 }
 #endif
 
+/* A policy whose first non-blank byte is a letter or '#' (or that is
+ * blank) is the line format, any other JSON (an OCI / Docker profile). */
+static bool is_json(const char *buf, size_t len)
+{
+	size_t i = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+		i++;
+	return i < len && buf[i] != '#' && !((buf[i] | 0x20) >= 'a' && (buf[i] | 0x20) <= 'z');
+}
+
 static int compile_policy(const struct load_opts *o, struct cbpf_prog *prog)
 {
 	const char *name = load_name(o);
@@ -266,7 +277,9 @@ static int compile_policy(const struct load_opts *o, struct cbpf_prog *prog)
 	if (tool_read_input_limit(o->policy, POLICY_MAX_BYTES, "larger than any seccomp policy "
 				  "(Docker's default profile is 20 KiB)", &buf, &len) != 0)
 		return 2;
-	r = policy_json_read(name, buf, len, arch, &p, &tree);
+	tree = NULL;
+	r = is_json(buf, len) ? policy_json_read(name, buf, len, arch, &p, &tree)
+			      : policy_lines_read(name, buf, len, arch, &p);
 	if (r == 0)
 		r = policy_compile(name, &p, arch, prog);
 	policy_free(&p);

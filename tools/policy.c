@@ -26,8 +26,13 @@ void policy_error(const char *file, const struct policy_loc *loc, const char *fm
 	va_list ap;
 
 	fflush(stdout); /* results printed so far come first */
-	fprintf(stderr, "%s: ", file);
-	if (loc != NULL && loc->path[0] != '\0')
+	if (loc != NULL && loc->line > 0 && loc->col > 0)
+		fprintf(stderr, "%s:%u:%u: ", file, loc->line, loc->col);
+	else if (loc != NULL && loc->line > 0)
+		fprintf(stderr, "%s:%u: ", file, loc->line);
+	else
+		fprintf(stderr, "%s: ", file);
+	if (loc != NULL && loc->line == 0 && loc->path[0] != '\0')
 		fprintf(stderr, "%s: ", loc->path);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -1,7 +1,8 @@
 /*
  * policy.h - a seccomp policy as sandbox engineers write it (the OCI
  * runtime-spec / Docker seccomp profile, docs/seccomp-input.md), read from
- * a file by policy_json.c into the model below and compiled for one
+ * a file by policy_json.c (or, in cbpf's compact line format, by
+ * policy_lines.c) into the model below and compiled for one
  * architecture through the real libseccomp by policy_compile.c, as runc
  * does: seccomp_init(defaultAction), seccomp_rule_add_array() per syscall
  * name, seccomp_export_bpf() into memory, read back as the program.
@@ -24,9 +25,17 @@
  * with its tree (policy_json.c) a policy needs at most about 30 MiB. */
 #define POLICY_MAX_BYTES ((size_t)4 << 20)
 
-/* Where an element of the policy is: its JSON path. */
+/* The most rules libseccomp is given (each name of each rule counts, once
+ * per condition when runc splits them): more than a filter the kernel
+ * loads (4096 instructions) can hold, and libseccomp's time grows with
+ * their square (4096: 0.1 s; 50000: 15 s). */
+#define POLICY_MAX_RULES 4096
+
+/* Where an element of the policy is: its JSON path, or (the line
+ * format) its line and column. */
 struct policy_loc {
 	char path[80];
+	unsigned line, col;
 };
 
 /* The comparisons of libseccomp (SCMP_CMP_*), in its order. */
@@ -71,11 +80,14 @@ struct policy {
 	size_t narches;
 	struct policy_rule *rules;
 	size_t nrules;
+	unsigned optimize;      /* SCMP_FLTATR_CTL_OPTIMIZE (line format); 0: libseccomp's */
+	struct policy_loc optimize_loc;
 };
 
 void policy_free(struct policy *p);
 
-/* One line on stderr: "FILE: PATH: why" (loc NULL: "FILE: why"). */
+/* One line on stderr: "FILE: PATH: why", "FILE:LINE:COL: why" (loc NULL:
+ * "FILE: why"). */
 void policy_error(const char *file, const struct policy_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -86,6 +98,11 @@ void policy_error(const char *file, const struct policy_loc *loc, const char *fm
 int policy_json_read(const char *file, const char *buf, size_t len, uint32_t arch,
 		     struct policy *p, void **tree);
 void policy_json_free(void *tree);
+
+/* Read the line format (docs/seccomp-input.md) of buf (len bytes, a NUL
+ * after them), which *p borrows from and which is changed (each token is
+ * NUL-terminated). 0, or -1 after printing "FILE:LINE:COL: why". */
+int policy_lines_read(const char *file, char *buf, size_t len, uint32_t arch, struct policy *p);
 
 /* The libseccomp arch token (an AUDIT_ARCH value) of a name: cbpf's
  * arch names (x86_64, i386, aarch64, ...), libseccomp's (x86, x32, ...)

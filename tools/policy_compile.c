@@ -127,19 +127,35 @@ static bool one_rule_per_condition(const struct policy_rule *ru)
 	return false;
 }
 
-static int add_name(const char *file, scmp_filter_ctx ctx, const struct policy_rule *ru,
-		    const struct policy_name *n, const struct scmp_arg_cmp *c)
+/* The syscall number of a name (libseccomp's, for the native arch, as
+ * runc resolves it), or -1 after saying libseccomp does not know it. */
+static int resolve(const char *file, const struct policy_name *n, int *nr)
 {
-	int nr = seccomp_syscall_resolve_name(n->name);
-	int rc = 0;
+	*nr = seccomp_syscall_resolve_name(n->name);
+	if (*nr != __NR_SCMP_ERROR)
+		return 0;
+	policy_error(file, &n->loc, "unknown syscall '%.64s' (libseccomp %u.%u.%u knows no "
+		     "syscall of that name)", n->name, seccomp_version()->major,
+		     seccomp_version()->minor, seccomp_version()->micro);
+	return -1;
+}
 
-	if (nr == __NR_SCMP_ERROR) {
-		policy_error(file, &n->loc, "unknown syscall '%.64s' (libseccomp %u.%u.%u knows no "
-			     "syscall of that name)", n->name, seccomp_version()->major,
-			     seccomp_version()->minor, seccomp_version()->micro);
+static int add_name(const char *file, scmp_filter_ctx ctx, const struct policy_rule *ru,
+		    const struct policy_name *n, const struct scmp_arg_cmp *c, size_t *added)
+{
+	bool split = one_rule_per_condition(ru);
+	int nr, rc = 0;
+
+	if (resolve(file, n, &nr) != 0)
+		return -1;
+	*added += split ? ru->nargs : 1;
+	if (*added > POLICY_MAX_RULES) {
+		policy_error(file, &n->loc, "more than %u rules (each name of each rule counts): more "
+			     "than a filter the kernel loads (4096 instructions) holds",
+			     POLICY_MAX_RULES);
 		return -1;
 	}
-	if (one_rule_per_condition(ru)) {
+	if (split) {
 		for (size_t j = 0; j < ru->nargs && rc == 0; j++)
 			rc = seccomp_rule_add_array(ctx, ru->action, nr, 1, &c[j]);
 	} else {
@@ -154,12 +170,20 @@ static int add_name(const char *file, scmp_filter_ctx ctx, const struct policy_r
 
 static int add_rules(const char *file, scmp_filter_ctx ctx, const struct policy *p)
 {
+	size_t added = 0;
+
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct policy_rule *ru = &p->rules[i];
 		struct scmp_arg_cmp *c;
 		int rc = 0;
-		if (ru->action == p->default_action)
-			continue; /* libseccomp refuses it (EACCES); runc skips it */
+		if (ru->action == p->default_action) {
+			/* libseccomp refuses it (EACCES); runc skips it; its names
+			 * must still be syscalls */
+			for (size_t k = 0; k < ru->nnames; k++)
+				if (resolve(file, &ru->names[k], &rc) != 0)
+					return -1;
+			continue;
+		}
 		c = calloc(ru->nargs + 1, sizeof(*c));
 		if (c == NULL) {
 			policy_error(file, NULL, "out of memory");
@@ -167,7 +191,7 @@ static int add_rules(const char *file, scmp_filter_ctx ctx, const struct policy 
 		}
 		conditions(ru, c);
 		for (size_t k = 0; k < ru->nnames && rc == 0; k++)
-			rc = add_name(file, ctx, ru, &ru->names[k], c);
+			rc = add_name(file, ctx, ru, &ru->names[k], c, &added);
 		free(c);
 		if (rc != 0)
 			return -1;
@@ -248,6 +272,11 @@ int policy_compile(const char *file, const struct policy *p, uint32_t arch,
 	if (ctx == NULL) {
 		policy_error(file, &p->default_loc, "libseccomp refuses %#x as the default action",
 			     (unsigned)p->default_action);
+		return -1;
+	}
+	if (p->optimize != 0 && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, p->optimize) != 0) {
+		policy_error(file, &p->optimize_loc, "libseccomp refuses optimize %u", p->optimize);
+		seccomp_release(ctx);
 		return -1;
 	}
 	if (arch != seccomp_arch_native() &&

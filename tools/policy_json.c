@@ -38,6 +38,7 @@ static void loc_set(struct policy_loc *l, const char *fmt, ...)
 {
 	va_list ap;
 
+	l->line = l->col = 0;
 	va_start(ap, fmt);
 	vsnprintf(l->path, sizeof(l->path), fmt, ap);
 	va_end(ap);
