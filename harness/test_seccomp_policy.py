@@ -528,7 +528,7 @@ def test_lines_optimize_and_arch(tmp_path):
 def test_lines_run(tmp_path):
     p = tmp_path / "policy.txt"
     p.write_text("default errno(1)\nallow read write\n"
-                 "SCMP_ACT_ERRNO(9) close a0 <= 2\nERRNO getpriority a0 & 0xff == 0\n")
+                 "SCMP_ACT_ERRNO(EBADF) close a0 <= 2\nERRNO getpriority a0 & 0xff == 0\n")
     r = cbpf("run", "--policy", str(p), "--seccomp", "nr=read", "--seccomp", "nr=close,args=2",
              "--seccomp", "nr=close,args=3", "--seccomp", "nr=getpriority,args=0x100")
     assert text(r) == (0, "0x7fff0000 ALLOW\n0x00050009 ERRNO(9)\n0x00050001 ERRNO(1)\n"
@@ -538,7 +538,10 @@ def test_lines_run(tmp_path):
 LINE_ERRORS = [
     ("default allow\nfoo read\n", ":2:1: unknown action or statement 'foo' (default, arch, "
      "optimize, or an action: allow, errno(N), kill, kill_process, trap, trace(N), log, notify)\n"),
-    ("default allow\nerrno(70000) read\n", ":2:1: 'errno(70000)': the number is 0..65535\n"),
+    ("default allow\nerrno(70000) read\n", ":2:1: 'errno(70000)': the number is 0..65535 or "
+     "an errno name (EPERM, EACCES, ...)\n"),
+    ("default allow\nerrno(ENOPE) read\n", ":2:1: 'errno(ENOPE)': the number is 0..65535 or "
+     "an errno name (EPERM, EACCES, ...)\n"),
     ("default allow\nallow(1) read\n", ":2:1: 'allow(1)': only errno(N) and trace(N) take a "
      "number\n"),
     ("default allow\nlog read a0 =< 1\n", ":2:13: unknown operator '=<' (==, !=, <, <=, >, >=, "

@@ -11,12 +11,15 @@
  *   errno(22) getpriority a0 & 0xff == 0
  *
  * Actions: allow, log, trap, kill (= kill_thread), kill_process, notify,
- * errno(N), trace(N) (errno and trace alone: EPERM, as runc), any case,
+ * errno(N), trace(N) (N a number or an errno name such as EACCES; errno
+ * and trace alone: EPERM, as runc), any case,
  * SCMP_ACT_ prefix allowed. A condition is `aI OP VALUE` (I 0..5; OP ==
  * != < <= > >=) or `aI & MASK == VALUE`; numbers are decimal or 0x hex
  * (u64). Tokens are separated by blanks. Every error is FILE:LINE:COL.
  */
 #include "policy.h"
+
+#include "cbpf/errname.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -76,6 +79,18 @@ static const struct {
 
 #define ACTIONS_TEXT "allow, errno(N), kill, kill_process, trap, trace(N), log, notify"
 
+/* The errno called name ("EPERM"), as cbpf_errno_name() names them. */
+static int errno_from_name(const char *name, uint64_t *out)
+{
+	for (int e = 1; e < 4096; e++) {
+		if (strcmp(cbpf_errno_name(e), name) == 0) {
+			*out = (uint64_t)e;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* An action token: NAME or NAME(N); 1 when it is not an action name. */
 static int parse_action(const struct lr *r, const struct tok *t, uint32_t *out)
 {
@@ -99,8 +114,10 @@ static int parse_action(const struct lr *r, const struct tok *t, uint32_t *out)
 				return err_at(r, t->col, "'%.64s': expected errno(N) or trace(N)", t->s);
 			memcpy(num, s + n + 1, len - n - 2);
 			num[len - n - 2] = '\0';
-			if (parse_u64(num, &data) != 0 || data > 0xffff)
-				return err_at(r, t->col, "'%.64s': the number is 0..65535", t->s);
+			if (num[0] == 'E' ? errno_from_name(num, &data) != 0
+					  : parse_u64(num, &data) != 0 || data > 0xffff)
+				return err_at(r, t->col, "'%.64s': the number is 0..65535 or an errno "
+					      "name (EPERM, EACCES, ...)", t->s);
 		}
 		*out = actions[i].value | (actions[i].has_data ? (uint32_t)data : 0);
 		return 0;
