@@ -582,3 +582,82 @@ def test_unknown_name_in_a_skipped_rule(tmp_path):
         {"names": ["read", "nosuch"], "action": "SCMP_ACT_ALLOW"}]})) == \
         ": syscalls[0].names[1]: unknown syscall 'nosuch' (libseccomp 2.5.4 knows no syscall " \
         "of that name)\n"
+
+
+# ---- --pid: a running process's filter (a child this test starts) ----
+
+CHILD = r"""
+import os, sys, time, seccomp
+f = seccomp.SyscallFilter(seccomp.ALLOW)
+f.add_rule(seccomp.ERRNO(1), "getppid")
+f.add_rule(seccomp.ERRNO(9), "close", seccomp.Arg(0, seccomp.LE, 2))
+with open(sys.argv[1], "wb") as o:
+    f.export_bpf(o)
+f.load()
+g = seccomp.SyscallFilter(seccomp.ALLOW)
+g.add_rule(seccomp.LOG, "getuid")
+g.load()
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.fixture
+def filtered_child(tmp_path):
+    exported = tmp_path / "first.bpf"
+    child = subprocess.Popen(["/usr/bin/python3", "-c", CHILD, str(exported)],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline() == "ready\n"
+        yield child.pid, exported.read_bytes()
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_pid(filtered_child):
+    pid, first = filtered_child
+    # filter 0 is the first one installed (the kernel's order): libseccomp's export
+    r = cbpf("disasm", "-o", "raw", "--pid", str(pid))
+    assert (r.returncode, r.stdout, r.stderr) == (0, first, b"")
+    r = cbpf("run", "--pid", str(pid), "--seccomp", "nr=getppid", "--seccomp",
+             "nr=close,args=1", "--seccomp", "nr=close,args=3")
+    assert text(r) == (0, "0x00050001 ERRNO(1)\n0x00050009 ERRNO(9)\n0x7fff0000 ALLOW\n", "")
+    r = cbpf("run", "--pid", f"{pid}:1", "--seccomp", "nr=getuid", "--seccomp", "nr=getppid")
+    assert text(r) == (0, "0x7ffc0000 LOG\n0x7fff0000 ALLOW\n", "")
+    r = cbpf("kernel", "run", "--pid", f"{pid}:1", "nr=getuid", "nr=getppid")
+    if r.returncode != 3:
+        assert text(r) == (0, "0x7ffc0000 LOG\n0x7fff0000 ALLOW\n", "")
+    assert text(cbpf("check", "--pid", str(pid))) == (0, "ok\n", "")
+    assert text(cbpf("check", "--pid", f"{pid}:2")) == (
+        2, "", f"pid {pid} filter 2: PTRACE_SECCOMP_GET_FILTER: ENOENT (the process has fewer "
+               "filters: 0 is the first installed)\n")
+    # the child goes on running, unharmed, after each read
+    with open(f"/proc/{pid}/status") as f:
+        state = [l for l in f if l.startswith("State:")][0]
+    assert state.split()[1] in ("S", "R"), state
+
+
+def test_pid_errors(tmp_path):
+    child = subprocess.Popen(["/usr/bin/python3", "-c", "import time; print(1, flush=True); "
+                              "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        child.stdout.readline()
+        assert text(cbpf("check", "--pid", str(child.pid))) == (
+            2, "", f"pid {child.pid}: PTRACE_SECCOMP_GET_FILTER: EINVAL (the process has no "
+                   "seccomp filter)\n")
+    finally:
+        child.kill()
+        child.wait()
+    # a pid that is not running (pid_max is at most 2^22)
+    assert text(cbpf("check", "--pid", "4194305")) == (
+        2, "", "pid 4194305: PTRACE_SEIZE: ESRCH (no such process)\n")
+    p = write(tmp_path, PROFILES["allow_list"])
+    assert text(cbpf("check", "--pid", "0")) == usage(
+        "check", "bad --pid '0' (a process id, or PID:INDEX with INDEX 0 the first filter installed)")
+    assert text(cbpf("check", "--pid", "12:x")) == usage(
+        "check", "bad --pid '12:x' (a process id, or PID:INDEX with INDEX 0 the first filter installed)")
+    assert text(cbpf("check", "--pid", "12", "--policy", str(p))) == usage(
+        "check", "--pid '12' and a program FILE, -e or --policy: give one")
+    assert text(cbpf("disasm", "-f", "raw", "--pid", "12")) == usage(
+        "disasm", "-f is for a program FILE, not --pid")

@@ -116,7 +116,7 @@ static int parse_options(int argc, char **argv, struct check_opts *o)
 	}
 	if (o->load.path == NULL && !load_has_source(&o->load))
 		o->load.path = "-";
-	if (o->load.policy != NULL && !o->profile_given)
+	if (load_is_seccomp(&o->load) && !o->profile_given)
 		o->profile = CBPF_PROFILE_SECCOMP;
 	return load_check_opts(&o->load);
 }

@@ -336,7 +336,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 			break;
 		}
 	}
-	if (o->load.policy != NULL && !o->via_given)
+	if (load_is_seccomp(&o->load) && !o->via_given)
 		o->via = KC_VIA_SECCOMP;
 	if (o->mark_given && o->via != KC_VIA_PACKET)
 		return usage_error(sub, "--mark is the AF_PACKET sender's SO_MARK: it needs "

@@ -292,7 +292,7 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		take_program_file(o);
 	if ((r = load_check_opts(&o->load)) != 0)
 		return r;
-	if (o->load.policy != NULL && !o->profile_given)
+	if (load_is_seccomp(&o->load) && !o->profile_given)
 		o->profile = CBPF_PROFILE_SECCOMP;
 	if (o->ctx_given && o->profile == CBPF_PROFILE_SECCOMP)
 		return usage_error("%s", "--ctx and --ctx-json are for profile linux (seccomp "

@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "policy.h"
+#include "proc_filter.h"
 
 /* tcpdump's defaults: DLT_EN10MB, MAXIMUM_SNAPLEN. */
 #define DEFAULT_LINKTYPE 1
@@ -115,6 +116,26 @@ static int set_arch(struct load_opts *o, const char *v)
 			"x86_64, i386, x32, aarch64, arm, riscv64, ppc64le, s390x, mips, ...)", v);
 }
 
+/* PID or PID:INDEX. */
+static int set_pid(struct load_opts *o, const char *v)
+{
+	char *end;
+	unsigned long index = 0;
+
+	if (o->pid_arg != NULL)
+		return o->usage(o->cmd, "more than one --pid ('%s')", v);
+	o->pid_arg = v;
+	errno = 0;
+	o->pid = *v >= '1' && *v <= '9' ? strtol(v, &end, 10) : -1;
+	if (o->pid > 0 && errno == 0 && *end == ':' && end[1] >= '0' && end[1] <= '9')
+		index = strtoul(end + 1, &end, 10);
+	if (o->pid <= 0 || o->pid > INT_MAX || errno != 0 || *end != '\0' || index > 1000000)
+		return o->usage(o->cmd, "bad --pid '%s' (a process id, or PID:INDEX with INDEX 0 "
+				"the first filter installed)", v);
+	o->pid_index = (unsigned)index;
+	return 0;
+}
+
 int load_option(struct load_opts *o, int argc, char **argv, int *i)
 {
 	bool missing = false;
@@ -151,6 +172,9 @@ int load_option(struct load_opts *o, int argc, char **argv, int *i)
 		o->policy = v;
 		return 1;
 	}
+	if ((v = match(argc, argv, i, "--pid", true, &missing)) != NULL)
+		return missing ? o->usage(o->cmd, "%s", "--pid needs a process id (PID or PID:INDEX)")
+			       : (set_pid(o, v) != 0 ? 2 : 1);
 	if ((v = match(argc, argv, i, "--arch", true, &missing)) != NULL)
 		return missing ? o->usage(o->cmd, "%s", "--arch needs an arch name (x86_64, aarch64, ...)")
 			       : (set_arch(o, v) != 0 ? 2 : 1);
@@ -165,7 +189,12 @@ int load_option(struct load_opts *o, int argc, char **argv, int *i)
 
 bool load_has_source(const struct load_opts *o)
 {
-	return o->expr != NULL || o->policy != NULL;
+	return o->expr != NULL || o->policy != NULL || o->pid_arg != NULL;
+}
+
+bool load_is_seccomp(const struct load_opts *o)
+{
+	return o->policy != NULL || o->pid_arg != NULL;
 }
 
 bool load_reads_stdin(const struct load_opts *o)
@@ -182,7 +211,12 @@ int load_check_opts(const struct load_opts *o)
 		return o->usage(o->cmd, "a program FILE ('%s') and --policy: give one", o->path);
 	if (o->policy != NULL && o->expr != NULL)
 		return o->usage(o->cmd, "%s", "-e and --policy: give one");
-	if (o->expr == NULL && o->path == NULL && o->policy == NULL)
+	if (o->pid_arg != NULL && (o->path != NULL || o->expr != NULL || o->policy != NULL))
+		return o->usage(o->cmd, "--pid '%s' and a program FILE, -e or --policy: give one",
+				o->pid_arg);
+	if (o->pid_arg != NULL && o->format_given)
+		return o->usage(o->cmd, "%s", "-f is for a program FILE, not --pid");
+	if (o->expr == NULL && o->path == NULL && o->policy == NULL && o->pid_arg == NULL)
 		return o->usage(o->cmd, "%s", "no program FILE (or -e EXPRESSION or --policy FILE) "
 				"given");
 	if (o->expr != NULL && o->format_given)
@@ -203,6 +237,12 @@ const char *load_name(const struct load_opts *o)
 
 	if (o->policy != NULL)
 		return tool_input_name(o->policy);
+	if (o->pid_arg != NULL) {
+		snprintf(name, sizeof(name), "pid %ld", o->pid);
+		if (o->pid_index != 0)
+			snprintf(name, sizeof(name), "pid %ld filter %u", o->pid, o->pid_index);
+		return name;
+	}
 	if (o->expr == NULL)
 		return tool_input_name(o->path);
 	snprintf(name, sizeof(name), "-e '%.256s%s'", o->expr, strlen(o->expr) > 256 ? "..." : "");
@@ -299,6 +339,8 @@ int load_program(const struct load_opts *o, struct cbpf_prog *prog)
 		return compile_expr(o, prog);
 	if (o->policy != NULL)
 		return compile_policy(o, prog);
+	if (o->pid_arg != NULL)
+		return proc_filter_read(load_name(o), (pid_t)o->pid, o->pid_index, prog) == 0 ? 0 : 2;
 	if (tool_read_input(o->path, &buf, &len) != 0)
 		return 2;
 	r = cbpf_parse(o->format, buf, len, prog, &d);

@@ -8,7 +8,8 @@
  * optimised unless -O / --no-optimize, exactly as `tcpdump -d` compiles
  * it), or from a seccomp policy (--policy FILE: an OCI / Docker seccomp
  * profile compiled for --arch, default the host's, by libseccomp as runc
- * does: policy.h). Commands that run or check a program then validate it
+ * does: policy.h), or from a running process (--pid PID[:INDEX], its
+ * installed seccomp filter: proc_filter.h). Commands that run or check a program then validate it
  * for a profile here; a policy makes seccomp their default.
  *
  * Every problem is one line on stderr, printed by tool_problem():
@@ -45,6 +46,10 @@
 
 /* The --help lines of --policy and --arch; POLICY_HELP_WITH adds what a
  * policy makes the default (e.g. "--profile seccomp"). */
+#define PID_HELP \
+	"  --pid PID[:INDEX]  the program is the seccomp filter thread PID runs\n" \
+	"                     (PTRACE_SECCOMP_GET_FILTER; INDEX 0, the default, is\n" \
+	"                     the first it installed; needs CAP_SYS_ADMIN)\n"
 #define POLICY_HELP_BASE \
 	"  --policy FILE      the program is a seccomp policy: an OCI / Docker seccomp\n" \
 	"                     profile (JSON: defaultAction, syscalls[] ...; `-` =\n" \
@@ -53,8 +58,8 @@
 	"  --arch ARCH        (--policy) the arch to compile it for (default: this\n" \
 	"                     machine's): x86_64, i386, x32, aarch64, arm, riscv64,\n" \
 	"                     ppc64le, s390x, ... or SCMP_ARCH_*\n"
-#define POLICY_HELP_WITH(IMPLIES) POLICY_HELP_BASE \
-	"                     (--policy implies " IMPLIES ")\n"
+#define POLICY_HELP_WITH(IMPLIES) POLICY_HELP_BASE PID_HELP \
+	"                     (--policy and --pid imply " IMPLIES ")\n"
 #define POLICY_HELP POLICY_HELP_WITH("--profile seccomp")
 
 /* How a command prints a usage error (returns 2). */
@@ -66,6 +71,9 @@ struct load_opts {
 	const char *path;         /* the program file, "-" = stdin; NULL: none */
 	const char *expr;         /* -e EXPR; NULL: none */
 	const char *policy;       /* --policy FILE ("-" = stdin); NULL: none */
+	const char *pid_arg;      /* --pid PID[:INDEX] as given; NULL: none */
+	long pid;
+	unsigned pid_index;       /* 0: the first filter installed */
 	const char *arch_name;    /* --arch NAME (policy only); NULL: the host's */
 	uint32_t arch;            /* its libseccomp arch token, when given */
 	enum cbpf_format format;  /* -f (AUTO detects) */
@@ -93,8 +101,12 @@ int load_option(struct load_opts *o, int argc, char **argv, int *i);
  * after a usage error. */
 int load_check_opts(const struct load_opts *o);
 
-/* Whether the program comes from -e or --policy (not from a FILE). */
+/* Whether the program comes from -e, --policy or --pid (not a FILE). */
 bool load_has_source(const struct load_opts *o);
+
+/* Whether the program is a seccomp filter by where it comes from
+ * (--policy, --pid): seccomp is then the default profile. */
+bool load_is_seccomp(const struct load_opts *o);
 
 /* Whether the program is read from stdin (FILE or --policy `-`). */
 bool load_reads_stdin(const struct load_opts *o);
