@@ -44,21 +44,22 @@
 	"  " OPTIMIZE_OPTION "  (-e) do not run libpcap's optimiser (tcpdump -O)\n"
 #define EXPR_HELP EXPR_HELP_WITH("-O, --no-optimize")
 
-/* The --help lines of --policy and --arch; POLICY_HELP_WITH adds what a
- * policy makes the default (e.g. "--profile seccomp"). */
+/* The --help lines of --policy, --arch and --pid; POLICY_HELP_WITH adds
+ * what they make the default (e.g. "--profile seccomp"). */
 #define PID_HELP \
 	"  --pid PID[:INDEX]  the program is the seccomp filter thread PID runs\n" \
 	"                     (PTRACE_SECCOMP_GET_FILTER; INDEX 0, the default, is\n" \
 	"                     the first it installed; needs CAP_SYS_ADMIN)\n"
 #define POLICY_HELP_BASE \
 	"  --policy FILE      the program is a seccomp policy: an OCI / Docker seccomp\n" \
-	"                     profile (JSON: defaultAction, syscalls[] ...; `-` =\n" \
-	"                     stdin), compiled by libseccomp as runc compiles it\n" \
-	"                     (docs/seccomp-input.md)\n" \
+	"                     profile (JSON: defaultAction, syscalls[] ...) or cbpf's\n" \
+	"                     line format (`-` = stdin), compiled by libseccomp as\n" \
+	"                     runc compiles it (docs/seccomp-input.md)\n" \
 	"  --arch ARCH        (--policy) the arch to compile it for (default: this\n" \
 	"                     machine's): x86_64, i386, x32, aarch64, arm, riscv64,\n" \
-	"                     ppc64le, s390x, ... or SCMP_ARCH_*\n"
-#define POLICY_HELP_WITH(IMPLIES) POLICY_HELP_BASE PID_HELP \
+	"                     ppc64le, s390x, ... or SCMP_ARCH_*\n" \
+	PID_HELP
+#define POLICY_HELP_WITH(IMPLIES) POLICY_HELP_BASE \
 	"                     (--policy and --pid imply " IMPLIES ")\n"
 #define POLICY_HELP POLICY_HELP_WITH("--profile seccomp")
 
