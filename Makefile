@@ -30,24 +30,24 @@ KERNEL_MATRIX = host debian-6.1/amd64:jit debian-6.1/amd64:interp \
 
 .PHONY: deps matrix-deps kernel-matrix build test conform report-screenshot bench clean install-check fuzz fuzz-afl fuzz-smoke fuzz-bench fuzz-eval fuzz-coverage
 
-deps:
-	@missing=""; for p in $(DEBS); do \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
-	    || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "deps: installing$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	fi
-	@missing=""; for p in $(GUEST_DEBS); do \
+# $(call install_debs,PACKAGES,APT-OPTIONS): apt-get installs those of
+# PACKAGES that are not installed yet (nothing, not even an update, when
+# all are).
+define install_debs
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
 	    || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq --no-install-recommends $$missing; \
+	    apt-get install -y -qq $(2) $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_debs,$(DEBS),)
+	$(call install_debs,$(GUEST_DEBS),--no-install-recommends)
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -83,15 +83,7 @@ report-screenshot:
 
 # The whole kernel matrix: every Debian 6.1 target, JIT and interpreter.
 matrix-deps:
-	@missing=""; for p in $(MATRIX_DEBS); do \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
-	    || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "deps: installing$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call install_debs,$(MATRIX_DEBS),--no-install-recommends)
 
 kernel-matrix: matrix-deps
 	$(MAKE) --no-print-directory conform KERNELS="$(KERNEL_MATRIX)"

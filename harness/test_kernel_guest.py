@@ -9,14 +9,13 @@ reason when qemu, the cross compiler or the kernel package cannot be had.
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
 
 import pytest
 
-from conftest import CBPF
+from conftest import CBPF, fetch_guest
 
 TARGET = "debian-6.1/arm64"
 AUDIT_ARCH_AARCH64 = 0xC00000B7
@@ -47,24 +46,10 @@ CASES = [
 ]
 
 
-def need(program, package):
-    if shutil.which(program) is None:
-        pytest.skip(f"{program} not installed (apt-get install {package})")
-
-
 @pytest.fixture(scope="module")
 def guest(build_dir):
     """The arm64 target fetched and its initramfs built (once)."""
-    need("qemu-system-aarch64", "qemu-system-arm")
-    need("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu")
-    r = subprocess.run([CBPF, "kernel", "fetch", TARGET], capture_output=True, text=True,
-                       timeout=1200)
-    if r.returncode != 0:
-        last = (r.stderr.strip().splitlines() or ["?"])[-1]
-        if "guest oracle" in last or "initramfs" in last:
-            pytest.fail(f"cbpf kernel fetch {TARGET}: {last}")
-        pytest.skip(f"the {TARGET} kernel cannot be had here: {last}")
-    return r.stdout
+    return fetch_guest(TARGET, need_root=False)
 
 
 def serve(mode, lines, *extra):

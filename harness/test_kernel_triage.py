@@ -12,13 +12,12 @@ cannot be had.
 """
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
 
 from cbpfconform.triage import cli, inputs, oracle
-from conftest import CBPF, SRC, py_env
+from conftest import CBPF, SRC, py_env, fetch_guest
 
 TARGET = "debian-6.1/armhf"
 # ldx #33; ld #1; lsh x; ret a, with instructions that do not matter around it
@@ -64,19 +63,7 @@ def test_kernel_target_names():
 
 @pytest.fixture(scope="module")
 def armhf(build_dir):
-    if os.geteuid() != 0:
-        pytest.skip("the kernel oracle needs root")
-    for prog, pkg in (("qemu-system-arm", "qemu-system-arm"),
-                      ("arm-linux-gnueabihf-gcc", "gcc-arm-linux-gnueabihf")):
-        if shutil.which(prog) is None:
-            pytest.skip(f"{prog} not installed (apt-get install {pkg})")
-    r = subprocess.run([CBPF, "kernel", "fetch", TARGET], capture_output=True, text=True,
-                       timeout=1200)
-    if r.returncode != 0:
-        last = (r.stderr.strip().splitlines() or ["?"])[-1]
-        if "guest oracle" in last or "initramfs" in last:
-            pytest.fail(f"cbpf kernel fetch {TARGET}: {last}")
-        pytest.skip(f"the {TARGET} kernel cannot be had here: {last}")
+    fetch_guest(TARGET)
     return build_dir
 
 

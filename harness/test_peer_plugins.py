@@ -2,7 +2,9 @@
 and libpcap's abort() on opcodes its validator accepts (and its infinite
 loop on a backward ja) become error responses, not a dead plugin.
 """
+import json
 import os
+import subprocess
 
 import pytest
 
@@ -74,3 +76,31 @@ def test_xnet_plugin():
     assert out[0]["results"] == [{"verdict": 0, "abort": None}]
     assert out[1]["results"][0]["abort"] == "error" and "NegateA" in out[1]["results"][0]["note"]
     assert out[2]["load"] == "rejected"
+
+
+@pytest.mark.parametrize("path", [PCAP, XNET])
+def test_every_line_gets_an_answer(path):
+    # docs/plugin-protocol.md: empty lines are answered (a JSON error) and a
+    # last line without LF too; both plugins skipped empty lines before the
+    # shared reply code (harness/plugins/shared, harness/plugins/go)
+    if not os.path.exists(path):
+        pytest.skip(f"{path} not built")
+    ok = '{"id":1,"profile":"linux","program":[[6,0,0,1]],"packets":["00"]}'
+    out = subprocess.run([path], input=f"\n\r\n{ok}\n{ok}", capture_output=True,
+                         text=True, timeout=60).stdout.splitlines()
+    assert [json.loads(l)["load"] for l in out] == ["error", "error", "ok", "ok"]
+    assert json.loads(out[0])["id"] is None
+    assert json.loads(out[2]) == {"id": 1, "load": "ok",
+                                  "results": [{"verdict": 1, "abort": None}]}
+
+
+@pytest.mark.parametrize("path", [PCAP, XNET])
+def test_program_fields_are_range_checked(path):
+    if not os.path.exists(path):
+        pytest.skip(f"{path} not built")
+    bad = '{"id":7,"profile":"linux","program":[[6,256,0,1]],"packets":["00"]}'
+    out = subprocess.run([path], input=bad + "\n", capture_output=True, text=True,
+                         timeout=60).stdout.splitlines()
+    r = json.loads(out[0])
+    assert (r["id"], r["load"]) == (7, "error")
+    assert "program" in r["reason"]

@@ -345,6 +345,11 @@ static void test_jump_range(void)
 
 /* ---- lexical rules ---- */
 
+/* The assembler's messages for a bad number (lib/format/bpfasm/lex.c). */
+#define K_RANGE "number out of range: k is 32 bits (-2147483648 .. 4294967295)"
+#define MALFORMED(text) \
+	"malformed number '" text "' (numbers are 0x hex, 0b binary, 0 octal or decimal)"
+
 static void test_numbers(void)
 {
 	BYTES("ret #0x10", { 6, 0, 0, 16 });
@@ -364,39 +369,27 @@ static void test_numbers(void)
 	BYTES("ret #-0x10", { 6, 0, 0, 0xfffffff0 });
 	/* bpf_asm truncates silently (4294967296 -> 0, -2147483649 ->
 	 * 0x7fffffff); we refuse. */
-	ERR("ret #4294967296", 1, 6, "number out of range: k is 32 bits (-2147483648 .. 4294967295)");
-	ERR("ret #-2147483649", 1, 6, "number out of range: k is 32 bits (-2147483648 .. 4294967295)");
-	ERR("ret #0x100000000", 1, 6, "number out of range: k is 32 bits (-2147483648 .. 4294967295)");
-	ERR("ld #-0x80000001", 1, 5, "number out of range: k is 32 bits (-2147483648 .. 4294967295)");
-	ERR("ret #99999999999999999999999999999999", 1, 6,
-	    "number out of range: k is 32 bits (-2147483648 .. 4294967295)");
-	ERR("ld #08", 1, 5,
-	    "malformed number '08' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
-	ERR("ld #0x", 1, 5,
-	    "malformed number '0x' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
-	ERR("ld #0b102", 1, 5,
-	    "malformed number '0b102' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
-	ERR("ld #12ab", 1, 5,
-	    "malformed number '12ab' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
+	ERR("ret #4294967296", 1, 6, K_RANGE);
+	ERR("ret #-2147483649", 1, 6, K_RANGE);
+	ERR("ret #0x100000000", 1, 6, K_RANGE);
+	ERR("ld #-0x80000001", 1, 5, K_RANGE);
+	ERR("ret #99999999999999999999999999999999", 1, 6, K_RANGE);
+	ERR("ld #08", 1, 5, MALFORMED("08"));
+	ERR("ld #0x", 1, 5, MALFORMED("0x"));
+	ERR("ld #0b102", 1, 5, MALFORMED("0b102"));
+	ERR("ld #12ab", 1, 5, MALFORMED("12ab"));
 	/* The run of word bytes is the number, whatever ends it. */
-	ERR("ld #0_", 1, 5,
-	    "malformed number '0_' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
-	ERR("ld #0x1g", 1, 5,
-	    "malformed number '0x1g' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
-	ERR("ld #00x1", 1, 5,
-	    "malformed number '00x1' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
-	ERR("ld #0B", 1, 5,
-	    "malformed number '0B' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
-	ERR("ld #19z", 1, 5,
-	    "malformed number '19z' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
+	ERR("ld #0_", 1, 5, MALFORMED("0_"));
+	ERR("ld #0x1g", 1, 5, MALFORMED("0x1g"));
+	ERR("ld #00x1", 1, 5, MALFORMED("00x1"));
+	ERR("ld #0B", 1, 5, MALFORMED("0B"));
+	ERR("ld #19z", 1, 5, MALFORMED("19z"));
 	BYTES("ret #0;x\nret #7", { 6, 0, 0, 0 }, { 6, 0, 0, 7 });
 	BYTES("ret #0x000000000000000000000000ffffffff", { 6, 0, 0, 0xffffffff });
 	BYTES("ret #0b11111111111111111111111111111111", { 6, 0, 0, 0xffffffff });
 	BYTES("ret #037777777777", { 6, 0, 0, 0xffffffff });
-	ERR("ret #040000000000", 1, 6,
-	    "number out of range: k is 32 bits (-2147483648 .. 4294967295)");
-	ERR("ret #0xfffffffffffffffffffffffffffff", 1, 6,
-	    "number out of range: k is 32 bits (-2147483648 .. 4294967295)");
+	ERR("ret #040000000000", 1, 6, K_RANGE);
+	ERR("ret #0xfffffffffffffffffffffffffffff", 1, 6, K_RANGE);
 }
 
 static void test_comments_and_layout(void)
@@ -509,7 +502,7 @@ static void test_annotations_and_raw(void)
 
 /* ---- errors ---- */
 
-#define RANGE "number out of range: k is 32 bits (-2147483648 .. 4294967295)"
+#define RANGE K_RANGE
 
 static void test_errors(void)
 {
@@ -534,8 +527,7 @@ static void test_errors(void)
 	ERR("jeq #1, ret", 1, 9, "'ret' is a reserved word and cannot be a label");
 	ERR("ja x", 1, 4, "'x' is too short for a label (bpf_asm labels have at least 2 characters)");
 	ERR("ret #0\nend:\n", 2, 1, "'end' labels nothing: no instruction follows it");
-	ERR("ret #0\n1x: ret #1", 2, 1,
-	    "malformed number '1x' (numbers are 0x hex, 0b binary, 0 octal or decimal)");
+	ERR("ret #0\n1x: ret #1", 2, 1, MALFORMED("1x"));
 	/* Statements */
 	ERR("ret #0\n  foo\n", 2, 3, "unknown instruction 'foo'");
 	ERR("ret #0\n  foo ret #1\n", 2, 3, "unknown instruction 'foo'");

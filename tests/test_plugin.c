@@ -19,6 +19,7 @@
 #include "cbpf/errname.h"
 #include "cbpf/plugin.h"
 #include "check.h"
+#include "fdio.h"
 #include "rng.h"
 #include "json.h"
 #include "peak_mem.h"
@@ -44,6 +45,9 @@ static char *answer(const char *line)
 
 #define REQ(id, prog, rest)                                                    \
 	"{\"id\":" id ",\"profile\":\"linux\",\"program\":" prog rest "}"
+/* The answer of a loaded program with one input: its verdict and abort. */
+#define ONE_RESULT(id, verdict, abort) \
+	"{\"id\":" id ",\"load\":\"ok\",\"results\":[{\"verdict\":" verdict ",\"abort\":" abort "}]}"
 
 /* A broken request: the error response with this reason. */
 #define BROKEN(req, id, reason)                                                \
@@ -70,7 +74,7 @@ static void test_good_requests(void)
 		"{\"verdict\":204,\"abort\":null}]}");
 	/* ld [0] on 4 bytes: BE word */
 	ANSWERS(REQ("4", "[[32,0,0,0],[22,0,0,0]]", ",\"packets\":[\"deadbeef\"]"),
-		"{\"id\":4,\"load\":\"ok\",\"results\":[{\"verdict\":3735928559,\"abort\":null}]}");
+		ONE_RESULT("4", "3735928559", "null"));
 }
 
 /* The three ways a run ends early, each with its abort kind
@@ -79,23 +83,23 @@ static void test_abort_kinds(void)
 {
 	/* failed packet load: ldb [10] on a 1-byte packet returns 0 at once */
 	ANSWERS(REQ("\"load\"", "[[48,0,0,10],[6,0,0,1]]", ",\"packets\":[\"00\"]"),
-		"{\"id\":\"load\",\"load\":\"ok\",\"results\":[{\"verdict\":0,\"abort\":\"load\"}]}");
+		ONE_RESULT("\"load\"", "0", "\"load\""));
 	/* ld #7; div x (X = 0); ret #9: the whole program returns 0 */
 	ANSWERS(REQ("\"div0\"", "[[0,0,0,7],[60,0,0,0],[6,0,0,9]]", ",\"packets\":[\"00\"]"),
-		"{\"id\":\"div0\",\"load\":\"ok\",\"results\":[{\"verdict\":0,\"abort\":\"div0\"}]}");
+		ONE_RESULT("\"div0\"", "0", "\"div0\""));
 	/* mod x too */
 	ANSWERS(REQ("\"mod0\"", "[[0,0,0,7],[156,0,0,0],[6,0,0,9]]", ",\"packets\":[\"00\"]"),
-		"{\"id\":\"mod0\",\"load\":\"ok\",\"results\":[{\"verdict\":0,\"abort\":\"div0\"}]}");
+		ONE_RESULT("\"mod0\"", "0", "\"div0\""));
 	/* ld #77; ld ifidx; ret #5 with no device returns A = 77 */
 	ANSWERS(REQ("\"nodev\"", "[[0,0,0,77],[32,0,0,4294963208],[6,0,0,5]]", ",\"packets\":[\"00\"]"),
-		"{\"id\":\"nodev\",\"load\":\"ok\",\"results\":[{\"verdict\":77,\"abort\":\"nodev\"}]}");
+		ONE_RESULT("\"nodev\"", "77", "\"nodev\""));
 	/* ...and with a device it runs on */
 	ANSWERS(REQ("8", "[[0,0,0,77],[32,0,0,4294963208],[22,0,0,0]]",
 		    ",\"packets\":[\"00\"],\"ctx\":{\"dev\":{\"ifindex\":3,\"type\":1}}"),
-		"{\"id\":8,\"load\":\"ok\",\"results\":[{\"verdict\":3,\"abort\":null}]}");
+		ONE_RESULT("8", "3", "null"));
 	/* shift by X = 33 is A << 1 (x86-64 masks the count) */
 	ANSWERS(REQ("9", "[[0,0,0,3],[1,0,0,33],[108,0,0,0],[22,0,0,0]]", ",\"packets\":[\"00\"]"),
-		"{\"id\":9,\"load\":\"ok\",\"results\":[{\"verdict\":6,\"abort\":null}]}");
+		ONE_RESULT("9", "6", "null"));
 }
 
 static void test_ctx(void)
@@ -103,15 +107,15 @@ static void test_ctx(void)
 	/* ld rand; ret a with a fixed random */
 	ANSWERS(REQ("1", "[[32,0,0,4294963256],[22,0,0,0]]",
 		    ",\"packets\":[\"00\"],\"ctx\":{\"random\":42949673}"),
-		"{\"id\":1,\"load\":\"ok\",\"results\":[{\"verdict\":42949673,\"abort\":null}]}");
+		ONE_RESULT("1", "42949673", "null"));
 	/* ld #len: the ctx's len, else the packet length */
 	ANSWERS(REQ("2", "[[128,0,0,0],[22,0,0,0]]", ",\"packets\":[\"0000\"],\"ctx\":{\"len\":1000}"),
-		"{\"id\":2,\"load\":\"ok\",\"results\":[{\"verdict\":1000,\"abort\":null}]}");
+		ONE_RESULT("2", "1000", "null"));
 	ANSWERS(REQ("3", "[[128,0,0,0],[22,0,0,0]]", ",\"packets\":[\"000000\"]"),
-		"{\"id\":3,\"load\":\"ok\",\"results\":[{\"verdict\":3,\"abort\":null}]}");
+		ONE_RESULT("3", "3", "null"));
 	/* ld mark */
 	ANSWERS(REQ("4", "[[32,0,0,4294963220],[22,0,0,0]]", ",\"packets\":[\"\"],\"ctx\":{\"mark\":4294967295}"),
-		"{\"id\":4,\"load\":\"ok\",\"results\":[{\"verdict\":4294967295,\"abort\":null}]}");
+		ONE_RESULT("4", "4294967295", "null"));
 }
 
 static void test_rejected(void)
@@ -142,20 +146,20 @@ static void test_seccomp_input(void)
 	 * ld [16 + 8*5 + 4] (high word of args[5]) */
 	ANSWERS("{\"id\":2,\"profile\":\"seccomp\",\"program\":[[32,0,0,4],[22,0,0,0]],"
 		"\"seccomp_data\":[{\"arch\":3221225534,\"ip\":1}]}",
-		"{\"id\":2,\"load\":\"ok\",\"results\":[{\"verdict\":3221225534,\"abort\":null}]}");
+		ONE_RESULT("2", "3221225534", "null"));
 	ANSWERS("{\"id\":3,\"profile\":\"seccomp\",\"program\":[[32,0,0,8],[22,0,0,0]],"
 		"\"seccomp_data\":[{\"ip\":18446744069414584321}]}",
-		"{\"id\":3,\"load\":\"ok\",\"results\":[{\"verdict\":1,\"abort\":null}]}");
+		ONE_RESULT("3", "1", "null"));
 	ANSWERS("{\"id\":4,\"profile\":\"seccomp\",\"program\":[[32,0,0,60],[22,0,0,0]],"
 		"\"seccomp_data\":[{\"args\":[0,0,0,0,0,81985529216486895]}]}",
-		"{\"id\":4,\"load\":\"ok\",\"results\":[{\"verdict\":19088743,\"abort\":null}]}");
+		ONE_RESULT("4", "19088743", "null"));
 	/* the same record as hex: nr 59, arch c000003e (little-endian host) */
 	ANSWERS("{\"id\":5,\"profile\":\"seccomp\",\"program\":[[32,0,0,4],[22,0,0,0]],"
 		"\"packets\":[\"3b0000003e0000c0"
 		"000000000000000000000000000000000000000000000000"
 		"000000000000000000000000000000000000000000000000"
 		"0000000000000000\"]}",
-		"{\"id\":5,\"load\":\"ok\",\"results\":[{\"verdict\":3221225534,\"abort\":null}]}");
+		ONE_RESULT("5", "3221225534", "null"));
 	/* an omitted arch is the host's AUDIT_ARCH (x86-64 here), as everywhere */
 	ANSWERS("{\"id\":7,\"profile\":\"seccomp\",\"program\":[[32,0,0,4],[22,0,0,0]],"
 		"\"seccomp_data\":[{},{\"nr\":1},{\"arch\":0}]}",
@@ -164,7 +168,7 @@ static void test_seccomp_input(void)
 	/* ld #len is 64 under seccomp */
 	ANSWERS("{\"id\":6,\"profile\":\"seccomp\",\"program\":[[128,0,0,0],[22,0,0,0]],"
 		"\"seccomp_data\":[{}]}",
-		"{\"id\":6,\"load\":\"ok\",\"results\":[{\"verdict\":64,\"abort\":null}]}");
+		ONE_RESULT("6", "64", "null"));
 }
 
 static void test_broken_requests(void)
@@ -313,7 +317,7 @@ static void test_limits(void)
 		s = sb_finish(&b, NULL);
 		got = answer(s);
 		if (extra == 0)
-			CHECK_STR(got, "{\"id\":2,\"load\":\"ok\",\"results\":[{\"verdict\":126,\"abort\":null}]}");
+			CHECK_STR(got, ONE_RESULT("2", "126", "null"));
 		else
 			CHECK_STR(got, "{\"id\":2,\"load\":\"error\",\"reason\":\"packets[0]: 4194305 bytes "
 				       "is over the limit of 4194304\"}");
@@ -402,39 +406,45 @@ static char *repeated_line(const char *head, const char *item, size_t count, con
  * instructions, 65536 inputs), not a tree of it: 30 MB of program or
  * 12 MB of empty packets are refused in a few MiB (a tree of either took
  * 38 times the line: 1.9 GB for 50 MB). */
-static void test_request_memory(void)
+/* A line of head, count items and "]}" is answered want, with a peak heap
+ * growth under 16 MiB. */
+static void check_bounded(const char *head, const char *item, size_t count, const char *want,
+			  const char *what)
 {
 	struct line_job j;
-	char *line, *got;
+	char *line = repeated_line(head, item, count, "]}", &j.len);
+	char *got;
 	long kib;
 
-	line = repeated_line("{\"id\":1,\"profile\":\"linux\",\"packets\":[],\"program\":[", "[6,0,0,0]",
-			     3000000, "]}", &j.len);
 	j.line = line;
 	got = answer(line);
-	CHECK_STR(got, "{\"id\":1,\"load\":\"error\",\"reason\":\"program: more than 65535 "
-		       "instructions (sock_fprog.len is a u16)\"}");
+	CHECK_STR(got, want);
 	free(got);
 	kib = peak_growth_kib(answer_job, &j);
 	CHECK(kib >= 0 && kib < 16 * 1024);
-	fprintf(stderr, "30 MB program line: peak growth %ld KiB\n", kib);
+	fprintf(stderr, "%s: peak growth %ld KiB\n", what, kib);
 	free(line);
+}
 
-	line = repeated_line("{\"id\":2,\"profile\":\"linux\",\"program\":[[6,0,0,0]],\"packets\":[", "\"\"",
-			     4000000, "]}", &j.len);
-	j.line = line;
-	got = answer(line);
-	CHECK_STR(got, "{\"id\":2,\"load\":\"error\",\"reason\":\"packets: more than 65536 inputs "
-		       "in one request\"}");
-	free(got);
-	kib = peak_growth_kib(answer_job, &j);
-	CHECK(kib >= 0 && kib < 16 * 1024);
-	fprintf(stderr, "12 MB packets line: peak growth %ld KiB\n", kib);
-	free(line);
+static void test_request_memory(void)
+{
+	char *line, *got;
+	size_t len;
+
+	check_bounded("{\"id\":1,\"profile\":\"linux\",\"packets\":[],\"program\":[", "[6,0,0,0]",
+		      3000000,
+		      "{\"id\":1,\"load\":\"error\",\"reason\":\"program: more than 65535 "
+		      "instructions (sock_fprog.len is a u16)\"}",
+		      "30 MB program line");
+	check_bounded("{\"id\":2,\"profile\":\"linux\",\"program\":[[6,0,0,0]],\"packets\":[", "\"\"",
+		      4000000,
+		      "{\"id\":2,\"load\":\"error\",\"reason\":\"packets: more than 65536 inputs "
+		      "in one request\"}",
+		      "12 MB packets line");
 
 	/* 65536 inputs are served */
 	line = repeated_line("{\"id\":3,\"profile\":\"linux\",\"program\":[[6,0,0,7]],\"packets\":[", "\"00\"",
-			     CBPF_PLUGIN_MAX_INPUTS, "]}", &j.len);
+			     CBPF_PLUGIN_MAX_INPUTS, "]}", &len);
 	got = answer(line);
 	CHECK(got != NULL && strncmp(got, "{\"id\":3,\"load\":\"ok\",\"results\":[{\"verdict\":7,", 42) == 0);
 	free(got);
@@ -664,20 +674,6 @@ static char *read_line(int fd)
 	return NULL;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Lock-step: each response arrives before the next request is written,
  * so the plugin flushes every line. */
 static void test_process_lockstep(void)
@@ -686,7 +682,7 @@ static void test_process_lockstep(void)
 		const char *req, *resp;
 	} steps[] = {
 		{ REQ("1", "[[6,0,0,4096]]", ",\"packets\":[\"00\"]") "\n",
-		  "{\"id\":1,\"load\":\"ok\",\"results\":[{\"verdict\":4096,\"abort\":null}]}" },
+		  ONE_RESULT("1", "4096", "null") },
 		{ "not json\n",
 		  "{\"id\":null,\"load\":\"error\",\"reason\":\"bad JSON: col 1: invalid literal, expected 'null'\"}" },
 		{ "\n",
@@ -694,7 +690,7 @@ static void test_process_lockstep(void)
 		{ REQ("3", "[[116,0,0,32],[6,0,0,0]]", ",\"packets\":[]") "\r\n",
 		  "{\"id\":3,\"load\":\"rejected\",\"errno\":\"EINVAL\",\"reason\":\"insn 0: shift-range: rsh #32 shifts by 32 or more\"}" },
 		{ REQ("4", "[[48,0,0,10],[6,0,0,1]]", ",\"packets\":[\"00\"]") "\n",
-		  "{\"id\":4,\"load\":\"ok\",\"results\":[{\"verdict\":0,\"abort\":\"load\"}]}" },
+		  ONE_RESULT("4", "0", "\"load\"") },
 	};
 	struct child c;
 
@@ -703,14 +699,14 @@ static void test_process_lockstep(void)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		CHECK_EQ(write_all(c.in, steps[i].req, strlen(steps[i].req)), 0);
+		CHECK_EQ(fd_write_all(c.in, steps[i].req, strlen(steps[i].req)), 0);
 		char *line = read_line(c.out);
 		CHECK_STR(line, steps[i].resp);
 		free(line);
 	}
 	/* a last line without a newline is still a request, answered at EOF */
 	const char *last = REQ("\"last\"", "[[6,0,0,1]]", ",\"packets\":[]");
-	CHECK_EQ(write_all(c.in, last, strlen(last)), 0);
+	CHECK_EQ(fd_write_all(c.in, last, strlen(last)), 0);
 	close(c.in);
 	c.in = -1;
 	char *line = read_line(c.out);

@@ -15,6 +15,7 @@
 #include "cbpf/validate.h"
 #include "cbpf/errname.h"
 #include "commands.h"
+#include "envrec.h"
 #include "load.h"
 
 #define OPTMEM_PATH "/proc/sys/net/core/optmem_max"
@@ -121,26 +122,13 @@ static int parse_options(int argc, char **argv, struct check_opts *o)
 	return load_check_opts(&o->load);
 }
 
-static long read_optmem_max(void)
-{
-	FILE *f = fopen(OPTMEM_PATH, "r");
-	long v = -1;
-
-	if (f == NULL)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /* The --load prediction; returns false when the program would not fit
  * optmem_max (socket attach only: seccomp filters are not charged). */
 static bool print_load(const char *name, const struct cbpf_prog *prog, enum cbpf_profile profile)
 {
 	struct cbpf_load_prediction pr;
 	struct cbpf_diag d;
-	long optmem = read_optmem_max();
+	long optmem = kc_sysctl_long(OPTMEM_PATH);
 	bool fits;
 
 	cbpf_predict_load(prog->insns, prog->len, profile, &pr);

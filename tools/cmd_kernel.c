@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -744,18 +743,10 @@ static int cmd_plugin_kernel(int argc, char **argv)
 	st.mark = o.mark;
 	if (st.via == KC_VIA_SECCOMP)
 		st.via = KC_VIA_UNIX; /* seccomp requests choose themselves */
-	signal(SIGPIPE, SIG_IGN);
-	rc = cbpf_plugin_serve(stdin, stdout, kernel_exec, &st);
+	rc = plugin_serve_stdio("cbpf kernel plugin", kernel_exec, &st);
 	if (st.u != NULL)
 		kc_unix_close(st.u);
-	if (rc != 0) {
-		if (ferror(stdout)) /* a write failure: main says why */
-			tool_flush_stdout();
-		else
-			fprintf(stderr, "cbpf kernel plugin: cannot read stdin\n");
-		return 2;
-	}
-	return 0;
+	return rc;
 }
 
 int cmd_kernel(int argc, char **argv)

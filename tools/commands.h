@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cbpf/plugin.h"
 #include "cbpf/validate.h"
 
 /* Each returns the process exit status: 0 ok, 1 "no" (a rejected program,
@@ -17,6 +18,9 @@ int cmd_disasm(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_plugin(int argc, char **argv);
+/* Serve the plugin protocol on stdin/stdout with exec until end of input:
+ * 0, or 2 when stdin or stdout fail (who names the command in the error). */
+int plugin_serve_stdio(const char *who, cbpf_plugin_exec_fn exec, void *opaque);
 int cmd_kernel(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);
 int cmd_triage(int argc, char **argv);

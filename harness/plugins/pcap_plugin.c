@@ -19,29 +19,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "hex.h"
 #include "json.h"
+#include "shared/reply.h"
 #include "strbuf.h"
 
 #define CHILD_SECONDS 10
-
-static void put_id(struct strbuf *b, const struct json_value *req)
-{
-	const struct json_value *id = req ? json_get(req, "id") : NULL;
-	sb_puts(b, "{\"id\":");
-	if (id)
-		json_put_value(b, id);
-	else
-		sb_puts(b, "null");
-}
-
-static void respond_error(struct strbuf *b, const struct json_value *req, const char *why)
-{
-	put_id(b, req);
-	sb_puts(b, ",\"load\":\"error\",\"reason\":");
-	json_put_string(b, why, strlen(why));
-	sb_puts(b, "}");
-}
 
 /* Decode a hex string; returns a malloc'd buffer (never NULL on success,
  * even for 0 bytes) or NULL for bad hex. */
@@ -54,35 +38,22 @@ static unsigned char *unhex(const struct json_value *v, size_t *n)
 	return out;
 }
 
-/* Parse "program" into a bpf_insn array. Returns NULL and sets why. */
-static struct bpf_insn *read_program(const struct json_value *req, size_t *n, const char **why)
+/* "program" as libpcap's bpf_insn array; NULL after answering the error. */
+static struct bpf_insn *read_program(struct strbuf *b, const struct json_value *req, size_t *n)
 {
-	const struct json_value *p = json_get(req, "program");
-	if (!p || p->type != JSON_ARRAY) {
-		*why = "request has no \"program\" array";
+	struct sock_filter *raw = reply_program(b, req, n);
+	if (!raw)
 		return NULL;
+	struct bpf_insn *insns = calloc(*n ? *n : 1, sizeof(*insns));
+	if (!insns)
+		reply_error(b, req, "out of memory");
+	for (size_t i = 0; insns && i < *n; i++) {
+		insns[i].code = raw[i].code;
+		insns[i].jt = raw[i].jt;
+		insns[i].jf = raw[i].jf;
+		insns[i].k = raw[i].k;
 	}
-	struct bpf_insn *insns = calloc(p->n ? p->n : 1, sizeof(*insns));
-	if (!insns) {
-		*why = "out of memory";
-		return NULL;
-	}
-	for (size_t i = 0; i < p->n; i++) {
-		const struct json_value *in = &p->items[i];
-		uint32_t f[4];
-		if (in->type != JSON_ARRAY || in->n != 4 || json_u32(&in->items[0], &f[0]) ||
-		    json_u32(&in->items[1], &f[1]) || json_u32(&in->items[2], &f[2]) ||
-		    json_u32(&in->items[3], &f[3]) || f[0] > 0xffff || f[1] > 0xff || f[2] > 0xff) {
-			free(insns);
-			*why = "program: each instruction must be [code,jt,jf,k] in range";
-			return NULL;
-		}
-		insns[i].code = (u_short)f[0];
-		insns[i].jt = (u_char)f[1];
-		insns[i].jf = (u_char)f[2];
-		insns[i].k = f[3];
-	}
-	*n = p->n;
+	free(raw);
 	return insns;
 }
 
@@ -91,24 +62,20 @@ static void serve_in_child(const struct json_value *req, struct strbuf *b)
 {
 	const struct json_value *prof = json_get(req, "profile");
 	if (prof && (prof->type != JSON_STRING || strcmp(prof->str, "linux") != 0)) {
-		respond_error(b, req, "libpcap has no seccomp profile (socket filters only)");
+		reply_error(b, req, "libpcap has no seccomp profile (socket filters only)");
 		return;
 	}
-	const char *why = NULL;
 	size_t n = 0;
-	struct bpf_insn *insns = read_program(req, &n, &why);
-	if (!insns) {
-		respond_error(b, req, why);
+	struct bpf_insn *insns = read_program(b, req, &n);
+	if (!insns)
 		return;
-	}
-	const struct json_value *pk = json_get(req, "packets");
-	if (!pk || pk->type != JSON_ARRAY) {
+	const struct json_value *pk = reply_packets(b, req);
+	if (!pk) {
 		free(insns);
-		respond_error(b, req, "request has no \"packets\" array");
 		return;
 	}
 	if (n > 0x7fffffff || !bpf_validate(insns, (int)n)) {
-		put_id(b, req);
+		reply_put_id(b, req);
 		sb_puts(b, ",\"load\":\"rejected\",\"errno\":\"EINVAL\",\"reason\":\"bpf_validate\"}");
 		free(insns);
 		return;
@@ -120,34 +87,20 @@ static void serve_in_child(const struct json_value *req, struct strbuf *b)
 		if (!pkt) {
 			free(insns);
 			free(sb_finish(&res, NULL));
-			respond_error(b, req, "packets: not an even-length hex string");
+			reply_error(b, req, "packets: not an even-length hex string");
 			return;
 		}
 		u_int v = bpf_filter(insns, pkt, (u_int)len, (u_int)len);
 		sb_printf(&res, "%s{\"verdict\":%u,\"abort\":null}", i ? "," : "", v);
 		free(pkt);
 	}
-	put_id(b, req);
+	reply_put_id(b, req);
 	sb_puts(b, ",\"load\":\"ok\",\"results\":[");
 	if (res.s)
 		sb_puts(b, res.s);
 	sb_puts(b, "]}");
 	free(sb_finish(&res, NULL));
 	free(insns);
-}
-
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* A child killed by sig: "hang":true for the alarm, else "crash":"SIGxxx"
@@ -157,14 +110,7 @@ static void respond_signal(struct strbuf *out, const struct json_value *req, int
 	char why[128];
 	snprintf(why, sizeof(why), "bpf_filter %s (signal %d, %s)",
 		 sig == SIGALRM ? "did not finish (loop)" : "crashed", sig, strsignal(sig));
-	put_id(out, req);
-	if (sig == SIGALRM)
-		sb_puts(out, ",\"load\":\"error\",\"hang\":true,\"reason\":");
-	else
-		sb_printf(out, ",\"load\":\"error\",\"crash\":\"SIG%s\",\"reason\":",
-			  sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-	json_put_string(out, why, strlen(why));
-	sb_puts(out, "}");
+	reply_signal(out, req, sig, "", why);
 }
 
 /* Fork, let the child answer into a pipe, and turn a crash into an answer. */
@@ -172,7 +118,7 @@ static void serve(const struct json_value *req, struct strbuf *out)
 {
 	int fds[2];
 	if (pipe(fds) < 0) {
-		respond_error(out, req, "pipe failed");
+		reply_error(out, req, "pipe failed");
 		return;
 	}
 	fflush(stdout);
@@ -180,7 +126,7 @@ static void serve(const struct json_value *req, struct strbuf *out)
 	if (pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
-		respond_error(out, req, "fork failed");
+		reply_error(out, req, "fork failed");
 		return;
 	}
 	if (pid == 0) {
@@ -190,7 +136,7 @@ static void serve(const struct json_value *req, struct strbuf *out)
 		serve_in_child(req, &b);
 		size_t len = 0;
 		char *s = sb_finish(&b, &len);
-		int rc = s && write_all(fds[1], s, len) == 0 ? 0 : 1;
+		int rc = s && fd_write_all(fds[1], s, len) == 0 ? 0 : 1;
 		_exit(rc);
 	}
 	close(fds[1]);
@@ -215,7 +161,7 @@ static void serve(const struct json_value *req, struct strbuf *out)
 	} else if (WIFSIGNALED(status)) {
 		respond_signal(out, req, WTERMSIG(status));
 	} else {
-		respond_error(out, req, "the child exited without an answer");
+		reply_error(out, req, "the child exited without an answer");
 	}
 	free(s);
 }
@@ -234,8 +180,7 @@ int main(int argc, char **argv)
 	while ((n = getline(&line, &cap, stdin)) >= 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		if (n == 0)
-			continue;
+		/* every line gets an answer, an empty one too (a JSON error) */
 		char err[128];
 		struct json_value *req = json_parse(line, (size_t)n, err, sizeof(err));
 		struct strbuf out = { 0 };
@@ -243,14 +188,14 @@ int main(int argc, char **argv)
 			char why[200];
 			snprintf(why, sizeof(why), "request is not a JSON object: %s",
 				 req ? "wrong type" : err);
-			respond_error(&out, NULL, why);
+			reply_error(&out, NULL, why);
 		} else {
 			serve(req, &out);
 		}
 		json_free(req);
 		size_t len = 0;
 		char *s = sb_finish(&out, &len);
-		if (!s || write_all(1, s, len) || write_all(1, "\n", 1)) {
+		if (!s || fd_write_all(1, s, len) || fd_write_all(1, "\n", 1)) {
 			free(s);
 			break;
 		}

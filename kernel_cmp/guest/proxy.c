@@ -15,6 +15,7 @@
 
 #include "byteorder.h"
 #include "cbpf/plugin.h"
+#include "fdio.h"
 #include "json.h"
 #include "strbuf.h"
 
@@ -68,19 +69,11 @@ static void buf_drop(struct buf *b, size_t n)
 	b->len -= n;
 }
 
+/* Answers to our stdout; after the first failed write, nothing more. */
 static void write_out(struct proxy *x, const char *s, size_t n)
 {
-	while (n > 0 && !x->out_failed) {
-		ssize_t w = write(x->out_fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			x->out_failed = 1;
-			return;
-		}
-		s += w;
-		n -= (size_t)w;
-	}
+	if (!x->out_failed && fd_write_all(x->out_fd, s, n) != 0)
+		x->out_failed = 1;
 }
 
 static int push(struct proxy *x, const char *s, size_t n)

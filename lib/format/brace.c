@@ -30,19 +30,10 @@ static int comma(struct fmt_cursor *c)
 /* "{ code, jt, jf, k }" with the cursor on the '{'. */
 static int record(struct fmt_cursor *c, struct cbpf_insn *in)
 {
-	uint64_t code, jt, jf, k;
-
 	if (fc_expect(c, '{', "'{' starting an instruction") < 0 ||
-	    fc_skip_space_comments(c) < 0 || field(c, UINT16_MAX, "code", &code) < 0 ||
-	    comma(c) < 0 || field(c, UINT8_MAX, "jt", &jt) < 0 || comma(c) < 0 ||
-	    field(c, UINT8_MAX, "jf", &jf) < 0 || comma(c) < 0 ||
-	    field(c, UINT32_MAX, "k", &k) < 0 || fc_expect(c, '}', "'}'") < 0)
+	    fc_skip_space_comments(c) < 0 || fc_record_fields(c, field, comma, in) < 0)
 		return -1;
-	in->code = (uint16_t)code;
-	in->jt = (uint8_t)jt;
-	in->jf = (uint8_t)jf;
-	in->k = (uint32_t)k;
-	return 0;
+	return fc_expect(c, '}', "'}'");
 }
 
 static int parse_records(struct fmt_cursor *c, struct cbpf_prog *out)

@@ -12,18 +12,11 @@
 #include "formats.h"
 #include "brace.h"
 #include "cursor.h"
-#include "support/strbuf.h"
 
 char *fmt_bytecode_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
-	struct strbuf b = { 0 };
-
-	sb_printf(&b, "%zu,", n);
-	for (size_t i = 0; i < n; i++)
-		sb_printf(&b, "%u %u %u %u,", (unsigned)insns[i].code, (unsigned)insns[i].jt,
-			  (unsigned)insns[i].jf, (unsigned)insns[i].k);
-	sb_putc(&b, '\n');
-	return sb_finish(&b, outlen);
+	static const struct fmt_numeric bytecode = { "%zu,", "%u %u %u %u,", "\n" };
+	return fmt_numeric_print(insns, n, &bytecode, outlen);
 }
 
 /* A decimal field in [0, max] and the space after it. */
@@ -35,21 +28,6 @@ static int bc_field(struct fmt_cursor *c, uint64_t max, const char *what, uint64
 	if (fc_number(c, FC_DEC, &num) < 0 || fc_to_unsigned(c, &num, max, what, out) < 0)
 		return -1;
 	fc_skip_space(c);
-	return 0;
-}
-
-/* "code jt jf k" (fields separated by whitespace). */
-static int bc_record(struct fmt_cursor *c, struct cbpf_insn *in)
-{
-	uint64_t code, jt, jf, k;
-
-	if (bc_field(c, UINT16_MAX, "code", &code) < 0 || bc_field(c, UINT8_MAX, "jt", &jt) < 0 ||
-	    bc_field(c, UINT8_MAX, "jf", &jf) < 0 || bc_field(c, UINT32_MAX, "k", &k) < 0)
-		return -1;
-	in->code = (uint16_t)code;
-	in->jt = (uint8_t)jt;
-	in->jf = (uint8_t)jf;
-	in->k = (uint32_t)k;
 	return 0;
 }
 
@@ -90,7 +68,7 @@ static int bc_parse(struct fmt_cursor *c, struct cbpf_prog *out)
 		if (fc_at_end(c))
 			return fc_error(c, "the count says %llu instructions, found %llu",
 					(unsigned long long)count, (unsigned long long)i);
-		if (bc_record(c, &in) < 0 || fc_push(c, out, in, line, col) < 0 ||
+		if (fc_record_fields(c, bc_field, NULL, &in) < 0 || fc_push(c, out, in, line, col) < 0 ||
 		    bc_separator(c, i + 1 == count) < 0)
 			return -1;
 	}
@@ -104,12 +82,8 @@ int fmt_bytecode_parse(const char *buf, size_t len, struct cbpf_prog *out, struc
 
 char *fmt_c_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
-	struct strbuf b = { 0 };
-
-	for (size_t i = 0; i < n; i++)
-		sb_printf(&b, "{ %#04x, %2u, %2u, %#010x },\n", (unsigned)insns[i].code,
-			  (unsigned)insns[i].jt, (unsigned)insns[i].jf, (unsigned)insns[i].k);
-	return sb_finish(&b, outlen);
+	static const struct fmt_numeric c = { NULL, "{ %#04x, %2u, %2u, %#010x },\n", "" };
+	return fmt_numeric_print(insns, n, &c, outlen);
 }
 
 int fmt_c_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)

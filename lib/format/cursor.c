@@ -340,6 +340,29 @@ int fc_error_at(struct fmt_cursor *c, unsigned line, unsigned col, const char *f
 	return r;
 }
 
+int fc_record_fields(struct fmt_cursor *c, fc_field_fn field, int (*sep)(struct fmt_cursor *c),
+		     struct cbpf_insn *in)
+{
+	static const struct {
+		uint64_t max;
+		const char *name;
+	} fields[4] = { { UINT16_MAX, "code" }, { UINT8_MAX, "jt" }, { UINT8_MAX, "jf" },
+			{ UINT32_MAX, "k" } };
+	uint64_t v[4];
+
+	for (int i = 0; i < 4; i++) {
+		if (i > 0 && sep && sep(c) < 0)
+			return -1;
+		if (field(c, fields[i].max, fields[i].name, &v[i]) < 0)
+			return -1;
+	}
+	in->code = (uint16_t)v[0];
+	in->jt = (uint8_t)v[1];
+	in->jf = (uint8_t)v[2];
+	in->k = (uint32_t)v[3];
+	return 0;
+}
+
 int fc_push(struct fmt_cursor *c, struct cbpf_prog *p, struct cbpf_insn insn, unsigned line,
 	    unsigned col)
 {

@@ -116,6 +116,13 @@ int fc_error_at(struct fmt_cursor *c, unsigned line, unsigned col, const char *f
  * input", "newline", "'x'", "byte 0x00"). */
 const char *fc_describe(const struct fmt_cursor *c, char *tmp, size_t tmplen);
 
+/* A record's four numeric fields code, jt, jf, k, each read by field (a
+ * number in [0, max] named what, and whatever may follow it), with sep
+ * (when not NULL) between them: the numeric formats' one record reader. */
+typedef int (*fc_field_fn)(struct fmt_cursor *c, uint64_t max, const char *what, uint64_t *out);
+int fc_record_fields(struct fmt_cursor *c, fc_field_fn field, int (*sep)(struct fmt_cursor *c),
+		     struct cbpf_insn *in);
+
 /* Append to a program, failing with a diagnostic at (line, col) when the
  * program is full (CBPF_PARSE_MAXINSNS) or memory runs out. */
 int fc_push(struct fmt_cursor *c, struct cbpf_prog *p, struct cbpf_insn insn, unsigned line,

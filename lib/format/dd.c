@@ -12,16 +12,11 @@
 #include "formats.h"
 #include "brace.h"
 #include "cursor.h"
-#include "support/strbuf.h"
 
 char *fmt_dd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
-	struct strbuf b = { 0 };
-
-	for (size_t i = 0; i < n; i++)
-		sb_printf(&b, "{ 0x%x, %u, %u, 0x%08x },\n", (unsigned)insns[i].code,
-			  (unsigned)insns[i].jt, (unsigned)insns[i].jf, (unsigned)insns[i].k);
-	return sb_finish(&b, outlen);
+	static const struct fmt_numeric dd = { NULL, "{ 0x%x, %u, %u, 0x%08x },\n", "" };
+	return fmt_numeric_print(insns, n, &dd, outlen);
 }
 
 int fmt_dd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d)
@@ -31,13 +26,8 @@ int fmt_dd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf
 
 char *fmt_ddd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen)
 {
-	struct strbuf b = { 0 };
-
-	sb_printf(&b, "%zu\n", n);
-	for (size_t i = 0; i < n; i++)
-		sb_printf(&b, "%u %u %u %u\n", (unsigned)insns[i].code, (unsigned)insns[i].jt,
-			  (unsigned)insns[i].jf, (unsigned)insns[i].k);
-	return sb_finish(&b, outlen);
+	static const struct fmt_numeric ddd = { "%zu\n", "%u %u %u %u\n", "" };
+	return fmt_numeric_print(insns, n, &ddd, outlen);
 }
 
 /* A decimal field in [0, max], followed by blanks (not a newline). */
@@ -82,17 +72,9 @@ static int ddd_line_end(struct fmt_cursor *c, const char *after)
 /* "code jt jf k" on one line. */
 static int ddd_record(struct fmt_cursor *c, struct cbpf_insn *in)
 {
-	uint64_t code, jt, jf, k;
-
-	if (ddd_field(c, UINT16_MAX, "code", &code) < 0 || ddd_field(c, UINT8_MAX, "jt", &jt) < 0 ||
-	    ddd_field(c, UINT8_MAX, "jf", &jf) < 0 || ddd_field(c, UINT32_MAX, "k", &k) < 0 ||
-	    ddd_line_end(c, "the 4 fields code jt jf k") < 0)
+	if (fc_record_fields(c, ddd_field, NULL, in) < 0)
 		return -1;
-	in->code = (uint16_t)code;
-	in->jt = (uint8_t)jt;
-	in->jf = (uint8_t)jf;
-	in->k = (uint32_t)k;
-	return 0;
+	return ddd_line_end(c, "the 4 fields code jt jf k");
 }
 
 static int ddd_parse(struct fmt_cursor *c, struct cbpf_prog *out)

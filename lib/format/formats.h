@@ -12,21 +12,32 @@
 #include "cbpf/insn.h"
 #include "cbpf/program.h"
 
-int fmt_bpfasm_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *fmt_bpfasm_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int fmt_tcpdump_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *fmt_tcpdump_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int fmt_dd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *fmt_dd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int fmt_ddd_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *fmt_ddd_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int fmt_bytecode_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *fmt_bytecode_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int fmt_c_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *fmt_c_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
-int fmt_json_parse(const char *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
-char *fmt_json_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
+/* int fmt_NAME_parse(buf, len, out, d) and char *fmt_NAME_print(insns, n,
+ * outlen) of every text format */
+#define FMT_TEXT_FORMAT(name)                                                               \
+	int fmt_##name##_parse(const char *buf, size_t len, struct cbpf_prog *out,          \
+			       struct cbpf_diag *d);                                        \
+	char *fmt_##name##_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
+FMT_TEXT_FORMAT(bpfasm)
+FMT_TEXT_FORMAT(tcpdump)
+FMT_TEXT_FORMAT(dd)
+FMT_TEXT_FORMAT(ddd)
+FMT_TEXT_FORMAT(bytecode)
+FMT_TEXT_FORMAT(c)
+FMT_TEXT_FORMAT(json)
+#undef FMT_TEXT_FORMAT
+
+/* raw: the kernel's struct sock_filter array, any bytes */
 int fmt_raw_parse(const void *buf, size_t len, struct cbpf_prog *out, struct cbpf_diag *d);
 char *fmt_raw_print(const struct cbpf_insn *insns, size_t n, size_t *outlen);
+
+/* The formats that print each instruction as its four numbers: printf
+ * formats for the count line (taking the size_t n; NULL for none), each
+ * record (code, jt, jf, k as unsigned) and a tail after the last. */
+struct fmt_numeric {
+	const char *count, *record, *tail;
+};
+char *fmt_numeric_print(const struct cbpf_insn *insns, size_t n, const struct fmt_numeric *f,
+			size_t *outlen);
 
 #endif

@@ -95,6 +95,8 @@ int cbpf_audit_arch_from_name(const char *name, size_t len, uint32_t *out)
 
 /* ---- syscalls ---- */
 
+/* An arch's own numbers (below SYSCALLS_UNIFIED_FROM); NULL for an arch
+ * without a table. */
 static const struct syscall_name *table_of(uint32_t arch, size_t *n)
 {
 	switch (arch) {
@@ -110,25 +112,35 @@ static const struct syscall_name *table_of(uint32_t arch, size_t *n)
 	}
 }
 
-const char *cbpf_syscall_name(uint32_t arch, int32_t nr)
+/* Entry i of an arch's names: its own, then the shared ones after them. */
+static const struct syscall_name *entry(uint32_t arch, size_t i)
 {
 	size_t n;
 	const struct syscall_name *t = table_of(arch, &n);
+	if (!t)
+		return NULL;
+	if (i < n)
+		return &t[i];
+	return i - n < N(syscalls_unified) ? &syscalls_unified[i - n] : NULL;
+}
 
-	for (size_t i = 0; i < n; i++)
-		if (t[i].nr == nr)
-			return t[i].name;
+const char *cbpf_syscall_name(uint32_t arch, int32_t nr)
+{
+	const struct syscall_name *e;
+
+	for (size_t i = 0; (e = entry(arch, i)) != NULL; i++)
+		if (e->nr == nr)
+			return e->name;
 	return NULL;
 }
 
 int cbpf_syscall_from_name(uint32_t arch, const char *name, size_t len, int32_t *nr)
 {
-	size_t n;
-	const struct syscall_name *t = table_of(arch, &n);
+	const struct syscall_name *e;
 
-	for (size_t i = 0; i < n; i++)
-		if (strlen(t[i].name) == len && memcmp(t[i].name, name, len) == 0) {
-			*nr = t[i].nr;
+	for (size_t i = 0; (e = entry(arch, i)) != NULL; i++)
+		if (strlen(e->name) == len && memcmp(e->name, name, len) == 0) {
+			*nr = e->nr;
 			return 0;
 		}
 	return -1;

@@ -489,77 +489,80 @@ static bool read_separator(struct json_reader *r, char closer, const char *what,
 	return false;
 }
 
-static bool read_array(struct json_reader *r, struct json_value *v, int depth)
+/* Before a value: skip blanks; false, with the error, at the end of the
+ * input or at a container nested deeper than JSON_MAX_DEPTH (bounded
+ * recursion: nesting is an error, never a stack overflow). */
+static bool value_start(struct json_reader *r, int depth)
 {
-	size_t cap = 0;
-	bool done = false;
-
-	v->type = JSON_ARRAY;
-	r->pos++; /* '[' */
 	skip_ws(r);
-	if (!at_end(r) && r->p[r->pos] == ']') {
-		r->pos++;
-		return true;
+	if (at_end(r)) {
+		fail_unexpected(r, "a value");
+		return false;
 	}
-	while (!done) {
-		struct json_value *item = grow(v, &cap, false);
-		if (item == NULL) {
-			fail_at(r, r->pos, "out of memory");
-			return false;
-		}
-		if (!read_value(r, item, depth + 1)) {
-			free_members(item);
-			return false;
-		}
-		v->n++;
-		if (!read_separator(r, ']', "',' or ']'", &done))
-			return false;
+	if ((r->p[r->pos] == '{' || r->p[r->pos] == '[') && depth >= JSON_MAX_DEPTH) {
+		fail_at(r, r->pos, "nesting deeper than %d", JSON_MAX_DEPTH);
+		return false;
 	}
 	return true;
 }
 
-static bool read_object(struct json_reader *r, struct json_value *v, int depth)
+/* An object member's key and its ':' into v->keys[v->n]; on failure the
+ * key is freed. */
+static bool read_key(struct json_reader *r, struct json_value *v)
 {
+	size_t keylen;
+
+	skip_ws(r);
+	if (at_end(r) || r->p[r->pos] != '"') {
+		fail_unexpected(r, "a string key");
+		return false;
+	}
+	if (!read_string(r, &v->keys[v->n], &keylen))
+		return false;
+	skip_ws(r);
+	if (at_end(r) || r->p[r->pos] != ':') {
+		free(v->keys[v->n]);
+		v->keys[v->n] = NULL;
+		fail_unexpected(r, "':'");
+		return false;
+	}
+	r->pos++;
+	return true;
+}
+
+/* An array's items or (keyed) an object's members, from the opening
+ * bracket to its closer. */
+static bool read_members(struct json_reader *r, struct json_value *v, int depth, bool keyed)
+{
+	const char closer = keyed ? '}' : ']';
 	size_t cap = 0;
 	bool done = false;
 
-	v->type = JSON_OBJECT;
-	r->pos++; /* '{' */
+	v->type = keyed ? JSON_OBJECT : JSON_ARRAY;
+	r->pos++; /* '[' or '{' */
 	skip_ws(r);
-	if (!at_end(r) && r->p[r->pos] == '}') {
+	if (!at_end(r) && r->p[r->pos] == closer) {
 		r->pos++;
 		return true;
 	}
 	while (!done) {
-		struct json_value *item = grow(v, &cap, true);
-		size_t keylen;
+		struct json_value *item = grow(v, &cap, keyed);
 		if (item == NULL) {
 			fail_at(r, r->pos, "out of memory");
 			return false;
 		}
-		skip_ws(r);
-		if (at_end(r) || r->p[r->pos] != '"') {
-			fail_unexpected(r, "a string key");
+		if (keyed && !read_key(r, v))
 			return false;
-		}
-		if (!read_string(r, &v->keys[v->n], &keylen))
-			return false;
-		skip_ws(r);
-		if (at_end(r) || r->p[r->pos] != ':') {
-			free(v->keys[v->n]);
-			v->keys[v->n] = NULL;
-			fail_unexpected(r, "':'");
-			return false;
-		}
-		r->pos++;
 		if (!read_value(r, item, depth + 1)) {
 			free_members(item);
-			free(v->keys[v->n]);
-			v->keys[v->n] = NULL;
+			if (keyed) {
+				free(v->keys[v->n]);
+				v->keys[v->n] = NULL;
+			}
 			return false;
 		}
 		v->n++;
-		if (!read_separator(r, '}', "',' or '}'", &done))
+		if (!read_separator(r, closer, keyed ? "',' or '}'" : "',' or ']'", &done))
 			return false;
 	}
 	return true;
@@ -569,11 +572,8 @@ static bool read_object(struct json_reader *r, struct json_value *v, int depth)
  * whatever was built so far; free_members releases it. */
 static bool read_value(struct json_reader *r, struct json_value *v, int depth)
 {
-	skip_ws(r);
-	if (at_end(r)) {
-		fail_unexpected(r, "a value");
+	if (!value_start(r, depth))
 		return false;
-	}
 	if (r->budget == 0) {
 		fail_at(r, r->pos, "more than %zu values", r->budget_limit);
 		return false;
@@ -582,12 +582,7 @@ static bool read_value(struct json_reader *r, struct json_value *v, int depth)
 	switch (r->p[r->pos]) {
 	case '{':
 	case '[':
-		/* bounded recursion: nesting is an error, never a stack overflow */
-		if (depth >= JSON_MAX_DEPTH) {
-			fail_at(r, r->pos, "nesting deeper than %d", JSON_MAX_DEPTH);
-			return false;
-		}
-		return r->p[r->pos] == '{' ? read_object(r, v, depth) : read_array(r, v, depth);
+		return read_members(r, v, depth, r->p[r->pos] == '{');
 	case '"':
 		v->type = JSON_STRING;
 		return read_string(r, &v->str, &v->str_len);
@@ -739,18 +734,11 @@ bool json_skip_value(struct json_reader *r, int depth)
 {
 	struct strbuf discard = { .failed = true };
 
-	skip_ws(r);
-	if (at_end(r)) {
-		fail_unexpected(r, "a value");
+	if (!value_start(r, depth))
 		return false;
-	}
 	switch (r->p[r->pos]) {
 	case '{':
 	case '[':
-		if (depth >= JSON_MAX_DEPTH) {
-			fail_at(r, r->pos, "nesting deeper than %d", JSON_MAX_DEPTH);
-			return false;
-		}
 		return skip_container(r, depth);
 	case '"': return scan_string(r, &discard);
 	case 't': return expect_word(r, "true");
@@ -1059,24 +1047,18 @@ void json_put_value(struct strbuf *b, const struct json_value *v)
 		json_put_string(b, v->str, v->str_len);
 		return;
 	case JSON_ARRAY:
-		sb_putc(b, '[');
-		for (size_t i = 0; i < v->n; i++) {
-			if (i > 0)
-				sb_putc(b, ',');
-			json_put_value(b, &v->items[i]);
-		}
-		sb_putc(b, ']');
-		return;
 	case JSON_OBJECT:
-		sb_putc(b, '{');
+		sb_putc(b, v->type == JSON_OBJECT ? '{' : '[');
 		for (size_t i = 0; i < v->n; i++) {
 			if (i > 0)
 				sb_putc(b, ',');
-			json_put_string(b, v->keys[i], strlen(v->keys[i]));
-			sb_putc(b, ':');
+			if (v->type == JSON_OBJECT) {
+				json_put_string(b, v->keys[i], strlen(v->keys[i]));
+				sb_putc(b, ':');
+			}
 			json_put_value(b, &v->items[i]);
 		}
-		sb_putc(b, '}');
+		sb_putc(b, v->type == JSON_OBJECT ? '}' : ']');
 		return;
 	}
 }

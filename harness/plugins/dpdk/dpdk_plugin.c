@@ -31,8 +31,10 @@
 #include <unistd.h>
 
 #include "dpdk_exec.h"
+#include "fdio.h"
 #include "hex.h"
 #include "json.h"
+#include "shared/reply.h"
 #include "strbuf.h"
 
 #define CHILD_SECONDS 10
@@ -50,58 +52,6 @@ struct progress {
 };
 static struct progress *prog_state;
 
-static void put_id(struct strbuf *b, const struct json_value *req)
-{
-	const struct json_value *id = req ? json_get(req, "id") : NULL;
-	sb_puts(b, "{\"id\":");
-	if (id)
-		json_put_value(b, id);
-	else
-		sb_puts(b, "null");
-}
-
-static void respond_error(struct strbuf *b, const struct json_value *req, const char *why)
-{
-	put_id(b, req);
-	sb_puts(b, ",\"load\":\"error\",\"reason\":");
-	json_put_string(b, why, strlen(why));
-	sb_puts(b, "}");
-}
-
-/* "program" as 8-byte struct sock_filter records; NULL and why on error. */
-static uint8_t *read_program(const struct json_value *req, size_t *n, const char **why)
-{
-	const struct json_value *p = json_get(req, "program");
-	if (!p || p->type != JSON_ARRAY) {
-		*why = "request has no \"program\" array";
-		return NULL;
-	}
-	uint8_t *raw = calloc(p->n ? p->n : 1, 8);
-	if (!raw) {
-		*why = "out of memory";
-		return NULL;
-	}
-	for (size_t i = 0; i < p->n; i++) {
-		const struct json_value *in = &p->items[i];
-		uint32_t f[4];
-		if (in->type != JSON_ARRAY || in->n != 4 || json_u32(&in->items[0], &f[0]) ||
-		    json_u32(&in->items[1], &f[1]) || json_u32(&in->items[2], &f[2]) ||
-		    json_u32(&in->items[3], &f[3]) || f[0] > 0xffff || f[1] > 0xff || f[2] > 0xff) {
-			free(raw);
-			*why = "program: each instruction must be [code,jt,jf,k] in range";
-			return NULL;
-		}
-		uint16_t code = (uint16_t)f[0];
-		uint8_t jt = (uint8_t)f[1], jf = (uint8_t)f[2];
-		memcpy(raw + 8 * i, &code, 2);
-		raw[8 * i + 2] = jt;
-		raw[8 * i + 3] = jf;
-		memcpy(raw + 8 * i + 4, &f[3], 4);
-	}
-	*n = p->n;
-	return raw;
-}
-
 /* Run every packet; on a bad packet, write an error and return -1. */
 static int run_packets(const struct json_value *req, const struct json_value *pk,
 		       struct rte_bpf *bpf, dpdk_jit_fn jit, struct strbuf *res, struct strbuf *b)
@@ -111,7 +61,7 @@ static int run_packets(const struct json_value *req, const struct json_value *pk
 		uint8_t *pkt = NULL;
 		size_t len = 0;
 		if (v->type != JSON_STRING || hex_decode(v->str, v->str_len, &pkt, &len, NULL) != HEX_OK) {
-			respond_error(b, req, "packets: not an even-length hex string");
+			reply_error(b, req, "packets: not an even-length hex string");
 			return -1;
 		}
 		prog_state->packet = (long)i;
@@ -119,7 +69,7 @@ static int run_packets(const struct json_value *req, const struct json_value *pk
 		uint64_t rc = dpdk_run(bpf, jit, pkt, len, seg_size, &err);
 		free(pkt);
 		if (err) {
-			respond_error(b, req, "out of memory for the mbuf chain");
+			reply_error(b, req, "out of memory for the mbuf chain");
 			return -1;
 		}
 		sb_printf(res, "%s{\"verdict\":%u,\"abort\":null", i ? "," : "", (uint32_t)rc);
@@ -136,28 +86,23 @@ static void serve_in_child(const struct json_value *req, struct strbuf *b)
 {
 	const struct json_value *prof = json_get(req, "profile");
 	if (!prof || prof->type != JSON_STRING || strcmp(prof->str, "linux") != 0) {
-		respond_error(b, req, "DPDK librte_bpf has no seccomp input (a converted cBPF "
+		reply_error(b, req, "DPDK librte_bpf has no seccomp input (a converted cBPF "
 				      "program reads an rte_mbuf): socket filters only");
 		return;
 	}
-	const struct json_value *pk = json_get(req, "packets");
-	if (!pk || pk->type != JSON_ARRAY) {
-		respond_error(b, req, "request has no \"packets\" array");
+	const struct json_value *pk = reply_packets(b, req);
+	if (!pk)
 		return;
-	}
-	const char *bad = NULL;
 	size_t n = 0;
-	uint8_t *raw = read_program(req, &n, &bad);
-	if (!raw) {
-		respond_error(b, req, bad);
+	struct sock_filter *raw = reply_program(b, req, &n);
+	if (!raw)
 		return;
-	}
 	char why[768];
 	prog_state->stage = ST_LOAD;
-	struct rte_bpf *bpf = dpdk_load(raw, n, why, sizeof(why));
+	struct rte_bpf *bpf = dpdk_load((const uint8_t *)raw, n, why, sizeof(why));
 	free(raw);
 	if (!bpf) {
-		put_id(b, req);
+		reply_put_id(b, req);
 		sb_puts(b, ",\"load\":\"rejected\",\"errno\":\"EINVAL\",\"reason\":");
 		json_put_string(b, why, strlen(why));
 		sb_puts(b, "}");
@@ -170,7 +115,7 @@ static void serve_in_child(const struct json_value *req, struct strbuf *b)
 		if (!jit) {
 			snprintf(why, sizeof(why), "rte_bpf_get_jit: no native code (the JIT refused "
 						   "the program: %s)", dpdk_last_log());
-			respond_error(b, req, why);
+			reply_error(b, req, why);
 			dpdk_unload(bpf);
 			return;
 		}
@@ -178,7 +123,7 @@ static void serve_in_child(const struct json_value *req, struct strbuf *b)
 	prog_state->stage = ST_EXEC;
 	struct strbuf res = { 0 };
 	if (run_packets(req, pk, bpf, jit, &res, b) == 0) {
-		put_id(b, req);
+		reply_put_id(b, req);
 		sb_puts(b, ",\"load\":\"ok\",\"results\":[");
 		if (res.s)
 			sb_puts(b, res.s);
@@ -187,20 +132,6 @@ static void serve_in_child(const struct json_value *req, struct strbuf *b)
 	prog_state->stage = ST_DONE;
 	free(sb_finish(&res, NULL));
 	dpdk_unload(bpf);
-}
-
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* Read the child's answer into buf (reused across requests, so that the
@@ -236,24 +167,19 @@ static void respond_signal(struct strbuf *out, const struct json_value *req, int
 	char where[64] = "";
 	if (prog_state->stage == ST_EXEC)
 		snprintf(where, sizeof(where), " on packets[%ld]", prog_state->packet);
-	char why[256];
-	put_id(out, req);
-	sb_puts(out, ",\"load\":\"error\",");
-	if (sig == SIGALRM) {
+	char why[256], extra[64];
+	if (sig == SIGALRM)
 		snprintf(why, sizeof(why), "%s did not finish in %d s%s (hang)", what, CHILD_SECONDS,
 			 where);
-		sb_puts(out, "\"hang\":true,");
-	} else {
+	else
 		snprintf(why, sizeof(why), "%s crashed%s (signal %d, %s)", what, where, sig,
 			 strsignal(sig));
-		sb_printf(out, "\"crash\":\"SIG%s\",", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-	}
-	sb_printf(out, "\"stage\":\"%s\",", stage);
 	if (prog_state->stage == ST_EXEC)
-		sb_printf(out, "\"packet\":%ld,", prog_state->packet);
-	sb_puts(out, "\"reason\":");
-	json_put_string(out, why, strlen(why));
-	sb_puts(out, "}");
+		snprintf(extra, sizeof(extra), "\"stage\":\"%s\",\"packet\":%ld,", stage,
+			 prog_state->packet);
+	else
+		snprintf(extra, sizeof(extra), "\"stage\":\"%s\",", stage);
+	reply_signal(out, req, sig, extra, why);
 }
 
 /* The child: parse the line, answer it, write the answer to fd. */
@@ -266,15 +192,15 @@ static void child(const char *line, size_t n, const char *fatal, int fd)
 	if (!req || req->type != JSON_OBJECT) {
 		char why[200];
 		snprintf(why, sizeof(why), "request is not a JSON object: %s", req ? "wrong type" : err);
-		respond_error(&b, NULL, why);
+		reply_error(&b, NULL, why);
 	} else if (fatal) {
-		respond_error(&b, req, fatal);
+		reply_error(&b, req, fatal);
 	} else {
 		serve_in_child(req, &b);
 	}
 	size_t len = 0;
 	char *s = sb_finish(&b, &len);
-	_exit(s && write_all(fd, s, len) == 0 && write_all(fd, "\n", 1) == 0 ? 0 : 1);
+	_exit(s && fd_write_all(fd, s, len) == 0 && fd_write_all(fd, "\n", 1) == 0 ? 0 : 1);
 }
 
 /* An answer of the parent's own (the child failed): parsed after the fork,
@@ -289,16 +215,16 @@ static int answer_failure(const char *line, size_t n, int status)
 	}
 	struct strbuf out = { 0 };
 	if (status < 0)
-		respond_error(&out, req, "fork failed");
+		reply_error(&out, req, "fork failed");
 	else if (WIFSIGNALED(status))
 		respond_signal(&out, req, WTERMSIG(status));
 	else
-		respond_error(&out, req, "the child exited without an answer");
+		reply_error(&out, req, "the child exited without an answer");
 	sb_putc(&out, '\n');
 	json_free(req);
 	size_t len = 0;
 	char *s = sb_finish(&out, &len);
-	int rc = s ? write_all(1, s, len) : -1;
+	int rc = s ? fd_write_all(1, s, len) : -1;
 	free(s);
 	return rc;
 }
@@ -330,7 +256,7 @@ static int serve(const char *line, size_t n, const char *fatal, char **buf, size
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && len && (*buf)[len - 1] == '\n')
-		return write_all(1, *buf, len);
+		return fd_write_all(1, *buf, len);
 	return answer_failure(line, n, status);
 }
 

@@ -17,17 +17,19 @@
 // With --optimise it would run gVisor's optimiser first; the Debian snapshot
 // (golang-gvisor-gvisor-dev 0.0~20221219) predates it, so that mode answers
 // every request with an error naming why, and the runner skips it.
-// Built in GOPATH mode, offline, against /usr/share/gocode.
+// Built in GOPATH mode, offline, against /usr/share/gocode and the shared
+// protocol package (harness/plugins/go/src/cbpfplugin).
 package main
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+
+	"cbpfplugin"
 
 	"gvisor.dev/gvisor/pkg/abi/linux"
 	"gvisor.dev/gvisor/pkg/bpf"
@@ -110,20 +112,6 @@ func inputs(req *request) ([][]byte, error) {
 	return out, nil
 }
 
-type result struct {
-	Verdict uint32  `json:"verdict"`
-	Abort   *string `json:"abort"`
-	Note    string  `json:"note,omitempty"`
-}
-
-type response struct {
-	ID      json.RawMessage `json:"id"`
-	Load    string          `json:"load"`
-	Errno   string          `json:"errno,omitempty"`
-	Reason  string          `json:"reason,omitempty"`
-	Results *[]result       `json:"results,omitempty"`
-}
-
 // input maps one protocol input to what gVisor's callers give bpf.Exec.
 func input(profile string, data []byte) bpf.Input {
 	if profile == "seccomp" {
@@ -146,27 +134,28 @@ func abortWord(err error) string {
 	return "error"
 }
 
+// program maps the request's raw instructions onto gVisor's.
 func program(req *request) ([]linux.BPFInstruction, error) {
-	insns := make([]linux.BPFInstruction, len(req.Program))
-	for i, f := range req.Program {
-		if f[0] > 0xffff || f[1] > 0xff || f[2] > 0xff || f[3] > 0xffffffff {
-			return nil, fmt.Errorf("program[%d]: field out of range", i)
-		}
-		insns[i] = linux.BPFInstruction{OpCode: uint16(f[0]), JumpIfTrue: uint8(f[1]),
-			JumpIfFalse: uint8(f[2]), K: uint32(f[3])}
+	raw, err := cbpfplugin.Program(req.Program)
+	if err != nil {
+		return nil, err
+	}
+	insns := make([]linux.BPFInstruction, len(raw))
+	for i, f := range raw {
+		insns[i] = linux.BPFInstruction{OpCode: f.Code, JumpIfTrue: f.Jt, JumpIfFalse: f.Jf, K: f.K}
 	}
 	return insns, nil
 }
 
-func run(req *request, p bpf.Program) ([]result, error) {
+func run(req *request, p bpf.Program) ([]cbpfplugin.Result, error) {
 	ins, err := inputs(req)
 	if err != nil {
 		return nil, err
 	}
-	results := make([]result, 0, len(ins))
+	results := make([]cbpfplugin.Result, 0, len(ins))
 	for _, data := range ins {
 		v, err := bpf.Exec(p, input(req.Profile, data))
-		r := result{Verdict: v}
+		r := cbpfplugin.Result{Verdict: v}
 		if err != nil {
 			word := abortWord(err)
 			r.Abort, r.Verdict, r.Note = &word, 0, err.Error()
@@ -176,45 +165,31 @@ func run(req *request, p bpf.Program) ([]result, error) {
 	return results, nil
 }
 
-func serve(line []byte, optimise bool) (resp response) {
+func serve(line []byte, optimise bool) (resp cbpfplugin.Response) {
 	var req request
 	if err := json.Unmarshal(line, &req); err != nil {
-		return response{ID: json.RawMessage("null"), Load: "error", Reason: "request: " + err.Error()}
-	}
-	resp.ID = req.ID
-	if len(resp.ID) == 0 {
-		resp.ID = json.RawMessage("null")
+		return cbpfplugin.Unparsable(err)
 	}
 	if optimise {
-		resp.Load, resp.Reason = "error", noOptimiser
-		return
+		return cbpfplugin.Error(req.ID, noOptimiser)
 	}
 	if req.Profile != "linux" && req.Profile != "seccomp" {
-		resp.Load, resp.Reason = "error", fmt.Sprintf("profile: expected \"linux\" or \"seccomp\", got %q", req.Profile)
-		return
+		return cbpfplugin.Error(req.ID, fmt.Sprintf("profile: expected \"linux\" or \"seccomp\", got %q", req.Profile))
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			resp = response{ID: resp.ID, Load: "error", Reason: fmt.Sprintf("gVisor pkg/bpf panicked: %v", r)}
-		}
-	}()
+	defer cbpfplugin.Recover(&resp, req.ID, "gVisor pkg/bpf")
 	insns, err := program(&req)
 	if err != nil {
-		resp.Load, resp.Reason = "error", err.Error()
-		return
+		return cbpfplugin.Error(req.ID, err.Error())
 	}
 	p, err := bpf.Compile(insns)
 	if err != nil {
-		resp.Load, resp.Errno, resp.Reason = "rejected", "EINVAL", "bpf.Compile: "+err.Error()
-		return
+		return cbpfplugin.Rejected(req.ID, "bpf.Compile: "+err.Error())
 	}
 	results, err := run(&req, p)
 	if err != nil {
-		resp.Load, resp.Reason = "error", err.Error()
-		return
+		return cbpfplugin.Error(req.ID, err.Error())
 	}
-	resp.Load, resp.Results = "ok", &results
-	return
+	return cbpfplugin.OK(req.ID, results)
 }
 
 func main() {
@@ -232,22 +207,8 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	in := bufio.NewReaderSize(os.Stdin, 1<<20)
-	out := bufio.NewWriter(os.Stdout)
-	enc := json.NewEncoder(out)
-	for {
-		line, err := in.ReadBytes('\n')
-		// every line gets an answer, an empty one too (a JSON error)
-		if len(line) > 0 {
-			if e := enc.Encode(serve(line, optimise)); e != nil {
-				os.Exit(1)
-			}
-			if e := out.Flush(); e != nil {
-				os.Exit(1)
-			}
-		}
-		if err != nil {
-			return
-		}
+	// every line gets an answer, an empty one too (a JSON error)
+	if cbpfplugin.Serve(func(line []byte) cbpfplugin.Response { return serve(line, optimise) }) != nil {
+		os.Exit(1)
 	}
 }

@@ -24,6 +24,7 @@
 
 #include "format/cursor.h"
 #include "support/char_cases.h"
+#include "support/hex.h"
 
 static bool is_alpha(unsigned char c)
 {
@@ -147,21 +148,12 @@ enum { NOT_WORD = 99 };
 
 static unsigned word_digit(unsigned char c)
 {
+	int d = hex_digit(c);
+
+	if (d >= 0)
+		return (unsigned)d;
 	switch (c) {
-	CASE_DIGIT:
-		return (unsigned)(c - '0');
-	case 'a': case 'A': return 10;
-	case 'b': case 'B': return 11;
-	case 'c': case 'C': return 12;
-	case 'd': case 'D': return 13;
-	case 'e': case 'E': return 14;
-	case 'f': case 'F': return 15;
-	case 'g': case 'h': case 'i': case 'j': case 'k': case 'l': case 'm': case 'n':
-	case 'o': case 'p': case 'q': case 'r': case 's': case 't': case 'u': case 'v':
-	case 'w': case 'x': case 'y': case 'z':
-	case 'G': case 'H': case 'I': case 'J': case 'K': case 'L': case 'M': case 'N':
-	case 'O': case 'P': case 'Q': case 'R': case 'S': case 'T': case 'U': case 'V':
-	case 'W': case 'X': case 'Y': case 'Z': case '_':
+	CASE_ALPHA: /* letters past f and '_' */
 		return 16;
 	default:
 		return NOT_WORD;
