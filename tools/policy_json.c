@@ -518,23 +518,6 @@ static int read_profile(struct rd *r, const struct json_value *doc)
 	return 0;
 }
 
-/* The 1-based line and column of byte off of buf. */
-static void line_col(const char *buf, size_t len, size_t off, unsigned *line, unsigned *col)
-{
-	size_t start = 0, n = 1;
-
-	if (off > len)
-		off = len;
-	for (size_t i = 0; i < off; i++) {
-		if (buf[i] == '\n') {
-			n++;
-			start = i + 1;
-		}
-	}
-	*line = n > 0xffffffffu ? 0xffffffffu : (unsigned)n;
-	*col = off - start + 1 > 0xffffffffu ? 0xffffffffu : (unsigned)(off - start + 1);
-}
-
 int policy_json_read(const char *file, const char *buf, size_t len, uint32_t arch,
 		     struct policy *p, void **tree)
 {
@@ -545,15 +528,10 @@ int policy_json_read(const char *file, const char *buf, size_t len, uint32_t arc
 	memset(p, 0, sizeof(*p));
 	*tree = NULL;
 	json_reader_init(&jr, buf, len, NULL, 0);
-	json_limit_values(&jr, POLICY_MAX_VALUES);
-	doc = json_read_tree(&jr, 0);
-	if (doc != NULL && !json_at_end(&jr)) {
-		json_free(doc);
-		doc = NULL;
-	}
+	doc = json_read_document(&jr, POLICY_MAX_VALUES);
 	if (doc == NULL) {
 		unsigned line, col;
-		line_col(buf, len, jr.err_pos, &line, &col);
+		json_line_col(buf, len, jr.err_pos, &line, &col);
 		fflush(stdout);
 		fprintf(stderr, "%s:%u:%u: %s\n", file, line, col, jr.why);
 		return -1;
