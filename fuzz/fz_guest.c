@@ -15,17 +15,23 @@
 
 #include "cbpf/errname.h"
 #include "proto/ctx_json_value.h"
+#include "support/fdio.h"
 #include "support/json.h"
 #include "support/strbuf.h"
 
+/* An answer line longer than this is the plugin's fault. */
+#define ANSWER_MAX (1u << 20)
+
 struct fz_guest {
 	pid_t pid;
-	FILE *to, *from;
+	int to, from;            /* raw descriptors: libFuzzer's timer (SIGALRM,
+				  * no SA_RESTART) interrupts reads and writes,
+				  * which a stdio stream would report as EOF */
 	char target[128];
 	char impl[136];          /* kernel:TARGET, the runner's and triage's name */
 	unsigned long next_id;
-	char *line;
-	size_t cap;
+	char *buf;               /* what the plugin wrote, from the next line on */
+	size_t len, cap;
 };
 
 const char *fz_guest_target(const struct fz_guest *g)
@@ -71,12 +77,8 @@ static int spawn(struct fz_guest *g, char *why, size_t len)
 	}
 	close(in[0]);
 	close(out[1]);
-	g->to = fdopen(in[1], "w");
-	g->from = fdopen(out[0], "r");
-	if (g->to == NULL || g->from == NULL) {
-		snprintf(why, len, "%s: fdopen: %s", g->target, strerror(errno));
-		return -1;
-	}
+	g->to = in[1];
+	g->from = out[0];
 	return 0;
 }
 
@@ -174,24 +176,59 @@ static int parse_answer(const char *line, size_t n, struct fz_guest_answer *a, c
 	return rc;
 }
 
+/* The next answer line (without its LF) at g->buf, its length in *n:
+ * 0, or -1 at the end of the plugin's output or past ANSWER_MAX. An
+ * interrupted read (EINTR) is retried. */
+static int read_line(struct fz_guest *g, size_t *n)
+{
+	for (;;) {
+		char *nl = g->len ? memchr(g->buf, '\n', g->len) : NULL;
+		ssize_t r;
+
+		if (nl != NULL) {
+			*n = (size_t)(nl - g->buf);
+			return 0;
+		}
+		if (g->len >= ANSWER_MAX)
+			return -1;
+		if (g->cap - g->len < 4096) {
+			size_t cap = g->cap ? g->cap * 2 : 65536;
+			char *nb = realloc(g->buf, cap);
+			if (nb == NULL)
+				return -1;
+			g->buf = nb;
+			g->cap = cap;
+		}
+		r = read(g->from, g->buf + g->len, g->cap - g->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		g->len += (size_t)r;
+	}
+}
+
 /* Write one request and read its answer line. */
 static int exchange(struct fz_guest *g, const char *req, size_t n, struct fz_guest_answer *a,
 		    char *why, size_t len)
 {
-	ssize_t got;
+	size_t got;
+	int rc;
 
-	if (fwrite(req, 1, n, g->to) != n || fflush(g->to) != 0) {
+	if (fd_write_all(g->to, req, n) != 0) {
 		snprintf(why, len, "%s: the guest plugin is gone (write: %s)", g->target,
 			 strerror(errno));
 		return -1;
 	}
-	got = getline(&g->line, &g->cap, g->from);
-	if (got <= 0 || g->line[got - 1] != '\n') {
+	if (read_line(g, &got) != 0) {
 		snprintf(why, len, "%s: the guest plugin exited without %s answer (its stderr says "
-			 "why)", g->target, got > 0 ? "a whole" : "an");
+			 "why)", g->target, g->len ? "a whole" : "an");
 		return -1;
 	}
-	if (parse_answer(g->line, (size_t)got - 1, a, why, len) != 0) {
+	rc = parse_answer(g->buf, got, a, why, len);
+	g->len -= got + 1;
+	memmove(g->buf, g->buf + got + 1, g->len);
+	if (rc != 0) {
 		char inner[400];
 		snprintf(inner, sizeof(inner), "%s", why);
 		snprintf(why, len, "%s: %s", g->target, inner);
@@ -231,6 +268,7 @@ int fz_guest_open(struct fz_guest **out, const char *target, char *why, size_t l
 		snprintf(why, len, "%s: out of memory", target);
 		return -1;
 	}
+	g->to = g->from = -1;
 	snprintf(g->target, sizeof(g->target), "%s", target);
 	snprintf(g->impl, sizeof(g->impl), "kernel:%s", target);
 	signal(SIGPIPE, SIG_IGN);
@@ -252,13 +290,13 @@ void fz_guest_close(struct fz_guest *g)
 {
 	if (g == NULL)
 		return;
-	if (g->to != NULL)
-		fclose(g->to);
-	if (g->from != NULL)
-		fclose(g->from);
+	if (g->to >= 0)
+		close(g->to);
+	if (g->from >= 0)
+		close(g->from);
 	if (g->pid > 0)
 		while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
 			;
-	free(g->line);
+	free(g->buf);
 	free(g);
 }

@@ -8,9 +8,13 @@ so that crashes reach `cbpf triage` the same way divergences do.
 The input is decoded with the target's layout (fz_input.h for the
 program-running targets; raw records for codec; text for asm and text);
 kind is "crash"; note is the first sanitizer/libFuzzer error line of
---log when given. The raw input is kept as input_hex."""
+--log when given. The raw input is kept as input_hex. A fuzz_vm_kernel input
+found against a guest ($CBPF_FUZZ_KERNEL_TARGET) names the implementations
+vm and kernel:TARGET in its answers (without values), so that triage runs
+the same pair."""
 import argparse
 import json
+import os
 import re
 import struct
 import sys
@@ -49,6 +53,13 @@ def decode(target, data):
     return out
 
 
+def guest_answers(target, guest):
+    """The pair a guest-oracle crash is triaged on (none otherwise)."""
+    if target != "fuzz_vm_kernel" or not guest:
+        return []
+    return [{"impl": "vm"}, {"impl": "kernel:" + guest}]
+
+
 def first_error(log):
     for line in log.splitlines():
         if re.search(r"ERROR: |runtime error:|cbpf-fuzz:|SUMMARY:", line):
@@ -68,7 +79,7 @@ def main():
         data = f.read()
     rep = {"format": "cbpf-fuzz-repro/1", "target": target[len("fuzz_"):], "kind": "crash"}
     rep.update(decode(target, data))
-    rep["answers"] = []
+    rep["answers"] = guest_answers(target, os.environ.get("CBPF_FUZZ_KERNEL_TARGET"))
     rep["input_hex"] = data.hex()
     note = ""
     if args.log:

@@ -219,6 +219,17 @@ def test_output_file_is_written_atomically(build_dir, tmp_path):
             assert (r.returncode, r.stdout, r.stderr) == (0, "", ""), (args, r.stderr)
             assert out.read_text() == want.stdout
             out.unlink()
+    # -o FILE is --output's short form where -o is not the command's own
+    for args in runs:
+        if args[0] in ("asm", "disasm"):
+            continue
+        want = cbpf(*args)
+        r = cbpf(*args[:1], "-o", str(out), *args[1:])
+        assert (r.returncode, r.stdout, r.stderr) == (0, "", ""), (args, r.stderr)
+        assert out.read_text() == want.stdout
+        out.unlink()
+    r = cbpf("run", str(prog), "0001", "-o")
+    assert (r.returncode, r.stderr) == (2, "cbpf run: -o needs a file name\n")
     r = cbpf("plugin", "--output", str(out), input='{"id":1,"profile":"linux",'
              '"program":[[6,0,0,1]],"packets":["00"]}\n')
     assert r.returncode == 0 and out.read_text() == \

@@ -30,6 +30,11 @@ if opts.get("merge") == "1":
             open(os.path.join(new, h), "wb").write(data)
     print("MERGE-OUTER: %d new files" % len(seen))
     sys.exit(0)
+if os.environ.get("FAKE_ENV_LOG"):
+    with open(os.environ["FAKE_ENV_LOG"], "a") as f:
+        f.write("%s %s %s\n" % (os.path.basename(sys.argv[0]),
+                                os.environ.get("CBPF_FUZZ_KERNEL_TARGET", "-"),
+                                os.environ.get("CBPF_FUZZ_CBPF", "-")))
 stop = []
 signal.signal(signal.SIGINT, lambda *a: stop.append(1))
 corpus = args[0]
@@ -76,8 +81,9 @@ def campaign(fb, out, *args, build=None, corpus=None, **kw):
         cmd[3:3] = ["--corpus", str(corpus)]
     if build:
         cmd[3:3] = ["--build", build]
+    kw.setdefault("env", py_env())
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=py_env(), **kw)
+                            **kw)
 
 
 def status(out):
@@ -205,3 +211,42 @@ def test_usage_errors(cbpf, tmp_path):
     r = subprocess.run([cbpf, "fuzz", "campaign", "--fuzz-build", str(fb), str(tmp_path / "bad")],
                        capture_output=True, text=True, env=py_env())
     assert r.returncode == 2 and "not a campaign status file" in r.stderr
+
+
+def test_kernel_target_is_fuzz_vm_kernels_oracle(cbpf, tmp_path):
+    # --kernel names a guest as fuzz_vm_kernel's oracle (CBPF_FUZZ_KERNEL_TARGET,
+    # canonical spelling, served by BUILD's cbpf); other targets keep the host,
+    # and without --targets only the guest-capable targets rotate.
+    fb, out = fake_build(tmp_path, ("fuzz_vm_kernel", "fuzz_fake_a")), tmp_path / "camp"
+    log = tmp_path / "env.log"
+    env = py_env(FAKE_ENV_LOG=str(log), CBPF_FUZZ_KERNEL_TARGET="stale/target")
+    build = os.path.dirname(os.path.dirname(cbpf))
+    p = campaign(fb, out, "--time", "3", "--slice", "1", "--no-triage", "--kernel",
+                 "debian-6.1/armhf", build=build, env=env)
+    so, se = p.communicate(timeout=60)
+    assert p.returncode == 0, se
+    want = f"fuzz_vm_kernel debian-6.1/armhf:jit {os.path.join(build, 'bin', 'cbpf')}"
+    lines = set(log.read_text().splitlines())
+    assert lines == {want}
+    assert status(out)["kernel"] == "debian-6.1/armhf:jit"
+    assert set(status(out)["targets"]) == {"fuzz_vm_kernel"}
+    assert "1 targets against kernel:debian-6.1/armhf:jit" in so
+    # named targets: the guest only for fuzz_vm_kernel, and a stale variable is dropped
+    log.unlink()
+    p = campaign(fb, tmp_path / "camp2", "--time", "3", "--slice", "1", "--no-triage",
+                 "--jobs", "2", "--targets", "vm_kernel,fake_a", "--kernel",
+                 "debian-6.1/arm64:interp", build=build, env=env)
+    so, se = p.communicate(timeout=60)
+    assert p.returncode == 0, se
+    assert set(log.read_text().splitlines()) == {
+        f"fuzz_vm_kernel debian-6.1/arm64:interp {os.path.join(build, 'bin', 'cbpf')}",
+        "fuzz_fake_a - -"}
+
+
+@pytest.mark.parametrize("name", ["host", "nonsense", "debian-6.1/arm64 debian-6.1/armhf"])
+def test_kernel_must_be_one_guest_target(cbpf, tmp_path, name):
+    fb = fake_build(tmp_path, ("fuzz_vm_kernel",))
+    r = subprocess.run([cbpf, "fuzz", "campaign", "--fuzz-build", str(fb), "--kernel", name,
+                        str(tmp_path / "c")], capture_output=True, text=True, env=py_env())
+    assert r.returncode == 2 and "--kernel" in r.stderr, r.stderr
+    assert not (tmp_path / "c").exists()

@@ -84,3 +84,41 @@ def test_guest_that_cannot_start_is_one_line(fuzzer, tmp_path):
     assert "cbpf kernel: debian-6.1/s390x: this kernel has no eBPF JIT (use :interp)\n" in r.stderr
     assert ("fuzz_vm_kernel: debian-6.1/s390x:jit: the guest plugin exited without an answer "
             "(its stderr says why)\n") in r.stderr
+
+
+SLOW_PLUGIN = r'''#!/usr/bin/python3
+# A stand-in for `cbpf kernel plugin --target T` that answers each request
+# after 1.2 s: longer than libFuzzer's SIGALRM period at -timeout=2, so the
+# target's read of every answer is interrupted at least once.
+import json, sys, time
+for line in sys.stdin:
+    req = json.loads(line)
+    time.sleep(1.2)
+    print(json.dumps({"id": req["id"], "load": "ok", "results": [
+        {"verdict": 1, "abort": None, "exact": True, "random": True}]}), flush=True)
+'''
+
+
+def test_guest_answers_survive_libfuzzers_timer(tmp_path):
+    # libFuzzer's timer (-timeout) sends SIGALRM without SA_RESTART: a read
+    # of the guest's answer it interrupts must be retried. With a stdio
+    # stream it looked like the plugin's end of output, and every slice of
+    # a campaign against a guest died within seconds ("exited without an
+    # answer"). No guest needed: a slow stand-in answers.
+    if not os.access(FUZZ, os.X_OK):
+        pytest.skip(f"{FUZZ} not built (make fuzz)")
+    fake = tmp_path / "cbpf"
+    fake.write_text(SLOW_PLUGIN)
+    fake.chmod(0o755)
+    inputs = []
+    for i in range(4):
+        p = tmp_path / f"in{i}"
+        p.write_bytes(fz_input(OTHER, bytes(20 + i)))
+        inputs.append(str(p))
+    e = dict(os.environ, CBPF_FUZZ_CBPF=str(fake), CBPF_FUZZ_KERNEL_TARGET="debian-6.1/armhf:jit",
+             CBPF_FUZZ_REPRO_DIR=str(tmp_path))
+    r = subprocess.run([FUZZ, "-timeout=2", *inputs], capture_output=True, text=True, env=e,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "exited without" not in r.stderr
+    assert r.stderr.count("Executed ") == 4

@@ -70,6 +70,19 @@ def click(sel):
     return f"document.querySelector({sel!r}).click(), 1"
 
 
+def set_value(element_id, value, event):
+    """Type value into the control and fire its event (input or change)."""
+    return (f"(e => {{ e.value = {value!r}; e.dispatchEvent(new Event({event!r})); }})"
+            f"(document.getElementById({element_id!r})), 1")
+
+
+def open_explorer(browser, tmp_path, fragment=""):
+    """The explorer's page of explorer_doc(), opened at the URL fragment."""
+    page = tmp_path / "index.html"
+    page.write_text(index_html.render(explorer_doc()))
+    browser.open(f"file://{page}{fragment}")
+
+
 @pytest.fixture(scope="module")
 def browser():
     try:
@@ -87,9 +100,7 @@ def artifacts(tmp_path):
 
 
 def test_two_clicks_find_libpcap_ldx_divergences(browser, tmp_path):
-    page = tmp_path / "index.html"
-    page.write_text(index_html.render(explorer_doc()))
-    browser.open(f"file://{page}")
+    open_explorer(browser, tmp_path)
     # the default view: every divergence
     assert browser.eval(ROWS) == ["quirks/1_shift_x/lsh libpcap diverge",
                                   "quirks/ldx_mem/a libpcap diverge",
@@ -117,27 +128,21 @@ def test_two_clicks_find_libpcap_ldx_divergences(browser, tmp_path):
                                   "quirks/ldx_msh/b libpcap diverge",
                                   "quirks/ldx_len/c libpcap pass",
                                   "seccomp/e libpcap skipped"]
-    browser.eval("(q => { q.value = 'msh'; q.dispatchEvent(new Event('input')); })"
-                 "(document.getElementById('q')), 1")
+    browser.eval(set_value("q", "msh", "input"))
     assert browser.eval(ROWS) == ["quirks/ldx_msh/b libpcap diverge"]
 
 
 def test_filters_by_cause_and_exact_opcode(browser, tmp_path):
-    page = tmp_path / "index.html"
-    page.write_text(index_html.render(explorer_doc()))
-    browser.open(f"file://{page}")
+    open_explorer(browser, tmp_path)
     browser.eval(click('#f-cause button[data-v="new"]'))
     assert browser.eval(ROWS) == ["seccomp/e vm diverge"]
     browser.eval(click('#f-cause button[data-v="all"]'))
-    browser.eval("(s => { s.value = '0x61'; s.dispatchEvent(new Event('change')); })"
-                 "(document.getElementById('op-exact')), 1")
+    browser.eval(set_value("op-exact", "0x61", "change"))
     assert browser.eval(ROWS) == ["quirks/ldx_mem/a libpcap diverge"]
 
 
 def test_matrix_count_opens_its_cases(browser, tmp_path):
-    page = tmp_path / "index.html"
-    page.write_text(index_html.render(explorer_doc()))
-    browser.open(f"file://{page}")
+    open_explorer(browser, tmp_path)
     # the libpcap diverge count of the 0x6c row (lsh x), then 0x01's pass count of vm
     browser.eval(click('tr[data-opcode="0x6c"] td[data-impl="libpcap"] a[data-status="diverge"]'))
     assert browser.eval(ROWS) == ["quirks/1_shift_x/lsh libpcap diverge"]
@@ -149,9 +154,7 @@ def test_matrix_count_opens_its_cases(browser, tmp_path):
 
 
 def test_case_link_shows_case_file_text(browser, tmp_path):
-    page = tmp_path / "index.html"
-    page.write_text(index_html.render(explorer_doc()))
-    browser.open(f"file://{page}#impl=libpcap&cause=msh-oob")
+    open_explorer(browser, tmp_path, "#impl=libpcap&cause=msh-oob")
     assert browser.eval(ROWS) == ["quirks/ldx_msh/b libpcap diverge"]
     browser.eval(click('#rows a.caselink'))
     text = browser.eval("document.querySelector('#case-quirks\\\\/ldx_msh\\\\/b pre.casetext')"

@@ -17,7 +17,7 @@
 #define KC_CAP_NET_RAW 13
 #define KC_CAP_SYS_ADMIN 21
 
-static long read_sysctl(const char *path)
+long kc_sysctl_long(const char *path)
 {
 	FILE *f = fopen(path, "re");
 	long v;
@@ -52,10 +52,10 @@ void kc_env_collect(struct kc_env *e)
 		snprintf(e->release, sizeof(e->release), "%s", u.release);
 		snprintf(e->machine, sizeof(e->machine), "%s", u.machine);
 	}
-	e->bpf_jit_enable = read_sysctl("/proc/sys/net/core/bpf_jit_enable");
-	e->bpf_jit_harden = read_sysctl("/proc/sys/net/core/bpf_jit_harden");
-	e->optmem_max = read_sysctl("/proc/sys/net/core/optmem_max");
-	e->wmem_max = read_sysctl("/proc/sys/net/core/wmem_max");
+	e->bpf_jit_enable = kc_sysctl_long("/proc/sys/net/core/bpf_jit_enable");
+	e->bpf_jit_harden = kc_sysctl_long("/proc/sys/net/core/bpf_jit_harden");
+	e->optmem_max = kc_sysctl_long("/proc/sys/net/core/optmem_max");
+	e->wmem_max = kc_sysctl_long("/proc/sys/net/core/wmem_max");
 	e->ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	e->euid = (unsigned)geteuid();
 	read_caps(e);

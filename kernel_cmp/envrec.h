@@ -16,6 +16,10 @@
 /* A sysctl that could not be read is KC_ENV_UNKNOWN. */
 #define KC_ENV_UNKNOWN (-1L)
 
+/* The number in a /proc/sys file such as /proc/sys/net/core/optmem_max,
+ * or KC_ENV_UNKNOWN. */
+long kc_sysctl_long(const char *path);
+
 struct kc_env {
 	char release[65];        /* uname -r */
 	char machine[65];        /* uname -m */

@@ -19,6 +19,7 @@
 #include "check.h"
 #include "envrec.h"
 #include "randprog.h"
+#include "unix_fixture.h"
 #include "unix_oracle.h"
 #include "verdict_rewrite.h"
 
@@ -349,14 +350,8 @@ static void test_random_vs_plain(void)
 
 int main(void)
 {
-	struct kc_error err;
-
-	for (size_t i = 0; i < sizeof(pkt); i++)
-		pkt[i] = (uint8_t)(i + 5);
-	if (kc_unix_open(&oracle, &err) != 0) {
-		fprintf(stderr, "skip: %s\n", err.msg);
+	if (!unix_fixture_open(&oracle, pkt, sizeof(pkt)))
 		return CHECK_SKIP;
-	}
 	test_scratch_cases();
 	test_inline_limits();
 	test_inline_optmem();

@@ -18,6 +18,7 @@
 #include "randprog.h"
 #include "verdict_rewrite.h"
 #include "attach.h"
+#include "unix_fixture.h"
 #include "unix_oracle.h"
 
 #define S(code, k) cbpf_stmt((code), (k))
@@ -499,14 +500,8 @@ static void test_ctx_for(void)
 
 int main(void)
 {
-	struct kc_error err;
-
-	for (size_t i = 0; i < sizeof(pkt100); i++)
-		pkt100[i] = (uint8_t)(i + 5);
-	if (kc_unix_open(&oracle, &err) != 0) {
-		fprintf(stderr, "skip: %s\n", err.msg);
+	if (!unix_fixture_open(&oracle, pkt100, sizeof(pkt100)))
 		return CHECK_SKIP;
-	}
 	test_peers_table();
 	test_lengths();
 	test_extensions();

@@ -32,6 +32,7 @@
 #include "cbpf/opcode.h"
 #include "cbpf/validate.h"
 #include "check.h"
+#include "envrec.h"
 #include "rng.h"
 #include "validate/ebpf_expand.h"
 
@@ -47,19 +48,6 @@ static struct ts_rng rng = { 0x9e3779b97f4a7c15ull };
 static long optmem_max;      /* in effect for the sockets we create */
 static long optmem_default;  /* the machine's (initial namespace) value */
 static bool own_netns;
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f == NULL)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
 
 static bool set_optmem(long v)
 {
@@ -775,9 +763,9 @@ int main(void)
 	}
 	if (seed != NULL)
 		ts_seed(&rng, strtoull(seed, NULL, 0));
-	optmem_default = read_long("/proc/sys/net/core/optmem_max");
+	optmem_default = kc_sysctl_long("/proc/sys/net/core/optmem_max");
 	optmem_max = optmem_default;
-	jit_harden = read_long("/proc/sys/net/core/bpf_jit_harden");
+	jit_harden = kc_sysctl_long("/proc/sys/net/core/bpf_jit_harden");
 	own_netns = enter_own_netns();
 	printf("optmem_max %ld (%s), bpf_jit_harden %ld, seed %#llx\n", optmem_max,
 	       own_netns ? "raised in a private network namespace" : "machine default",

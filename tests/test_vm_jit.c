@@ -18,6 +18,8 @@
  * on x86-64, never for SECCOMP, never with the flag or CBPF_VM_NO_JIT=1,
  * and not when executable memory is refused (a seccomp filter in a child
  * stands in for SELinux execmem): the VM then interprets.
+ * The public head: each VM's first member is its entry (native code or the
+ * interpreter), which the inline cbpf_vm_run() calls.
  * (test_vm.c runs each of its expectations in both modes too.)
  */
 #include "check.h"
@@ -283,6 +285,235 @@ static void test_wire_order(void)
 		    S(retk, 2));
 }
 
+/*
+ * An if-converted block whose load stays in wire order (only its jeq/jset
+ * reads it): `ldh [12]; jeq #0x800; ld{h,w} [16]; j{eq,set} #k; ret; ret`
+ * has two ABS checks, so two bodies: len >= 18 (or 20) runs the one whose
+ * block load is proved (no failure select), shorter packets the checked
+ * one, where the block's load fails. Every length 0..24, both modes.
+ */
+static void spec_case(uint16_t code, uint16_t jmp, uint32_t k, const uint8_t *pkt,
+		      uint32_t want)
+{
+	const unsigned size = code == (CBPF_LD | CBPF_W | CBPF_ABS) ? 4 : 2;
+	struct pair vms;
+
+	if (!pair_create(PROG(S(CBPF_LD | CBPF_H | CBPF_ABS, 12),
+			      J(CBPF_JMP | CBPF_JEQ | CBPF_K, 0x800, 0, 3), S(code, 16),
+			      J(jmp, k, 0, 1), S(CBPF_RET | CBPF_K, 0x40000),
+			      S(CBPF_RET | CBPF_K, 2)),
+			 &vms)) {
+		CHECK(0);
+		return;
+	}
+	for (size_t len = 0; len <= 24; len++) {
+		uint32_t v = len < 14 || len < 16 + size ? 0 : want;
+		enum cbpf_abort end = len < 16 + size ? CBPF_ABORT_LOAD : CBPF_END_RET;
+
+		for (int mode = 0; mode < 2; mode++) {
+			struct cbpf_result r = cbpf_vm_run(mode ? vms.interp : vms.jit, pkt, len, NULL);
+
+			if (r.verdict != v || r.end != end)
+				fprintf(stderr, "spec block: len %zu (%s): got 0x%x/%d, want 0x%x/%d\n",
+					len, mode ? "interpreter" : "native", r.verdict, (int)r.end, v,
+					(int)end);
+			CHECK_EQ(r.verdict, v);
+			CHECK_EQ(r.end, end);
+		}
+	}
+	pair_free(&vms);
+}
+
+static void test_spec_wire(void)
+{
+	static const uint8_t p[24] = { [12] = 0x08, [16] = 0x01, [17] = 0x01, [19] = 0x80 };
+	const uint16_t ldh = CBPF_LD | CBPF_H | CBPF_ABS, ldw = CBPF_LD | CBPF_W | CBPF_ABS;
+	const uint16_t jeq = CBPF_JMP | CBPF_JEQ | CBPF_K, jset = CBPF_JMP | CBPF_JSET | CBPF_K;
+
+	spec_case(ldh, jeq, 0x101, p, 0x40000);
+	spec_case(ldh, jeq, 0x10101, p, 2);
+	spec_case(ldh, jset, 0x100, p, 0x40000);
+	spec_case(ldh, jset, 0x10000, p, 2);
+	spec_case(ldw, jeq, 0x1010080, p, 0x40000);
+	spec_case(ldw, jeq, 0x80, p, 2);
+	spec_case(ldw, jset, 0x80, p, 0x40000);
+	spec_case(ldw, jset, 0x2, p, 2);
+}
+
+/*
+ * Nested if-conversion (chains of a jump between a ret and a block, up to
+ * 4 blocks): `ip6 and tcp and port`-shaped programs, with ret A and ret #k
+ * at every level and a jset inside, on a packet where every condition
+ * holds and with each condition broken in turn, at every length 0..40
+ * (the unchecked body from 24 bytes, the checked one below). Native and
+ * interpreter agree; a few verdicts are checked exactly.
+ */
+static void chain_case(const struct cbpf_insn *p, size_t n, const uint32_t *want_full)
+{
+	static const uint8_t good[40] = { [12] = 0x86, [13] = 0xdd, [20] = 6, [22] = 0x01,
+					  [23] = 0xbb };
+	const size_t flips[] = { 0, 12, 13, 20, 22, 23 };
+	struct pair vms;
+	long ends[4] = { 0 };
+
+	if (!pair_create(p, n, &vms)) {
+		CHECK(0);
+		return;
+	}
+	for (size_t f = 0; f < sizeof(flips) / sizeof(flips[0]); f++) {
+		uint8_t pkt[40];
+
+		memcpy(pkt, good, sizeof(pkt));
+		if (f > 0)
+			pkt[flips[f]] ^= 0x41;
+		for (size_t len = 0; len <= sizeof(pkt); len++) {
+			check_count++;
+			compare(&vms, p, n, pkt, len, NULL, ends);
+		}
+		if (want_full != NULL)
+			CHECK_EQ(cbpf_vm_run(vms.jit, pkt, sizeof(pkt), NULL).verdict, want_full[f]);
+	}
+	pair_free(&vms);
+}
+
+static void test_spec_chain(void)
+{
+	const uint16_t ldh = CBPF_LD | CBPF_H | CBPF_ABS, ldb = CBPF_LD | CBPF_B | CBPF_ABS;
+	const uint16_t jeq = CBPF_JMP | CBPF_JEQ | CBPF_K, jset = CBPF_JMP | CBPF_JSET | CBPF_K;
+	const uint16_t retk = CBPF_RET | CBPF_K, reta = CBPF_RET | CBPF_RET_A;
+	/* flips: none, [12], [13], [20], [22], [23] */
+	static const uint32_t three[] = { 0xffff, 0, 0, 0, 0, 0 };
+	static const uint32_t ret_a[] = { 0xffff, 0xc7dd, 0x869c, 0x47, 0x40bb, 0x1fa };
+
+	/* ip6 and tcp dst port 443 */
+	chain_case(PROG(S(ldh, 12), J(jeq, 0x86dd, 0, 5), S(ldb, 20), J(jeq, 6, 0, 3), S(ldh, 22),
+			J(jeq, 0x1bb, 0, 1), S(retk, 0xffff), S(retk, 0)),
+		   three);
+	/* ret A where each condition fails, jset last: the A of that level */
+	chain_case(PROG(S(ldh, 12), J(jeq, 0x86dd, 0, 5), S(ldb, 20), J(jeq, 6, 0, 4), S(ldh, 22),
+			J(jset, 0x100, 0, 1), S(reta, 0), S(retk, 2), S(reta, 0)),
+		   NULL);
+	/* four levels, an empty block (a jeq on the same A) and ALU in one */
+	chain_case(PROG(S(ldh, 12), J(jeq, 0x86dd, 0, 9), S(ldb, 20), J(jeq, 7, 7, 0),
+			J(jeq, 6, 0, 6), S(ldh, 22), S(CBPF_ALU | CBPF_AND | CBPF_K, 0xfff),
+			J(jeq, 0x1bb, 0, 3), S(ldb, 23), J(jset, 0x80, 0, 2), S(reta, 0),
+			S(retk, 0x40000), S(reta, 0)),
+		   NULL);
+	/* five levels: the outer jump is not converted, the rest is */
+	chain_case(PROG(S(ldh, 12), J(jeq, 0x86dd, 0, 9), S(ldb, 20), J(jeq, 6, 0, 7), S(ldb, 22),
+			J(jeq, 1, 0, 5), S(ldb, 23), J(jeq, 0xbb, 0, 3), S(ldb, 13),
+			J(jeq, 0xdd, 0, 1), S(reta, 0), S(retk, 0)),
+		   NULL);
+	/* ret A at the outer level only: the ethertype when it is not IPv6 */
+	chain_case(PROG(S(ldh, 12), J(jeq, 0x86dd, 0, 5), S(ldb, 20), J(jeq, 6, 0, 3), S(ldh, 22),
+			J(jeq, 0x1bb, 0, 1), S(retk, 0xffff), S(reta, 0)),
+		   ret_a);
+}
+
+/*
+ * ld #len: the packet length without a ctx (the fall-through path), with
+ * a ctx whose len is unset, and ctx->len itself (the out-of-line tail,
+ * truncated to u32), with a NULL packet too (no bytes: 0).
+ */
+static void test_len_ctx(void)
+{
+	static const uint8_t pkt[64];
+	struct cbpf_ctx c;
+	struct pair vms;
+	const int64_t lens[] = { CBPF_CTX_UNSET, 0, 999, 1000, 0x1000003e8ll, -1 };
+	const uint32_t want[] = { 2, 2, 2, 1, 1, 1 };
+
+	if (!pair_create(PROG(S(CBPF_LD | CBPF_LEN, 0), J(CBPF_JMP | CBPF_JGE | CBPF_K, 1000, 0, 1),
+			      S(CBPF_RET | CBPF_K, 1), S(CBPF_RET | CBPF_K, 2)),
+			 &vms)) {
+		CHECK(0);
+		return;
+	}
+	for (int mode = 0; mode < 2; mode++) {
+		const struct cbpf_vm *vm = mode ? vms.interp : vms.jit;
+
+		CHECK_EQ(cbpf_vm_run(vm, pkt, sizeof(pkt), NULL).verdict, 2);
+		CHECK_EQ(cbpf_vm_run(vm, pkt, 1000, NULL).verdict, 1);
+		CHECK_EQ(cbpf_vm_run(vm, NULL, 1000, NULL).verdict, 2);
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			cbpf_ctx_init(&c);
+			c.len = lens[i];
+			CHECK_EQ(cbpf_vm_run(vm, pkt, sizeof(pkt), &c).verdict, want[i]);
+		}
+	}
+	pair_free(&vms);
+	if (!pair_create(PROG(S(CBPF_LD | CBPF_LEN, 0), S(CBPF_RET | CBPF_RET_A, 0)), &vms)) {
+		CHECK(0);
+		return;
+	}
+	cbpf_ctx_init(&c);
+	c.len = 0x100000007ll;
+	CHECK_EQ(cbpf_vm_run(vms.jit, pkt, sizeof(pkt), &c).verdict, 7);
+	c.len = CBPF_CTX_UNSET;
+	CHECK_EQ(cbpf_vm_run(vms.jit, pkt, 33, &c).verdict, 33);
+	CHECK_EQ(cbpf_vm_run(vms.jit, pkt, 34, NULL).verdict, 34);
+	pair_free(&vms);
+}
+
+/*
+ * What the code knows of X: IND loads after ldxb 4*([k]&0xf) or ldx #k
+ * (X small: one compare of X + k + size, no window) fail exactly at the
+ * packet's end; after tax (X unbounded) the general form; and X is 0 on
+ * a path that never wrote it even when another path did.
+ */
+static void test_x_known(void)
+{
+	uint8_t pkt[96];
+	const uint16_t ldxb = CBPF_LDX | CBPF_B | CBPF_MSH, ldh_x = CBPF_LD | CBPF_H | CBPF_IND;
+	const uint16_t reta = CBPF_RET | CBPF_RET_A;
+	struct pair msh, imm, tax, path;
+	long ends[4] = { 0 };
+
+	memset(pkt, 0, sizeof(pkt));
+	if (!pair_create(PROG(S(ldxb, 14), S(ldh_x, 14), S(reta, 0)), &msh) ||
+	    !pair_create(PROG(S(CBPF_LDX | CBPF_IMM, 0xffff), S(CBPF_LD | CBPF_B | CBPF_IND, 2),
+			      S(reta, 0)),
+			 &imm) ||
+	    !pair_create(PROG(S(CBPF_LD | CBPF_IMM, 0xfffffffe), S(CBPF_MISC | CBPF_TAX, 0),
+			      S(ldh_x, 4), S(reta, 0)),
+			 &tax) ||
+	    !pair_create(PROG(S(CBPF_LD | CBPF_B | CBPF_ABS, 0),
+			      J(CBPF_JMP | CBPF_JEQ | CBPF_K, 1, 0, 1), S(CBPF_LDX | CBPF_IMM, 5),
+			      S(CBPF_MISC | CBPF_TXA, 0), S(reta, 0)),
+			 &path)) {
+		CHECK(0);
+		return;
+	}
+	for (int ihl = 5; ihl <= 15; ihl += 10) {
+		size_t end = 4 * (size_t)ihl + 14 + 2;
+
+		pkt[14] = (uint8_t)(0x40 | ihl);
+		pkt[end - 2] = 0x12;
+		pkt[end - 1] = 0x34;
+		for (size_t len = 0; len <= sizeof(pkt); len++) {
+			check_count++;
+			compare(&msh, NULL, 0, pkt, len, NULL, ends);
+			compare(&imm, NULL, 0, pkt, len, NULL, ends);
+			compare(&tax, NULL, 0, pkt, len, NULL, ends);
+		}
+		CHECK_EQ(cbpf_vm_run(msh.jit, pkt, end, NULL).verdict, 0x1234);
+		CHECK_EQ(cbpf_vm_run(msh.jit, pkt, end - 1, NULL).end, CBPF_ABORT_LOAD);
+	}
+	CHECK_EQ(cbpf_vm_run(imm.jit, pkt, sizeof(pkt), NULL).end, CBPF_ABORT_LOAD);
+	/* X + 4 = 2: the bytes at 2, 3 */
+	pkt[2] = 0xab;
+	pkt[3] = 0xcd;
+	CHECK_EQ(cbpf_vm_run(tax.jit, pkt, sizeof(pkt), NULL).verdict, 0xabcd);
+	pkt[0] = 1;
+	CHECK_EQ(cbpf_vm_run(path.jit, pkt, 1, NULL).verdict, 5);
+	pkt[0] = 2;
+	CHECK_EQ(cbpf_vm_run(path.jit, pkt, 1, NULL).verdict, 0);
+	pair_free(&msh);
+	pair_free(&imm);
+	pair_free(&tax);
+	pair_free(&path);
+}
+
 /* When there is native code, and the env var. */
 static void test_modes(void)
 {
@@ -309,6 +540,51 @@ static void test_modes(void)
 	unsetenv("CBPF_VM_NO_JIT");
 	CHECK(!cbpf_vm_is_native(NULL));
 	cbpf_vm_free(NULL);
+}
+
+/*
+ * The public head (cbpf/vm.h): every VM publishes its entry as its first
+ * member, the native code when it has some, else the interpreter (one
+ * function, the same for every interpreted VM); cbpf_vm_run() is that
+ * call, inline, and a NULL vm still gives { 0, ret }.
+ */
+static void test_entry(void)
+{
+	const uint8_t pkt[20] = { [12] = 0x08 };
+	struct pair vms, other;
+	struct cbpf_result a, b;
+	cbpf_vm_entry jit_run, interp_run;
+
+	if (!pair_create(PROG(S(CBPF_LD | CBPF_H | CBPF_ABS, 12), S(CBPF_ALU | CBPF_ADD | CBPF_K, 6),
+			      S(CBPF_RET | CBPF_RET_A, 0)),
+			 &vms) ||
+	    !pair_create(PROG(S(CBPF_RET | CBPF_K, 9)), &other)) {
+		CHECK(0);
+		return;
+	}
+	jit_run = ((const struct cbpf_vm_head *)(const void *)vms.jit)->run;
+	interp_run = ((const struct cbpf_vm_head *)(const void *)vms.interp)->run;
+	CHECK(jit_run != NULL);
+	CHECK(interp_run != NULL);
+	CHECK(interp_run == ((const struct cbpf_vm_head *)(const void *)other.interp)->run);
+	CHECK_EQ(jit_run != interp_run, native_expected());
+	CHECK_EQ(native_expected(),
+		 ((const struct cbpf_vm_head *)(const void *)other.jit)->run != jit_run);
+	a = jit_run(vms.jit, pkt, sizeof(pkt), NULL);
+	b = interp_run(vms.interp, pkt, sizeof(pkt), NULL);
+	CHECK_EQ(a.verdict, 0x806);
+	CHECK_EQ(a.end, CBPF_END_RET);
+	CHECK_EQ(b.verdict, 0x806);
+	a = cbpf_vm_run(vms.jit, pkt, 13, NULL);
+	CHECK_EQ(a.verdict, 0);
+	CHECK_EQ(a.end, CBPF_ABORT_LOAD);
+	a = cbpf_vm_run(other.jit, NULL, 0, NULL);
+	CHECK_EQ(a.verdict, 9);
+	a = cbpf_vm_run(NULL, pkt, sizeof(pkt), NULL);
+	CHECK_EQ(a.verdict, 0);
+	CHECK_EQ(a.end, CBPF_END_RET);
+	pair_free(&vms);
+	pair_free(&other);
 }
 
 /* A NULL packet reads as no bytes; a huge len with a NULL packet too. */
@@ -362,6 +638,21 @@ static void test_long_length(void)
 		struct cbpf_result a = cbpf_vm_run(vms.jit, pkt, len, NULL);
 
 		CHECK_EQ(a.verdict, 0);
+		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
+		pair_free(&vms);
+	}
+	/* the same with two ABS checks first (two bodies) */
+	if (pair_create(PROG(S(CBPF_LD | CBPF_B | CBPF_ABS, 1), S(CBPF_LD | CBPF_B | CBPF_ABS, 2),
+			     S(CBPF_LDX | CBPF_W | CBPF_IMM, 0x80000000),
+			     S(CBPF_LD | CBPF_B | CBPF_IND, 16), S(CBPF_RET | CBPF_K, 7)),
+			&vms)) {
+		struct cbpf_result a = cbpf_vm_run(vms.jit, pkt, len, NULL);
+
+		CHECK_EQ(a.verdict, 0);
+		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
+		a = cbpf_vm_run(vms.jit, pkt, (size_t)INT32_MAX + 1, NULL);
+		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
+		a = cbpf_vm_run(vms.jit, pkt, 2, NULL);
 		CHECK_EQ(a.end, CBPF_ABORT_LOAD);
 		pair_free(&vms);
 	}
@@ -503,11 +794,16 @@ int main(void)
 	const struct ts_prog_opts libpcap_progs = { .shape = TS_SHAPE_LIBPCAP, .max_len = 16 };
 
 	test_modes();
+	test_entry();
 	test_exec_refused();
 	test_null_packet();
 	test_long_length();
 	test_batch();
 	test_wire_order();
+	test_spec_wire();
+	test_spec_chain();
+	test_len_ctx();
+	test_x_known();
 	test_escapes();
 	random_programs("random", &short_progs, 0x1a7e0001, 120000, 4);
 	random_programs("random", &long_progs, 0x1a7e0002, 300, 3);

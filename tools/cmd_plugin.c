@@ -1,6 +1,7 @@
 /*
  * cmd_plugin.c - `cbpf plugin`: serve the plugin protocol (JSON Lines on
- * stdin/stdout, docs/plugin-protocol.md) with our VM.
+ * stdin/stdout, docs/plugin-protocol.md) with our VM, and the stdin/stdout
+ * serving loop `cbpf kernel plugin` shares.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +40,19 @@ static void usage(FILE *out)
 		"The full specification is docs/plugin-protocol.md.\n");
 }
 
+int plugin_serve_stdio(const char *who, cbpf_plugin_exec_fn exec, void *opaque)
+{
+	/* a reader that goes away is a write error, not a fatal signal */
+	signal(SIGPIPE, SIG_IGN);
+	if (cbpf_plugin_serve(stdin, stdout, exec, opaque) == 0)
+		return 0;
+	if (ferror(stdout)) /* a write failure: main says why */
+		tool_flush_stdout();
+	else
+		fprintf(stderr, "%s: cannot read stdin\n", who);
+	return 2;
+}
+
 int cmd_plugin(int argc, char **argv)
 {
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -50,14 +64,5 @@ int cmd_plugin(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	/* a reader that goes away is a write error, not a fatal signal */
-	signal(SIGPIPE, SIG_IGN);
-	if (cbpf_plugin_serve(stdin, stdout, cbpf_plugin_vm_exec, NULL) != 0) {
-		if (ferror(stdout)) /* a write failure: main says why */
-			tool_flush_stdout();
-		else
-			fprintf(stderr, "cbpf plugin: cannot read stdin\n");
-		return 2;
-	}
-	return 0;
+	return plugin_serve_stdio("cbpf plugin", cbpf_plugin_vm_exec, NULL);
 }

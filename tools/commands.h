@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cbpf/plugin.h"
 #include "cbpf/validate.h"
 
 /* Each returns the process exit status: 0 ok, 1 "no" (a rejected program,
@@ -17,6 +18,9 @@ int cmd_disasm(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_plugin(int argc, char **argv);
+/* Serve the plugin protocol on stdin/stdout with exec until end of input:
+ * 0, or 2 when stdin or stdout fail (who names the command in the error). */
+int plugin_serve_stdio(const char *who, cbpf_plugin_exec_fn exec, void *opaque);
 int cmd_kernel(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
@@ -31,6 +35,12 @@ int cmd_kernel_plugin_guest(int argc, char **argv);
  * NUL after the last byte. Returns 0, or -1 after printing
  * "cbpf: PATH: reason" to stderr. */
 int tool_read_input(const char *path, char **buf, size_t *len);
+
+/* The same with another limit (at least 4096 bytes; a larger input is
+ * refused as soon as limit + 1 bytes were read: "cbpf: PATH: more than N
+ * MiB: what"). */
+int tool_read_input_limit(const char *path, size_t limit, const char *what, char **buf,
+			  size_t *len);
 
 /* Write len bytes to path ("-" or NULL = stdout) atomically (temp file +
  * rename for real files). Returns 0, or -1 after printing the error (for

@@ -202,6 +202,35 @@ def _parse_ctx(value, path, line):
     return ctx
 
 
+
+# The single-valued keys kept as written, by the Case attribute they set.
+_TEXT_KEYS = {"description": "description", "pcap-expr": "pcap_expr", "linktype": "linktype",
+              "packets-from": "packets_from", "recorded": "recorded"}
+# The single-valued keys with a fixed set of values, and what to say otherwise.
+_CHOICE_KEYS = {"profile": (PROFILES, "profile must be linux or seccomp"),
+                "hook": (HOOKS, "hook must be unix or packet"),
+                "nondeterministic": (NONDET, "nondeterministic: random or cpu")}
+
+
+def _set_single(c, key, value, path, lineno):
+    """One single-valued key's value into the case, checked."""
+    if key in _TEXT_KEYS:
+        setattr(c, _TEXT_KEYS[key], value)
+    elif key in _CHOICE_KEYS:
+        allowed, why = _CHOICE_KEYS[key]
+        if value not in allowed:
+            raise CaseError(path, lineno, f"{why}, got '{value}'")
+        setattr(c, key, value)
+    elif key == "tags":
+        c.tags = value.split()
+    elif key == "ctx":
+        c.ctx = _parse_ctx(value, path, lineno)
+    elif key == "expect-load":
+        if not (value == "ok" or re.fullmatch(r"rejected E[A-Z0-9]+", value)):
+            raise CaseError(path, lineno, f"expect-load: 'ok' or 'rejected ERRNO', got '{value}'")
+        c.expect_load = value
+
+
 def parse(path, root):
     lines = _read_text(path).split("\n")
     cid = os.path.relpath(path, root)
@@ -270,36 +299,7 @@ def parse(path, root):
         if key in seen:
             raise CaseError(path, lineno, f"duplicate key '{key}'")
         seen.add(key)
-        if key == "description":
-            c.description = value
-        elif key == "profile":
-            if value not in PROFILES:
-                raise CaseError(path, lineno, f"profile must be linux or seccomp, got '{value}'")
-            c.profile = value
-        elif key == "hook":
-            if value not in HOOKS:
-                raise CaseError(path, lineno, f"hook must be unix or packet, got '{value}'")
-            c.hook = value
-        elif key == "tags":
-            c.tags = value.split()
-        elif key == "pcap-expr":
-            c.pcap_expr = value
-        elif key == "linktype":
-            c.linktype = value
-        elif key == "packets-from":
-            c.packets_from = value
-        elif key == "ctx":
-            c.ctx = _parse_ctx(value, path, lineno)
-        elif key == "expect-load":
-            if not (value == "ok" or re.fullmatch(r"rejected E[A-Z0-9]+", value)):
-                raise CaseError(path, lineno, f"expect-load: 'ok' or 'rejected ERRNO', got '{value}'")
-            c.expect_load = value
-        elif key == "recorded":
-            c.recorded = value
-        elif key == "nondeterministic":
-            if value not in NONDET:
-                raise CaseError(path, lineno, f"nondeterministic: random or cpu, got '{value}'")
-            c.nondeterministic = value
+        _set_single(c, key, value, path, lineno)
     if c.inputs:
         records = iter(seccomp_records(
             c.inputs, path, [n for p, n in zip(c.packets, c.packet_lines) if p is None]))

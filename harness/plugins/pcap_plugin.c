@@ -38,15 +38,15 @@ static unsigned char *unhex(const struct json_value *v, size_t *n)
 	return out;
 }
 
-/* "program" as libpcap's bpf_insn array. Returns NULL and sets why. */
-static struct bpf_insn *read_program(const struct json_value *req, size_t *n, const char **why)
+/* "program" as libpcap's bpf_insn array; NULL after answering the error. */
+static struct bpf_insn *read_program(struct strbuf *b, const struct json_value *req, size_t *n)
 {
-	struct sock_filter *raw = reply_read_program(req, n, why);
+	struct sock_filter *raw = reply_program(b, req, n);
 	if (!raw)
 		return NULL;
 	struct bpf_insn *insns = calloc(*n ? *n : 1, sizeof(*insns));
 	if (!insns)
-		*why = "out of memory";
+		reply_error(b, req, "out of memory");
 	for (size_t i = 0; insns && i < *n; i++) {
 		insns[i].code = raw[i].code;
 		insns[i].jt = raw[i].jt;
@@ -65,17 +65,13 @@ static void serve_in_child(const struct json_value *req, struct strbuf *b)
 		reply_error(b, req, "libpcap has no seccomp profile (socket filters only)");
 		return;
 	}
-	const char *why = NULL;
 	size_t n = 0;
-	struct bpf_insn *insns = read_program(req, &n, &why);
-	if (!insns) {
-		reply_error(b, req, why);
+	struct bpf_insn *insns = read_program(b, req, &n);
+	if (!insns)
 		return;
-	}
-	const struct json_value *pk = json_get(req, "packets");
-	if (!pk || pk->type != JSON_ARRAY) {
+	const struct json_value *pk = reply_packets(b, req);
+	if (!pk) {
 		free(insns);
-		reply_error(b, req, "request has no \"packets\" array");
 		return;
 	}
 	if (n > 0x7fffffff || !bpf_validate(insns, (int)n)) {

@@ -124,6 +124,24 @@ CBPF_API void cbpf_vm_free(struct cbpf_vm *vm);
 CBPF_API bool cbpf_vm_is_native(const struct cbpf_vm *vm);
 
 /*
+ * The entry every VM publishes: the program's native code, or the
+ * interpreter when it has none. It has cbpf_vm_run()'s contract for any
+ * vm but NULL.
+ */
+typedef struct cbpf_result (*cbpf_vm_entry)(const struct cbpf_vm *vm, const uint8_t *pkt,
+					    size_t len, const struct cbpf_ctx *ctx);
+
+/*
+ * The public head of struct cbpf_vm, part of the ABI: a VM starts with
+ * this struct (the rest stays private), set once by cbpf_vm_create() and
+ * never changed. It lets cbpf_vm_run() below call the program's code
+ * straight from the caller, without a call into the library first.
+ */
+struct cbpf_vm_head {
+	cbpf_vm_entry run;
+};
+
+/*
  * Run on a packet (profile LINUX) or on a struct seccomp_data (profile
  * SECCOMP: pkt is the 64-byte record in host byte order; a load past len
  * fails like any load, returning 0; ld #len is always 64). ctx may be NULL
@@ -132,9 +150,19 @@ CBPF_API bool cbpf_vm_is_native(const struct cbpf_vm *vm);
  * Bytes before the packet start do not exist: a window offset that
  * resolves below 0 fails (the kernel may read headroom there).
  * A NULL vm gives { 0, CBPF_END_RET }.
+ *
+ * Inline: one check, then one indirect call into the VM's entry (struct
+ * cbpf_vm_head). This is the single-packet call's whole overhead.
  */
-CBPF_API struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
-			       const struct cbpf_ctx *ctx);
+static inline struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt,
+					     size_t len, const struct cbpf_ctx *ctx)
+{
+	if (vm == NULL) {
+		struct cbpf_result none = { 0, CBPF_END_RET };
+		return none;
+	}
+	return ((const struct cbpf_vm_head *)(const void *)vm)->run(vm, pkt, len, ctx);
+}
 
 /*
  * Run vm on n packets, as n calls of cbpf_vm_run(vm, pkts[i], lens[i],

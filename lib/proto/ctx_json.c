@@ -138,6 +138,53 @@ static int apply_dev_object(const struct json_value *v, struct cbpf_ctx *ctx, st
 	return 0;
 }
 
+/* What each numeric kind reads: its range (a signed kind takes any int32,
+ * the others 0..max), whether it is stored as int64_t, and the word it
+ * takes instead of a number (null or "auto") with the value that stands
+ * for. */
+static const struct number_kind {
+	bool signed32, wide;
+	const char *word;
+	int64_t word_value;
+	const char *also;
+} number_kinds[] = {
+	[FIELD_U32] = { false, false, NULL, 0, "" },
+	[FIELD_U32_OR_NULL] = { false, true, "null", CBPF_CTX_UNSET, " or null" },
+	[FIELD_POFF] = { false, true, "auto", CBPF_POFF_AUTO, " or \"auto\"" },
+	[FIELD_OFFSET] = { true, true, NULL, 0, "" },
+	[FIELD_OFFSET_OR_NULL] = { true, true, "null", CBPF_CTX_UNSET, " or null" },
+};
+
+/* Whether v is the kind's word: JSON null for "null", the string otherwise. */
+static bool is_word(const struct number_kind *k, const struct json_value *v)
+{
+	if (k->word == NULL)
+		return false;
+	if (strcmp(k->word, "null") == 0)
+		return v->type == JSON_NULL;
+	return v->type == JSON_STRING && v->str_len == strlen(k->word) && strcmp(v->str, k->word) == 0;
+}
+
+/* A numeric field's value into ctx. */
+static int apply_number(const struct field *f, const struct json_value *v, struct cbpf_ctx *ctx,
+			struct cbpf_diag *d)
+{
+	const struct number_kind *k = &number_kinds[f->kind];
+	int64_t x;
+
+	if (is_word(k, v)) {
+		x = k->word_value;
+	} else if (read_int(f->key, v, k->signed32 ? INT32_MIN : 0, k->signed32 ? INT32_MAX : f->max,
+			    k->also, &x, d)) {
+		return -1;
+	}
+	if (k->wide)
+		*i64_at(ctx, f->offset) = x;
+	else
+		*u32_at(ctx, f->offset) = (uint32_t)x;
+	return 0;
+}
+
 /* One field's value into ctx. */
 static int apply_field(const struct field *f, const struct json_value *v, struct cbpf_ctx *ctx,
 		       struct cbpf_diag *d)
@@ -146,43 +193,11 @@ static int apply_field(const struct field *f, const struct json_value *v, struct
 
 	switch (f->kind) {
 	case FIELD_U32:
-		if (read_int(f->key, v, 0, f->max, "", &x, d))
-			return -1;
-		*u32_at(ctx, f->offset) = (uint32_t)x;
-		return 0;
 	case FIELD_U32_OR_NULL:
-		if (v->type == JSON_NULL) {
-			*i64_at(ctx, f->offset) = CBPF_CTX_UNSET;
-			return 0;
-		}
-		if (read_int(f->key, v, 0, f->max, " or null", &x, d))
-			return -1;
-		*i64_at(ctx, f->offset) = x;
-		return 0;
 	case FIELD_POFF:
-		if (v->type == JSON_STRING && strcmp(v->str, "auto") == 0 &&
-		    v->str_len == strlen("auto")) {
-			*i64_at(ctx, f->offset) = CBPF_POFF_AUTO;
-			return 0;
-		}
-		if (read_int(f->key, v, 0, f->max, " or \"auto\"", &x, d))
-			return -1;
-		*i64_at(ctx, f->offset) = x;
-		return 0;
-	case FIELD_OFFSET_OR_NULL:
-		if (v->type == JSON_NULL) {
-			*i64_at(ctx, f->offset) = CBPF_CTX_UNSET;
-			return 0;
-		}
-		if (read_int(f->key, v, INT32_MIN, INT32_MAX, " or null", &x, d))
-			return -1;
-		*i64_at(ctx, f->offset) = x;
-		return 0;
 	case FIELD_OFFSET:
-		if (read_int(f->key, v, INT32_MIN, INT32_MAX, "", &x, d))
-			return -1;
-		*i64_at(ctx, f->offset) = x;
-		return 0;
+	case FIELD_OFFSET_OR_NULL:
+		return apply_number(f, v, ctx, d);
 	case FIELD_DEV:
 		if (v->type == JSON_NULL) {
 			ctx->has_dev = false;
@@ -234,12 +249,7 @@ int cbpf_ctx_from_json(const char *json, size_t len, struct cbpf_ctx *ctx, struc
 	int rc;
 
 	json_reader_init(&r, json, len, why, sizeof(why));
-	json_limit_values(&r, CTX_JSON_MAX_VALUES);
-	v = json_read_tree(&r, 0);
-	if (v != NULL && !json_at_end(&r)) {
-		json_free(v);
-		v = NULL;
-	}
+	v = json_read_document(&r, CTX_JSON_MAX_VALUES);
 	if (v == NULL) {
 		diag_fail(d, CBPF_ERR_INPUT, "%s", why);
 		diag_split_col(d);

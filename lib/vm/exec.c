@@ -1,7 +1,8 @@
 /*
- * vm/exec.c - cbpf_vm_run() and cbpf_vm_run_batch(): the VM's run loop over
- * the pre-decoded program (vm.c), or the program's native code
- * (vm/jit/jit.h) when it has some.
+ * vm/exec.c - the interpreter, cbpf_vm_interp_run(): the VM's run loop over
+ * the pre-decoded program (vm.c), the VM's entry (cbpf_vm_run() in
+ * cbpf/vm.h calls it) when there is no native code (vm/jit/jit.h); and
+ * cbpf_vm_run_batch().
  *
  * Two loops share the handlers of vm/exec_ops.h:
  *   - the fast loop, direct-threaded with GCC/Clang labels as values (each
@@ -196,21 +197,10 @@ fail_load:
 #endif
 }
 
-/* The native code when the VM has some (it hands NULL packets and
- * lengths it does not handle to the interpreter itself), else the
- * threaded loop: two checks and a tail call, the per-packet cost. */
-struct cbpf_result cbpf_vm_run(const struct cbpf_vm *vm, const uint8_t *pkt, size_t len,
-			       const struct cbpf_ctx *ctx)
-{
-	if (vm == NULL)
-		return result(0, CBPF_END_RET);
-	if (vm->jit.fn != NULL)
-		return vm->jit.fn(vm, pkt, len, ctx);
-	return cbpf_vm_interp_run(vm, pkt, len, ctx);
-}
-
-/* Each packet straight into the native code or the interpreter: the one
- * check of cbpf_vm_run() is made once per batch. */
+/* Each packet straight into the VM's entry (the native code, which hands
+ * NULL packets and lengths it does not handle to the interpreter itself,
+ * or the interpreter): the NULL check of cbpf_vm_run() is made once per
+ * batch. */
 size_t cbpf_vm_run_batch(const struct cbpf_vm *vm, const uint8_t *const *pkts,
 			 const size_t *lens, size_t n, const struct cbpf_ctx *ctx,
 			 uint32_t *verdicts)
@@ -223,7 +213,7 @@ size_t cbpf_vm_run_batch(const struct cbpf_vm *vm, const uint8_t *const *pkts,
 			verdicts[i] = 0;
 		return 0;
 	}
-	run = vm->jit.fn != NULL ? vm->jit.fn : cbpf_vm_interp_run;
+	run = vm->head.run;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t v = run(vm, pkts[i], lens[i], ctx).verdict;
 

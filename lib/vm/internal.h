@@ -2,8 +2,8 @@
  * vm/internal.h - (library-private) the VM's pre-decoded program form and
  * the contracts between its parts:
  *   vm.c           validates and pre-decodes a program (fusing pairs)
- *   vm/exec.c      cbpf_vm_run(): the native code when there is some,
- *                  else the threaded run loop
+ *   vm/exec.c      the interpreter (head.run when there is no native
+ *                  code): the threaded run loop; cbpf_vm_run_batch()
  *   vm/jit/x86_64.c the native code generator (vm/jit/jit.h)
  *   vm/load.c      packet loads off the fast path: negative-offset windows
  *   vm/ext.c       the SKF_AD_* ancillary loads
@@ -109,7 +109,10 @@ struct vm_insn {
 	const struct vm_insn *jt2;
 };
 
+/* head comes first (include/cbpf/vm.h: the public head, part of the ABI):
+ * head.run is jit.fn when there is native code, else cbpf_vm_interp_run. */
 struct cbpf_vm {
+	struct cbpf_vm_head head;
 	enum cbpf_profile profile;
 	bool uses_mem;      /* some instruction reads or writes M[] */
 	struct vm_jit jit;  /* native code (jit.fn NULL: interpret) */
@@ -122,8 +125,8 @@ extern const struct cbpf_ctx cbpf_vm_default_ctx;
 
 /*
  * The run loop's label table, indexed by enum vm_op (direct threading), or
- * NULL when the compiler has no labels as values. cbpf_vm_run(NULL, ...)
- * publishes it; this asks for it once and caches it.
+ * NULL when the compiler has no labels as values. cbpf_vm_interp_run(NULL,
+ * ...) publishes it; this asks for it once and caches it.
  */
 const void *const *cbpf_vm_handlers(void);
 

@@ -370,6 +370,7 @@ int cbpf_vm_create(const struct cbpf_insn *insns, size_t n, enum cbpf_profile pr
 	/* Without native code (refused memory, no generator) we interpret. */
 	if (jit_wanted(profile, flags))
 		(void)cbpf_vm_jit_compile(insns, n, &vm->jit);
+	vm->head.run = vm->jit.fn != NULL ? vm->jit.fn : cbpf_vm_interp_run;
 	*out = vm;
 	return 0;
 }

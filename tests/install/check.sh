@@ -7,7 +7,8 @@
 #   3. consumer.c builds with only `pkg-config --cflags --libs cbpf` and
 #      prints the expected verdict;
 #   4. `nm -D --defined-only libcbpf.so` is exactly the set of functions the
-#      installed headers declare CBPF_API.
+#      installed headers declare CBPF_API (the `static inline` ones, such as
+#      cbpf_vm_run(), are not exports: consumer.c calls it from the header).
 # $CBPF_SAN_FLAGS carries the sanitizer flags of a sanitized build.
 set -eu
 build=$1 src=$2

@@ -12,6 +12,13 @@ exits keeping what it wrote), skips merges and triage, and writes the status
 file; corpora and findings stay as they are, and the next run of the same
 command resumes: same rotation, totals, and the findings not yet triaged.
 
+With --kernel TARGET (a kernel-matrix target such as debian-6.1/armhf:jit,
+docs/kernel-matrix.md) the kernel-differential target fuzz_vm_kernel compares
+the VM with that qemu guest instead of the host kernel (served by BUILD's
+cbpf kernel plugin; CBPF_FUZZ_KERNEL_SKIP passes through), and the default
+targets are those that take a guest; findings name kernel:TARGET, which
+triage runs on the same guest.
+
 Exit status: 0 the time ran out with no new unique finding, 1 new unique
 findings, 2 usage or setup errors, 130 stopped by a signal."""
 import argparse
@@ -22,12 +29,14 @@ import sys
 import threading
 import time
 
-from .. import paths
+from .. import kernels, paths
 from . import findings, libfuzzer, plot, status as status_mod
 
 DEFAULT_TARGETS = ["fuzz_codec", "fuzz_asm", "fuzz_text", "fuzz_vm", "fuzz_vm_jit",
                    "fuzz_vm_pcap", "fuzz_validate_kernel", "fuzz_vm_kernel",
                    "fuzz_seccomp_kernel"]
+# The targets whose kernel oracle can be a guest (fuzz/README.md).
+GUEST_TARGETS = ["fuzz_vm_kernel"]
 MIN_SLICE = 1
 
 
@@ -49,6 +58,9 @@ def parse_args(argv):
                     help="the build tree whose bin/cbpf triages")
     ap.add_argument("--corpus", default=paths.default_corpus(), metavar="DIR",
                     help="where triage files regression cases (CORPUS/regress/)")
+    ap.add_argument("--kernel", default=None, metavar="TARGET",
+                    help="fuzz_vm_kernel's oracle: this kernel target (a qemu guest) instead "
+                    "of the host")
     ap.add_argument("--no-triage", action="store_true", help="collect findings only")
     ap.add_argument("--report", metavar="OUT", help="also copy status.json and campaign.svg to "
                     "OUT/fuzz/, which the conformance report in OUT links")
@@ -60,11 +72,29 @@ def parse_args(argv):
         ap.error("--time must be positive")
     if a.fuzz_build is None:
         a.fuzz_build = os.path.join(paths.SOURCE or ".", "build-fuzz", "libfuzzer")
+    if a.kernel is not None:
+        a.kernel = guest_target(ap, a.kernel)
     return a
+
+
+def guest_target(ap, name):
+    """--kernel's one target in its canonical spelling (ARCH...:jit|interp)."""
+    try:
+        targets = kernels.parse(name)
+    except ValueError as e:
+        ap.error(f"--kernel: {e}")
+    if len(targets) != 1 or targets[0] == "host":
+        ap.error(f"--kernel: one guest kernel target, got '{name}'")
+    return targets[0]
 
 
 def pick_targets(a):
     names = [t if t.startswith("fuzz_") else "fuzz_" + t for t in a.targets.split(",") if t]
+    if not names and a.kernel:
+        names = list(GUEST_TARGETS)
+        if not all(os.access(os.path.join(a.fuzz_build, t), os.X_OK) for t in names):
+            raise SystemExit(f"cbpf fuzz campaign: not built in {a.fuzz_build}: "
+                             f"{', '.join(names)} (make fuzz)")
     if not names:
         built = sorted(n for n in (os.listdir(a.fuzz_build) if os.path.isdir(a.fuzz_build)
                                    else []) if n.startswith("fuzz_") and "." not in n)
@@ -131,11 +161,16 @@ class Campaign:
     def remaining(self):
         return math.inf if self.deadline is None else self.deadline - time.monotonic()
 
-    def env(self, d):
-        return dict(os.environ, CBPF_FUZZ_REPRO_DIR=d["findings"],
-                    ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "abort_on_error=1:detect_leaks=1"),
-                    UBSAN_OPTIONS=os.environ.get("UBSAN_OPTIONS",
-                                                 "print_stacktrace=1:halt_on_error=1"))
+    def env(self, d, target):
+        e = dict(os.environ, CBPF_FUZZ_REPRO_DIR=d["findings"],
+                 ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "abort_on_error=1:detect_leaks=1"),
+                 UBSAN_OPTIONS=os.environ.get("UBSAN_OPTIONS",
+                                              "print_stacktrace=1:halt_on_error=1"))
+        e.pop("CBPF_FUZZ_KERNEL_TARGET", None)
+        if self.a.kernel and target in GUEST_TARGETS:
+            e["CBPF_FUZZ_KERNEL_TARGET"] = self.a.kernel
+            e["CBPF_FUZZ_CBPF"] = os.path.join(os.path.abspath(self.a.build), "bin", "cbpf")
+        return e
 
     def one_turn(self, target):
         d = self.dirs(target)
@@ -143,11 +178,13 @@ class Campaign:
         log = os.path.join(d["logs"], f"run-{self.status['targets'].get(target, {}).get('runs', 0) + 1}.log")
         binary = os.path.join(self.a.fuzz_build, target)
         t0 = time.monotonic()
-        stats, rc = libfuzzer.run_slice(self.children, binary, target, d, secs, self.env(d), log)
+        stats, rc = libfuzzer.run_slice(self.children, binary, target, d, secs,
+                                        self.env(d, target), log)
         took = time.monotonic() - t0
         kept = None
         if not self.stop.is_set():
-            kept = libfuzzer.merge(self.children, binary, target, d["corpus"], self.env(d), log)
+            kept = libfuzzer.merge(self.children, binary, target, d["corpus"],
+                                  self.env(d, target), log)
         with self.lock:
             status_mod.add_slice(self.status, target, stats, took, kept)
         self.collect(target, d, log)
@@ -161,8 +198,9 @@ class Campaign:
         # Under the lock: another job may be saving the status meanwhile
         # (triage is one at a time anyway).
         with self.lock:
+            guest = self.a.kernel if target in GUEST_TARGETS else None
             new = findings.collect(self.status, target, d["findings"], build, self.a.corpus,
-                                   os.path.join(self.dir, "triage"), log, stopping)
+                                   os.path.join(self.dir, "triage"), log, stopping, guest)
             lines = [findings.summary_line(f) for f in new]
             self.new_unique += sum(1 for f in new if f["status"] == "triaged")
             if lines:
@@ -199,6 +237,7 @@ class Campaign:
     def run(self):
         os.makedirs(self.dir, exist_ok=True)
         self.status["sessions"] += 1
+        self.status["kernel"] = self.a.kernel or "host"
         with self.lock:
             self.save()
         # Findings a stopped session left untriaged (and any a crash left).
@@ -225,7 +264,8 @@ class Campaign:
         tg = self.status["targets"].values()
         uniq = sum(1 for f in self.status["findings"] if f["status"] != "duplicate")
         how = "stopped" if self.stop.is_set() else "done"
-        return (f"cbpf fuzz campaign: {how}: {len(self.targets)} targets, "
+        oracle = f" against kernel:{self.a.kernel}" if self.a.kernel else ""
+        return (f"cbpf fuzz campaign: {how}: {len(self.targets)} targets{oracle}, "
                 f"{sum(t['execs'] for t in tg):,} execs, {sum(t['corpus'] for t in tg)} corpus "
                 f"files, {sum(t['features'] for t in tg)} features, {uniq} findings "
                 f"({self.new_unique} new) in {self.status['seconds']:.0f} s; {self.dir}")

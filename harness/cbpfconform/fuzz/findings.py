@@ -24,8 +24,9 @@ TRIAGED = {"fuzz_vm_kernel", "fuzz_vm_pcap", "fuzz_validate_kernel", "fuzz_secco
 TRIAGE_TIMEOUT = 900
 
 
-def convert_engine_inputs(target, d, log_path):
-    """repro.py for each engine input of d without a .json next to it."""
+def convert_engine_inputs(target, d, log_path, guest=None):
+    """repro.py for each engine input of d without a .json next to it (guest:
+    the kernel target the input ran against, for fuzz_vm_kernel)."""
     if paths.SOURCE is None:
         return
     repro = os.path.join(paths.SOURCE, "fuzz", "repro.py")
@@ -38,7 +39,11 @@ def convert_engine_inputs(target, d, log_path):
         cmd = [sys.executable, repro, target, path, "-o", path + ".json"]
         if log_path and os.path.exists(log_path):
             cmd[3:3] = ["--log", log_path]
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = dict(os.environ)
+        env.pop("CBPF_FUZZ_KERNEL_TARGET", None)
+        if guest:
+            env["CBPF_FUZZ_KERNEL_TARGET"] = guest
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
 
 def reproducers(d):
@@ -100,10 +105,11 @@ def summary_line(f):
     return f"{head} -> {tail} [{f['file']}]"
 
 
-def collect(status, target, d, build, corpus, triage_dir, log_path, stopping):
+def collect(status, target, d, build, corpus, triage_dir, log_path, stopping, guest=None):
     """Every new reproducer of d as a finding in status; returns the new
-    findings (untriaged when stopping() says so: triaged on resume)."""
-    convert_engine_inputs(target, d, log_path)
+    findings (untriaged when stopping() says so: triaged on resume). guest
+    is the kernel target fuzz_vm_kernel ran against, if any."""
+    convert_engine_inputs(target, d, log_path, guest)
     known = {f["file"] for f in status["findings"]}
     sigs = {}  # signature -> the first finding with it (a duplicate names that one)
     for f in status["findings"]:

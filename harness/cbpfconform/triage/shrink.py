@@ -229,10 +229,7 @@ def pass_packets(st, test, batch, stats):
 def pass_delete(st, test, batch, stats):
     prog, pkts, ctx = st
     changed = False
-    s = 1
-    while s * 2 < len(prog):
-        s *= 2
-    while s >= 1:
+    for s in _chunk_sizes(len(prog)):
         i = 0
         while i < len(prog):
             n = len(prog)
@@ -242,8 +239,18 @@ def pass_delete(st, test, batch, stats):
                 break
             i, (prog, _, _) = hit
             changed = True
-        s //= 2
     return (prog, pkts, ctx), changed
+
+
+def _chunk_sizes(n):
+    """The chunk sizes of a halving pass over n items: the largest power
+    of two below n (1 for n <= 2), then each half of it down to 1."""
+    s = 1
+    while s * 2 < n:
+        s *= 2
+    while s >= 1:
+        yield s
+        s //= 2
 
 
 LONG = 64
@@ -258,10 +265,7 @@ def pass_replace(st, test, batch, stats, make):
     prog, pkts, ctx = st
     changed = False
     if len(prog) > LONG:
-        s = 1
-        while s * 2 < len(prog):
-            s *= 2
-        while s >= 1:
+        for s in _chunk_sizes(len(prog)):
             def chunks(start, s=s):
                 for j in range(start, len(prog), s):
                     new = list(prog)
@@ -279,7 +283,6 @@ def pass_replace(st, test, batch, stats, make):
                     break
                 i, (prog, _, _) = hit
                 changed = True
-            s //= 2
         return (prog, pkts, ctx), changed
     pc = 0
     while pc < len(prog):

@@ -90,18 +90,13 @@ static void serve_in_child(const struct json_value *req, struct strbuf *b)
 				      "program reads an rte_mbuf): socket filters only");
 		return;
 	}
-	const struct json_value *pk = json_get(req, "packets");
-	if (!pk || pk->type != JSON_ARRAY) {
-		reply_error(b, req, "request has no \"packets\" array");
+	const struct json_value *pk = reply_packets(b, req);
+	if (!pk)
 		return;
-	}
-	const char *bad = NULL;
 	size_t n = 0;
-	struct sock_filter *raw = reply_read_program(req, &n, &bad);
-	if (!raw) {
-		reply_error(b, req, bad);
+	struct sock_filter *raw = reply_program(b, req, &n);
+	if (!raw)
 		return;
-	}
 	char why[768];
 	prog_state->stage = ST_LOAD;
 	struct rte_bpf *bpf = dpdk_load((const uint8_t *)raw, n, why, sizeof(why));

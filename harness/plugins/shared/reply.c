@@ -26,6 +26,15 @@ void reply_error(struct strbuf *b, const struct json_value *req, const char *why
 	sb_puts(b, "}");
 }
 
+const struct json_value *reply_packets(struct strbuf *b, const struct json_value *req)
+{
+	const struct json_value *pk = json_get(req, "packets");
+	if (pk && pk->type == JSON_ARRAY)
+		return pk;
+	reply_error(b, req, "request has no \"packets\" array");
+	return NULL;
+}
+
 /* One [code,jt,jf,k] with code 0..65535 and jt, jf 0..255; -1 if not. */
 static int read_insn(const struct json_value *in, struct sock_filter *out)
 {
@@ -44,7 +53,8 @@ static int read_insn(const struct json_value *in, struct sock_filter *out)
 	return 0;
 }
 
-struct sock_filter *reply_read_program(const struct json_value *req, size_t *n, const char **why)
+/* reply_program's reader: NULL with *why set on failure. */
+static struct sock_filter *read_program(const struct json_value *req, size_t *n, const char **why)
 {
 	const struct json_value *p = json_get(req, "program");
 	if (!p || p->type != JSON_ARRAY) {
@@ -80,4 +90,13 @@ void reply_signal(struct strbuf *b, const struct json_value *req, int sig, const
 	sb_printf(b, "%s\"reason\":", extra);
 	json_put_string(b, why, strlen(why));
 	sb_puts(b, "}");
+}
+
+struct sock_filter *reply_program(struct strbuf *b, const struct json_value *req, size_t *n)
+{
+	const char *why = NULL;
+	struct sock_filter *insns = read_program(req, n, &why);
+	if (!insns)
+		reply_error(b, req, why);
+	return insns;
 }

@@ -24,9 +24,13 @@ void reply_put_id(struct strbuf *b, const struct json_value *req);
 void reply_error(struct strbuf *b, const struct json_value *req, const char *why);
 
 /* The request's "program" as sock_filter records, each field range-checked;
- * never NULL on success (also for 0 instructions). NULL with *why set on
- * a missing or malformed array or when memory runs out. */
-struct sock_filter *reply_read_program(const struct json_value *req, size_t *n, const char **why);
+ * never NULL on success (also for 0 instructions). NULL after answering the
+ * error into b on a missing or malformed array or when memory runs out. */
+struct sock_filter *reply_program(struct strbuf *b, const struct json_value *req, size_t *n);
+
+/* The request's "packets" array; NULL after answering the error into b
+ * when there is none. */
+const struct json_value *reply_packets(struct strbuf *b, const struct json_value *req);
 
 /* The answer for a request whose forked child died of sig: "hang":true
  * for the child's alarm, else "crash":"SIGxxx" (the runner's hang and crash

@@ -5,7 +5,8 @@
  * cbpf_vm_jit_compile() turns a program the validator accepted (profile LINUX)
  * into one native function with the signature and result of
  * cbpf_vm_run(), in memory that is never writable and executable at
- * once. cbpf_vm_run() tail-calls it for any packet and length: a NULL
+ * once. It becomes the VM's entry (struct cbpf_vm_head), which
+ * cbpf_vm_run() calls straight from the caller, for any packet and length: a NULL
  * packet reads as length 0, and a length past VM_JIT_MAX_LEN, when one of
  * its loads relies on that bound, is handed whole to the interpreter
  * (cbpf_vm_interp_run). It keeps A, X in registers and M[] on its stack,
@@ -26,6 +27,7 @@
 #include <stdint.h>
 
 #include "cbpf/insn.h"
+#include "cbpf/vm.h"
 
 /* IND loads assume len <= this (so that an offset with bit 31 set is
  * always out of the packet); longer packets run interpreted. */
@@ -43,9 +45,9 @@ struct cbpf_vm;
 struct cbpf_ctx;
 struct cbpf_result;
 
-/* The native function: cbpf_vm_run() for one program. */
-typedef struct cbpf_result (*vm_jit_fn)(const struct cbpf_vm *vm, const uint8_t *pkt,
-					size_t len, const struct cbpf_ctx *ctx);
+/* The native function: cbpf_vm_run() for one program, published as the
+ * VM's entry (struct cbpf_vm_head, include/cbpf/vm.h). */
+typedef cbpf_vm_entry vm_jit_fn;
 
 /* The interpreter's entry (vm/exec.c): cbpf_vm_run() without native code,
  * for any vm but NULL, any packet (NULL reads as no bytes), any length. */

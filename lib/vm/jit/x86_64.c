@@ -1,9 +1,9 @@
 /*
  * vm/jit/x86_64.c - the VM's native code generator for x86-64 (GCC/Clang):
  * a scan of a validated cBPF program (what the prologue needs; the length
- * every path to each pc has proved), then one pass in pc order emits one
- * function (vm/jit/jit.h has its contract), out-of-line tails last and rel32
- * jumps patched at the end. A program with several bounds checks on ABS
+ * every path to each pc has proved, and what it knows of X), then one pass
+ * in pc order emits one function (vm/jit/jit.h has its contract),
+ * out-of-line tails last and rel32 jumps patched at the end. A program with several bounds checks on ABS
  * loads gets its body twice: one compare at entry (len >= the largest
  * k + size) picks the copy without those checks, else the checked copy. The code is copied into a fresh mapping that
  * is made read+execute (never writable and executable at once).
@@ -27,7 +27,9 @@
  * compares, div/mod by X = 0 returns 0 (abort div0), shifts by X use
  * X & 31 (the CPU masks cl), a failed load returns 0 (abort load). What
  * is rare or needs a call (windows, extensions) escapes to the
- * interpreter at its pc, with A and X saved in the state.
+ * interpreter at its pc, with A and X saved in the state. Decisions
+ * between rets, and chains of short blocks ending in them, are
+ * if-converted (cmov, no branch: emit_speculate).
  */
 #include "jit.h"
 
@@ -66,12 +68,22 @@ struct jit_fixup {
 	unsigned version;      /* LBL_PC: in which copy of the body (jit.version) */
 };
 
+/* What every path to a pc says about X: an upper bound of its value
+ * (UINT32_MAX: none), and whether it was written (else it is the 0 of
+ * entry); reached: some path gets there. */
+struct jit_x {
+	uint32_t max;
+	bool written;
+	bool reached;
+};
+
 struct jit {
 	struct x86_buf b;
 	struct jit_fixup *fix;
 	size_t nfix, capfix;
 	size_t *pc_pos;        /* code offset of each pc, per version (2n) */
 	uint64_t *known;       /* per pc: len is at least this on every path */
+	struct jit_x *x;       /* per pc: what is known of X */
 	uint8_t *wire;         /* per pc: loads kept in wire order (wire_order.h) */
 	/* Bounds-check versioning: with max_end > 0 the body is emitted
 	 * twice. Version 0 runs when len >= max_end (one compare at entry),
@@ -87,6 +99,8 @@ struct jit {
 	bool long_len;         /* some load assumes len <= VM_JIT_MAX_LEN */
 	bool reads_x;          /* X may be read (or saved by an escape) */
 	bool writes_a_first;   /* pc 0 sets A without reading it or escaping */
+	size_t ctx_len_jcc;    /* uses_len: the prologue's jump to the ctx->len tail */
+	size_t ctx_len_back;   /* and where that tail returns */
 	bool fail;             /* out of memory or an unexpected instruction */
 };
 
@@ -195,6 +209,33 @@ static void emit_ld_abs(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
 		emit_to_host(j, REG_A, size);
 }
 
+/* IND loads whose offset X + k is never negative as an int: X below this
+ * on every path (ldxb 4*([k]&0xf) gives at most 60) and k below
+ * IND_BOUNDED_K. */
+#define IND_BOUNDED_X 0xffffu
+#define IND_BOUNDED_K (0x7fffffffu - 0x20000u)
+
+/*
+ * A <- P[X+k:size] when X <= IND_BOUNDED_X and k < IND_BOUNDED_K: the
+ * offset is a non-negative int (no window, no wrap), so the load reads
+ * [pkt + X + k] and one compare of X + k + size against len fails it;
+ * none when every path proved len >= max X + k + size.
+ */
+static void emit_ld_ind_bounded(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
+{
+	size_t nop;
+	const uint8_t *op = load_op(size, &nop);
+
+	if ((uint64_t)j->x[pc].max + k + size > known_len(j, pc)) {
+		x86_lea(&j->b, false, REG_T2, REG_X, (int32_t)(k + size));
+		x86_alu_rr(&j->b, true, X86_CMP, REG_T2, REG_LEN);
+		jcc_to(j, X86_CC_A, LBL_FAIL, 0);
+	}
+	x86_op_rmid(&j->b, op, nop, REG_A, REG_PKT, REG_X, (int32_t)k);
+	if (j->wire[pc] == 0)
+		emit_to_host(j, REG_A, size);
+}
+
 /* A <- P[X+k:size]: o = X + k (mod 2^32) in r9d; o + size > len goes to a
  * stub that fails the load, or escapes when o is negative as an int. */
 static void emit_ld_ind(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
@@ -202,6 +243,11 @@ static void emit_ld_ind(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
 	size_t nop;
 	const uint8_t *op = load_op(size, &nop);
 	int32_t disp = (int32_t)(k <= INT32_MAX ? (int64_t)k : (int64_t)k - 0x100000000ll);
+
+	if (j->x[pc].reached && j->x[pc].max <= IND_BOUNDED_X && k < IND_BOUNDED_K) {
+		emit_ld_ind_bounded(j, pc, k, size);
+		return;
+	}
 
 	x86_lea(&j->b, false, REG_T, REG_X, disp);
 	x86_lea(&j->b, true, REG_T2, REG_T, (int32_t)size);
@@ -403,13 +449,19 @@ static bool is_ret(const struct jit *j, uint32_t pc)
 	return pc < j->n && cbpf_decode(j->insns[pc]).kind == CBPF_KIND_RET;
 }
 
-enum { SPEC_MAX = 4 }; /* instructions of a block run speculatively */
+enum { SPEC_MAX = 4 };   /* instructions of a block run speculatively */
+enum { SPEC_DEPTH = 4 }; /* nested if-converted jumps (spec_chain) */
+
+/* Where each level of a chain keeps A at its jump (nothing runs after a
+ * chain, so the len value, ctx and vm registers are free; the chains with
+ * one level that count failed loads use rcx and r10, and only r9). */
+static const unsigned spec_save[SPEC_DEPTH] = { REG_T, REG_LENV, X86_RCX, X86_RDI };
 
 /*
  * Whether the block at b can run speculatively, branch-free: straight
  * line ld #k, ABS loads at k >= 0 and ALU on constants other than div/mod,
- * ending (within SPEC_MAX) in a conditional jump on a constant between
- * two rets. Sets *last to that jump.
+ * ending (within SPEC_MAX) in a conditional jump on a constant. Sets
+ * *last to that jump.
  */
 static bool spec_block(const struct jit *j, uint32_t b, uint32_t *last)
 {
@@ -419,8 +471,7 @@ static bool spec_block(const struct jit *j, uint32_t b, uint32_t *last)
 		switch (t.kind) {
 		case CBPF_KIND_JCOND:
 			*last = pc;
-			return t.src == CBPF_SRC_K && is_ret(j, pc + 1 + t.jt) &&
-			       is_ret(j, pc + 1 + t.jf);
+			return t.src == CBPF_SRC_K;
 		case CBPF_KIND_LD_ABS:
 			if (t.k > INT32_MAX)
 				return false;
@@ -440,15 +491,50 @@ static bool spec_block(const struct jit *j, uint32_t b, uint32_t *last)
 	return false;
 }
 
-/* A <- P[k:size] without a branch: from the packet when it holds the
- * bytes, else (ecx counts the failure) from [rsp], which is always
- * mapped; the value is then never used. r10 holds rsp. */
-static void emit_spec_load(struct jit *j, uint32_t pc, uint32_t k, unsigned size)
+/* For the jump t at pc: when one target is a ret and the other is not,
+ * *b <- the other, *r <- the ret, *r_taken <- whether the ret is the
+ * target when the condition holds. */
+static bool spec_target(const struct jit *j, uint32_t pc, const struct cbpf_typed *t,
+			uint32_t *b, uint32_t *r, bool *r_taken)
+{
+	uint32_t tt = pc + 1 + t->jt, tf = pc + 1 + t->jf;
+
+	if (is_ret(j, tf) && !is_ret(j, tt)) {
+		*b = tt;
+		*r = tf;
+		*r_taken = false;
+		return true;
+	}
+	if (is_ret(j, tt) && !is_ret(j, tf)) {
+		*b = tf;
+		*r = tt;
+		*r_taken = true;
+		return true;
+	}
+	return false;
+}
+
+/* Whether the ABS load P[k:size] of a block speculated at pc may fail
+ * (its bound is not proved on every path to pc). */
+static bool spec_may_fail(const struct jit *j, uint32_t pc, uint32_t k, unsigned size)
+{
+	return (uint64_t)k + size > known_len(j, pc);
+}
+
+/* A <- P[k:size] (at pc `at`, speculated at pc) without a branch: from
+ * the packet when it holds the bytes, else (ecx counts the failure) from
+ * [rsp], which is always mapped; the value is then never used. r10 holds
+ * rsp. A load only compared by jeq/jset #k stays in wire order. */
+static void emit_spec_load(struct jit *j, uint32_t pc, uint32_t at, uint32_t k, unsigned size)
 {
 	uint64_t end = (uint64_t)k + size;
+	size_t nop;
+	const uint8_t *op = load_op(size, &nop);
 
-	if (end <= known_len(j, pc)) {
-		emit_read_be(j, REG_A, REG_PKT, (int32_t)k, size);
+	if (!spec_may_fail(j, pc, k, size)) {
+		x86_op_rm(&j->b, false, op, nop, REG_A, REG_PKT, (int32_t)k);
+		if (j->wire[at] == 0)
+			emit_to_host(j, REG_A, size);
 		return;
 	}
 	if (end > VM_JIT_MAX_LEN) {               /* always fails */
@@ -459,65 +545,139 @@ static void emit_spec_load(struct jit *j, uint32_t pc, uint32_t k, unsigned size
 	x86_alu_ri(&j->b, true, X86_CMP, REG_LEN, (uint32_t)end);
 	x86_cmov_w(&j->b, true, X86_CC_B, REG_T2, REG_LENV);
 	x86_alu_ri(&j->b, false, X86_ADC, X86_RCX, 0);
-	emit_read_be(j, REG_A, REG_T2, 0, size);
+	x86_op_rm(&j->b, false, op, nop, REG_A, REG_T2, 0);
+	if (j->wire[at] == 0)
+		emit_to_host(j, REG_A, size);
+}
+
+/* Whether some load of the block [b, last) may fail when speculated at pc:
+ * only then does the block count failures (ecx) and select them. */
+static bool spec_block_may_fail(const struct jit *j, uint32_t pc, uint32_t b, uint32_t last)
+{
+	for (uint32_t i = b; i < last; i++) {
+		struct cbpf_typed s = cbpf_decode(j->insns[i]);
+
+		if (s.kind == CBPF_KIND_LD_ABS && spec_may_fail(j, pc, s.k, (unsigned)s.size))
+			return true;
+	}
+	return false;
 }
 
 /*
- * If-conversion of `A op c ? tt : tf` where one target is a ret R and the
- * other starts a block that spec_block() accepts: both sides are computed
- * and the result selected with cmov, so the run takes no branch here.
- * The block's loads that may fail set ecx; then its result is a failed
- * load (0, abort load). Nothing runs after, so rcx (ctx) and r10 (len
- * value) are free. Returns false when the pattern does not apply.
+ * The chain of blocks starting at b, speculated at the jump `top`: a block
+ * (spec_block) whose jump goes to two rets, or to a ret and the next
+ * block of the chain (up to SPEC_DEPTH blocks, and only when no load of
+ * any of them can fail: all proved, as in the unchecked body). These are
+ * the conjunctions of compiled filters ("IPv6, and TCP, and port 443").
+ * Returns how many blocks, 0 when b starts none; *last is b's jump.
  */
-static bool emit_speculate(struct jit *j, uint32_t pc, const struct cbpf_typed *t,
-			   enum x86_cc cc)
+static unsigned spec_chain(const struct jit *j, uint32_t top, uint32_t b, unsigned depth,
+			   uint32_t *last)
 {
-	uint32_t tt = pc + 1 + t->jt, tf = pc + 1 + t->jf, b, last;
-	enum x86_cc cc_r;                 /* when the jump goes to R */
-	struct cbpf_typed r, ft, rt, rf;
+	struct cbpf_typed ft;
+	uint32_t next, next_last, r;
+	bool r_taken;
+	unsigned inner;
 
-	if (is_ret(j, tf) && !is_ret(j, tt) && spec_block(j, tt, &last)) {
-		b = tt;
-		r = cbpf_decode(j->insns[tf]);
-		cc_r = (enum x86_cc)(cc ^ 1);
-	} else if (is_ret(j, tt) && !is_ret(j, tf) && spec_block(j, tf, &last)) {
-		b = tf;
-		r = cbpf_decode(j->insns[tt]);
-		cc_r = cc;
-	} else {
-		return false;
-	}
-	x86_mov_rr(&j->b, false, REG_T, REG_A);         /* r9d: A at the jump */
-	x86_alu_rr(&j->b, false, X86_XOR, X86_RCX, X86_RCX); /* no failed load */
-	x86_mov_rr(&j->b, true, REG_LENV, X86_RSP);
+	if (!spec_block(j, b, last))
+		return 0;
+	ft = cbpf_decode(j->insns[*last]);
+	if (is_ret(j, *last + 1 + ft.jt) && is_ret(j, *last + 1 + ft.jf))
+		return 1;
+	if (depth + 1 >= SPEC_DEPTH || spec_block_may_fail(j, top, b, *last) ||
+	    !spec_target(j, *last, &ft, &next, &r, &r_taken))
+		return 0;
+	inner = spec_chain(j, top, next, depth + 1, &next_last);
+	if (inner == 0 || (inner == 1 && spec_block_may_fail(j, top, next, next_last)))
+		return 0;
+	return inner + 1;
+}
+
+/*
+ * One level of an if-converted chain (spec_chain), for the jump t at pc
+ * (condition cc) in the chain that starts at the jump `top`: A at the
+ * jump saved in spec_save[depth], the block computed, its own jump
+ * decided (two rets: cmov; else the next level), then rax <- R when the
+ * jump goes to its ret R. With may_fail (one level only), the block's
+ * failed loads (ecx) select a failed load.
+ */
+static void emit_spec_level(struct jit *j, uint32_t top, uint32_t pc,
+			    const struct cbpf_typed *t, enum x86_cc cc, unsigned depth,
+			    bool may_fail)
+{
+	uint32_t b = 0, r_pc = 0, last = 0;
+	bool r_taken = false;
+	unsigned save = spec_save[depth];
+	struct cbpf_typed r, ft, rt, rf;
+	enum x86_cc cc_r;
+
+	(void)spec_target(j, pc, t, &b, &r_pc, &r_taken); /* spec_chain said so */
+	(void)spec_block(j, b, &last);
+	r = cbpf_decode(j->insns[r_pc]);
+	x86_mov_rr(&j->b, false, save, REG_A);
 	for (uint32_t i = b; i < last; i++) {
 		struct cbpf_typed s = cbpf_decode(j->insns[i]);
 
 		if (s.kind == CBPF_KIND_LD_ABS)
-			emit_spec_load(j, pc, s.k, (unsigned)s.size);
+			emit_spec_load(j, top, i, s.k, (unsigned)s.size);
 		else if (s.kind == CBPF_KIND_LD_IMM)
 			x86_mov_ri(&j->b, REG_A, s.k);
 		else
 			emit_alu_k(j, s.alu, s.k);
 	}
 	ft = cbpf_decode(j->insns[last]);
-	rt = cbpf_decode(j->insns[last + 1 + ft.jt]);
-	rf = cbpf_decode(j->insns[last + 1 + ft.jf]);
-	if (b == last && j->wire[last] != 0) /* A from before, in wire order */
+	if (j->wire[last] != 0) /* A (from before or the block's load) in wire order */
 		ft.k = cbpf_jit_wire_k(ft.k, j->wire[last], ft.jmp == CBPF_JMP_JSET);
-	emit_compare(j, &ft, REG_A);
-	emit_select_value(j, jump_cc[ft.jmp], &rt, &rf, REG_T2); /* the block's ret */
-	x86_test_rr(&j->b, X86_RCX, X86_RCX);
-	x86_mov_ri64(&j->b, REG_T2, (uint64_t)CBPF_ABORT_LOAD << 32);
-	x86_cmov_w(&j->b, true, X86_CC_NE, REG_A, REG_T2);       /* or a failed load */
-	emit_compare(j, t, REG_T);
+	if (is_ret(j, last + 1 + ft.jt) && is_ret(j, last + 1 + ft.jf)) {
+		rt = cbpf_decode(j->insns[last + 1 + ft.jt]);
+		rf = cbpf_decode(j->insns[last + 1 + ft.jf]);
+		emit_compare(j, &ft, REG_A);
+		emit_select_value(j, jump_cc[ft.jmp], &rt, &rf, REG_T2); /* the block's ret */
+	} else {
+		emit_spec_level(j, top, last, &ft, jump_cc[ft.jmp], depth + 1, false);
+	}
+	if (may_fail) {
+		x86_test_rr(&j->b, X86_RCX, X86_RCX);
+		x86_mov_ri64(&j->b, REG_T2, (uint64_t)CBPF_ABORT_LOAD << 32);
+		x86_cmov_w(&j->b, true, X86_CC_NE, REG_A, REG_T2); /* or a failed load */
+	}
+	emit_compare(j, t, save);
+	cc_r = r_taken ? cc : (enum x86_cc)(cc ^ 1);
 	if (r.src == CBPF_SRC_A) {
-		x86_cmov_w(&j->b, true, cc_r, REG_A, REG_T);     /* R: ret A */
+		x86_cmov_w(&j->b, true, cc_r, REG_A, save);      /* R: ret A */
 	} else {
 		x86_mov_ri(&j->b, REG_T2, r.k);
 		x86_cmov_w(&j->b, true, cc_r, REG_A, REG_T2);    /* R: ret k */
 	}
+}
+
+/*
+ * If-conversion of `A op c ? tt : tf` where one target is a ret R and the
+ * other starts a chain that spec_chain() accepts: every block is
+ * computed and the result selected with cmovs, so the run takes no
+ * branch here. A one-block chain's loads that may fail set ecx; then its
+ * result is a failed load (0, abort load); a block whose loads are all
+ * proved in bounds (the unchecked body) has none of that. Nothing runs
+ * after. Returns false when the pattern does not apply.
+ */
+static bool emit_speculate(struct jit *j, uint32_t pc, const struct cbpf_typed *t,
+			   enum x86_cc cc)
+{
+	uint32_t b, r, last;
+	bool r_taken, may_fail;
+	unsigned levels;
+
+	if (!spec_target(j, pc, t, &b, &r, &r_taken))
+		return false;
+	levels = spec_chain(j, pc, b, 0, &last);
+	if (levels == 0)
+		return false;
+	may_fail = levels == 1 && spec_block_may_fail(j, pc, b, last);
+	if (may_fail) {
+		x86_alu_rr(&j->b, false, X86_XOR, X86_RCX, X86_RCX); /* no failed load */
+		x86_mov_rr(&j->b, true, REG_LENV, X86_RSP);
+	}
+	emit_spec_level(j, pc, pc, t, cc, 0, may_fail);
 	emit_exit(j);
 	return true;
 }
@@ -633,6 +793,31 @@ static void emit_escape_tail(struct jit *j)
 	x86_ret(&j->b);
 }
 
+/* r10d <- ld #len: the packet length when ctx is NULL (falling
+ * through, the capture loop's case), else the out-of-line tail
+ * (emit_ctx_len_tail) reads ctx->len. */
+static void emit_len_value(struct jit *j)
+{
+	x86_mov_rr(&j->b, false, REG_LENV, REG_LEN);
+	x86_test_rr64(&j->b, REG_CTX, REG_CTX);
+	j->ctx_len_jcc = x86_jcc(&j->b, X86_CC_NE);
+	j->ctx_len_back = j->b.len;
+}
+
+/* With a ctx: r10d <- ctx->len unless it is unset, then back. */
+static void emit_ctx_len_tail(struct jit *j)
+{
+	static const uint8_t load64[] = { 0x8b };
+
+	x86_patch_rel32(&j->b, j->ctx_len_jcc, j->b.len);
+	x86_op_rm(&j->b, true, load64, 1, REG_T2, REG_CTX, (int32_t)offsetof(struct cbpf_ctx, len));
+	x86_mov_ri64(&j->b, REG_T, (uint64_t)CBPF_CTX_UNSET);
+	x86_alu_rr(&j->b, true, X86_CMP, REG_T2, REG_T);
+	x86_patch_rel32(&j->b, x86_jcc(&j->b, X86_CC_E), j->ctx_len_back);
+	x86_mov_rr(&j->b, false, REG_LENV, REG_T2);
+	x86_patch_rel32(&j->b, x86_jmp(&j->b), j->ctx_len_back);
+}
+
 /*
  * The out-of-line tails: per IND load, the slow path (o in r9d: negative as
  * an int escapes to the windows, else the load fails); then the shared
@@ -652,6 +837,8 @@ static void emit_tails(struct jit *j, size_t *fail, size_t *div0, size_t *esc,
 		jcc_to(j, X86_CC_NS, LBL_FAIL, 0);
 		emit_escape(j, j->fix[i].pc);
 	}
+	if (j->uses_len)
+		emit_ctx_len_tail(j);
 	*fail = j->b.len;
 	emit_end(j, CBPF_ABORT_LOAD);
 	*div0 = j->b.len;
@@ -687,24 +874,6 @@ static void resolve(struct jit *j, size_t fail, size_t div0, size_t esc, size_t 
 		}
 		x86_patch_rel32(&j->b, f->pos, to);
 	}
-}
-
-/* r10d <- ld #len: ctx->len unless ctx is NULL or its len is unset. */
-static void emit_len_value(struct jit *j)
-{
-	static const uint8_t load64[] = { 0x8b };
-	size_t no_ctx, unset;
-
-	x86_mov_rr(&j->b, false, REG_LENV, REG_LEN);
-	x86_test_rr64(&j->b, REG_CTX, REG_CTX);
-	no_ctx = x86_jcc(&j->b, X86_CC_E);
-	x86_op_rm(&j->b, true, load64, 1, REG_T2, REG_CTX, (int32_t)offsetof(struct cbpf_ctx, len));
-	x86_mov_ri64(&j->b, REG_T, (uint64_t)CBPF_CTX_UNSET);
-	x86_alu_rr(&j->b, true, X86_CMP, REG_T2, REG_T);
-	unset = x86_jcc(&j->b, X86_CC_E);
-	x86_mov_rr(&j->b, false, REG_LENV, REG_T2);
-	x86_patch_rel32(&j->b, no_ctx, j->b.len);
-	x86_patch_rel32(&j->b, unset, j->b.len);
 }
 
 /*
@@ -785,10 +954,61 @@ static bool sets_a_only(const struct cbpf_insn *insn)
 	}
 }
 
+/* X after t, given what was known before it. */
+static struct jit_x x_after(const struct cbpf_typed *t, struct jit_x x)
+{
+	bool to_x = t->reg == CBPF_REG_X;
+
+	switch (t->kind) {
+	case CBPF_KIND_LD_MSH: x.max = 60; break;                 /* 4 * (b & 0xf) */
+	case CBPF_KIND_LD_IMM: if (!to_x) return x; x.max = t->k; break;
+	case CBPF_KIND_LD_LEN:
+	case CBPF_KIND_LD_MEM: if (!to_x) return x; x.max = UINT32_MAX; break;
+	case CBPF_KIND_TAX: x.max = UINT32_MAX; break;
+	default: return x;
+	}
+	x.written = true;
+	return x;
+}
+
+/* Merge x into what pc's other predecessors said. */
+static void x_into(struct jit *j, size_t pc, struct jit_x x)
+{
+	struct jit_x *to;
+
+	if (pc >= j->n)
+		return;
+	to = &j->x[pc];
+	if (!to->reached) {
+		*to = x;
+		return;
+	}
+	to->max = x.max > to->max ? x.max : to->max;
+	to->written = to->written && x.written;
+}
+
+/* Give every successor of pc what X is after it. */
+static void flow_x(struct jit *j, size_t pc, const struct cbpf_typed *t)
+{
+	struct jit_x x = x_after(t, j->x[pc]);
+
+	if (t->kind == CBPF_KIND_RET)
+		return;
+	if (t->kind == CBPF_KIND_JA) {
+		x_into(j, pc + 1 + t->k, x);
+	} else if (t->kind == CBPF_KIND_JCOND) {
+		x_into(j, pc + 1 + t->jt, x);
+		x_into(j, pc + 1 + t->jf, x);
+	} else {
+		x_into(j, pc + 1, x);
+	}
+}
+
 /* What the prologue must provide for instruction t: the input (pkt, len),
- * the bound len <= VM_JIT_MAX_LEN, X = 0. An escape (windows, extensions)
- * reads all three in the interpreter. */
-static void note_registers(struct jit *j, const struct cbpf_typed *t)
+ * the bound len <= VM_JIT_MAX_LEN, X = 0 (only where X may be read, or
+ * saved by an escape, before the program wrote it). An escape (windows,
+ * extensions) reads all three in the interpreter. */
+static void note_registers(struct jit *j, const struct cbpf_typed *t, bool x_written)
 {
 	uint64_t end = (uint64_t)t->k + (t->kind == CBPF_KIND_LD_MSH ? 1 : (unsigned)t->size);
 	bool escapes = t->kind == CBPF_KIND_LD_EXT ||
@@ -800,10 +1020,11 @@ static void note_registers(struct jit *j, const struct cbpf_typed *t)
 	j->reads_input |= load || escapes || t->kind == CBPF_KIND_LD_LEN;
 	j->long_len |= escapes || t->kind == CBPF_KIND_LD_IND ||
 		       (load && end > VM_JIT_MAX_LEN);
-	j->reads_x |= escapes || t->kind == CBPF_KIND_LD_IND || t->kind == CBPF_KIND_TXA ||
-		      (t->kind == CBPF_KIND_ST && t->reg == CBPF_REG_X) ||
-		      ((t->kind == CBPF_KIND_ALU || t->kind == CBPF_KIND_JCOND) &&
-		       t->src == CBPF_SRC_X);
+	j->reads_x |= !x_written &&
+		      (escapes || t->kind == CBPF_KIND_LD_IND || t->kind == CBPF_KIND_TXA ||
+		       (t->kind == CBPF_KIND_ST && t->reg == CBPF_REG_X) ||
+		       ((t->kind == CBPF_KIND_ALU || t->kind == CBPF_KIND_JCOND) &&
+			t->src == CBPF_SRC_X));
 }
 
 /* Versioning applies to programs whose loads all lie in the first 64 KiB
@@ -835,16 +1056,21 @@ static void scan(struct jit *j, const struct cbpf_insn *insns)
 	uint64_t max_end = 0;
 	size_t checks = 0;
 
-	for (size_t pc = 0; pc < j->n; pc++)
+	for (size_t pc = 0; pc < j->n; pc++) {
 		j->known[pc] = pc == 0 ? 0 : UINT64_MAX;
+		j->x[pc] = (struct jit_x){ 0, false, pc == 0 };
+	}
 	for (size_t pc = 0; pc < j->n; pc++) {
 		struct cbpf_typed t = cbpf_decode(insns[pc]);
 
 		if (j->known[pc] == UINT64_MAX)
 			j->known[pc] = 0;
+		if (!j->x[pc].reached) /* dead code: assume nothing */
+			j->x[pc] = (struct jit_x){ UINT32_MAX, false, false };
 		j->frame |= t.kind == CBPF_KIND_LD_MEM || t.kind == CBPF_KIND_ST;
 		j->uses_len |= t.kind == CBPF_KIND_LD_LEN;
-		note_registers(j, &t);
+		note_registers(j, &t, j->x[pc].written);
+		flow_x(j, pc, &t);
 		note_check(&t, j->known[pc], &checks, &max_end);
 		flow_len(j, pc, &t, proven_len(&t, j->known[pc]));
 	}
@@ -964,13 +1190,16 @@ int cbpf_vm_jit_compile(const struct cbpf_insn *insns, size_t n, struct vm_jit *
 		return -1;
 	j.pc_pos = malloc(2 * n * sizeof(*j.pc_pos));
 	j.known = malloc(n * sizeof(*j.known));
+	j.x = malloc(n * sizeof(*j.x));
 	j.wire = malloc(n);
 	if (j.wire != NULL && cbpf_jit_wire_order(insns, n, j.wire) != 0) {
 		free(j.wire);
 		j.wire = NULL;
 	}
-	if (j.pc_pos != NULL && j.known != NULL && j.wire != NULL && generate(&j, insns) == 0)
+	if (j.pc_pos != NULL && j.known != NULL && j.x != NULL && j.wire != NULL &&
+	    generate(&j, insns) == 0)
 		err = install(&j.b, out);
+	free(j.x);
 	free(j.wire);
 	free(j.known);
 	free(j.pc_pos);

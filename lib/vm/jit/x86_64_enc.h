@@ -140,6 +140,18 @@ static inline void x86_op_rmi(struct x86_buf *b, const uint8_t *op, size_t nop, 
 	x86_byte(b, (uint8_t)((index & 7) << 3 | (base & 7)));
 }
 
+/* opcode r, [base + index + disp32] (scale 1). */
+static inline void x86_op_rmid(struct x86_buf *b, const uint8_t *op, size_t nop, unsigned reg,
+			       unsigned base, unsigned index, int32_t disp)
+{
+	x86_rex(b, false, reg, index, base);
+	for (size_t i = 0; i < nop; i++)
+		x86_byte(b, op[i]);
+	x86_modrm(b, 2, reg, X86_RSP); /* mod = 10: disp32; rm = 100: a SIB follows */
+	x86_byte(b, (uint8_t)((index & 7) << 3 | (base & 7)));
+	x86_u32(b, (uint32_t)disp);
+}
+
 /* mov r32, imm32 (xor r32, r32 for 0 is not used: it changes flags). */
 static inline void x86_mov_ri(struct x86_buf *b, unsigned r, uint32_t imm)
 {
