@@ -8,7 +8,7 @@ PYTHON    ?= /usr/bin/python3
 PYENV      = PYTHONPATH=$(CURDIR)/harness$${PYTHONPATH:+:$$PYTHONPATH}
 
 # Debian packages the build, the tests and the conformance run need.
-DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev \
+DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev python3-seccomp \
        python3 python3-pytest python3-hypothesis \
        golang-go golang-golang-x-net-dev golang-gvisor-gvisor-dev libdpdk-dev chromium
 # The kernel matrix's end-to-end tests (harness/test_kernel_guest.py,

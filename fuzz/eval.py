@@ -15,7 +15,10 @@ from start to that exit is the time-to-kill. Results are cached per
 interrupted evaluation resumes; the tables go to stdout and DIR/tables.md.
 
   fuzz/eval.py [--dir build-fuzz/eval] [--engines structure,plain,afl]
-               [--mutants ID,...] [--budget 120] [--force] [--tables]
+               [--mutants ID,...] [--targets T,...] [--budget 120] [--force] [--tables]
+
+--targets runs only those targets of each mutant (the best time is then over
+the targets run).
 """
 import argparse
 import hashlib
@@ -320,6 +323,19 @@ def run_one(engine, target, binary, budget, scratch, seed, keep_log):
     return res
 
 
+def todo_targets(mut, results, engine, psha, hsha, budget, force=False, only=()):
+    """The mutant's targets (of `only`, when given) without a current cached
+    result for this engine: none, or one of another patch, harness or budget."""
+    out = []
+    for t in mut["targets"]:
+        if only and t not in only:
+            continue
+        r = results.get(f"{engine}/{mut['id']}/{t}", {})
+        if force or r.get("patch") != psha or r.get("harness") != hsha or r.get("budget") != budget:
+            out.append(t)
+    return out
+
+
 def load_results(path):
     try:
         with open(path) as f:
@@ -433,6 +449,7 @@ def main():
     ap.add_argument("--fuzz-build", default=os.path.join(ROOT, "build-fuzz"))
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--mutants", default="")
+    ap.add_argument("--targets", default="", help="only these targets of each mutant")
     ap.add_argument("--budget", type=int, default=120)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cflags", default=f"-O1 -g {SAN} -fsanitize=fuzzer-no-link")
@@ -450,6 +467,9 @@ def main():
         if unknown:
             sys.exit(f"fuzz-eval: unknown mutants: {', '.join(sorted(unknown))}")
         muts = [m for m in muts if m["id"] in want]
+    only = {t[5:] if t.startswith("fuzz_") else t for t in args.targets.split(",") if t}
+    if only - set(TARGETS):
+        sys.exit(f"fuzz-eval: unknown targets: {', '.join(sorted(only - set(TARGETS)))}")
     engines = [e for e in args.engines.split(",") if e]
     for e in engines:
         if e not in ENGINES:
@@ -468,14 +488,11 @@ def main():
                 for m in muts:
                     key = lambda t: f"{e}/{m['id']}/{t}"
                     psha = sha(patch_path(m["id"]))
-                    todo = [t for t in m["targets"] if args.force or
-                            results.get(key(t), {}).get("patch") != psha or
-                            results[key(t)].get("harness") != hsha or
-                            results[key(t)].get("budget") != args.budget]
+                    todo = todo_targets(m, results, e, psha, hsha, args.budget, args.force, only)
                     if not todo:
                         continue
                     work = os.path.join(args.dir, e, m["id"])
-                    bins = build_mutant(eng, m, work, plain=(e == "plain"))
+                    bins = build_mutant(eng, dict(m, targets=todo), work, plain=(e == "plain"))
                     for t in todo:
                         r = run_one(eng, t, bins[t], args.budget, args.dir, args.seed,
                                     os.path.join(work, f"fuzz_{t}.log"))

@@ -6,12 +6,17 @@
  * or gives a program that prints in the same format and parses back to
  * the same instructions, and likewise in one of the formats that spell
  * every field (the selector byte's upper part picks it).
+ * Two more selectors read the text as a run context (cbpf/ctx_json.h), as
+ * a JSON object or as one KEY=VALUE string: a failure leaves the context as
+ * it was, a success prints as JSON that reads back to the same context. A
+ * failed parse of any kind renders its diagnostic as one non-empty line.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cbpf/ctx_json.h"
 #include "cbpf/format.h"
 #include "fz_input.h"
 
@@ -22,6 +27,8 @@ static const enum cbpf_format formats[] = {
 	CBPF_FMT_C, CBPF_FMT_JSON, CBPF_FMT_AUTO,
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+/* Selectors NFORMATS and NFORMATS + 1: a context as JSON, as KEY=VALUE. */
+#define NSELECTORS (NFORMATS + 2)
 /* The formats that spell every field of every instruction: a program parsed
  * from any format must also print and parse back unchanged in one of them
  * (picked by the selector byte's upper part), so a parser that refuses what
@@ -43,10 +50,66 @@ static void finding(const struct cbpf_insn *insns, size_t n, enum cbpf_format f,
 	fz_report(&r);
 }
 
+/* A failed parse's diagnostic renders as one non-empty line. */
+static void check_diag(const struct cbpf_diag *d, const char *what)
+{
+	char *line = cbpf_diag_format(d, "in");
+
+	if (!line)
+		return;
+	if (d->code == CBPF_OK || d->msg[0] == '\0' || strchr(line, '\n'))
+		finding(NULL, 0, CBPF_FMT_AUTO, what);
+	free(line);
+}
+
+static void ctx_finding(const struct cbpf_ctx *ctx, const char *why)
+{
+	struct fz_finding r = { "text", "roundtrip", CBPF_PROFILE_LINUX, NULL, 0,
+				(const uint8_t *)"", 0, ctx, NULL, 0, why };
+
+	fz_report(&r);
+}
+
+/* The text as a context: JSON (kv = 0) or one KEY=VALUE string (kv = 1). */
+static void check_ctx(const uint8_t *text, size_t len, int kv)
+{
+	struct cbpf_ctx ctx, back;
+	struct cbpf_diag d = { .code = CBPF_OK };
+	char *before, *js, *again;
+	int rc;
+
+	cbpf_ctx_init(&ctx);
+	before = cbpf_ctx_to_json(&ctx);
+	if (kv) {
+		char *s = strndup((const char *)text, len);
+
+		rc = s ? cbpf_ctx_set(s, &ctx, &d) : 0;
+		free(s);
+	} else {
+		rc = cbpf_ctx_from_json((const char *)text, len, &ctx, &d);
+	}
+	js = cbpf_ctx_to_json(&ctx);
+	if (before && js && rc != 0 && strcmp(before, js) != 0)
+		ctx_finding(&ctx, "ctx: a failed parse changed the context");
+	if (rc != 0)
+		check_diag(&d, "ctx: a failed parse's diagnostic is not one line");
+	if (rc == 0 && js) {
+		cbpf_ctx_init(&back);
+		if (cbpf_ctx_from_json(js, strlen(js), &back, &d) != 0)
+			ctx_finding(&ctx, "ctx: printed context does not parse");
+		again = cbpf_ctx_to_json(&back);
+		if (again && strcmp(again, js) != 0)
+			ctx_finding(&ctx, "ctx: print then parse changed the context");
+		free(again);
+	}
+	free(before);
+	free(js);
+}
+
 static void check_roundtrip(enum cbpf_format f, const struct cbpf_prog *prog)
 {
 	struct cbpf_prog back = { 0 };
-	struct cbpf_diag d;
+	struct cbpf_diag d = { .code = CBPF_OK };
 	size_t len = 0;
 	char *text = cbpf_print(f, prog->insns, prog->len, &len);
 
@@ -64,17 +127,22 @@ static void check_roundtrip(enum cbpf_format f, const struct cbpf_prog *prog)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cbpf_prog prog = { 0 };
-	struct cbpf_diag d;
+	struct cbpf_diag d = { .code = CBPF_OK };
 	enum cbpf_format f;
 
 	if (size < 1)
 		return 0;
-	f = formats[data[0] % NFORMATS];
+	if (data[0] % NSELECTORS >= NFORMATS) {
+		check_ctx(data + 1, size - 1, data[0] % NSELECTORS - NFORMATS);
+		return 0;
+	}
+	f = formats[data[0] % NSELECTORS];
 	if (f == CBPF_FMT_AUTO)
 		f = cbpf_format_detect(data + 1, size - 1);
 	if (cbpf_parse(f, data + 1, size - 1, &prog, &d) != 0) {
 		if (prog.len)
 			finding(prog.insns, prog.len, f, "failed parse left instructions in *out");
+		check_diag(&d, "a failed parse's diagnostic is not one line");
 		return 0;
 	}
 	if (f != CBPF_FMT_RAW && prog.len <= 4096) {

@@ -7,7 +7,8 @@
  * flow dissector), and must keep the VM's contract:
  *   - an aborted run (failed load, div/mod by 0) returns 0;
  *   - two runs on the same input give the same answer (the VM keeps no
- *     state between runs; rand and cpu come from the context).
+ *     state between runs; rand and cpu come from the context), and a
+ *     batch of one (cbpf_vm_run_batch) the same verdict.
  * This target runs the interpreter (CBPF_VM_NO_JIT=1); fuzz_vm_jit checks
  * the native code against it.
  */
@@ -41,6 +42,22 @@ static void finding(const struct fz_case *c, const struct cbpf_ctx *ctx, const c
 	fz_report(&f);
 }
 
+static void check_batch(const struct fz_case *c, const struct cbpf_vm *vm,
+			const struct cbpf_ctx *ctx, const struct cbpf_result *r)
+{
+	const uint8_t *pkts[1] = { c->pkt };
+	size_t lens[1] = { c->len };
+	uint32_t v = 0;
+	size_t kept = cbpf_vm_run_batch(vm, pkts, lens, 1, ctx, &v);
+	struct fz_answer a[2] = {
+		{ "vm", 0, true, r->verdict, cbpf_abort_name(r->end), true, NULL },
+		{ "vm-batch", 0, true, v, NULL, true, "a batch keeps no end reason" },
+	};
+
+	if (v != r->verdict || kept != (v != 0))
+		finding(c, ctx, "a batch of one differs from the run", a, 2);
+}
+
 static void check_run(const struct fz_case *c, const struct cbpf_vm *vm,
 		      const struct cbpf_ctx *ctx)
 {
@@ -55,6 +72,7 @@ static void check_run(const struct fz_case *c, const struct cbpf_vm *vm,
 		finding(c, ctx, "an aborted run returned non-zero", a, 1);
 	if (r.verdict != again.verdict || r.end != again.end)
 		finding(c, ctx, "two runs on the same input differ", a, 2);
+	check_batch(c, vm, ctx, &r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -55,24 +55,36 @@ static uint32_t word(const struct fz_case *c, size_t at)
 	return w;
 }
 
+/* The L3 protocols the flow dissector (lib/vm/flow_dissect.c, poff "auto")
+ * and the protocol-reading programs care about, host order. */
+static const uint16_t protocols[] = {
+	0x0800, 0x86dd, 0x8100, 0x88a8, 0x8847, 0x8848, 0x0806, 0x8035,
+};
+#define NPROTOCOLS (sizeof(protocols) / sizeof(protocols[0]))
+
+/* The values come from the packet's first words and the flags from word 16,
+ * so that no flag is tied to a protocol's bits (with both from one word,
+ * IPv4's 0x0800 could never run the flow dissector: bit 4 picked poff). */
 void fz_packet_ctx(const struct fz_case *c, struct cbpf_ctx *ctx)
 {
 	uint32_t w = word(c, 0) ^ (uint32_t)c->n;
+	uint32_t f = word(c, 16);
 
 	cbpf_ctx_init(ctx);
-	ctx->has_dev = w & 1;
+	ctx->has_dev = f & 1;
 	ctx->ifindex = word(c, 4);
 	ctx->hatype = w >> 16;
-	ctx->protocol = w & 0xffff;
+	ctx->protocol = (f & 128) ? protocols[(f >> 8) % NPROTOCOLS] : w & 0xffff;
 	ctx->pkttype = (w >> 8) & 7;
 	ctx->mark = word(c, 8);
 	ctx->vlan_tci = w & 0xefff;
-	ctx->vlan_avail = (w >> 3) & 1;
-	ctx->net_off = (w & 2) ? 14 : 0;
-	ctx->mac_off = (w & 4) ? 0 : CBPF_CTX_UNSET;
-	ctx->headlen = (w & 8) && c->len ? (int64_t)(w % (c->len + 1)) : CBPF_CTX_UNSET;
-	ctx->poff = (w & 16) ? CBPF_POFF_AUTO : (int64_t)(w >> 5);
-	ctx->len = (w & 32) ? (int64_t)word(c, 12) : CBPF_CTX_UNSET;
+	ctx->vlan_avail = (f >> 6) & 1;
+	ctx->vlan_tpid = (f & 128) ? protocols[(f >> 12) % NPROTOCOLS] : (w >> 16) & 0xffff;
+	ctx->net_off = (f & 2) ? 14 : 0;
+	ctx->mac_off = (f & 4) ? 0 : CBPF_CTX_UNSET;
+	ctx->headlen = (f & 8) && c->len ? (int64_t)(w % (c->len + 1)) : CBPF_CTX_UNSET;
+	ctx->poff = (f & 16) ? CBPF_POFF_AUTO : (int64_t)(w >> 5);
+	ctx->len = (f & 32) ? (int64_t)word(c, 12) : CBPF_CTX_UNSET;
 }
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)

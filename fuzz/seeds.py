@@ -21,7 +21,10 @@ import shutil
 import struct
 import subprocess
 
-TEXT_FORMATS = ["tcpdump", "dd", "ddd", "bytecode", "c", "json", "auto"]
+TEXT_FORMATS = ["tcpdump", "dd", "ddd", "bytecode", "c", "json", "auto", "ctx-json", "ctx-kv"]
+# KEY=VALUE forms for fuzz_text's ctx-kv selector besides the cases' own fields.
+CTX_KV = ["dev.ifindex=3", "dev.type=0x304", "poff=auto", "mac_off=null", "net_off=-14",
+          "len=0x10", "headlen=null", "dev=null", "pkttype=7", "vlan_tpid=0x88a8"]
 PROGRAM_TARGETS = ["fuzz_vm", "fuzz_vm_jit", "fuzz_vm_kernel", "fuzz_vm_pcap", "fuzz_validate_kernel"]
 PER_TARGET_MAX = 3000
 
@@ -33,7 +36,8 @@ def parse_int(s):
 def read_case(path):
     """The parts of a case file a seed needs (tolerant: skips what it
     does not know)."""
-    case = {"profile": "linux", "program": [], "asm": [], "packets": [], "inputs": []}
+    case = {"profile": "linux", "program": [], "asm": [], "packets": [], "inputs": [],
+            "ctx": None}
     block = None
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -52,6 +56,8 @@ def read_case(path):
                 block = "asm"
             elif key == "profile":
                 case["profile"] = val
+            elif key == "ctx":
+                case["ctx"] = val
             elif key == "packet":
                 case["packets"].append(packet_bytes(val))
             elif key == "input":
@@ -145,6 +151,23 @@ def printed(printer, cases, fmt):
     return [next(texts) if c["insns"] else None for c in cases]
 
 
+def add_ctx_seeds(out, cases):
+    """fuzz_text's context selectors: each distinct `ctx:` object of the
+    cases as JSON, its fields one by one as KEY=VALUE, and CTX_KV."""
+    json_sel, kv_sel = TEXT_FORMATS.index("ctx-json"), TEXT_FORMATS.index("ctx-kv")
+    kvs = list(CTX_KV)
+    for text in sorted({c["ctx"] for c in cases if c["ctx"]}):
+        out.add("fuzz_text", bytes([json_sel]) + text.encode())
+        try:
+            fields = json.loads(text)
+        except ValueError:
+            continue
+        for k, v in sorted(fields.items()):
+            kvs.append(f"{k}={v if isinstance(v, str) else json.dumps(v)}")
+    for kv in dict.fromkeys(kvs):
+        out.add("fuzz_text", bytes([kv_sel]) + kv.encode())
+
+
 def add_case(out, case, tcpdump=None, bpfasm=None):
     insns = case["insns"]
     if case["profile"] == "seccomp":
@@ -181,6 +204,7 @@ def main():
              for name in sorted(files) if name.endswith(".case")]
     tcpdump = printed(args.printer, cases, "tcpdump")
     bpfasm = printed(args.printer, cases, "bpfasm")
+    add_ctx_seeds(out, cases)
     for case, td, asm in zip(cases, tcpdump, bpfasm):
         add_case(out, case, td, asm)
     committed = os.path.join(args.src, "fuzz", "seeds")

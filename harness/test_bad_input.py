@@ -480,3 +480,102 @@ def test_triage_inputs(tmp_path):
     p.write_bytes(b"\0" * 100)
     rc, _, err, _ = measured(["triage", str(p), "--no-file", "--impl", "vm"])
     assert rc == 1 and "Traceback" not in err, err
+
+
+# ---- seccomp policies (--policy FILE) ----------------------------------------
+
+POLICY = {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+          "architectures": ["SCMP_ARCH_X86_64"],
+          "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]}],
+          "flags": ["SECCOMP_FILTER_FLAG_LOG"],
+          "syscalls": [{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW",
+                        "includes": {"arches": ["amd64"]}, "excludes": {}},
+                       {"names": ["close"], "action": "SCMP_ACT_ERRNO", "errnoRet": 9,
+                        "args": [{"index": 0, "value": 2, "valueTwo": 0, "op": "SCMP_CMP_LE"}]}]}
+# a policy's errors name the file and the line:col (syntax) or the JSON path
+POLICY_LOCATED = r"(:\d+:\d+: |: [A-Za-z][A-Za-z0-9_.\[\]]*: |: )"
+POLICY_MEM_BOUND_KB = 48 * 1024
+
+
+def _paths(v, path=()):
+    """Every path of a JSON value (dict keys, list indices)."""
+    yield path
+    items = v.items() if isinstance(v, dict) else enumerate(v) if isinstance(v, list) else ()
+    for k, x in items:
+        yield from _paths(x, path + (k,))
+
+
+def _replaced(doc, path, value):
+    doc = json.loads(json.dumps(doc))
+    if not path:
+        return value
+    at = doc
+    for k in path[:-1]:
+        at = at[k]
+    at[path[-1]] = value
+    return doc
+
+
+def policy_inputs():
+    rnd = random.Random(f"{SEED}-policy")
+    good = json.dumps(POLICY, indent=1).encode()
+    out = {"empty": b"", "truncated-half": good[:len(good) // 2], "truncated-1": good[:-1],
+           "nul": good[:20] + b"\0" + good[20:], "invalid-utf8": good[:30] + b"\xff\xc3\x28" +
+           good[30:], "garbage": bytes(rnd.randrange(256) for _ in range(4096)),
+           "long-line": b'{"defaultAction": "' + b"A" * (10 << 20) + b'"}',
+           "deep": b"[" * 1000000,
+           "million": b'{"defaultAction": "SCMP_ACT_ALLOW", "flags": [' +
+                      b",".join([b'"x"'] * 10 ** 6) + b"]}",
+           "bignum": b'{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1e999}'}
+    lines = b"default errno(1)\narch x86_64\nallow read write\nerrno(9) close a0 <= 2\n"
+    out.update({"lines-truncated": lines[:-7], "lines-nul": lines[:20] + b"\0" + lines[20:],
+                "lines-utf8": lines[:25] + b"\xff\xc3\x28" + lines[25:],
+                "lines-long": b"default allow\nallow " + b"r" * (3 << 20) + b"\n",
+                "lines-wide": b"default allow\nlog" + b" read" * 100000 + b"\n",
+                "lines-many": b"default allow\n" + b"log read\n" * 400000,
+                "lines-bignum": b"default errno(99999999999999999999999)\n"})
+    # every value of the good policy replaced by every other JSON type
+    for path in _paths(POLICY):
+        for j, v in enumerate((None, True, "x", 1.5, -1, [], {}, 2 ** 64)):
+            name = "mut-" + "-".join(map(str, path)) + f"-{j}"
+            out[name] = json.dumps(_replaced(POLICY, path, v)).encode()
+    return out
+
+
+def test_policy_files(tmp_path):
+    ran = 0
+    for name, data in sorted(policy_inputs().items()):
+        p = tmp_path / name
+        p.write_bytes(data)
+        cmds = [["check", "--policy", str(p)]]
+        if not name.startswith("mut-"):
+            cmds += [["disasm", "--policy", str(p)], ["run", "--policy", str(p), "--seccomp",
+                                                      "nr=read"]]
+        for args in cmds:
+            rc, out, err, _ = measured(args)
+            ran += 1
+            if rc == 0:
+                continue  # still a policy (e.g. a value where any is taken)
+            assert (rc, out) == (2, b""), (name, args, err)
+            lines = err.splitlines()
+            assert len(lines) == 1 and len(lines[0]) <= 400, (name, lines[:3])
+            assert "Traceback" not in err and "AddressSanitizer" not in err
+            assert re.match(re.escape(str(p)) + POLICY_LOCATED, lines[0]) or \
+                lines[0].startswith(f"cbpf: {p}: "), (name, lines[0])
+    assert ran > 280
+
+
+@pytest.mark.skipif(not os.path.exists(RELEASE), reason="no Release build (build/bin/cbpf)")
+def test_policy_memory_is_bounded(tmp_path):
+    """4 MiB of input at most, 65536 JSON values, 4096 rules."""
+    worst = []
+    for name in ("long-line", "deep", "million", "lines-long", "lines-wide", "lines-many"):
+        p = tmp_path / name
+        p.write_bytes(policy_inputs()[name])
+        for args, stdin in ((["check", "--policy", str(p)], None),
+                            (["check", "--policy", "-"], str(p))):
+            rc, _, err, rss = measured(args, stdin, binary=RELEASE, rss=True)
+            assert rc == 2, err
+            worst.append((rss, name))
+            assert rss <= POLICY_MEM_BOUND_KB, (name, args, rss)
+    print("peak RSS (KiB):", sorted(worst, key=lambda x: -x[0])[:3])

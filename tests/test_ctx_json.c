@@ -312,6 +312,10 @@ static void test_kv_errors(void)
 	kv_fails("len", "expected KEY=VALUE, got \"len\"");
 	kv_fails("=5", "expected KEY=VALUE, got \"=5\"");
 	kv_fails("", "expected KEY=VALUE, got \"\"");
+	/* the message stays one line whatever it quotes (found by fuzz_text's
+	 * diagnostic check: the text's newlines were copied into msg) */
+	kv_fails("3\n1 0 0 11\n", "expected KEY=VALUE, got \"3\\n1 0 0 11\\n\"");
+	kv_fails("f\to\x01=1", "unknown key \"f\\to\\x01\"");
 	kv_fails("foo=1", "unknown key \"foo\"");
 	kv_fails("dev.mtu=1", "unknown key \"dev.mtu\"");
 	kv_fails("a_very_long_key_that_does_not_fit_in_the_key_buffer_at_all_really=1",

@@ -843,6 +843,23 @@ static void test_errors(void)
 		  "f: insn 0: 3 trailing bytes at offset 0: the input (3 bytes) is not a whole "
 		  "number of 8-byte instructions");
 	CHECK_STR(parse_result(CBPF_FMT_RAW, "", 0), "OK");
+	/* ... and fills every field as any failure does (found by fuzz_text's
+	 * diagnostic check: code was left at CBPF_OK) */
+	{
+		struct cbpf_prog rp = { 0 };
+		struct cbpf_diag rd;
+		memset(&rd, 0x55, sizeof(rd));
+		CHECK_EQ(cbpf_parse(CBPF_FMT_RAW, raw12, sizeof(raw12), &rp, &rd), -1);
+		CHECK_EQ(rd.code, CBPF_ERR_INPUT);
+		CHECK_EQ(rd.errnum, 0);
+		CHECK(rd.rule == NULL);
+		CHECK_EQ(rd.line, 0);
+		CHECK_EQ(rd.col, 0);
+		CHECK_EQ(rd.insn, 1);
+		CHECK_EQ(rd.offset, -1);
+		CHECK_EQ(rp.len, 0);
+		cbpf_prog_free(&rp);
+	}
 	/* ... with numbers of every width (the message is not printf's) */
 	{
 		static const size_t lens[] = { 1, 7, 15, 17, 79, 801, 9999, 123457, 524279 };

@@ -170,7 +170,7 @@ static void test_usage_errors(void)
 
 	put_program(path, "ret #1\n");
 	usage_error_is("kernel run --bogus", "cbpf kernel run: unknown option '--bogus'\n" TRY_RUN);
-	usage_error_is("kernel run", "cbpf kernel run: no program FILE (or -e EXPRESSION) given\n" TRY_RUN);
+	usage_error_is("kernel run", "cbpf kernel run: no program FILE (or -e EXPRESSION or --policy FILE) given\n" TRY_RUN);
 	usage_error_is("kernel run --via", "cbpf kernel run: --via needs a value\n" TRY_RUN);
 	usage_error_is("kernel run --via nope x",
 		       "cbpf kernel run: unknown --via 'nope' (unix, seccomp or packet)\n" TRY_RUN);

@@ -10,6 +10,7 @@ static const char usage[] =
 	"usage: cbpf asm [-o FORMAT] [-O OUTFILE] [FILE|-]\n"
 	"       cbpf asm [-o FORMAT] [-O OUTFILE] -e EXPRESSION [--linktype DLT] [--snaplen N]\n"
 	"                [--no-optimize]\n"
+	"       cbpf asm [-o FORMAT] [-O OUTFILE] --policy POLICY.json [--arch ARCH]\n"
 	"\n"
 	"Assemble bpf_asm text (tools/bpf/bpf_asm syntax: labels, comments, every\n"
 	"addressing mode and extension) read from FILE or stdin.\n"
@@ -19,6 +20,7 @@ static const char usage[] =
 	"  -O OUTFILE  write to OUTFILE (atomically: temporary file + rename)\n"
 	"              instead of stdout\n"
 	EXPR_HELP_WITH("--no-optimize    ")
+	POLICY_HELP_BASE
 	"  -h, --help  this text\n"
 	"\n"
 	"Exit status: 0 assembled, 2 usage error, unreadable or rejected input\n"

@@ -23,6 +23,7 @@
 static const char usage[] =
 	"usage: cbpf check [--profile linux|seccomp] [--load] [-f FORMAT] [FILE|-]\n"
 	"       cbpf check [OPTIONS] -e EXPRESSION [--linktype DLT] [--snaplen N] [-O]\n"
+	"       cbpf check [OPTIONS] --policy POLICY.json [--arch ARCH]\n"
 	"\n"
 	"Validate a classic BPF program exactly as the Linux kernel (6.18) does and\n"
 	"print `ok`, or one line per problem on stderr:\n"
@@ -40,13 +41,15 @@ static const char usage[] =
 	"  -f FORMAT          input format: auto (default: detected), bpfasm,\n"
 	"                     tcpdump, dd, ddd, bytecode, c, json, raw\n"
 	EXPR_HELP
+	POLICY_HELP
 	"  -h, --help         this text\n"
 	"\n"
 	"Rules: length opcode div-zero shift-range scratch-index ja-range\n"
 	"jump-range ancillary last-ret scratch-uninit seccomp-opcode seccomp-load\n"
 	"ebpf-jump-range (see include/cbpf/validate.h).\n"
 	"\n"
-	"Example: cbpf check -e 'tcp port 80'\n"
+	"Examples: cbpf check -e 'tcp port 80'\n"
+	"          cbpf check --policy docker-default.json --arch aarch64\n"
 	"\n"
 	"Exit status: 0 the kernel would accept the program, 1 it would refuse it,\n"
 	"2 usage error or unreadable / unparsable input (FILE:LINE:COL: message).\n";
@@ -54,6 +57,7 @@ static const char usage[] =
 struct check_opts {
 	struct load_opts load;
 	enum cbpf_profile profile;
+	bool profile_given;
 	bool load_prediction;
 };
 
@@ -103,6 +107,7 @@ static int parse_options(int argc, char **argv, struct check_opts *o)
 				return tool_usage_error("check", "%s", "--profile needs linux or seccomp");
 			if (cbpf_profile_from_name(v, &o->profile) != 0)
 				return tool_usage_error("check", "unknown profile '%s' (linux or seccomp)", v);
+			o->profile_given = true;
 		} else if ((r = load_option(&o->load, argc, argv, &i)) != 0) {
 			if (r != 1)
 				return r;
@@ -110,8 +115,10 @@ static int parse_options(int argc, char **argv, struct check_opts *o)
 			return tool_usage_error("check", "unknown option '%s'", a);
 		}
 	}
-	if (o->load.path == NULL && o->load.expr == NULL)
+	if (o->load.path == NULL && !load_has_source(&o->load))
 		o->load.path = "-";
+	if (load_is_seccomp(&o->load) && !o->profile_given)
+		o->profile = CBPF_PROFILE_SECCOMP;
 	return load_check_opts(&o->load);
 }
 

@@ -10,6 +10,7 @@ static const char usage[] =
 	"usage: cbpf disasm [-f FORMAT] [-o FORMAT] [-O OUTFILE] [FILE|-]\n"
 	"       cbpf disasm [-o FORMAT] [-O OUTFILE] -e EXPRESSION [--linktype DLT]\n"
 	"                   [--snaplen N] [--no-optimize]\n"
+	"       cbpf disasm [-o FORMAT] [-O OUTFILE] --policy POLICY.json [--arch ARCH]\n"
 	"\n"
 	"Read a program from FILE or stdin and print it in another format.\n"
 	"\n"
@@ -20,6 +21,7 @@ static const char usage[] =
 	"  -O OUTFILE  write to OUTFILE (atomically: temporary file + rename)\n"
 	"              instead of stdout\n"
 	EXPR_HELP_WITH("--no-optimize    ")
+	POLICY_HELP_BASE
 	"  -h, --help  this text\n"
 	"\n"
 	"Example, as `tcpdump -d 'tcp port 80'` prints it:\n"

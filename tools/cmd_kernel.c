@@ -53,6 +53,7 @@ static const char usage_run[] =
 	"usage: cbpf kernel run [--via unix|seccomp|packet] [-f FMT] [--mark N] [-v] FILE [INPUT...]\n"
 	"       cbpf kernel run [OPTIONS] -e EXPRESSION [--linktype DLT] [--snaplen N] [-O]\n"
 	"                       [INPUT...]\n"
+	"       cbpf kernel run [OPTIONS] --policy POLICY.json [--arch ARCH] [SPEC...]\n"
 	"\n"
 	"Attach the program to a real kernel hook and print one line per input, in\n"
 	"`cbpf run`'s format (so the two diff line by line):\n"
@@ -86,11 +87,14 @@ static const char usage_run[] =
 	"                  ddd, bytecode, c, json, raw\n"
 	"Instead of FILE, a tcpdump expression (options come before FILE / INPUT):\n"
 	EXPR_HELP
+	"Or a seccomp policy, run by the seccomp oracle (SPEC as for --via seccomp):\n"
+	POLICY_HELP_WITH("--via seccomp")
 	"\n"
 	"Example:\n"
 	"  printf 'ld #5\\nneg\\nret a\\n' > neg.bpf && cbpf kernel run neg.bpf 00\n"
 	"  4294967291\n"
 	"  cbpf kernel run --via packet -e 'udp' FRAME\n"
+	"  cbpf kernel run --policy docker-default.json nr=read nr=ptrace\n"
 	"\n"
 	"Exit status: 0 ran, 1 the kernel refused the program, 2 usage error,\n"
 	"unreadable program or an input the hook cannot take, 3 the oracle cannot\n"
@@ -273,6 +277,7 @@ static void print_verdict(const struct kc_verdict *v, enum cbpf_profile profile,
 
 struct run_opts {
 	enum kc_via via;
+	bool via_given;
 	struct load_opts load;     /* the program (load.h) */
 	uint32_t mark;
 	bool mark_given;
@@ -307,6 +312,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 			if (kc_via_from_name(argv[++i], &o->via) != 0)
 				return usage_error(sub, "unknown --via '%s' (unix, seccomp or packet)",
 						   argv[i]);
+			o->via_given = true;
 		} else if (!positional && (r = load_option(&o->load, argc, argv, &i)) != 0) {
 			if (r != 1)
 				return r;
@@ -321,7 +327,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 			o->mark_given = true;
 		} else if (!positional) {
 			return usage_error(sub, "unknown option '%s'", a);
-		} else if (o->load.path == NULL && o->load.expr == NULL) {
+		} else if (o->load.path == NULL && !load_has_source(&o->load)) {
 			o->load.path = a;
 		} else {
 			o->inputs = argv + i;
@@ -329,6 +335,8 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o, const char 
 			break;
 		}
 	}
+	if (load_is_seccomp(&o->load) && !o->via_given)
+		o->via = KC_VIA_SECCOMP;
 	if (o->mark_given && o->via != KC_VIA_PACKET)
 		return usage_error(sub, "--mark is the AF_PACKET sender's SO_MARK: it needs "
 				   "--via packet (--via %s has no sender mark)", kc_via_name(o->via));

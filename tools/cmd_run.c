@@ -23,6 +23,7 @@
 static const char usage_text[] =
 	"usage: cbpf run [OPTIONS] FILE [HEXPACKET...]\n"
 	"       cbpf run [OPTIONS] -e EXPRESSION [HEXPACKET...]\n"
+	"       cbpf run [OPTIONS] --policy POLICY.json [--arch ARCH] [--seccomp SPEC...]\n"
 	"\n"
 	"Run a classic BPF program on packets with the Linux-exact VM and print one\n"
 	"line per packet: the value the program returns (for a socket filter, in\n"
@@ -40,6 +41,8 @@ static const char usage_text[] =
 	"-dd, -ddd, bpf_asm bytecode or -c, JSON [[code,jt,jf,k],...], raw 8-byte\n"
 	"records; the format is detected unless -f says it. With -e the program is\n"
 	"a tcpdump expression instead: cbpf run -e 'arp' --pcap capture.pcap\n"
+	"With --policy it is a seccomp policy compiled by libseccomp:\n"
+	"  cbpf run --policy docker-default.json --seccomp nr=read --seccomp nr=ptrace\n"
 	"\n"
 	"Inputs, run in the order given:\n"
 	"  HEXPACKET          packet bytes in hex, e.g. 0806 or \"\" (empty packet)\n"
@@ -60,6 +63,7 @@ static const char usage_text[] =
 	"  -f, --format FMT   input format: auto (default), bpfasm, tcpdump, dd, ddd,\n"
 	"                     bytecode, c, json, raw\n"
 	EXPR_HELP
+	POLICY_HELP
 	"  --profile P        linux (default: SO_ATTACH_FILTER rules) or seccomp\n"
 	"  --ctx KEY=VALUE    set one field of what the filter sees besides the\n"
 	"                     bytes (repeatable; one context for every packet, a\n"
@@ -95,6 +99,7 @@ struct input {
 struct run_opts {
 	struct load_opts load;
 	enum cbpf_profile profile;
+	bool profile_given;
 	struct cbpf_ctx ctx;
 	bool ctx_given;
 	struct input *inputs;
@@ -243,6 +248,7 @@ static int parse_option(struct run_opts *o, int argc, char **argv, int *i)
 	if (strcmp(name, "--profile") == 0) {
 		if (cbpf_profile_from_name(v, &o->profile) != 0)
 			return usage_error("unknown profile '%s' (linux or seccomp)", v);
+		o->profile_given = true;
 		return 0;
 	}
 	if (strcmp(name, "--ctx") == 0 || strcmp(name, "--ctx-json") == 0)
@@ -282,10 +288,12 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		if ((r = parse_option(o, argc, argv, &i)) != 0)
 			return r;
 	}
-	if (o->load.expr == NULL)
+	if (!load_has_source(&o->load))
 		take_program_file(o);
 	if ((r = load_check_opts(&o->load)) != 0)
 		return r;
+	if (load_is_seccomp(&o->load) && !o->profile_given)
+		o->profile = CBPF_PROFILE_SECCOMP;
 	if (o->ctx_given && o->profile == CBPF_PROFILE_SECCOMP)
 		return usage_error("%s", "--ctx and --ctx-json are for profile linux (seccomp "
 					 "programs see only seccomp_data)");
@@ -352,8 +360,7 @@ static int run_pcap(const struct run_opts *o, const struct cbpf_vm *vm, const ch
 	struct cbpf_diag err;
 	int rc;
 
-	if (use_stdin && o->load.expr == NULL && o->load.path != NULL &&
-	    strcmp(o->load.path, "-") == 0) {
+	if (use_stdin && load_reads_stdin(&o->load)) {
 		fprintf(stderr, "cbpf run: --pcap -: stdin is the program already\n");
 		return 2;
 	}

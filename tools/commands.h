@@ -36,6 +36,12 @@ int cmd_kernel_plugin_guest(int argc, char **argv);
  * "cbpf: PATH: reason" to stderr. */
 int tool_read_input(const char *path, char **buf, size_t *len);
 
+/* The same with another limit (at least 4096 bytes; a larger input is
+ * refused as soon as limit + 1 bytes were read: "cbpf: PATH: more than N
+ * MiB: what"). */
+int tool_read_input_limit(const char *path, size_t limit, const char *what, char **buf,
+			  size_t *len);
+
 /* Write len bytes to path ("-" or NULL = stdout) atomically (temp file +
  * rename for real files). Returns 0, or -1 after printing the error (for
  * stdout, tool_exit_status prints it). */

@@ -66,7 +66,7 @@ static int parse_options(const struct convert_spec *spec, int argc, char **argv,
 			return tool_usage_error(cmd, "unknown option '%s'", a);
 		}
 	}
-	if (o->load.path == NULL && o->load.expr == NULL)
+	if (o->load.path == NULL && !load_has_source(&o->load))
 		o->load.path = "-";
 	return load_check_opts(&o->load);
 }

@@ -113,7 +113,8 @@ const char *tool_input_name(const char *path)
  * much has been read, so reading never needs more memory than this. */
 #define TOOL_MAX_INPUT ((size_t)64 << 20)
 
-int tool_read_input(const char *path, char **buf, size_t *len)
+int tool_read_input_limit(const char *path, size_t limit, const char *what, char **buf,
+			  size_t *len)
 {
 	const char *name = tool_input_name(path);
 	int use_stdin = path == NULL || strcmp(path, "-") == 0;
@@ -131,11 +132,11 @@ int tool_read_input(const char *path, char **buf, size_t *len)
 		n += got;
 		if (got == 0)
 			break;
-		if (n > TOOL_MAX_INPUT)
+		if (n > limit)
 			break;
 		if (n + 1 == cap) {
 			/* the last step reads one byte past the limit, to see it */
-			size_t ncap = cap * 2 > TOOL_MAX_INPUT + 2 ? TOOL_MAX_INPUT + 2 : cap * 2;
+			size_t ncap = cap * 2 > limit + 2 ? limit + 2 : cap * 2;
 			char *nb = realloc(b, ncap);
 			if (nb == NULL) {
 				free(b);
@@ -146,9 +147,8 @@ int tool_read_input(const char *path, char **buf, size_t *len)
 			cap = ncap;
 		}
 	}
-	if (b != NULL && n > TOOL_MAX_INPUT) {
-		fprintf(stderr, "cbpf: %s: more than %zu MiB: larger than any program in any "
-			"format (at most 65535 instructions)\n", name, TOOL_MAX_INPUT >> 20);
+	if (b != NULL && n > limit) {
+		fprintf(stderr, "cbpf: %s: more than %zu MiB: %s\n", name, limit >> 20, what);
 		free(b);
 		if (!use_stdin)
 			fclose(f);
@@ -167,6 +167,12 @@ int tool_read_input(const char *path, char **buf, size_t *len)
 	*buf = b;
 	*len = n;
 	return 0;
+}
+
+int tool_read_input(const char *path, char **buf, size_t *len)
+{
+	return tool_read_input_limit(path, TOOL_MAX_INPUT, "larger than any program in any format "
+				     "(at most 65535 instructions)", buf, len);
 }
 
 int tool_write_output(const char *path, const void *buf, size_t len)

@@ -1,8 +1,8 @@
 /*
  * load.c - reading a program for every cbpf command (load.h): its
  * options, the file or stdin, format detection and parsing, tcpdump
- * expressions through libpcap, validation for a profile, and the one
- * problem printer.
+ * expressions through libpcap, seccomp policies through libseccomp
+ * (policy.h), validation for a profile, and the one problem printer.
  */
 #include "load.h"
 
@@ -17,6 +17,8 @@
 #endif
 
 #include "commands.h"
+#include "policy.h"
+#include "proc_filter.h"
 
 /* tcpdump's defaults: DLT_EN10MB, MAXIMUM_SNAPLEN. */
 #define DEFAULT_LINKTYPE 1
@@ -105,6 +107,35 @@ static int set_snaplen(struct load_opts *o, const char *v)
 	return 0;
 }
 
+static int set_arch(struct load_opts *o, const char *v)
+{
+	o->arch_name = v;
+	if (policy_arch_from_name(v, &o->arch) != -1)
+		return 0; /* known, or no libseccomp: --policy says so */
+	return o->usage(o->cmd, "unknown --arch '%s' (an arch libseccomp builds filters for: "
+			"x86_64, i386, x32, aarch64, arm, riscv64, ppc64le, s390x, mips, ...)", v);
+}
+
+/* PID or PID:INDEX. */
+static int set_pid(struct load_opts *o, const char *v)
+{
+	char *end;
+	unsigned long index = 0;
+
+	if (o->pid_arg != NULL)
+		return o->usage(o->cmd, "more than one --pid ('%s')", v);
+	o->pid_arg = v;
+	errno = 0;
+	o->pid = *v >= '1' && *v <= '9' ? strtol(v, &end, 10) : -1;
+	if (o->pid > 0 && errno == 0 && *end == ':' && end[1] >= '0' && end[1] <= '9')
+		index = strtoul(end + 1, &end, 10);
+	if (o->pid <= 0 || o->pid > INT_MAX || errno != 0 || *end != '\0' || index > 1000000)
+		return o->usage(o->cmd, "bad --pid '%s' (a process id, or PID:INDEX with INDEX 0 "
+				"the first filter installed)", v);
+	o->pid_index = (unsigned)index;
+	return 0;
+}
+
 int load_option(struct load_opts *o, int argc, char **argv, int *i)
 {
 	bool missing = false;
@@ -133,6 +164,20 @@ int load_option(struct load_opts *o, int argc, char **argv, int *i)
 		o->expr = v;
 		return 1;
 	}
+	if ((v = match(argc, argv, i, "--policy", true, &missing)) != NULL) {
+		if (missing)
+			return o->usage(o->cmd, "%s", "--policy needs a policy FILE (- = stdin)");
+		if (o->policy != NULL)
+			return o->usage(o->cmd, "more than one --policy ('%s')", v);
+		o->policy = v;
+		return 1;
+	}
+	if ((v = match(argc, argv, i, "--pid", true, &missing)) != NULL)
+		return missing ? o->usage(o->cmd, "%s", "--pid needs a process id (PID or PID:INDEX)")
+			       : (set_pid(o, v) != 0 ? 2 : 1);
+	if ((v = match(argc, argv, i, "--arch", true, &missing)) != NULL)
+		return missing ? o->usage(o->cmd, "%s", "--arch needs an arch name (x86_64, aarch64, ...)")
+			       : (set_arch(o, v) != 0 ? 2 : 1);
 	if ((v = match(argc, argv, i, "--linktype", true, &missing)) != NULL)
 		return missing ? o->usage(o->cmd, "%s", "--linktype needs a DLT name or number")
 			       : (set_linktype(o, v) != 0 ? 2 : 1);
@@ -142,14 +187,44 @@ int load_option(struct load_opts *o, int argc, char **argv, int *i)
 	return 0;
 }
 
+bool load_has_source(const struct load_opts *o)
+{
+	return o->expr != NULL || o->policy != NULL || o->pid_arg != NULL;
+}
+
+bool load_is_seccomp(const struct load_opts *o)
+{
+	return o->policy != NULL || o->pid_arg != NULL;
+}
+
+bool load_reads_stdin(const struct load_opts *o)
+{
+	const char *p = o->policy != NULL ? o->policy : o->expr != NULL ? NULL : o->path;
+	return p != NULL && strcmp(p, "-") == 0;
+}
+
 int load_check_opts(const struct load_opts *o)
 {
 	if (o->expr != NULL && o->path != NULL)
 		return o->usage(o->cmd, "a program FILE ('%s') and -e: give one", o->path);
-	if (o->expr == NULL && o->path == NULL)
-		return o->usage(o->cmd, "%s", "no program FILE (or -e EXPRESSION) given");
+	if (o->policy != NULL && o->path != NULL)
+		return o->usage(o->cmd, "a program FILE ('%s') and --policy: give one", o->path);
+	if (o->policy != NULL && o->expr != NULL)
+		return o->usage(o->cmd, "%s", "-e and --policy: give one");
+	if (o->pid_arg != NULL && (o->path != NULL || o->expr != NULL || o->policy != NULL))
+		return o->usage(o->cmd, "--pid '%s' and a program FILE, -e or --policy: give one",
+				o->pid_arg);
+	if (o->pid_arg != NULL && o->format_given)
+		return o->usage(o->cmd, "%s", "-f is for a program FILE, not --pid");
+	if (o->expr == NULL && o->path == NULL && o->policy == NULL && o->pid_arg == NULL)
+		return o->usage(o->cmd, "%s", "no program FILE (or -e EXPRESSION or --policy FILE) "
+				"given");
 	if (o->expr != NULL && o->format_given)
 		return o->usage(o->cmd, "%s", "-f is for a program FILE, not -e");
+	if (o->policy != NULL && o->format_given)
+		return o->usage(o->cmd, "%s", "-f is for a program FILE, not --policy");
+	if (o->policy == NULL && o->arch_name != NULL)
+		return o->usage(o->cmd, "%s", "--arch is for --policy FILE");
 	if (o->expr == NULL && (o->linktype_given || o->snaplen_given || o->no_optimize))
 		return o->usage(o->cmd, "%s", "--linktype, --snaplen and -O/--no-optimize are "
 				"for -e EXPRESSION");
@@ -160,6 +235,14 @@ const char *load_name(const struct load_opts *o)
 {
 	static char name[320];
 
+	if (o->policy != NULL)
+		return tool_input_name(o->policy);
+	if (o->pid_arg != NULL) {
+		snprintf(name, sizeof(name), "pid %ld", o->pid);
+		if (o->pid_index != 0)
+			snprintf(name, sizeof(name), "pid %ld filter %u", o->pid, o->pid_index);
+		return name;
+	}
 	if (o->expr == NULL)
 		return tool_input_name(o->path);
 	snprintf(name, sizeof(name), "-e '%.256s%s'", o->expr, strlen(o->expr) > 256 ? "..." : "");
@@ -205,6 +288,46 @@ static int compile_expr(const struct load_opts *o, struct cbpf_prog *prog)
 }
 #endif
 
+/* A policy whose first non-blank byte is a letter or '#' (or that is
+ * blank) is the line format, any other JSON (an OCI / Docker profile). */
+static bool is_json(const char *buf, size_t len)
+{
+	size_t i = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+		i++;
+	return i < len && buf[i] != '#' && !((buf[i] | 0x20) >= 'a' && (buf[i] | 0x20) <= 'z');
+}
+
+static int compile_policy(const struct load_opts *o, struct cbpf_prog *prog)
+{
+	const char *name = load_name(o);
+	uint32_t arch = o->arch_name != NULL ? o->arch : policy_arch_native();
+	struct policy p;
+	void *tree;
+	char *buf;
+	size_t len;
+	int r;
+
+	if (!policy_available()) {
+		fprintf(stderr, "%s: --policy is unavailable: this cbpf was built without libseccomp "
+			"(install libseccomp-dev)\n", name);
+		return 2;
+	}
+	if (tool_read_input_limit(o->policy, POLICY_MAX_BYTES, "larger than any seccomp policy "
+				  "(Docker's default profile is 20 KiB)", &buf, &len) != 0)
+		return 2;
+	tree = NULL;
+	r = is_json(buf, len) ? policy_json_read(name, buf, len, arch, &p, &tree)
+			      : policy_lines_read(name, buf, len, arch, &p);
+	if (r == 0)
+		r = policy_compile(name, &p, arch, prog);
+	policy_free(&p);
+	policy_json_free(tree);
+	free(buf);
+	return r == 0 ? 0 : 2;
+}
+
 int load_program(const struct load_opts *o, struct cbpf_prog *prog)
 {
 	struct cbpf_diag d;
@@ -214,6 +337,10 @@ int load_program(const struct load_opts *o, struct cbpf_prog *prog)
 
 	if (o->expr != NULL)
 		return compile_expr(o, prog);
+	if (o->policy != NULL)
+		return compile_policy(o, prog);
+	if (o->pid_arg != NULL)
+		return proc_filter_read(load_name(o), (pid_t)o->pid, o->pid_index, prog) == 0 ? 0 : 2;
 	if (tool_read_input(o->path, &buf, &len) != 0)
 		return 2;
 	r = cbpf_parse(o->format, buf, len, prog, &d);

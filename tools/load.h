@@ -6,14 +6,18 @@
  * named with -f), or from a tcpdump expression (-e EXPR, compiled by
  * libpcap's pcap_compile on a dead handle of --linktype and --snaplen,
  * optimised unless -O / --no-optimize, exactly as `tcpdump -d` compiles
- * it). Commands that run or check a program then validate it for a
- * profile here.
+ * it), or from a seccomp policy (--policy FILE: an OCI / Docker seccomp
+ * profile compiled for --arch, default the host's, by libseccomp as runc
+ * does: policy.h), or from a running process (--pid PID[:INDEX], its
+ * installed seccomp filter: proc_filter.h). Commands that run or check a program then validate it
+ * for a profile here; a policy makes seccomp their default.
  *
  * Every problem is one line on stderr, printed by tool_problem():
  *   FILE:LINE:COL: msg                 (a text format's syntax)
  *   FILE: insn N: msg                  (a binary format)
  *   FILE: insn N: RULE: msg (ERRNO)    (Linux would refuse the program)
  *   -e 'EXPR': libpcap: msg            (the expression does not compile)
+ *   FILE: PATH: msg                    (a policy: PATH is the JSON path)
  * Exit status, the same for every command: 0 ok, 1 the program is refused
  * (or another "no": a divergence), 2 usage error, unreadable or
  * unparsable input.
@@ -22,6 +26,7 @@
 #define CBPF_TOOLS_LOAD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cbpf/format.h"
 #include "cbpf/program.h"
@@ -39,6 +44,25 @@
 	"  " OPTIMIZE_OPTION "  (-e) do not run libpcap's optimiser (tcpdump -O)\n"
 #define EXPR_HELP EXPR_HELP_WITH("-O, --no-optimize")
 
+/* The --help lines of --policy, --arch and --pid; POLICY_HELP_WITH adds
+ * what they make the default (e.g. "--profile seccomp"). */
+#define PID_HELP \
+	"  --pid PID[:INDEX]  the program is the seccomp filter thread PID runs\n" \
+	"                     (PTRACE_SECCOMP_GET_FILTER; INDEX 0, the default, is\n" \
+	"                     the first it installed; needs CAP_SYS_ADMIN)\n"
+#define POLICY_HELP_BASE \
+	"  --policy FILE      the program is a seccomp policy: an OCI / Docker seccomp\n" \
+	"                     profile (JSON: defaultAction, syscalls[] ...) or cbpf's\n" \
+	"                     line format (`-` = stdin), compiled by libseccomp as\n" \
+	"                     runc compiles it (docs/seccomp-input.md)\n" \
+	"  --arch ARCH        (--policy) the arch to compile it for (default: this\n" \
+	"                     machine's): x86_64, i386, x32, aarch64, arm, riscv64,\n" \
+	"                     ppc64le, s390x, ... or SCMP_ARCH_*\n" \
+	PID_HELP
+#define POLICY_HELP_WITH(IMPLIES) POLICY_HELP_BASE \
+	"                     (--policy and --pid imply " IMPLIES ")\n"
+#define POLICY_HELP POLICY_HELP_WITH("--profile seccomp")
+
 /* How a command prints a usage error (returns 2). */
 typedef int (*load_usage_fn)(const char *cmd, const char *fmt, const char *arg);
 
@@ -47,6 +71,12 @@ struct load_opts {
 	load_usage_fn usage;
 	const char *path;         /* the program file, "-" = stdin; NULL: none */
 	const char *expr;         /* -e EXPR; NULL: none */
+	const char *policy;       /* --policy FILE ("-" = stdin); NULL: none */
+	const char *pid_arg;      /* --pid PID[:INDEX] as given; NULL: none */
+	long pid;
+	unsigned pid_index;       /* 0: the first filter installed */
+	const char *arch_name;    /* --arch NAME (policy only); NULL: the host's */
+	uint32_t arch;            /* its libseccomp arch token, when given */
 	enum cbpf_format format;  /* -f (AUTO detects) */
 	bool format_given;
 	int linktype;             /* --linktype (a DLT_* value; default EN10MB) */
@@ -62,15 +92,28 @@ void load_opts_init(struct load_opts *o, const char *cmd, load_usage_fn usage,
 		    enum cbpf_format fmt);
 
 /* If argv[*i] is one of the loader's options (-f/--format, -e/--expression,
- * --linktype, --snaplen, --no-optimize, and -O when short_O), take it and
+ * --linktype, --snaplen, --no-optimize, -O when short_O, --policy,
+ * --arch), take it and
  * its value and return 1; 0 when it is not one; 2 after a usage error. */
 int load_option(struct load_opts *o, int argc, char **argv, int *i);
 
-/* Once all options are read: a FILE or -e (not both, not neither); the
- * expression options only with -e. 0, or 2 after a usage error. */
+/* Once all options are read: a FILE, -e or --policy (one, not none); the
+ * expression options only with -e, --arch only with --policy. 0, or 2
+ * after a usage error. */
 int load_check_opts(const struct load_opts *o);
 
-/* The name of the program in messages: the file ("<stdin>") or -e 'EXPR'. */
+/* Whether the program comes from -e, --policy or --pid (not a FILE). */
+bool load_has_source(const struct load_opts *o);
+
+/* Whether the program is a seccomp filter by where it comes from
+ * (--policy, --pid): seccomp is then the default profile. */
+bool load_is_seccomp(const struct load_opts *o);
+
+/* Whether the program is read from stdin (FILE or --policy `-`). */
+bool load_reads_stdin(const struct load_opts *o);
+
+/* The name of the program in messages: the file or policy ("<stdin>"),
+ * or -e 'EXPR'. */
 const char *load_name(const struct load_opts *o);
 
 /* Read and parse (or compile) the program into *prog (empty on entry).

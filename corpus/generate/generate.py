@@ -11,8 +11,8 @@ own.)
 
 Families: opcodes/, validator/, quirks/, random/, packet_hook/ (Python
 generators in this directory), pcap/ (one case per line of pcap/expressions.txt, run over
-pcap/lan.pcap) and seccomp/ (policies exported by libseccomp, built from
-seccomp_policies.c with cc -lseccomp). A case whose program and packets are
+pcap/lan.pcap) and seccomp/ (one case per seccomp/NAME.policy, compiled
+by libseccomp through `cbpf disasm --policy` of $CBPF_BUILD, else build/). A case whose program and packets are
 unchanged keeps its recorded expectation; new or changed cases have none
 until `cbpf corpus record` fills them in.
 Files of a family that the generator no longer produces are removed;
@@ -24,7 +24,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 from cbpfconform import casefile
 
@@ -54,21 +53,35 @@ def pcap_cases():
                             tags=["pcap"], pcap_expr=expr, packets_from="pcap/lan.pcap")
 
 
+def cbpf_binary():
+    build = os.environ.get("CBPF_BUILD", os.path.join(HERE, "..", "..", "build"))
+    return os.path.join(build, "bin", "cbpf")
+
+
 def seccomp_cases():
-    with tempfile.TemporaryDirectory() as tmp:
-        exe = os.path.join(tmp, "seccomp_policies")
-        subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O1", "-o", exe,
-                        os.path.join(HERE, "seccomp_policies.c"), "-lseccomp"], check=True)
-        out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        d = json.loads(line)
-        c = casefile.Case(id=f"seccomp/policies/{d['name']}", path="", profile="seccomp",
-                          description=f"libseccomp policy: {d['description']} "
+    """One case per seccomp/NAME.policy (cbpf's line format): the first
+    line's comment is the description, each `# input: SPEC` an input
+    (the default action's first, then one per rule); the program is what
+    libseccomp exports for it (`cbpf disasm --policy`)."""
+    pol_dir = os.path.join(HERE, "seccomp")
+    for fname in sorted(os.listdir(pol_dir)):
+        if not fname.endswith(".policy"):
+            continue
+        name, path = fname[:-len(".policy")], os.path.join(pol_dir, fname)
+        text = open(path, encoding="utf-8").read()
+        r = subprocess.run([cbpf_binary(), "disasm", "-o", "json", "--policy", path],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            sys.exit(f"generate.py: {r.stderr.strip() or path + ': cbpf failed'}")
+        program = json.loads(r.stdout)
+        inputs = re.findall(r"# input: (\S+)", text)
+        c = casefile.Case(id=f"seccomp/policies/{name}", path="", profile="seccomp",
+                          description=f"libseccomp policy: {text.splitlines()[0][2:]} "
                                       f"(inputs reach the default and every rule)",
-                          tags=["seccomp", "libseccomp"], program=d["program"],
-                          program_comments=[""] * len(d["program"]))
-        c.inputs = d["inputs"]
-        c.packets = casefile.seccomp_records(c.inputs, d["name"], [0] * len(c.inputs))
+                          tags=["seccomp", "libseccomp"], program=program,
+                          program_comments=[""] * len(program))
+        c.inputs = inputs
+        c.packets = casefile.seccomp_records(c.inputs, name, [0] * len(c.inputs))
         yield c
 
 

@@ -39,29 +39,11 @@ struct prog_reader {
 	struct cbpf_diag *d;
 };
 
-/* Line and column (1-based) of a byte offset. */
-static void line_col(const char *buf, size_t len, size_t off, unsigned *line, unsigned *col)
-{
-	size_t start = 0;
-	unsigned l = 1;
-
-	if (off > len)
-		off = len;
-	for (size_t i = 0; i < off; i++) {
-		if (buf[i] == '\n') {
-			l++;
-			start = i + 1;
-		}
-	}
-	*line = l;
-	*col = off - start + 1 > 0xffffffu ? 0xffffffu : (unsigned)(off - start + 1);
-}
-
 static int error_at(struct prog_reader *pr, size_t off, const char *msg)
 {
 	unsigned line, col;
 
-	line_col(pr->buf, pr->len, off, &line, &col);
+	json_line_col(pr->buf, pr->len, off, &line, &col);
 	return diag_set(pr->d, line, col, -1, "%s", msg);
 }
 

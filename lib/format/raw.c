@@ -61,8 +61,8 @@ static int partial_record(struct cbpf_diag *d, size_t len, size_t whole)
 
 	if (d == NULL)
 		return -1;
-	d->line = 0;
-	d->col = 0;
+	diag_clear(d);
+	d->code = CBPF_ERR_INPUT;
 	d->insn = (long)(whole / RAW_RECORD);
 	w = put_dec(d->msg, len - whole);
 	w = put_dec(PUT(w, " trailing bytes at offset "), whole);

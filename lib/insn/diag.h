@@ -15,7 +15,8 @@
 int diag_set(struct cbpf_diag *d, unsigned line, unsigned col, long insn, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* Any code, no location (set the fields after). Returns -1. */
+/* Any code, no location (set the fields after). Returns -1. The message is
+ * one line: control characters in it (from quoted input) are escaped. */
 int diag_fail(struct cbpf_diag *d, enum cbpf_errcode code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int diag_vfail(struct cbpf_diag *d, enum cbpf_errcode code, const char *fmt, va_list ap)

@@ -45,13 +45,44 @@ void diag_clear(struct cbpf_diag *d)
 	d->offset = -1;
 }
 
+/* src into dst (cap bytes) as one line: a control character (the input a
+ * message quotes may hold any) is written \n, \t, \r or \xHH; what does
+ * not fit is cut at a whole character. */
+static void put_one_line(char *dst, size_t cap, const char *src)
+{
+	static const char hexdig[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; *src; src++) {
+		unsigned char c = (unsigned char)*src;
+		char esc[4] = { '\\', 'x', hexdig[c >> 4], hexdig[c & 15] };
+		size_t n = 4;
+
+		if (c >= 0x20 && c != 0x7f) {
+			esc[0] = (char)c;
+			n = 1;
+		} else if (c == '\n' || c == '\t' || c == '\r') {
+			esc[1] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+			n = 2;
+		}
+		if (o + n >= cap)
+			break;
+		memcpy(dst + o, esc, n);
+		o += n;
+	}
+	dst[o] = '\0';
+}
+
 int diag_vfail(struct cbpf_diag *d, enum cbpf_errcode code, const char *fmt, va_list ap)
 {
+	char raw[sizeof(d->msg)];
+
 	if (d == NULL)
 		return -1;
 	diag_clear(d);
 	d->code = code;
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	put_one_line(d->msg, sizeof(d->msg), raw);
 	return -1;
 }
 

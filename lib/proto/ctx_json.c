@@ -249,12 +249,7 @@ int cbpf_ctx_from_json(const char *json, size_t len, struct cbpf_ctx *ctx, struc
 	int rc;
 
 	json_reader_init(&r, json, len, why, sizeof(why));
-	json_limit_values(&r, CTX_JSON_MAX_VALUES);
-	v = json_read_tree(&r, 0);
-	if (v != NULL && !json_at_end(&r)) {
-		json_free(v);
-		v = NULL;
-	}
+	v = json_read_document(&r, CTX_JSON_MAX_VALUES);
 	if (v == NULL) {
 		diag_fail(d, CBPF_ERR_INPUT, "%s", why);
 		diag_split_col(d);

@@ -793,6 +793,35 @@ static bool copy_container(struct json_reader *r, struct strbuf *out, int depth)
 	return m == 0;
 }
 
+struct json_value *json_read_document(struct json_reader *r, size_t max_values)
+{
+	struct json_value *v;
+
+	json_limit_values(r, max_values);
+	v = json_read_tree(r, 0);
+	if (v != NULL && !json_at_end(r)) {
+		json_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+void json_line_col(const char *buf, size_t len, size_t off, unsigned *line, unsigned *col)
+{
+	size_t start = 0, n = 1;
+
+	if (off > len)
+		off = len;
+	for (size_t i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			n++;
+			start = i + 1;
+		}
+	}
+	*line = n > 0xffffffffu ? 0xffffffffu : (unsigned)n;
+	*col = off - start + 1 > 0xffffffu ? 0xffffffu : (unsigned)(off - start + 1);
+}
+
 bool json_copy_compact(struct json_reader *r, struct strbuf *out, int depth)
 {
 	struct strbuf str = { 0 };

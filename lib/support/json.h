@@ -86,6 +86,12 @@ bool json_read_string(struct json_reader *r, struct strbuf *out);
 bool json_skip_value(struct json_reader *r, int depth);
 /* One value as a tree (json_free it), NULL on error. */
 struct json_value *json_read_tree(struct json_reader *r, int depth);
+/* The whole input as one value (only blanks after it), with at most
+ * max_values values: json_free it; NULL with the reader's error. */
+struct json_value *json_read_document(struct json_reader *r, size_t max_values);
+/* The 1-based line and column of byte off of buf (off clamped to len; a
+ * column past 16777215 is given as 16777215, as the text formats do). */
+void json_line_col(const char *buf, size_t len, size_t off, unsigned *line, unsigned *col);
 /* One value appended to out as compact JSON, exactly as json_put_value
  * writes its tree. */
 bool json_copy_compact(struct json_reader *r, struct strbuf *out, int depth);

@@ -1,6 +1,7 @@
 /*
- * vm/ext.c - the 16 SKF_AD_* ancillary loads (`ld [SKF_AD_OFF + 4*n]` with
- * any size: the kernel ignores the size bits and loads the full value).
+ * vm/ext.c - the SKF_AD_* ancillary loads (`ld [SKF_AD_OFF + 4*n]` with
+ * any size: the kernel ignores the size bits and loads the full value),
+ * all but alu_xor_x, which vm.c decodes as the plain A ^= X.
  * Values come from the run context, which holds the skb fields as the
  * kernel's filter would read them; nla/nlan walk the packet like the
  * kernel's nla_find(); poff "auto" runs the flow dissector.
@@ -126,12 +127,12 @@ int64_t cbpf_vm_ext(unsigned ext, uint32_t a, uint32_t x, const uint8_t *pkt, si
 	case CBPF_EXT_HATYPE: return ctx->has_dev ? (int64_t)ctx->hatype : -1;
 	case CBPF_EXT_RXHASH: return ctx->rxhash;
 	case CBPF_EXT_CPU: return ctx->cpu;
-	case CBPF_EXT_ALU_XOR_X: return a ^ x;
 	case CBPF_EXT_VLAN_TAG: return ctx->vlan_tci;
 	case CBPF_EXT_VLAN_TAG_PRESENT: return ctx->vlan_avail;
 	case CBPF_EXT_PAY_OFFSET: return ext_poff(pkt, len, ctx);
 	case CBPF_EXT_RANDOM: return ctx->random;
 	case CBPF_EXT_VLAN_TPID: return ctx->vlan_tpid;
-	default: return a; /* unreachable: vm.c decodes only the 16 */
+	/* alu_xor_x never gets here: vm.c decodes it as VM_XOR_X (A ^= X). */
+	default: return a; /* unreachable: vm.c decodes only the other 15 */
 	}
 }

@@ -141,7 +141,8 @@ int64_t cbpf_vm_load(const uint8_t *pkt, size_t len, const struct cbpf_ctx *ctx,
 		     unsigned size);
 
 /*
- * The ancillary load `ext` with registers a and x (ctx NULL = defaults).
+ * The ancillary load `ext` (any but alu_xor_x, decoded as VM_XOR_X) with
+ * registers a and x (ctx NULL = defaults).
  * Returns the value, or -1 when the program ends returning a
  * (ifindex/hatype without a device).
  */

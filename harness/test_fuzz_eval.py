@@ -1,0 +1,67 @@
+"""The pure parts of the fuzzing benchmarks (no fuzzing CPU): fuzz/eval.py's
+choice of the targets to run (--targets, the cache), the two tables
+`make fuzz-eval` prints, and fuzz/coverage.py's rooms."""
+import importlib.util
+import os
+
+from conftest import SRC
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(SRC, "fuzz", name + ".py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+ev = load("eval")
+cov = load("coverage")
+
+MUT = {"id": "vm-x", "targets": ["vm_jit", "vm_kernel", "vm_pcap"]}
+
+
+def cached(target, **kw):
+    r = {"killed": True, "time": 0.5, "budget": 120, "patch": "p", "harness": "h"}
+    r.update(kw)
+    return {f"afl/vm-x/{target}": r}
+
+
+def test_todo_targets_all_without_cache():
+    assert ev.todo_targets(MUT, {}, "afl", "p", "h", 120) == ["vm_jit", "vm_kernel", "vm_pcap"]
+
+
+def test_todo_targets_only_restricts():
+    assert ev.todo_targets(MUT, {}, "afl", "p", "h", 120, only={"vm_kernel", "codec"}) == \
+        ["vm_kernel"]
+    assert ev.todo_targets(MUT, {}, "afl", "p", "h", 120, only={"codec"}) == []
+
+
+def test_todo_targets_skips_current_results_reruns_stale():
+    assert ev.todo_targets(MUT, cached("vm_jit"), "afl", "p", "h", 120) == \
+        ["vm_kernel", "vm_pcap"]
+    for stale in ({"patch": "old"}, {"harness": "old"}, {"budget": 60}):
+        assert ev.todo_targets(MUT, cached("vm_jit", **stale), "afl", "p", "h", 120) == \
+            ["vm_jit", "vm_kernel", "vm_pcap"]
+    assert ev.todo_targets(MUT, cached("vm_jit"), "afl", "p", "h", 120, force=True) == \
+        ["vm_jit", "vm_kernel", "vm_pcap"]
+    # another engine's result is not this one's
+    assert ev.todo_targets(MUT, cached("vm_jit"), "plain", "p", "h", 120) == \
+        ["vm_jit", "vm_kernel", "vm_pcap"]
+
+
+def test_tables_print_mutant_and_baseline_tables():
+    results = {"structure/vm-x/vm_jit": {"killed": True, "time": 2.0, "budget": 120},
+               "structure/vm-x/vm_kernel": {"killed": False, "time": 120, "budget": 120},
+               "afl/vm-x/vm_kernel": {"killed": True, "time": 40.0, "budget": 120}}
+    text = ev.tables(results, [MUT], 120, ["structure", "plain", "afl"])
+    assert "### Mutants x targets" in text and "### Baseline" in text
+    assert "| vm-x | 2.0 | >120 | · | 2.0 |" in text
+    assert "| vm-x | 2.0 | · | 40.0 |" in text
+    assert "| structure | 1/1 | 2.0 s | 1 | 2.0 s |" in text
+    assert "| plain | 0/0 | – | 0 | – |" in text
+
+
+def test_coverage_rooms():
+    assert cov.room("lib/vm/jit/x86_64.c") == "lib/vm"
+    assert cov.room("lib/format/bpfasm/lex.c") == "lib/format"
+    assert cov.room("kernel_cmp/unix_oracle.c") == "kernel_cmp"
