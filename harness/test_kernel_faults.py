@@ -180,3 +180,20 @@ def test_stale_guest_build_configuration_is_configured_again(armhf_cached, tmp_p
     assert o["load"] == "ok" and o["results"][0]["verdict"] == 1, o
     with open(cache) as f:
         assert "/nonexistent/gmake" not in f.read()
+
+
+def test_unreadable_stdin_is_an_error(armhf_cached, tmp_path):
+    """A stdin that cannot be read (here a directory: EISDIR) ends the
+    plugin with status 2 and one line naming the target and why; before,
+    it was taken for the end of input and the plugin exited 0 in silence."""
+    env = dict(os.environ, PATH=farm(tmp_path))
+    d = tmp_path / "dir"
+    d.mkdir()
+    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        r = subprocess.run([CBPF, "kernel", "plugin", "--target", ARMHF], stdin=fd,
+                           capture_output=True, text=True, timeout=120, env=env)
+    finally:
+        os.close(fd)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == f"cbpf kernel plugin: {ARMHF}: reading stdin: Is a directory\n"

@@ -264,7 +264,7 @@ int cmd_kernel_plugin_guest(int argc, char **argv)
 		return 3;
 	}
 	if (rc == 2) {
-		fprintf(stderr, "cbpf kernel plugin: %s: cannot write to stdout\n", label);
+		fprintf(stderr, "cbpf kernel plugin: %s: %s\n", label, why);
 		return 2;
 	}
 	return 0;

@@ -43,6 +43,7 @@ struct proxy {
 	char broken[512];         /* the guest cannot boot: answer everything so */
 	int out_fd;
 	int out_failed;
+	char io_error[160];       /* stdin or poll failed: why (exit status 2) */
 };
 
 static int buf_add(struct buf *b, const char *p, size_t n)
@@ -246,6 +247,8 @@ static void read_input(struct proxy *x, int fd)
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
+	if (n < 0 && !x->io_error[0])
+		kg_fmt(x->io_error, sizeof(x->io_error), "reading stdin: %s", strerror(errno));
 	if (n <= 0) {
 		x->in_eof = true;
 		if (x->in.len > 0)
@@ -328,8 +331,10 @@ static bool step(struct proxy *x, int in_fd)
 	if (left < 0)
 		left = 0;
 	r = poll(p, 2, (int)(left > 1.0 ? 1000 : left * 1000 + 1));
-	if (r < 0 && errno != EINTR)
+	if (r < 0 && errno != EINTR) {
+		kg_fmt(x->io_error, sizeof(x->io_error), "poll: %s", strerror(errno));
 		return false;
+	}
 	if (p[0].revents)
 		read_input(x, in_fd);
 	if (x->broken[0])
@@ -371,7 +376,11 @@ int kg_proxy_serve(const struct kg_proxy_config *c, int in_fd, int out_fd, char 
 	}
 	while (step(&x, in_fd))
 		;
-	rc = x.out_failed ? 2 : 0;
+	rc = x.out_failed || x.io_error[0] ? 2 : 0;
+	if (x.io_error[0])
+		kg_fmt(why, len, "%s", x.io_error);
+	else if (x.out_failed)
+		kg_fmt(why, len, "cannot write to stdout");
 	kg_vm_cleanup(&x.vm);
 	while (x.nq > 0)
 		pop(&x);

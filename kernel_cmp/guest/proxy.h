@@ -26,7 +26,8 @@ struct kg_proxy_config {
 /*
  * Boot the guest and serve in_fd -> out_fd until in_fd ends and every
  * request is answered. 0; 1 when the first boot failed (why filled, no
- * line answered); 2 when out_fd cannot be written.
+ * line answered); 2 when out_fd cannot be written or in_fd cannot be read
+ * (why says which; what was read is answered first).
  */
 int kg_proxy_serve(const struct kg_proxy_config *c, int in_fd, int out_fd, char *why, size_t len);
 
