@@ -2,7 +2,8 @@
  * load.c - reading a program for every cbpf command (load.h): its
  * options, the file or stdin, format detection and parsing, tcpdump
  * expressions through libpcap, seccomp policies through libseccomp
- * (policy.h, for --arch, --caps and --kernel-version), validation for a profile, and the one problem printer.
+ * (policy.h, for --arch, --caps and --kernel-version), validation for a
+ * profile, and the one problem printer.
  */
 #include "load.h"
 
