@@ -8,9 +8,12 @@ PYTHON    ?= /usr/bin/python3
 PYENV      = PYTHONPATH=$(CURDIR)/harness$${PYTHONPATH:+:$$PYTHONPATH}
 
 # Debian packages the build, the tests and the conformance run need.
+# golang-github-docker-docker-dev: moby's source, for Docker's own
+# profiles/seccomp/default.json (harness/test_seccomp_policy.py).
 DEBS = cmake make gcc clang pkg-config libpcap-dev tcpdump libseccomp-dev python3-seccomp \
        python3 python3-pytest python3-hypothesis \
-       golang-go golang-golang-x-net-dev golang-gvisor-gvisor-dev libdpdk-dev chromium
+       golang-go golang-golang-x-net-dev golang-gvisor-gvisor-dev libdpdk-dev chromium \
+       golang-github-docker-docker-dev
 # The kernel matrix's end-to-end tests (harness/test_kernel_guest.py,
 # test_kernel_triage.py) boot Debian's arm64 and armhf kernels under qemu
 # with a cross-compiled guest oracle; installed without recommends (qemu's

@@ -489,7 +489,9 @@ POLICY = {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
           "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]}],
           "flags": ["SECCOMP_FILTER_FLAG_LOG"],
           "syscalls": [{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW",
-                        "includes": {"arches": ["amd64"]}, "excludes": {}},
+                        "includes": {"arches": ["amd64"], "caps": ["CAP_KILL"],
+                                     "minKernel": "3.0"},
+                        "excludes": {"caps": ["CAP_SYS_ADMIN"], "minKernel": "255.0"}},
                        {"names": ["close"], "action": "SCMP_ACT_ERRNO", "errnoRet": 9,
                         "args": [{"index": 0, "value": 2, "valueTwo": 0, "op": "SCMP_CMP_LE"}]}]}
 # a policy's errors name the file and the line:col (syntax) or the JSON path

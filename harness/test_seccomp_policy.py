@@ -269,6 +269,236 @@ def test_kernel_run_deny_list(tmp_path):
     assert text(k) == (0, want, "")
 
 
+# ---- Docker's default profile: includes/excludes.caps and minKernel ----
+
+# Docker's own default.json, as Debian ships it with moby's source
+# (golang-github-docker-docker-dev, in the Makefile's DEBS)
+DOCKER_DEFAULT = "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
+
+# moby oci/caps/defaults.go, DefaultCapabilities()
+DOCKER_CAPS = {"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+               "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+               "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"}
+
+# the arch names moby's daemon compares includes/excludes.arches with
+# (profiles/seccomp/seccomp_linux.go, goToNative)
+DOCKER_ARCH = {"x86_64": "amd64", "i386": "x86", "aarch64": "arm64", "s390x": "s390x",
+               "mipsel64n32": "mips3l64n32"}
+ARCHES["mipsel64n32"] = seccomp.Arch.MIPSEL64N32
+
+
+def linux_caps():
+    """Every capability of the uapi header (what --caps all is)."""
+    import re
+    with open("/usr/include/linux/capability.h") as f:
+        return set(re.findall(r"^#define (CAP_[A-Z_]+)\s+\d+\s*$", f.read(), re.M))
+
+
+def host_kernel():
+    import re
+    m = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return int(m.group(1)), int(m.group(2))
+
+
+def moby_resolve(profile, arch, caps, kernel):
+    """The OCI profile moby's daemon hands runc (setupSeccomp): a rule is kept
+    when the arch, the container's bounding set and the kernel pass every
+    excludes (none matches) and includes (all match) condition."""
+    darch = DOCKER_ARCH[arch]
+
+    def at_least(v):
+        a, b = v.split(".")
+        return kernel >= (int(a), int(b))
+
+    kept = []
+    for rule in profile["syscalls"]:
+        inc, exc = rule.get("includes") or {}, rule.get("excludes") or {}
+        if darch in (exc.get("arches") or []) or any(c in caps for c in exc.get("caps") or []):
+            continue
+        if exc.get("minKernel") and at_least(exc["minKernel"]):
+            continue
+        if inc.get("arches") and darch not in inc["arches"]:
+            continue
+        if not all(c in caps for c in inc.get("caps") or []):
+            continue
+        if inc.get("minKernel") and not at_least(inc["minKernel"]):
+            continue
+        kept.append({k: rule[k] for k in ("names", "action", "errnoRet", "args") if k in rule})
+    out = {"defaultAction": profile["defaultAction"], "syscalls": kept}
+    if "defaultErrnoRet" in profile:
+        out["defaultErrnoRet"] = profile["defaultErrnoRet"]
+    return out
+
+
+def docker_default():
+    if not os.path.exists(DOCKER_DEFAULT):
+        pytest.skip(f"{DOCKER_DEFAULT}: install golang-github-docker-docker-dev (make deps)")
+    with open(DOCKER_DEFAULT) as f:
+        return json.load(f)
+
+
+DOCKER_CASES = {
+    # name: cbpf's options, the capability set, the kernel (None: the host's), arch
+    "default": ([], DOCKER_CAPS, None, "x86_64"),
+    "caps-all": (["--caps", "all"], "all", None, "x86_64"),
+    "caps-none": (["--caps", "none"], set(), None, "x86_64"),
+    "caps-spelled": (["--caps", "CAP_SYS_ADMIN,sys_ptrace,Sys_Boot"],
+                     {"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_SYS_BOOT"}, None, "x86_64"),
+    "kernel-4.4": (["--kernel-version", "4.4"], DOCKER_CAPS, (4, 4), "x86_64"),
+    "kernel-4.8": (["--kernel-version", "4.8.0-1-amd64"], DOCKER_CAPS, (4, 8), "x86_64"),
+    "all-4.4": (["--caps", "all", "--kernel-version", "4.4"], "all", (4, 4), "x86_64"),
+    "aarch64": (["--arch", "aarch64"], DOCKER_CAPS, None, "aarch64"),
+    "s390x-all": (["--arch", "s390x", "--caps", "all"], "all", None, "s390x"),
+    "i386": (["--arch", "i386"], DOCKER_CAPS, None, "i386"),
+    "mipsel64n32": (["--arch", "mipsel64n32"], DOCKER_CAPS, None, "mipsel64n32"),
+}
+
+
+def docker_reference(tmp_path, name):
+    _, caps, kernel, arch = DOCKER_CASES[name]
+    caps = linux_caps() if caps == "all" else caps
+    want = moby_resolve(docker_default(), arch, caps, kernel or host_kernel())
+    return host_order(libseccomp_export(tmp_path, want, arch), arch), want
+
+
+@pytest.mark.parametrize("name", sorted(DOCKER_CASES))
+def test_docker_default_profile(tmp_path, name):
+    """Docker's real default.json compiles to libseccomp's own export of the
+    rules moby keeps for that container."""
+    opts = DOCKER_CASES[name][0]
+    r = cbpf("disasm", "-o", "raw", *opts, "--policy", DOCKER_DEFAULT)
+    raw, _ = docker_reference(tmp_path, name)
+    assert (r.returncode, r.stderr) == (0, b"")
+    assert r.stdout == raw
+
+
+def test_docker_default_resolution_matters(tmp_path):
+    """The cases differ where default.json says they must."""
+    prof = docker_default()
+    kept = {n: docker_reference(tmp_path, n)[1]["syscalls"] for n in DOCKER_CASES}
+
+    def names(case):
+        return {x for rule in kept[case] for x in rule["names"]}
+
+    # 12 of the 28 rules of Debian's profile for an x86-64 default container:
+    # the big allow list, personality x5, arch_prctl, modify_ldt, ptrace (on 4.8
+    # and up), clone with no namespace flags, clone3's ENOSYS and chroot
+    # (CAP_SYS_CHROOT, one of Docker's default caps)
+    assert len(prof["syscalls"]) == 28
+    assert len(kept["default"]) == 12
+    assert len(kept["kernel-4.4"]) == 11  # ptrace's minKernel 4.8 rule out
+    assert len(kept["kernel-4.8"]) == 12
+    assert len(kept["caps-none"]) == 11  # chroot's CAP_SYS_CHROOT rule out
+    assert "chroot" in names("default") and "chroot" not in names("caps-none")
+    assert "ptrace" in names("default") and "ptrace" not in names("kernel-4.4")
+    assert "reboot" not in names("default") and "reboot" in names("caps-all")
+    assert "reboot" in names("caps-spelled") and "acct" not in names("caps-spelled")
+    enosys = [r for r in kept["default"] if r["action"] == "SCMP_ACT_ERRNO"]
+    assert enosys == [{"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38, "args": []}]
+    assert not [r for r in kept["caps-all"] if r["action"] == "SCMP_ACT_ERRNO"]
+    mips = [r for r in kept["mipsel64n32"] if r["action"] == "SCMP_ACT_ERRNO"]
+    assert mips == [{"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 89, "args": []}]
+    programs = {n: docker_reference(tmp_path, n)[0] for n in ("default", "caps-all",
+                                                              "kernel-4.4", "caps-none")}
+    assert len(set(programs.values())) == 4
+
+
+DOCKER_INPUTS = ["nr=read,args=9999", "nr=getpid", "nr=reboot", "nr=kexec_load", "nr=clone3",
+                 "nr=setns,args=9999", "nr=unshare,args=0x80000000"]
+
+
+@pytest.mark.parametrize("opts,want", [
+    ([], ["0x7fff0000 ALLOW", "0x7fff0000 ALLOW", "0x00050001 ERRNO(1)", "0x00050001 ERRNO(1)",
+          "0x00050026 ERRNO(38)", "0x00050001 ERRNO(1)", "0x00050001 ERRNO(1)"]),
+    # CAP_SYS_ADMIN: clone3 (clone3(NULL, 0): EINVAL), setns and unshare allowed
+    # (9999 is no fd, 0x80000000 no CLONE_ flag: EBADF, EINVAL); reboot not
+    (["--caps", "sys_admin"], ["0x7fff0000 ALLOW", "0x7fff0000 ALLOW", "0x00050001 ERRNO(1)",
+                               "0x00050001 ERRNO(1)", "0x7fff0000 ALLOW", "0x7fff0000 ALLOW",
+                               "0x7fff0000 ALLOW"]),
+])
+def test_docker_default_run_and_kernel_run_agree(tmp_path, opts, want):
+    docker_default()
+    r = cbpf("run", *opts, "--policy", DOCKER_DEFAULT,
+             *[a for i in DOCKER_INPUTS for a in ("--seccomp", i)])
+    assert text(r) == (0, "\n".join(want) + "\n", "")
+    k = cbpf("kernel", "run", *opts, "--policy", DOCKER_DEFAULT, *DOCKER_INPUTS)
+    if k.returncode == 3:
+        pytest.skip(k.stderr.decode())
+    assert text(k) == (0, "\n".join(want) + "\n", "")
+
+
+def test_docker_default_kernel_version(tmp_path):
+    """ptrace is allowed from 4.8 (includes.minKernel); the kernel runs it too."""
+    docker_default()
+    for opts, want in ((["--kernel-version", "4.4"], "0x00050001 ERRNO(1)\n"),
+                       (["--kernel-version", "4.7"], "0x00050001 ERRNO(1)\n"),
+                       (["--kernel-version", "4.8"], "0x7fff0000 ALLOW\n"),
+                       (["--kernel-version", "5.0"], "0x7fff0000 ALLOW\n"),
+                       ([], "0x7fff0000 ALLOW\n"),
+                       # CAP_SYS_PTRACE's rule allows it whatever the kernel
+                       (["--kernel-version", "4.4", "--caps", "sys_ptrace"],
+                        "0x7fff0000 ALLOW\n")):
+        r = cbpf("run", *opts, "--policy", DOCKER_DEFAULT, "--seccomp", "nr=ptrace")
+        assert text(r) == (0, want, ""), opts
+    # denied, so the kernel never runs ptrace(PTRACE_TRACEME) in its child
+    k = cbpf("kernel", "run", "--kernel-version", "4.4", "--policy", DOCKER_DEFAULT, "nr=ptrace")
+    if k.returncode != 3:
+        assert text(k) == (0, "0x00050001 ERRNO(1)\n", "")
+
+
+# includes need all, excludes any; minKernel in both; "" and null are none
+RESOLVE = {
+    "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+    "syscalls": [
+        {"names": ["getpid"], "action": "SCMP_ACT_ALLOW",
+         "includes": {"caps": ["CAP_SYS_ADMIN", "CAP_NET_ADMIN"]}},
+        {"names": ["getppid"], "action": "SCMP_ACT_ALLOW",
+         "excludes": {"caps": ["CAP_SYS_ADMIN", "CAP_NET_ADMIN"]}},
+        {"names": ["getuid"], "action": "SCMP_ACT_ALLOW", "excludes": {"minKernel": "5.10"}},
+        {"names": ["getgid"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "5.10"}},
+        {"names": ["geteuid"], "action": "SCMP_ACT_ALLOW",
+         "includes": {"minKernel": "", "caps": [], "arches": []},
+         "excludes": {"minKernel": None, "caps": None}},
+        {"names": ["getegid"], "action": "SCMP_ACT_ALLOW",
+         "includes": {"caps": ["CAP_BPF"], "minKernel": "5.8", "arches": ["amd64"]}},
+    ]}
+
+
+@pytest.mark.parametrize("opts,allowed", [
+    (["--caps", "none", "--kernel-version", "5.4"], {"getppid", "getuid", "geteuid"}),
+    (["--caps", "sys_admin", "--kernel-version", "5.10"], {"getgid", "geteuid"}),
+    (["--caps", "net_admin,SYS_ADMIN", "--kernel-version", "5.9.99"],
+     {"getpid", "getuid", "geteuid"}),
+    (["--caps", "all", "--kernel-version", "6.1"], {"getpid", "getgid", "geteuid", "getegid"}),
+    (["--caps", "bpf", "--kernel-version", "5.7"], {"getppid", "getuid", "geteuid"}),
+    (["--caps", "bpf", "--kernel-version", "5.8"], {"getppid", "getuid", "geteuid", "getegid"}),
+])
+def test_docker_conditions(tmp_path, opts, allowed):
+    p = write(tmp_path, RESOLVE)
+    calls = [r["names"][0] for r in RESOLVE["syscalls"]]
+    r = cbpf("run", *opts, "--policy", str(p), *[a for c in calls for a in ("--seccomp", f"nr={c}")])
+    assert text(r) == (0, "".join("0x7fff0000 ALLOW\n" if c in allowed else "0x00050001 ERRNO(1)\n"
+                                  for c in calls), ""), opts
+    kernel = tuple(int(x) for x in opts[3].split(".")[:2])
+    caps = {"none": set(), "all": linux_caps()}.get(
+        opts[1], {"CAP_" + c.upper() for c in opts[1].split(",") if not c.upper().startswith("CAP_")}
+        | {c.upper() for c in opts[1].split(",") if c.upper().startswith("CAP_")})
+    want = moby_resolve(RESOLVE, "x86_64", caps, kernel)
+    r = cbpf("disasm", "-o", "raw", *opts, "--policy", str(p))
+    assert (r.returncode, r.stderr, r.stdout) == (0, b"", libseccomp_export(tmp_path, want))
+
+
+def test_docker_kernel_release_form(tmp_path):
+    """--kernel-version takes a uname release, read as moby reads the host's:
+    its kernel and major revision, the rest ignored."""
+    p = write(tmp_path, RESOLVE)
+    for release, want in (("5.10.0-rc5+", "0x7fff0000 ALLOW\n"), ("5.9-1-amd64", "0x00050001 "
+                          "ERRNO(1)\n"), ("255.255", "0x7fff0000 ALLOW\n"),
+                          ("5.010", "0x7fff0000 ALLOW\n")):
+        r = cbpf("run", "--kernel-version", release, "--policy", str(p), "--seccomp", "nr=getgid")
+        assert text(r) == (0, want, ""), release
+
+
 # ---- an exported filter loads as it is ----
 
 def test_exported_filter_loads_as_is(tmp_path):
@@ -403,14 +633,41 @@ BAD_CASES = [
     ({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_VAX"]},
      ": architectures[0]: unknown architecture 'SCMP_ARCH_VAX' (libseccomp 2.5.4 does not "
      "know it)\n"),
+    # Docker's includes/excludes.caps and minKernel (moby's rules)
     ({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
-        {"names": ["read"], "action": "SCMP_ACT_LOG", "includes": {"caps": ["CAP_SYS_ADMIN"]}}]},
-     ": syscalls[0].includes.caps: not supported: it depends on the container's capabilities, "
-     "not on the profile (resolve it: keep or drop the rule)\n"),
+        {"names": ["read"], "action": "SCMP_ACT_LOG", "includes": {"caps": ["CAP_SYS_ADMN"]}}]},
+     ": syscalls[0].includes.caps[0]: unknown capability 'CAP_SYS_ADMN' (Linux's, as Docker "
+     "writes them: CAP_SYS_ADMIN, CAP_NET_ADMIN, ...)\n"),
+    # moby compares the names as written: sys_admin would never match
     ({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
-        {"names": ["read"], "action": "SCMP_ACT_LOG", "excludes": {"minKernel": "4.8"}}]},
-     ": syscalls[0].excludes.minKernel: not supported: it depends on the container's kernel, "
-     "not on the profile (resolve it: keep or drop the rule)\n"),
+        {"names": ["read"], "action": "SCMP_ACT_LOG", "excludes": {"caps": ["CAP_KILL",
+                                                                            "sys_admin"]}}]},
+     ": syscalls[0].excludes.caps[1]: unknown capability 'sys_admin' (Linux's, as Docker "
+     "writes them: CAP_SYS_ADMIN, CAP_NET_ADMIN, ...)\n"),
+    ({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["read"], "action": "SCMP_ACT_LOG", "includes": {"caps": "CAP_KILL"}}]},
+     ": syscalls[0].includes.caps: expected an array of capability names, got a string\n"),
+    ({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["read"], "action": "SCMP_ACT_LOG", "includes": {"caps": [21]}}]},
+     ": syscalls[0].includes.caps[0]: expected a capability name, got a number\n"),
+    ({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["read"], "action": "SCMP_ACT_LOG", "excludes": {"minKernel": "4.8.1"}}]},
+     ": syscalls[0].excludes.minKernel: invalid kernel version '4.8.1' (Docker's "
+     "\"<kernel>.<major>\", each 0..255, e.g. \"4.8\")\n"),
+    ({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["read"], "action": "SCMP_ACT_LOG", "includes": {"minKernel": "0.0"}}]},
+     ": syscalls[0].includes.minKernel: invalid kernel version '0.0' (Docker's "
+     "\"<kernel>.<major>\", each 0..255, e.g. \"4.8\")\n"),
+    ({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["read"], "action": "SCMP_ACT_LOG", "includes": {"minKernel": "4.256"}}]},
+     ": syscalls[0].includes.minKernel: invalid kernel version '4.256' (Docker's "
+     "\"<kernel>.<major>\", each 0..255, e.g. \"4.8\")\n"),
+    ({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["read"], "action": "SCMP_ACT_LOG", "includes": {"minKernel": 4.8}}]},
+     ": syscalls[0].includes.minKernel: expected a kernel version (\"4.8\"), got a number\n"),
+    ({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["read"], "action": "SCMP_ACT_LOG", "includes": {"minKernal": "4.8"}}]},
+     ": syscalls[0].includes.minKernal: unknown key (arches, caps, minKernel)\n"),
 ]
 
 
@@ -452,6 +709,40 @@ def test_usage_errors(tmp_path):
     r = cbpf("kernel", "run", "--arch", "x86_64", "-e", "arp")
     assert text(r) == (2, "", "cbpf kernel run: --arch is for --policy FILE\n"
                               "try 'cbpf kernel run --help'\n")
+    assert text(cbpf("check", "--caps", "all", "prog.bpf")) == \
+        usage("check", "--caps and --kernel-version are for --policy FILE")
+    assert text(cbpf("run", "--kernel-version", "4.4", "-e", "arp")) == \
+        usage("run", "--caps and --kernel-version are for --policy FILE")
+    # --caps and --kernel-version: bad values
+    caps_names = ("(Linux's names, with or without CAP_: SYS_ADMIN,NET_ADMIN; or all, "
+                  "or none)")
+    assert text(cbpf("check", "--caps", "SYS_ADMIN,CAP_BOGUS", "--policy", str(p))) == \
+        usage("check", f"unknown capability 'CAP_BOGUS' in --caps 'SYS_ADMIN,CAP_BOGUS' "
+                       f"{caps_names}")
+    assert text(cbpf("check", "--caps", "all,kill", "--policy", str(p))) == \
+        usage("check", f"unknown capability 'all' in --caps 'all,kill' {caps_names}")
+    assert text(cbpf("check", "--caps", "kill,,chown", "--policy", str(p))) == \
+        usage("check", f"unknown capability '' in --caps 'kill,,chown' {caps_names}")
+    assert text(cbpf("check", "--caps", "%s%n", "--policy", str(p))) == \
+        usage("check", f"unknown capability '%s%n' in --caps '%s%n' {caps_names}")
+    assert text(cbpf("check", "--caps=", "--policy", str(p))) == \
+        usage("check", "an empty --caps (none: no capabilities)")
+    assert text(cbpf("check", "--caps")) == \
+        usage("check", "--caps needs a list of capabilities (SYS_ADMIN,NET_ADMIN, all, none)")
+    assert text(cbpf("check", "--caps", "all", "--caps", "none", "--policy", str(p))) == \
+        usage("check", "more than one --caps ('none')")
+    for bad_version in ("4", "4.", ".4", "x.y", "4.256", "-4.4", "", "04x"):
+        assert text(cbpf("check", f"--kernel-version={bad_version}", "--policy", str(p))) == \
+            usage("check", f"bad --kernel-version '{bad_version}' (X.Y, each 0..255, e.g. "
+                           "4.4, or a release such as 6.1.0-9-amd64)"), bad_version
+    assert text(cbpf("check", "--kernel-version")) == \
+        usage("check", "--kernel-version needs a version (X.Y)")
+    assert text(cbpf("check", "--kernel-version", "4.4", "--kernel-version", "5.4",
+                     "--policy", str(p))) == \
+        usage("check", "more than one --kernel-version ('5.4')")
+    r = cbpf("kernel", "run", "--caps", "nope", "--policy", str(p), "nr=read")
+    assert text(r) == (2, "", f"cbpf kernel run: unknown capability 'nope' in --caps 'nope' "
+                              f"{caps_names}\ntry 'cbpf kernel run --help'\n")
     # a policy is a seccomp filter: its inputs are seccomp_data
     r = cbpf("run", "--policy", str(p), "00")
     assert text(r)[0] == 2 and "a seccomp_data record is 64 bytes" in text(r)[2]
@@ -461,7 +752,8 @@ def test_usage_errors(tmp_path):
 def test_help_documents_policy(cmd):
     r = cbpf(*cmd, "--help")
     assert r.returncode == 0
-    for word in ("--policy FILE", "--arch ARCH", "OCI / Docker seccomp"):
+    for word in ("--policy FILE", "--arch ARCH", "OCI / Docker seccomp", "--caps CAP,...",
+                 "Docker's default container set", "--kernel-version X.Y", "uname -r"):
         assert word in r.stdout.decode(), (cmd, word)
 
 

@@ -2,7 +2,8 @@
  * load.c - reading a program for every cbpf command (load.h): its
  * options, the file or stdin, format detection and parsing, tcpdump
  * expressions through libpcap, seccomp policies through libseccomp
- * (policy.h), validation for a profile, and the one problem printer.
+ * (policy.h, for --arch, --caps and --kernel-version), validation for a
+ * profile, and the one problem printer.
  */
 #include "load.h"
 
@@ -116,6 +117,38 @@ static int set_arch(struct load_opts *o, const char *v)
 			"x86_64, i386, x32, aarch64, arm, riscv64, ppc64le, s390x, mips, ...)", v);
 }
 
+/* A list of capabilities (policy_caps_parse), all or none. */
+static int set_caps(struct load_opts *o, const char *v)
+{
+	const char *bad;
+	size_t bad_len;
+	char msg[320];
+
+	if (o->caps_arg != NULL)
+		return o->usage(o->cmd, "more than one --caps ('%s')", v);
+	o->caps_arg = v;
+	if (*v == '\0')
+		return o->usage(o->cmd, "%s", "an empty --caps (none: no capabilities)");
+	if (policy_caps_parse(v, &o->caps, &bad, &bad_len) == 0)
+		return 0;
+	/* the whole message as the argument: the names are the user's text */
+	snprintf(msg, sizeof(msg), "unknown capability '%.*s' in --caps '%.64s%s' (Linux's names, "
+		 "with or without CAP_: SYS_ADMIN,NET_ADMIN; or all, or none)",
+		 (int)(bad_len > 40 ? 40 : bad_len), bad, v, strlen(v) > 64 ? "..." : "");
+	return o->usage(o->cmd, "%s", msg);
+}
+
+static int set_kernel_version(struct load_opts *o, const char *v)
+{
+	if (o->kernel_arg != NULL)
+		return o->usage(o->cmd, "more than one --kernel-version ('%s')", v);
+	o->kernel_arg = v;
+	if (policy_kernel_parse(v, true, &o->kernel_major, &o->kernel_minor) == 0)
+		return 0;
+	return o->usage(o->cmd, "bad --kernel-version '%s' (X.Y, each 0..255, e.g. 4.4, or a "
+			"release such as 6.1.0-9-amd64)", v);
+}
+
 /* PID or PID:INDEX. */
 static int set_pid(struct load_opts *o, const char *v)
 {
@@ -178,6 +211,13 @@ int load_option(struct load_opts *o, int argc, char **argv, int *i)
 	if ((v = match(argc, argv, i, "--arch", true, &missing)) != NULL)
 		return missing ? o->usage(o->cmd, "%s", "--arch needs an arch name (x86_64, aarch64, ...)")
 			       : (set_arch(o, v) != 0 ? 2 : 1);
+	if ((v = match(argc, argv, i, "--caps", true, &missing)) != NULL)
+		return missing ? o->usage(o->cmd, "%s", "--caps needs a list of capabilities "
+					  "(SYS_ADMIN,NET_ADMIN, all, none)")
+			       : (set_caps(o, v) != 0 ? 2 : 1);
+	if ((v = match(argc, argv, i, "--kernel-version", true, &missing)) != NULL)
+		return missing ? o->usage(o->cmd, "%s", "--kernel-version needs a version (X.Y)")
+			       : (set_kernel_version(o, v) != 0 ? 2 : 1);
 	if ((v = match(argc, argv, i, "--linktype", true, &missing)) != NULL)
 		return missing ? o->usage(o->cmd, "%s", "--linktype needs a DLT name or number")
 			       : (set_linktype(o, v) != 0 ? 2 : 1);
@@ -225,6 +265,8 @@ int load_check_opts(const struct load_opts *o)
 		return o->usage(o->cmd, "%s", "-f is for a program FILE, not --policy");
 	if (o->policy == NULL && o->arch_name != NULL)
 		return o->usage(o->cmd, "%s", "--arch is for --policy FILE");
+	if (o->policy == NULL && (o->caps_arg != NULL || o->kernel_arg != NULL))
+		return o->usage(o->cmd, "%s", "--caps and --kernel-version are for --policy FILE");
 	if (o->expr == NULL && (o->linktype_given || o->snaplen_given || o->no_optimize))
 		return o->usage(o->cmd, "%s", "--linktype, --snaplen and -O/--no-optimize are "
 				"for -e EXPRESSION");
@@ -303,6 +345,7 @@ static int compile_policy(const struct load_opts *o, struct cbpf_prog *prog)
 {
 	const char *name = load_name(o);
 	uint32_t arch = o->arch_name != NULL ? o->arch : policy_arch_native();
+	struct policy_container ctr;
 	struct policy p;
 	void *tree;
 	char *buf;
@@ -317,8 +360,17 @@ static int compile_policy(const struct load_opts *o, struct cbpf_prog *prog)
 	if (tool_read_input_limit(o->policy, POLICY_MAX_BYTES, "larger than any seccomp policy "
 				  "(Docker's default profile is 20 KiB)", &buf, &len) != 0)
 		return 2;
+	policy_container_init(&ctr);
+	if (o->caps_arg != NULL)
+		ctr.caps = o->caps;
+	if (o->kernel_arg != NULL) {
+		ctr.kernel_release = o->kernel_arg;
+		ctr.kernel_major = o->kernel_major;
+		ctr.kernel_minor = o->kernel_minor;
+		ctr.kernel_known = true;
+	}
 	tree = NULL;
-	r = is_json(buf, len) ? policy_json_read(name, buf, len, arch, &p, &tree)
+	r = is_json(buf, len) ? policy_json_read(name, buf, len, arch, &ctr, &p, &tree)
 			      : policy_lines_read(name, buf, len, arch, &p);
 	if (r == 0)
 		r = policy_compile(name, &p, arch, prog);

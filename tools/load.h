@@ -8,7 +8,8 @@
  * optimised unless -O / --no-optimize, exactly as `tcpdump -d` compiles
  * it), or from a seccomp policy (--policy FILE: an OCI / Docker seccomp
  * profile compiled for --arch, default the host's, by libseccomp as runc
- * does: policy.h), or from a running process (--pid PID[:INDEX], its
+ * does: policy.h; Docker's includes/excludes.caps and minKernel decided
+ * for --caps and --kernel-version), or from a running process (--pid PID[:INDEX], its
  * installed seccomp filter: proc_filter.h). Commands that run or check a program then validate it
  * for a profile here; a policy makes seccomp their default.
  *
@@ -58,6 +59,13 @@
 	"  --arch ARCH        (--policy) the arch to compile it for (default: this\n" \
 	"                     machine's): x86_64, i386, x32, aarch64, arm, riscv64,\n" \
 	"                     ppc64le, s390x, ... or SCMP_ARCH_*\n" \
+	"  --caps CAP,...     (--policy) the container's capabilities, which decide\n" \
+	"                     Docker's includes/excludes.caps rules: names with or\n" \
+	"                     without CAP_ (SYS_ADMIN,NET_ADMIN), all, or none\n" \
+	"                     (default: Docker's default container set, 14 caps)\n" \
+	"  --kernel-version X.Y\n" \
+	"                     (--policy) the kernel Docker's minKernel rules are\n" \
+	"                     decided for (default: this machine's, uname -r)\n" \
 	PID_HELP
 #define POLICY_HELP_WITH(IMPLIES) POLICY_HELP_BASE \
 	"                     (--policy and --pid imply " IMPLIES ")\n"
@@ -77,6 +85,10 @@ struct load_opts {
 	unsigned pid_index;       /* 0: the first filter installed */
 	const char *arch_name;    /* --arch NAME (policy only); NULL: the host's */
 	uint32_t arch;            /* its libseccomp arch token, when given */
+	const char *caps_arg;     /* --caps LIST (policy only); NULL: Docker's default */
+	uint64_t caps;            /* its capability set (policy.h) */
+	const char *kernel_arg;   /* --kernel-version X.Y (policy only); NULL: uname's */
+	unsigned kernel_major, kernel_minor;
 	enum cbpf_format format;  /* -f (AUTO detects) */
 	bool format_given;
 	int linktype;             /* --linktype (a DLT_* value; default EN10MB) */
@@ -93,12 +105,13 @@ void load_opts_init(struct load_opts *o, const char *cmd, load_usage_fn usage,
 
 /* If argv[*i] is one of the loader's options (-f/--format, -e/--expression,
  * --linktype, --snaplen, --no-optimize, -O when short_O, --policy,
- * --arch), take it and
+ * --arch, --caps, --kernel-version), take it and
  * its value and return 1; 0 when it is not one; 2 after a usage error. */
 int load_option(struct load_opts *o, int argc, char **argv, int *i);
 
 /* Once all options are read: a FILE, -e or --policy (one, not none); the
- * expression options only with -e, --arch only with --policy. 0, or 2
+ * expression options only with -e, --arch, --caps and --kernel-version
+ * only with --policy. 0, or 2
  * after a usage error. */
 int load_check_opts(const struct load_opts *o);
 

@@ -84,6 +84,39 @@ struct policy {
 	struct policy_loc optimize_loc;
 };
 
+/* The container a Docker profile is resolved for (policy_container.c):
+ * moby keeps a rule with includes.caps only when every listed capability
+ * is in the container's bounding set, drops one with excludes.caps when
+ * any is; includes.minKernel keeps a rule only on a kernel at least that
+ * "<kernel>.<major>" version, excludes.minKernel drops it there. */
+struct policy_container {
+	uint64_t caps;              /* bit N: capability N (CAP_CHOWN = 0) */
+	unsigned kernel_major, kernel_minor; /* 6 and 18 of "6.18.0-1-amd64" */
+	bool kernel_known;          /* false: the host's release did not read */
+	const char *kernel_release; /* as given or the host's uname release */
+};
+
+/* Docker's default set (moby oci/caps/defaults.go) and the uname() kernel. */
+void policy_container_init(struct policy_container *c);
+
+/* Docker's default container capabilities; every capability of Linux. */
+uint64_t policy_caps_docker_default(void);
+uint64_t policy_caps_all(void);
+
+/* The number of "CAP_NAME" (len bytes, exactly as Docker spells it), or -1. */
+int policy_cap_number(const char *name, size_t len);
+
+/* A --caps list: names separated by ',', any case, with or without CAP_;
+ * or "all", or "none". 0, or -1 with the bad name in *bad (*bad_len bytes). */
+int policy_caps_parse(const char *list, uint64_t *caps, const char **bad, size_t *bad_len);
+
+/* "X.Y" (each 0..255); with release, anything may follow (a uname
+ * release, read as moby reads the host's). 0, or -1. */
+int policy_kernel_parse(const char *s, bool release, unsigned *major, unsigned *minor);
+
+/* Whether the container's kernel is at least major.minor. */
+bool policy_kernel_at_least(const struct policy_container *c, unsigned major, unsigned minor);
+
 void policy_free(struct policy *p);
 
 /* One line on stderr: "FILE: PATH: why", "FILE:LINE:COL: why" (loc NULL:
@@ -92,11 +125,12 @@ void policy_error(const char *file, const struct policy_loc *loc, const char *fm
 	__attribute__((format(printf, 3, 4)));
 
 /* Read an OCI / Docker seccomp profile (JSON) of len bytes for the arch
- * token arch (rules whose includes/excludes.arches leave it out are not
- * in *p). 0, or -1 after printing "FILE...: why" on stderr. *tree is the
- * document *p borrows from: policy_json_free it after policy_free. */
+ * token arch and the container ctr (rules whose includes/excludes leave
+ * them out, by arches, caps or minKernel, are not in *p). 0, or -1 after
+ * printing "FILE...: why" on stderr. *tree is the document *p borrows
+ * from: policy_json_free it after policy_free. */
 int policy_json_read(const char *file, const char *buf, size_t len, uint32_t arch,
-		     struct policy *p, void **tree);
+		     const struct policy_container *ctr, struct policy *p, void **tree);
 void policy_json_free(void *tree);
 
 /* Read the line format (docs/seccomp-input.md) of buf (len bytes, a NUL

@@ -2,10 +2,11 @@
  * policy_json.c - the OCI runtime-spec / Docker seccomp profile (JSON:
  * defaultAction, defaultErrnoRet, architectures, archMap, syscalls[]:
  * names, action, errnoRet, args[]: index, value, valueTwo, op;
- * includes/excludes: arches) read into the model of policy.h, as runc
- * and Docker read it: an ERRNO or TRACE action without errnoRet is EPERM,
- * a rule whose includes/excludes.arches leave the target arch out is not
- * in the policy. Every key is checked: an unknown one (a typo) is an
+ * includes/excludes: arches, caps, minKernel) read into the model of
+ * policy.h, as runc and Docker read it: an ERRNO or TRACE action without
+ * errnoRet is EPERM, a rule whose includes/excludes leave the target arch
+ * or the container (its capabilities, its kernel) out is not in the
+ * policy, as moby's daemon leaves it out of the spec runc receives. Every key is checked: an unknown one (a typo) is an
  * error naming its JSON path, as is a value of the wrong type or range.
  * The document is bounded: at most POLICY_MAX_VALUES JSON values.
  */
@@ -29,6 +30,7 @@
 struct rd {
 	const char *file;
 	uint32_t arch;
+	const struct policy_container *ctr;
 	struct policy *p;
 };
 
@@ -147,12 +149,15 @@ static int read_action(const struct rd *r, const char *path, const struct json_v
 
 /* ---- arches ---- */
 
-/* Go's names (GOARCH), which Docker's includes/excludes.arches use. */
+/* Go's names (GOARCH), which Docker's includes/excludes.arches use, and
+ * moby's own spelling of mipsel64n32 (profiles/seccomp: "mips3l64n32",
+ * which its default.json writes). */
 static const struct {
 	const char *go, *seccomp;
 } go_arches[] = {
 	{ "amd64", "x86_64" }, { "386", "x86" }, { "arm64", "aarch64" }, { "mips64le", "mipsel64" },
 	{ "mipsle", "mipsel" }, { "mips64p32le", "mipsel64n32" }, { "mips64p32", "mips64n32" },
+	{ "mips3l64n32", "mipsel64n32" },
 };
 
 static bool arch_matches(const char *name, uint32_t arch)
@@ -225,9 +230,76 @@ static int read_arch_map(struct rd *r, const struct json_value *v)
 
 /* ---- rules ---- */
 
-/* includes / excludes of a Docker profile's rule: whether the rule is
- * for the target arch. Capabilities and kernel versions are the
- * container's and the host's, not the profile's: refused. */
+/* includes.caps (every listed capability is the container's) or
+ * excludes.caps (any is): moby compares the names as written, so each
+ * must be a capability as Docker spells it (CAP_SYS_ADMIN). */
+static int read_caps(const struct rd *r, const char *path, const struct json_value *v,
+		     bool include, bool *keep)
+{
+	bool all = true, any = false;
+	char sub[128];
+
+	if (v->type == JSON_NULL)
+		return 0;
+	if (want_type(r, path, v, JSON_ARRAY, "an array of capability names") != 0)
+		return -1;
+	for (size_t j = 0; j < v->n; j++) {
+		const struct json_value *c = &v->items[j];
+		struct policy_loc l;
+		int n;
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, j);
+		if (want_type(r, sub, c, JSON_STRING, "a capability name") != 0)
+			return -1;
+		n = policy_cap_number(c->str, c->str_len);
+		if (n < 0) {
+			loc_set(&l, "%s", sub);
+			policy_error(r->file, &l, "unknown capability '%.40s' (Linux's, as Docker "
+				     "writes them: CAP_SYS_ADMIN, CAP_NET_ADMIN, ...)", c->str);
+			return -1;
+		}
+		all = all && (r->ctr->caps >> n & 1) != 0;
+		any = any || (r->ctr->caps >> n & 1) != 0;
+	}
+	if (v->n > 0 && (include ? !all : any))
+		*keep = false;
+	return 0;
+}
+
+/* includes.minKernel (the kernel is at least "<kernel>.<major>") or
+ * excludes.minKernel (it is): moby's version is "X.Y", each 0..255, not
+ * 0.0; "" is no condition. */
+static int read_min_kernel(const struct rd *r, const char *path, const struct json_value *v,
+			   bool include, bool *keep)
+{
+	unsigned major, minor;
+	struct policy_loc l;
+
+	if (v->type == JSON_NULL || (v->type == JSON_STRING && v->str_len == 0))
+		return 0;
+	if (want_type(r, path, v, JSON_STRING, "a kernel version (\"4.8\")") != 0)
+		return -1;
+	loc_set(&l, "%s", path);
+	if (strlen(v->str) != v->str_len || policy_kernel_parse(v->str, false, &major, &minor) != 0 ||
+	    (major == 0 && minor == 0)) {
+		policy_error(r->file, &l, "invalid kernel version '%.40s' (Docker's \"<kernel>.<major>\", "
+			     "each 0..255, e.g. \"4.8\")", v->str);
+		return -1;
+	}
+	if (!r->ctr->kernel_known) {
+		policy_error(r->file, &l, "the host's kernel release '%.64s' is not X.Y...: give "
+			     "--kernel-version X.Y", r->ctr->kernel_release != NULL
+			     ? r->ctr->kernel_release : "(uname failed)");
+		return -1;
+	}
+	if (policy_kernel_at_least(r->ctr, major, minor) != include)
+		*keep = false;
+	return 0;
+}
+
+/* includes / excludes of a Docker profile's rule, resolved as moby's
+ * daemon resolves them (profiles/seccomp/seccomp_linux.go): the rule is
+ * kept only when every condition given holds (includes) and none does
+ * (excludes), for the target arch and the container ctr. */
 static int read_condition(const struct rd *r, const char *path, const struct json_value *c,
 			  bool include, bool *keep)
 {
@@ -239,18 +311,12 @@ static int read_condition(const struct rd *r, const char *path, const struct jso
 	if (want_type(r, path, c, JSON_OBJECT, "an object") != 0 ||
 	    check_keys(r, path, c, keys, "arches, caps, minKernel") != 0)
 		return -1;
-	for (size_t k = 1; keys[k] != NULL; k++) {
-		const struct json_value *v = json_get(c, keys[k]);
-		struct policy_loc l;
-		if (v == NULL || (v->type == JSON_ARRAY && v->n == 0) ||
-		    (v->type == JSON_STRING && v->str_len == 0))
-			continue;
-		loc_set(&l, "%s.%s", path, keys[k]);
-		policy_error(r->file, &l, "not supported: it depends on the container's %s, not on "
-			     "the profile (resolve it: keep or drop the rule)",
-			     k == 1 ? "capabilities" : "kernel");
+	snprintf(sub, sizeof(sub), "%s.caps", path);
+	if ((a = json_get(c, "caps")) != NULL && read_caps(r, sub, a, include, keep) != 0)
 		return -1;
-	}
+	snprintf(sub, sizeof(sub), "%s.minKernel", path);
+	if ((a = json_get(c, "minKernel")) != NULL && read_min_kernel(r, sub, a, include, keep) != 0)
+		return -1;
 	if ((a = json_get(c, "arches")) == NULL)
 		return 0;
 	snprintf(sub, sizeof(sub), "%s.arches", path);
@@ -403,7 +469,7 @@ static int read_args(const struct rd *r, const char *path, const struct json_val
 }
 
 /* One element of syscalls[]; *keep false when its includes/excludes
- * leave the target arch out. */
+ * leave the target arch or the container out. */
 static int read_rule(const struct rd *r, const struct json_value *v, size_t i,
 		     struct policy_rule *ru, bool *keep)
 {
@@ -519,9 +585,9 @@ static int read_profile(struct rd *r, const struct json_value *doc)
 }
 
 int policy_json_read(const char *file, const char *buf, size_t len, uint32_t arch,
-		     struct policy *p, void **tree)
+		     const struct policy_container *ctr, struct policy *p, void **tree)
 {
-	struct rd r = { file, arch, p };
+	struct rd r = { file, arch, ctr, p };
 	struct json_reader jr;
 	struct json_value *doc;
 
