@@ -169,6 +169,21 @@ static int set_pid(struct load_opts *o, const char *v)
 	return 0;
 }
 
+/* The options that take a value and a setter (which prints its own error):
+ * the option, and what it needs when the value is missing. */
+static const struct {
+	const char *name;
+	const char *needs;
+	int (*set)(struct load_opts *o, const char *v);
+} valued[] = {
+	{ "--pid", "a process id (PID or PID:INDEX)", set_pid },
+	{ "--arch", "an arch name (x86_64, aarch64, ...)", set_arch },
+	{ "--caps", "a list of capabilities (SYS_ADMIN,NET_ADMIN, all, none)", set_caps },
+	{ "--kernel-version", "a version (X.Y)", set_kernel_version },
+	{ "--linktype", "a DLT name or number", set_linktype },
+	{ "--snaplen", "a number", set_snaplen },
+};
+
 int load_option(struct load_opts *o, int argc, char **argv, int *i)
 {
 	bool missing = false;
@@ -205,25 +220,16 @@ int load_option(struct load_opts *o, int argc, char **argv, int *i)
 		o->policy = v;
 		return 1;
 	}
-	if ((v = match(argc, argv, i, "--pid", true, &missing)) != NULL)
-		return missing ? o->usage(o->cmd, "%s", "--pid needs a process id (PID or PID:INDEX)")
-			       : (set_pid(o, v) != 0 ? 2 : 1);
-	if ((v = match(argc, argv, i, "--arch", true, &missing)) != NULL)
-		return missing ? o->usage(o->cmd, "%s", "--arch needs an arch name (x86_64, aarch64, ...)")
-			       : (set_arch(o, v) != 0 ? 2 : 1);
-	if ((v = match(argc, argv, i, "--caps", true, &missing)) != NULL)
-		return missing ? o->usage(o->cmd, "%s", "--caps needs a list of capabilities "
-					  "(SYS_ADMIN,NET_ADMIN, all, none)")
-			       : (set_caps(o, v) != 0 ? 2 : 1);
-	if ((v = match(argc, argv, i, "--kernel-version", true, &missing)) != NULL)
-		return missing ? o->usage(o->cmd, "%s", "--kernel-version needs a version (X.Y)")
-			       : (set_kernel_version(o, v) != 0 ? 2 : 1);
-	if ((v = match(argc, argv, i, "--linktype", true, &missing)) != NULL)
-		return missing ? o->usage(o->cmd, "%s", "--linktype needs a DLT name or number")
-			       : (set_linktype(o, v) != 0 ? 2 : 1);
-	if ((v = match(argc, argv, i, "--snaplen", true, &missing)) != NULL)
-		return missing ? o->usage(o->cmd, "%s", "--snaplen needs a number")
-			       : (set_snaplen(o, v) != 0 ? 2 : 1);
+	for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
+		if ((v = match(argc, argv, i, valued[k].name, true, &missing)) == NULL)
+			continue;
+		if (missing) {
+			char msg[128];
+			snprintf(msg, sizeof(msg), "%s needs %s", valued[k].name, valued[k].needs);
+			return o->usage(o->cmd, "%s", msg);
+		}
+		return valued[k].set(o, v) != 0 ? 2 : 1;
+	}
 	return 0;
 }
 
