@@ -65,3 +65,28 @@ def test_coverage_rooms():
     assert cov.room("lib/vm/jit/x86_64.c") == "lib/vm"
     assert cov.room("lib/format/bpfasm/lex.c") == "lib/format"
     assert cov.room("kernel_cmp/unix_oracle.c") == "kernel_cmp"
+
+
+def test_every_mutant_patch_applies_exactly_to_the_tree():
+    """A refactor that moves the code a mutant patches makes the planted bug
+    vanish from `make fuzz-eval` (patch(1) gives up or applies with fuzz):
+    every patch applies with no offset fuzz, touches exactly the file its
+    mutants.tsv row names, and every row has its patch and no patch is
+    without a row."""
+    import subprocess
+    muts = ev.read_mutants(os.path.join(SRC, "fuzz", "mutants", "mutants.tsv"))
+    assert len(muts) >= 25
+    ids = {m["id"] for m in muts}
+    patches = {f[:-len(".patch")] for f in os.listdir(os.path.join(SRC, "fuzz", "mutants"))
+               if f.endswith(".patch")}
+    assert patches == ids
+    bad = []
+    for m in muts:
+        patch = ev.patch_path(m["id"])
+        r = subprocess.run(["git", "apply", "--check", "-C3", patch], cwd=SRC,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            bad.append(f"{m['id']}: {r.stdout.strip()}")
+        elif ev.patched_files(patch) != [m["file"]]:
+            bad.append(f"{m['id']}: patches {ev.patched_files(patch)}, mutants.tsv says {m['file']}")
+    assert bad == []
