@@ -6,21 +6,28 @@ For every mutant of fuzz/mutants/mutants.tsv and every engine setup:
              (fz_mutator.c), the dictionary and the .options
   plain      the same binaries without the custom mutator, no dictionary
   afl        the `make fuzz-afl` build under afl-fuzz (with its dictionary)
+  structure-empty, plain-empty
+             the first two from an empty corpus instead of the seeds, on
+             each mutant's first target only: what the mutators find by
+             themselves (from the seeds most kills are seed replays)
 the mutant's patch is applied to a shadow copy of the tree, only the objects
 it touches are recompiled against the engine's existing objects, the
 mutant's targets are linked, and each runs from its seed corpus for at most
 --budget seconds, stopping at the first crash or divergence. The wall time
 from start to that exit is the time-to-kill. Results are cached per
 (engine, mutant, target) in DIR/results.json with the patch's hash, so an
-interrupted evaluation resumes; the tables go to stdout and DIR/tables.md.
+interrupted evaluation resumes, and evaluations of different setups may run
+at once on one DIR (each saves only its own results, under a lock); the
+tables go to stdout and DIR/tables.md.
 
-  fuzz/eval.py [--dir build-fuzz/eval] [--engines structure,plain,afl]
+  fuzz/eval.py [--dir build-fuzz/eval] [--engines structure,plain,afl,...]
                [--mutants ID,...] [--targets T,...] [--budget 120] [--force] [--tables]
 
 --targets runs only those targets of each mutant (the best time is then over
 the targets run).
 """
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -39,7 +46,7 @@ SAN = "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 WARN = ("-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-command-line-argument").split()
 TARGETS = ["codec", "asm", "text", "validate_kernel", "vm", "vm_jit", "vm_kernel", "vm_pcap",
            "seccomp_kernel"]
-ENGINES = ["structure", "plain", "afl"]
+ENGINES = ["structure", "plain", "afl", "structure-empty", "plain-empty"]
 
 
 def log(msg):
@@ -100,6 +107,8 @@ class Engine:
 
     def __init__(self, name, args):
         self.name = name
+        self.kind = name.split("-")[0]          # structure, plain or afl
+        self.seeded = not name.endswith("-empty")
         if name == "afl":
             self.base = os.path.join(args.fuzz_build, "afl")
             self.cc = "afl-clang-fast"
@@ -220,8 +229,12 @@ def build_mutant(engine, mut, work, plain):
 
 
 def seeds_dir(engine, target, scratch):
-    """The target's seed corpus, unpacked once per evaluation."""
+    """The target's seed corpus, unpacked once per evaluation (an empty
+    directory for the -empty setups)."""
     d = os.path.join(scratch, "seeds", engine.name, target)
+    if not engine.seeded:
+        os.makedirs(d, exist_ok=True)
+        return d
     if not os.path.isdir(d):
         os.makedirs(d)
         # One seed corpus for every engine: the libFuzzer build's zips.
@@ -280,7 +293,7 @@ def run_one(engine, target, binary, budget, scratch, seed, keep_log):
         cmd = [binary, f"-max_total_time={budget}", "-timeout=10", f"-seed={seed}",
                f"-artifact_prefix={findings}/", "-print_final_stats=1",
                *libfuzzer_opts(engine, target)]
-        if engine.name == "structure":
+        if engine.kind == "structure":
             cmd.append(f"-dict={os.path.join(engine.base, f'fuzz_{target}.dict')}")
         cmd += [corpus, seeds]
     logf = os.path.join(tmp, "log")
@@ -323,11 +336,17 @@ def run_one(engine, target, binary, budget, scratch, seed, keep_log):
     return res
 
 
+def engine_targets(engine, mut):
+    """The targets a setup runs for a mutant: all of them, or for the -empty
+    setups the first (the in-process one where the row has one)."""
+    return mut["targets"][:1] if engine.endswith("-empty") else mut["targets"]
+
+
 def todo_targets(mut, results, engine, psha, hsha, budget, force=False, only=()):
-    """The mutant's targets (of `only`, when given) without a current cached
-    result for this engine: none, or one of another patch, harness or budget."""
+    """The mutant's targets for this engine (of `only`, when given) without
+    a current cached result: none, or one of another patch, harness or budget."""
     out = []
-    for t in mut["targets"]:
+    for t in engine_targets(engine, mut):
         if only and t not in only:
             continue
         r = results.get(f"{engine}/{mut['id']}/{t}", {})
@@ -344,11 +363,19 @@ def load_results(path):
         return {}
 
 
-def save_results(path, results):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(results, f, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+def save_results(path, results, mine):
+    """Write the results of the keys this process ran (`mine`) into the file
+    as it is now: another evaluation may be saving its own keys meanwhile.
+    Atomic (temp file + rename) under an exclusive lock."""
+    with open(path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        merged = load_results(path)
+        merged.update({k: results[k] for k in mine if k in results})
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            json.dump(merged, f, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    results.update(merged)
 
 
 LOG_DIR = None   # set by main: where run_one kept the engines' logs
@@ -360,6 +387,8 @@ def seed_kill(key):
     if LOG_DIR is None:
         return False
     engine, mid, target = key.split("/")
+    if engine.endswith("-empty"):
+        return False     # no seeds: even the first (empty) input is the fuzzer's
     try:
         with open(os.path.join(LOG_DIR, engine, mid, f"fuzz_{target}.log"), errors="replace") as f:
             text = f.read()
@@ -440,7 +469,25 @@ def tables(results, muts, budget, engines):
         fz = [b for m in muts for b in [best_fuzzed(results, e, m)] if b is not None]
         lines.append(f"| {e} | {k}/{n} | {fmt_med(med)} | {len(fz)} | "
                      f"{fmt_med(statistics.median(fz)) if fz else '–'} |")
+    for a, b in (("structure", "plain"), ("structure-empty", "plain-empty")):
+        if a in engines and b in engines:
+            lines += ["", head_to_head(results, muts, a, b)]
     return "\n".join(lines) + "\n"
+
+
+def head_to_head(results, muts, a, b):
+    """One line: of the mutants both setups ran, how many each killed and,
+    of those both killed, on how many each was faster (ties below 10%)."""
+    both = [m for m in muts if any(f"{a}/{m['id']}/{t}" in results for t in m["targets"])
+            and any(f"{b}/{m['id']}/{t}" in results for t in m["targets"])]
+    ka = [m for m in both if best(results, a, m) is not None]
+    kb = [m for m in both if best(results, b, m) is not None]
+    common = [m for m in ka if m in kb]
+    fa = sum(1 for m in common if best(results, a, m) < 0.9 * best(results, b, m))
+    fb = sum(1 for m in common if best(results, b, m) < 0.9 * best(results, a, m))
+    return (f"{a} vs {b}: {len(both)} mutants run by both; killed {len(ka)} vs {len(kb)}; "
+            f"of the {len(common)} both killed, {a} faster on {fa}, {b} on {fb}, "
+            f"{len(common) - fa - fb} within 10%.")
 
 
 def main():
@@ -473,11 +520,12 @@ def main():
     engines = [e for e in args.engines.split(",") if e]
     for e in engines:
         if e not in ENGINES:
-            sys.exit(f"fuzz-eval: unknown engine {e} (structure, plain, afl)")
+            sys.exit(f"fuzz-eval: unknown engine {e} ({', '.join(ENGINES)})")
     os.makedirs(args.dir, exist_ok=True)
     rpath = os.path.join(args.dir, "results.json")
     results = load_results(rpath)
     hsha = harness_sha()
+    mine = set()
     global LOG_DIR
     LOG_DIR = args.dir
     if not args.tables:
@@ -492,18 +540,20 @@ def main():
                     if not todo:
                         continue
                     work = os.path.join(args.dir, e, m["id"])
-                    bins = build_mutant(eng, dict(m, targets=todo), work, plain=(e == "plain"))
+                    bins = build_mutant(eng, dict(m, targets=todo), work, plain=(eng.kind == "plain"))
                     for t in todo:
                         r = run_one(eng, t, bins[t], args.budget, args.dir, args.seed,
                                     os.path.join(work, f"fuzz_{t}.log"))
                         r["patch"], r["harness"] = psha, hsha
                         results[key(t)] = r
-                        save_results(rpath, results)
+                        mine.add(key(t))
+                        save_results(rpath, results, mine)
                         log(f"{e:9} {m['id']:26} {t:16} {cell(r):>7} {r.get('how', '')}")
                     shutil.rmtree(os.path.join(work, "src"), ignore_errors=True)
         except KeyboardInterrupt:
             log("interrupted; results so far are kept")
-            save_results(rpath, results)
+            save_results(rpath, results, mine)
+    results = load_results(rpath) or results
     text = tables(results, [m for m in muts], args.budget, engines)
     with open(os.path.join(args.dir, "tables.md.tmp"), "w") as f:
         f.write(text)

@@ -90,3 +90,65 @@ def test_every_mutant_patch_applies_exactly_to_the_tree():
         elif ev.patched_files(patch) != [m["file"]]:
             bad.append(f"{m['id']}: patches {ev.patched_files(patch)}, mutants.tsv says {m['file']}")
     assert bad == []
+
+
+def test_empty_setups_run_the_first_target_only():
+    assert ev.engine_targets("structure-empty", MUT) == ["vm_jit"]
+    assert ev.engine_targets("plain-empty", MUT) == ["vm_jit"]
+    assert ev.engine_targets("plain", MUT) == ["vm_jit", "vm_kernel", "vm_pcap"]
+    assert ev.todo_targets(MUT, {}, "plain-empty", "p", "h", 60) == ["vm_jit"]
+    assert ev.todo_targets(MUT, {}, "plain-empty", "p", "h", 60, only={"vm_kernel"}) == []
+
+
+def test_empty_setup_seeds_dir_is_empty(tmp_path):
+    class Args:
+        fuzz_build = str(tmp_path)
+        cflags = "-O1"
+        afl_cflags = "-O1"
+    eng = ev.Engine("structure-empty", Args)
+    assert (eng.kind, eng.seeded) == ("structure", False)
+    d = ev.seeds_dir(eng, "vm_jit", str(tmp_path))
+    assert os.listdir(d) == []
+    assert ev.Engine("plain", Args).seeded
+
+
+def test_empty_setups_never_count_seed_kills(tmp_path, monkeypatch):
+    # a log without INITED is a seed replay for a seeded setup, not for -empty
+    for e in ("plain", "plain-empty"):
+        d = tmp_path / e / "vm-x"
+        d.mkdir(parents=True)
+        (d / "fuzz_vm_jit.log").write_text("==1== ERROR: libFuzzer: deadly signal\n")
+    monkeypatch.setattr(ev, "LOG_DIR", str(tmp_path))
+    assert ev.seed_kill("plain/vm-x/vm_jit") is True
+    assert ev.seed_kill("plain-empty/vm-x/vm_jit") is False
+
+
+def test_save_results_keeps_another_runs_keys(tmp_path):
+    """Two evaluations (say afl and structure-empty) on one --dir: each
+    save merges its own keys into the file as it is, none is lost."""
+    path = str(tmp_path / "results.json")
+    a = {"afl/vm-x/vm_jit": {"killed": True, "time": 3.0}}
+    b = {"plain-empty/vm-x/vm_jit": {"killed": False, "time": 60}}
+    ev.save_results(path, a, {"afl/vm-x/vm_jit"})
+    ev.save_results(path, b, {"plain-empty/vm-x/vm_jit"})
+    a["afl/vm-y/vm_jit"] = {"killed": True, "time": 1.0}
+    ev.save_results(path, a, {"afl/vm-x/vm_jit", "afl/vm-y/vm_jit"})
+    assert sorted(ev.load_results(path)) == ["afl/vm-x/vm_jit", "afl/vm-y/vm_jit",
+                                             "plain-empty/vm-x/vm_jit"]
+    assert "plain-empty/vm-x/vm_jit" in a      # the caller sees the others' results too
+    assert [f for f in os.listdir(tmp_path) if f.endswith(".tmp")] == []
+
+
+def test_head_to_head_counts_kills_and_faster():
+    muts = [dict(MUT, id=f"m{i}") for i in range(4)]
+    r = {}
+    for i, (ta, tb) in enumerate([(1.0, 5.0), (5.0, 1.0), (2.0, 2.1), (3.0, None)]):
+        r[f"structure-empty/m{i}/vm_jit"] = {"killed": True, "time": ta, "budget": 60}
+        r[f"plain-empty/m{i}/vm_jit"] = ({"killed": True, "time": tb, "budget": 60} if tb
+                                         else {"killed": False, "time": 60, "budget": 60})
+    assert ev.head_to_head(r, muts, "structure-empty", "plain-empty") == (
+        "structure-empty vs plain-empty: 4 mutants run by both; killed 4 vs 3; of the 3 both "
+        "killed, structure-empty faster on 1, plain-empty on 1, 1 within 10%.")
+    text = ev.tables(r, muts, 60, ["structure-empty", "plain-empty"])
+    assert "| m3 | 3.0 | >60 |" in text
+    assert "structure-empty vs plain-empty: 4 mutants" in text
