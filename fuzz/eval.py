@@ -23,8 +23,8 @@ tables go to stdout and DIR/tables.md.
   fuzz/eval.py [--dir build-fuzz/eval] [--engines structure,plain,afl,...]
                [--mutants ID,...] [--targets T,...] [--budget 120] [--force] [--tables]
 
---targets runs only those targets of each mutant (the best time is then over
-the targets run).
+--targets runs only those targets of each mutant, --first-target only the
+first of each (the best time is then over the targets run).
 """
 import argparse
 import fcntl
@@ -336,17 +336,18 @@ def run_one(engine, target, binary, budget, scratch, seed, keep_log):
     return res
 
 
-def engine_targets(engine, mut):
-    """The targets a setup runs for a mutant: all of them, or for the -empty
-    setups the first (the in-process one where the row has one)."""
-    return mut["targets"][:1] if engine.endswith("-empty") else mut["targets"]
+def engine_targets(engine, mut, first=False):
+    """The targets a setup runs for a mutant: all of them, or (for the -empty
+    setups always, for the others with --first-target) the first, the
+    in-process one where the row has one."""
+    return mut["targets"][:1] if first or engine.endswith("-empty") else mut["targets"]
 
 
-def todo_targets(mut, results, engine, psha, hsha, budget, force=False, only=()):
+def todo_targets(mut, results, engine, psha, hsha, budget, force=False, only=(), first=False):
     """The mutant's targets for this engine (of `only`, when given) without
     a current cached result: none, or one of another patch, harness or budget."""
     out = []
-    for t in engine_targets(engine, mut):
+    for t in engine_targets(engine, mut, first):
         if only and t not in only:
             continue
         r = results.get(f"{engine}/{mut['id']}/{t}", {})
@@ -497,6 +498,8 @@ def main():
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--mutants", default="")
     ap.add_argument("--targets", default="", help="only these targets of each mutant")
+    ap.add_argument("--first-target", action="store_true",
+                    help="only each mutant's first target (as the -empty setups always do)")
     ap.add_argument("--budget", type=int, default=120)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cflags", default=f"-O1 -g {SAN} -fsanitize=fuzzer-no-link")
@@ -536,7 +539,8 @@ def main():
                 for m in muts:
                     key = lambda t: f"{e}/{m['id']}/{t}"
                     psha = sha(patch_path(m["id"]))
-                    todo = todo_targets(m, results, e, psha, hsha, args.budget, args.force, only)
+                    todo = todo_targets(m, results, e, psha, hsha, args.budget, args.force, only,
+                                        args.first_target)
                     if not todo:
                         continue
                     work = os.path.join(args.dir, e, m["id"])

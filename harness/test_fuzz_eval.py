@@ -152,3 +152,8 @@ def test_head_to_head_counts_kills_and_faster():
     text = ev.tables(r, muts, 60, ["structure-empty", "plain-empty"])
     assert "| m3 | 3.0 | >60 |" in text
     assert "structure-empty vs plain-empty: 4 mutants" in text
+
+
+def test_first_target_option_restricts_any_setup():
+    assert ev.todo_targets(MUT, {}, "afl", "p", "h", 120, first=True) == ["vm_jit"]
+    assert ev.todo_targets(MUT, cached("vm_jit"), "afl", "p", "h", 120, first=True) == []

@@ -117,6 +117,10 @@ def test_two_clicks_find_libpcap_ldx_divergences(browser, tmp_path):
     # each row's triage command, as the copy button holds it
     assert browser.eval("document.querySelector('#rows tbody tr button.copy').dataset.copy") == \
         "cbpf triage reports/out/results.json --case quirks/1_shift_x/lsh --impl libpcap"
+    # the shot of a view shows the explorer, not the summary above it
+    assert browser.eval("window.scrollY") == 0
+    assert screenshot.show_explorer(browser) == 0
+    assert browser.eval("window.scrollY") > 0
     shot = browser.screenshot(os.path.join(artifacts(tmp_path), "report-libpcap-ldx.png"))
     print(f"screenshot: {shot}")
     with open(shot, "rb") as f:

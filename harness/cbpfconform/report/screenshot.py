@@ -178,6 +178,21 @@ class Chromium:
         self.close()
 
 
+SHOW_EXPLORER = """(() => {
+  const e = document.getElementById('explore');
+  if (!e) return -1;
+  e.scrollIntoView({block: 'start'});
+  return Math.round(e.getBoundingClientRect().top);
+})()"""
+
+
+def show_explorer(browser):
+    """Scroll the case explorer to the top of the viewport, so that a
+    screenshot of a view shows its filters and rows, not the summary above
+    them; the explorer's distance from the top afterwards (-1: none)."""
+    return browser.eval(SHOW_EXPLORER)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m cbpfconform.report.screenshot",
                                  description="A PNG screenshot of a report page in headless "
@@ -185,7 +200,8 @@ def main(argv=None):
     ap.add_argument("page", metavar="INDEX.html")
     ap.add_argument("png", metavar="OUT.png")
     ap.add_argument("--view", default="", metavar="FRAGMENT",
-                    help="explorer state, e.g. 'impl=libpcap&op=ldx'")
+                    help="explorer state, e.g. 'impl=libpcap&op=ldx' (the shot then "
+                         "shows the explorer)")
     a = ap.parse_args(argv)
     if not os.path.isfile(a.page):
         print(f"screenshot: {a.page}: no such file", file=sys.stderr)
@@ -194,6 +210,8 @@ def main(argv=None):
     try:
         with Chromium() as b:
             b.open(url)
+            if a.view:
+                show_explorer(b)
             b.screenshot(a.png)
     except BrowserError as e:
         print(f"screenshot: {e}", file=sys.stderr)
