@@ -324,7 +324,13 @@ def run_one(engine, target, binary, budget, scratch, seed, keep_log):
         killed = bool(found) or (p.returncode not in (0,) and "Done " not in text)
     res = {"killed": killed, "time": round(elapsed, 1), "budget": budget, "rc": p.returncode}
     if killed:
-        res["how"] = "divergence" if any(f.startswith("repro-") for f in found) else classify(text)
+        if any(f.startswith("repro-") for f in found):
+            res["how"] = "divergence"
+        elif engine.name == "afl":
+            res["how"] = "crash"     # afl-fuzz keeps the target's report to itself; its log
+            #                          says "timeout" and "crash" of its settings, not of this run
+        else:
+            res["how"] = classify(text)
         note = re.search(r"cbpf-fuzz: .*", text)
         if note:
             res["note"] = note.group(0)[:200]
