@@ -19,16 +19,28 @@
 #include "cbpf/ctx_json.h"
 #include "cbpf/format.h"
 #include "fz_input.h"
+#include "fz_mutator.h"
+#include "fz_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-static const enum cbpf_format formats[] = {
-	CBPF_FMT_TCPDUMP, CBPF_FMT_DD, CBPF_FMT_DDD, CBPF_FMT_BYTECODE,
-	CBPF_FMT_C, CBPF_FMT_JSON, CBPF_FMT_AUTO,
-};
-#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
-/* Selectors NFORMATS and NFORMATS + 1: a context as JSON, as KEY=VALUE. */
-#define NSELECTORS (NFORMATS + 2)
+/* The structure-aware mutator edits the program a text spells and prints
+ * it again (fz_text_mutator.c); 16 instructions of a listing fit max_len. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fz_mutator_opts.text = true;
+	fz_mutator_opts.max_insns = 16;
+	fz_mutator_opts.max_packet = 0;
+	return 0;
+}
+
+static const enum cbpf_format formats[] = FZ_TEXT_FORMATS;
+#define NFORMATS FZ_TEXT_NFORMATS
+#define NSELECTORS FZ_TEXT_NSELECTORS
+_Static_assert(sizeof(formats) / sizeof(formats[0]) == NFORMATS, "FZ_TEXT_NFORMATS");
 /* The formats that spell every field of every instruction: a program parsed
  * from any format must also print and parse back unchanged in one of them
  * (picked by the selector byte's upper part), so a parser that refuses what

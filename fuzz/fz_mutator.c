@@ -7,7 +7,9 @@
  * the SKF_AD_* extensions); keep jumps in range and the last
  * instruction a ret; resize packets to edge lengths; make a compare's
  * constant and the packet bytes it is compared with agree. One step in 16 is a
- * plain byte-level mutation, so invalid programs stay reachable.
+ * plain byte-level mutation, so invalid programs stay reachable. fuzz_text
+ * (fz_mutator_opts.text) gets fz_text_mutator.c's mutations instead, which
+ * use these on the program its text spells.
  */
 #include "fz_mutator.h"
 
@@ -15,9 +17,10 @@
 
 #include "cbpf/opcode.h"
 #include "fz_input.h"
+#include "fz_text.h"
 #include "rng.h"
 
-struct fz_mutator_opts fz_mutator_opts = { false, 48, 1600 };
+struct fz_mutator_opts fz_mutator_opts = { false, 48, 1600, false };
 
 /* libFuzzer's own mutator; absent under other engines (AFL++'s driver). */
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
@@ -348,6 +351,8 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
+	if (fz_mutator_opts.text)
+		return fz_mutate_text(data, size, max_size, seed);
 	return fz_mutate(data, size, max_size, seed);
 }
 #endif

@@ -15,6 +15,7 @@ struct fz_mutator_opts {
 	bool seccomp;         /* prefer what seccomp accepts; 64-byte inputs */
 	size_t max_insns;     /* programs grow up to this (default 48) */
 	size_t max_packet;    /* packets grow up to this (default 1600) */
+	bool text;            /* the input is fuzz_text's: fz_mutate_text (fz_text.h) */
 };
 extern struct fz_mutator_opts fz_mutator_opts;
 

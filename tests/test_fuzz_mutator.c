@@ -3,7 +3,8 @@
  * and structure-aware mutator (fuzz/fz_mutator.c), built here without
  * libFuzzer (its byte mutator is then absent): split/join round trips,
  * mutated programs stay mostly valid, every opcode and the edge operands
- * are produced, and invalid programs stay reachable.
+ * are produced, and invalid programs stay reachable; fuzz_text's mutator
+ * (fuzz/fz_text_mutator.c) writes listings in every format from nothing.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -12,6 +13,8 @@
 
 #include "../fuzz/fz_input.c"
 #include "../fuzz/fz_mutator.c"
+#include "../fuzz/fz_text_mutator.c"
+#include "cbpf/format.h"
 #include "cbpf/opcode.h"
 #include "cbpf/validate.h"
 #include "check.h"
@@ -91,9 +94,67 @@ static void mutations(void)
 	CHECK(k_max && k_sign && k_len1 && k_ext);
 }
 
+/* fuzz_text's mutator (fz_text_mutator.c), from an empty corpus as the
+ * benchmark's -empty setups start: a chain of its own outputs, without
+ * libFuzzer's byte mutator, must spell programs in every listing format
+ * (conditional jumps with jt != jf among them, what tcpdump -d listings
+ * print as two targets), fit max_size, and a context selector is left to
+ * the byte mutator. */
+static void text_mutations(void)
+{
+	static uint8_t buf[512];
+	const enum cbpf_format fmts[] = FZ_TEXT_FORMATS;
+	unsigned parsed = 0, total = 4000, jt_ne_jf = 0, seen_fmt[FZ_TEXT_NFORMATS] = { 0 };
+	size_t size = 0;
+
+	fz_mutator_opts.max_insns = 16;
+	fz_mutator_opts.max_packet = 0;
+	for (unsigned i = 0; i < total; i++) {
+		struct cbpf_prog prog = { 0 };
+		struct cbpf_diag d;
+		enum cbpf_format f;
+
+		size = fz_mutate_text(buf, size, sizeof(buf), i);
+		CHECK(size <= sizeof(buf));
+		if (size == 0)
+			continue;
+		CHECK(buf[0] % FZ_TEXT_NSELECTORS < FZ_TEXT_NFORMATS);
+		f = fmts[buf[0] % FZ_TEXT_NSELECTORS];
+		seen_fmt[buf[0] % FZ_TEXT_NSELECTORS]++;
+		if (cbpf_parse(f, buf + 1, size - 1, &prog, &d) == 0) {
+			parsed++;
+			for (size_t j = 0; j < prog.len; j++)
+				jt_ne_jf += cbpf_opinfo(prog.insns[j].code) &&
+					    cbpf_opinfo(prog.insns[j].code)->kind == CBPF_KIND_JCOND &&
+					    prog.insns[j].jt != prog.insns[j].jf;
+		}
+		cbpf_prog_free(&prog);
+	}
+	fprintf(stderr, "text mutator: %u of %u parse, %u jumps with jt != jf\n", parsed, total,
+		jt_ne_jf);
+	/* without libFuzzer every output is the printer's */
+	CHECK_EQ(parsed, total);
+	CHECK(jt_ne_jf > 100);
+	for (size_t i = 0; i < FZ_TEXT_NFORMATS; i++)
+		CHECK(seen_fmt[i] > total / 20);
+	/* a context selector (JSON) with no byte mutator: unchanged half the time */
+	buf[0] = FZ_TEXT_NFORMATS;
+	memcpy(buf + 1, "{}", 2);
+	unsigned kept = 0;
+	for (unsigned i = 0; i < 200; i++) {
+		buf[0] = FZ_TEXT_NFORMATS;
+		memcpy(buf + 1, "{}", 2);
+		kept += fz_mutate_text(buf, 3, sizeof(buf), i) == 3 && buf[0] == FZ_TEXT_NFORMATS;
+	}
+	CHECK(kept > 50 && kept < 200);
+	fz_mutator_opts.max_insns = 48;
+	fz_mutator_opts.max_packet = 1600;
+}
+
 int main(void)
 {
 	split_join();
 	mutations();
+	text_mutations();
 	return CHECK_DONE();
 }
