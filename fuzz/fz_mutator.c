@@ -6,7 +6,8 @@
  * operands to edges (testsupport/rng.h's edge values, packet length +-1,
  * the SKF_AD_* extensions); keep jumps in range and the last
  * instruction a ret; resize packets to edge lengths; make a compare's
- * constant and the packet bytes it is compared with agree. One step in 16 is a
+ * constant and the packet bytes it is compared with agree; put an nlattr
+ * where an `ld #nla` searches. One step in 16 is a
  * plain byte-level mutation, so invalid programs stay reachable. fuzz_text
  * (fz_mutator_opts.text) gets fz_text_mutator.c's mutations instead, which
  * use these on the program its text spells.
@@ -139,8 +140,48 @@ static void resize_packet(struct work *w)
 	w->len = len;
 }
 
+/* The immediate the last `ld #k` (A) or `ldx #k` (X) before `at` sets; def
+ * when there is none. */
+static uint32_t imm_before(const struct work *w, size_t at, uint16_t code, uint32_t def)
+{
+	for (size_t i = at; i-- > 0;)
+		if (w->insns[i].code == code)
+			return w->insns[i].k;
+	return def;
+}
+
+/* For an `ld #nla` / `ld #nlan` (A <- offset of the attribute of type X in
+ * the nlattr list at P[A:], 0 if none), an attribute where the search
+ * looks: at A, host-order nla_len 4..11 and nla_type X's low 14 bits with
+ * or without NLA_F_NESTED / NLA_F_NET_BYTEORDER, which nla_find masks off.
+ * Returns false when the program has no such load. */
+static bool plant_nlattr(struct work *w)
+{
+	for (size_t j = 0; j < w->n; j++) {
+		int ext = w->insns[j].code == 0x20 ? cbpf_ext_from_k(w->insns[j].k) : -1;
+		uint32_t a, x;
+		uint16_t hdr[2];
+
+		if (ext != CBPF_EXT_NLATTR && ext != CBPF_EXT_NLATTR_NEST)
+			continue;
+		a = imm_before(w, j, 0x00, 0);   /* ld #k */
+		x = imm_before(w, j, 0x01, 0);   /* ldx #k */
+		if ((uint64_t)a + 12 > fz_mutator_opts.max_packet || a + 12 > sizeof(w->pkt))
+			return false;
+		while (w->len < a + 12)
+			w->pkt[w->len++] = 0;
+		hdr[0] = (uint16_t)(4 + ts_below(&w->rng, 8));
+		hdr[1] = (uint16_t)((x & 0x3fff) | (ts_below(&w->rng, 4) << 14));
+		memcpy(w->pkt + a, hdr, sizeof(hdr));
+		return true;
+	}
+	return false;
+}
+
 static void mutate_packet(struct work *w)
 {
+	if (ts_below(&w->rng, 4) == 0 && plant_nlattr(w))
+		return;
 	if (!w->len) {
 		resize_packet(w);
 		return;

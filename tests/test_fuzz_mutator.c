@@ -151,8 +151,40 @@ static void text_mutations(void)
 	fz_mutator_opts.max_packet = 1600;
 }
 
+/* An `ld #nla` gets an attribute where it searches: at A (ld #k), of
+ * X's type (ldx #k), with the flag bits nla_find masks off on some. */
+static void nlattr_planted(void)
+{
+	const struct cbpf_insn prog[] = {
+		{ 0x00, 0, 0, 8 }, { 0x01, 0, 0, 0x105 }, { 0x20, 0, 0, cbpf_ext_k(CBPF_EXT_NLATTR) },
+		{ 0x16, 0, 0, 0 },
+	};
+	uint8_t buf[512];
+	unsigned planted = 0, flagged = 0;
+
+	for (unsigned i = 0; i < 4000; i++) {
+		struct fz_case c;
+		uint16_t hdr[2];
+		size_t size = fz_join(prog, 4, (const uint8_t *)"", 0, buf, sizeof(buf));
+
+		size = fz_mutate(buf, size, sizeof(buf), i);
+		fz_split(buf, size, &c);
+		if (c.len < 12)
+			continue;
+		memcpy(hdr, c.pkt + 8, sizeof(hdr));
+		if (hdr[0] >= 4 && hdr[0] < 12 && (hdr[1] & 0x3fff) == 0x105) {
+			planted++;
+			flagged += (hdr[1] & 0xc000) != 0;
+		}
+	}
+	fprintf(stderr, "nlattr: %u planted, %u with flag bits\n", planted, flagged);
+	CHECK(planted > 20);
+	CHECK(flagged > planted / 2 && flagged < planted);
+}
+
 int main(void)
 {
+	nlattr_planted();
 	split_join();
 	mutations();
 	text_mutations();
