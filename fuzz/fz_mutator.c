@@ -152,9 +152,10 @@ static uint32_t imm_before(const struct work *w, size_t at, uint16_t code, uint3
 
 /* For an `ld #nla` / `ld #nlan` (A <- offset of the attribute of type X in
  * the nlattr list at P[A:], 0 if none), an attribute where the search
- * looks: at A, host-order nla_len 4..11 and nla_type X's low 14 bits with
- * or without NLA_F_NESTED / NLA_F_NET_BYTEORDER, which nla_find masks off.
- * Returns false when the program has no such load. */
+ * looks: at A an empty one of another type, then (so that finding it is
+ * not 0, which is also "none") host-order nla_len 4..11 and nla_type X's
+ * low 14 bits with or without NLA_F_NESTED / NLA_F_NET_BYTEORDER, which
+ * nla_find masks off. Returns false when the program has no such load. */
 static bool plant_nlattr(struct work *w)
 {
 	for (size_t j = 0; j < w->n; j++) {
@@ -166,13 +167,16 @@ static bool plant_nlattr(struct work *w)
 			continue;
 		a = imm_before(w, j, 0x00, 0);   /* ld #k */
 		x = imm_before(w, j, 0x01, 0);   /* ldx #k */
-		if ((uint64_t)a + 12 > fz_mutator_opts.max_packet || a + 12 > sizeof(w->pkt))
+		if ((uint64_t)a + 16 > fz_mutator_opts.max_packet || a + 16 > sizeof(w->pkt))
 			return false;
-		while (w->len < a + 12)
+		while (w->len < a + 16)
 			w->pkt[w->len++] = 0;
+		hdr[0] = 4;
+		hdr[1] = (uint16_t)((x + 1) & 0x3fff);
+		memcpy(w->pkt + a, hdr, sizeof(hdr));
 		hdr[0] = (uint16_t)(4 + ts_below(&w->rng, 8));
 		hdr[1] = (uint16_t)((x & 0x3fff) | (ts_below(&w->rng, 4) << 14));
-		memcpy(w->pkt + a, hdr, sizeof(hdr));
+		memcpy(w->pkt + a + 4, hdr, sizeof(hdr));
 		return true;
 	}
 	return false;

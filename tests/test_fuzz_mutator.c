@@ -151,8 +151,9 @@ static void text_mutations(void)
 	fz_mutator_opts.max_packet = 1600;
 }
 
-/* An `ld #nla` gets an attribute where it searches: at A (ld #k), of
- * X's type (ldx #k), with the flag bits nla_find masks off on some. */
+/* An `ld #nla` gets an attribute where it searches: after an empty one of
+ * another type at A (ld #k), one of X's type (ldx #k), with the flag bits
+ * nla_find masks off on some. */
 static void nlattr_planted(void)
 {
 	const struct cbpf_insn prog[] = {
@@ -169,9 +170,12 @@ static void nlattr_planted(void)
 
 		size = fz_mutate(buf, size, sizeof(buf), i);
 		fz_split(buf, size, &c);
-		if (c.len < 12)
+		if (c.len < 24)
 			continue;
 		memcpy(hdr, c.pkt + 8, sizeof(hdr));
+		if (hdr[0] != 4 || hdr[1] != 0x106)
+			continue;
+		memcpy(hdr, c.pkt + 12, sizeof(hdr));
 		if (hdr[0] >= 4 && hdr[0] < 12 && (hdr[1] & 0x3fff) == 0x105) {
 			planted++;
 			flagged += (hdr[1] & 0xc000) != 0;
