@@ -463,8 +463,10 @@ def tables(results, muts, budget, engines):
         row = []
         for e in engines:
             b = best(results, e, m)
-            ran = any(f"{e}/{m['id']}/{t}" in results for t in m["targets"])
-            row.append("·" if not ran else ("%.1f" % b if b is not None else f">{budget}"))
+            runs = [results[k] for t in m["targets"] for k in [f"{e}/{m['id']}/{t}"]
+                    if k in results]
+            bud = max((r.get("budget", budget) for r in runs), default=budget)
+            row.append("·" if not runs else ("%.1f" % b if b is not None else f">{bud}"))
             if b is not None and all(seed_kill(f"{e}/{m['id']}/{t}") for t in m["targets"]
                                      if (results.get(f"{e}/{m['id']}/{t}") or {}).get("time") == b):
                 row[-1] += "*"
