@@ -31,9 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	fz_mutator_opts.text = true;
-	fz_mutator_opts.max_insns = 16;
-	fz_mutator_opts.max_packet = 0;
+	fz_mutator_opts = (struct fz_mutator_opts){ .text = true, .max_insns = 16 };
 	return 0;
 }
 
