@@ -23,8 +23,6 @@
 
 struct fz_mutator_opts fz_mutator_opts = { false, 48, 1600, false };
 
-/* libFuzzer's own mutator; absent under other engines (AFL++'s driver). */
-size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
 
 struct work {
 	struct cbpf_insn insns[FZ_MAXINSNS];

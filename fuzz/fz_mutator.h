@@ -19,6 +19,10 @@ struct fz_mutator_opts {
 };
 extern struct fz_mutator_opts fz_mutator_opts;
 
+/* libFuzzer's own byte mutator; NULL under other engines (AFL++'s driver)
+ * and in the unit tests. */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
+
 /* One mutation step, deterministic in seed (exposed for tests). */
 size_t fz_mutate(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 

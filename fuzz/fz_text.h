@@ -15,6 +15,7 @@
 
 #include "cbpf/format.h"
 
+/* auto last: the mutator prints a detection input in one of the others */
 #define FZ_TEXT_FORMATS                                                                  \
 	{ CBPF_FMT_TCPDUMP, CBPF_FMT_DD, CBPF_FMT_DDD, CBPF_FMT_BYTECODE, CBPF_FMT_C,    \
 	  CBPF_FMT_JSON, CBPF_FMT_AUTO }

@@ -19,8 +19,6 @@
 #include "fz_mutator.h"
 #include "rng.h"
 
-size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) __attribute__((weak));
-
 static const enum cbpf_format text_formats[] = FZ_TEXT_FORMATS;
 _Static_assert(sizeof(text_formats) / sizeof(text_formats[0]) == FZ_TEXT_NFORMATS,
 	       "FZ_TEXT_NFORMATS");
@@ -63,7 +61,7 @@ static uint8_t pick_selector(struct ts_rng *rng, const uint8_t *data, size_t siz
 }
 
 /* The format to print for a selector: its own, or for detection any of
- * the formats detection tells apart. */
+ * the others (FZ_TEXT_FORMATS keeps auto last). */
 static enum cbpf_format print_format(struct ts_rng *rng, uint8_t sel)
 {
 	enum cbpf_format f = text_formats[sel % FZ_TEXT_NSELECTORS];
